@@ -1,0 +1,1 @@
+//! Runnable programs of the stats workspace; see the `[[example]]` targets.

@@ -1,0 +1,194 @@
+//! Statistics tables that many threads update at once and that never take a
+//! service down.
+//!
+//! Declare the statistics as a plain struct and derive [`StatTable`]. The
+//! derive generates a concurrent table, `{Struct}Table`, whose hot path takes
+//! no lock and performs no locked instruction: every thread writes its own
+//! cache-line-aligned row, and readers sum the rows. A snapshot is the user's
+//! own struct.
+//!
+//! ```
+//! use stats_core::StatTable;
+//!
+//! /// Order pipeline statistics.
+//! #[derive(StatTable, Debug, Default, Clone, PartialEq)]
+//! #[stat_table(prefix = "orders")]
+//! struct OrderStats {
+//!     /// Orders accepted by the API.
+//!     created: u64,
+//!     /// Orders rejected.
+//!     failed: u64,
+//!     /// Orders being processed.
+//!     #[stat(gauge)]
+//!     in_flight: i64,
+//! }
+//!
+//! let table = OrderStats::table(); // OrderStatsTable: Send + Sync, no locks
+//! let mut cursor = table.cursor();
+//!
+//! std::thread::scope(|s| {
+//!     for _ in 0..4 {
+//!         s.spawn(|| {
+//!             for i in 0..1000 {
+//!                 table.in_flight().inc();
+//!                 if i % 10 == 0 {
+//!                     // One consistent step: both fields or neither.
+//!                     table.add(&OrderStats { created: 1, failed: 1, ..Default::default() });
+//!                 } else {
+//!                     table.created().inc();
+//!                 }
+//!                 table.in_flight().dec();
+//!             }
+//!         });
+//!     }
+//! });
+//!
+//! let snapshot: OrderStats = table.snapshot();
+//! assert_eq!(snapshot, OrderStats { created: 4000, failed: 400, in_flight: 0 });
+//! // The cursor saw every increment exactly once.
+//! assert_eq!(cursor.delta(), snapshot);
+//!
+//! // Indexed access, and iteration over every series.
+//! table.inc(OrderStatsField::Failed);
+//! assert_eq!(OrderStatsField::Failed.name(), "orders_failed");
+//! assert_eq!(OrderStatsField::Failed.help(), "Orders rejected.");
+//! let names: Vec<&str> = table.iter().map(|series| series.name).collect();
+//! assert_eq!(names, ["orders_created", "orders_failed", "orders_in_flight"]);
+//! ```
+//!
+//! # How it works
+//!
+//! * An increment finds the calling thread's
+//!   row (one inlined thread-local load and a bucket pointer load) and does a relaxed load and
+//!   store under the row's sequence number. Gauges, which cannot be summed,
+//!   are one atomic each.
+//! * Snapshots copy each row consistently (a seqlock read) and sum the
+//!   copies, so an invariant that each writer keeps, such as
+//!   `failed <= created`, holds in every snapshot.
+//! * [`Cursor`]s keep their own baseline and never write to the table, so
+//!   any number of them each see every increment once.
+//! * [`Iter`] is versioned: a reset makes it stale, and its next step panics
+//!   (or, with [`Iter::try_next`], returns [`StaleIterator`]).
+//!
+//! ## The hot path
+//!
+//! A thread's first write to a table allocates its row; after that an
+//! increment allocates nothing, takes no lock and executes no locked
+//! read-modify-write. When a thread exits, its row passes to the next thread
+//! that starts, values intact, so memory is bounded by the number of threads
+//! alive at once. `benches/hot_path.rs` measures it against a shared atomic
+//! and against the hardware limit; the figures are in the repository's
+//! README.
+//!
+//! ## Threads and safety
+//!
+//! Every table is `Send + Sync`; the compiler, not a runtime allow-list,
+//! decides which threads may touch it. There is no `unsafe` in this crate.
+//!
+//! ## Overflow
+//!
+//! Counters wrap at `u64::MAX` and gauges at the `i64` bounds; nothing on
+//! the hot path panics, in debug builds either.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod cursor;
+mod handle;
+mod iter;
+mod schema;
+mod shard;
+mod sharded;
+mod sync;
+mod table;
+mod thread_slot;
+
+pub use cursor::Cursor;
+pub use handle::{Counter, Gauge};
+pub use iter::{Iter, Series, StaleIterator, Value};
+pub use schema::{MetricKind, StatTable, Table};
+
+/// Derives a concurrent statistics table for a struct with named fields.
+///
+/// # Fields
+///
+/// | field | meaning |
+/// |---|---|
+/// | `name: u64` | a counter: `inc()`, `add(n)` |
+/// | `#[stat(gauge)] name: i64` | a gauge: `inc()`, `dec()`, `add(i64)`, `set(i64)` |
+/// | `#[stat(skip)] name: T` | not part of the table; `T: Default` fills it in snapshots |
+///
+/// # Container attributes: `#[stat_table(...)]`
+///
+/// * `prefix = "orders"`: metric names become `orders_{field}`. Without a
+///   prefix the metric name is the field name.
+/// * `crate = "path"`: the path of this crate, when it is renamed or
+///   re-exported (`crate = "my_lib::stats_core"`).
+///
+/// # Field attributes: `#[stat(...)]`
+///
+/// * `gauge`: the field is a gauge (it must be `i64`).
+/// * `skip`: the field is left out of the table.
+/// * `name = "..."`: the metric name (after the prefix) instead of the field
+///   name.
+///
+/// A field's doc comment becomes its help text (`Field::help()`, the
+/// Prometheus `HELP` line).
+///
+/// # What is generated
+///
+/// For `struct OrderStats`:
+///
+/// * `OrderStatsTable`: the concurrent table (`Send + Sync`, `Default`),
+///   built by `OrderStats::table()`. Per field an accessor (`created()`)
+///   returning a [`Counter`] or [`Gauge`]; `inc(field)`,
+///   `add_to(field, n)`, `add(&OrderStats)` (one consistent step),
+///   `snapshot()`, `cursor()`, `iter()`, `reset()`, `version()`,
+///   `shard_count()`; and the [`Table`] trait.
+/// * `OrderStatsField`: one variant per field (`Created`), with `ALL`,
+///   `index()`, `name()` (the metric name), `help()`, `kind()`.
+/// * `impl StatTable for OrderStats`.
+///
+/// Mistakes (an enum, a tuple struct, a field of another type, a gauge on
+/// `u64`, an unknown option, two fields with one metric name) are compile
+/// errors that point at the offending token.
+///
+/// # Example
+///
+/// ```
+/// use stats_core::StatTable;
+///
+/// #[derive(StatTable, Debug, Default, PartialEq)]
+/// #[stat_table(prefix = "http")]
+/// pub struct HttpStats {
+///     /// Requests received.
+///     requests: u64,
+///     /// Responses with status 5xx.
+///     #[stat(name = "server_errors")]
+///     errors_5xx: u64,
+///     /// Open connections.
+///     #[stat(gauge)]
+///     connections: i64,
+///     /// Not a metric: filled with `Default` in snapshots.
+///     #[stat(skip)]
+///     note: String,
+/// }
+///
+/// let table = HttpStats::table();
+/// table.requests().inc();
+/// table.connections().set(7);
+/// table.add_to(HttpStatsField::Errors5xx, 2);
+/// let snap = table.snapshot();
+/// assert_eq!((snap.requests, snap.errors_5xx, snap.connections), (1, 2, 7));
+/// assert_eq!(HttpStatsField::Errors5xx.name(), "http_server_errors");
+/// ```
+#[cfg(feature = "derive")]
+pub use stats_derive::StatTable;
+
+/// What generated code uses. Not public API: no stability promises.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::schema::{FieldDesc, Schema};
+    pub use crate::table::RawTable;
+    pub use crate::{Counter, Cursor, Gauge, Iter, MetricKind, StatTable, Table};
+}

@@ -1,0 +1,93 @@
+//! What the derive tells the runtime about a user's struct, and the public
+//! traits that tie a struct to its generated table.
+
+use crate::{Cursor, Iter};
+
+/// Whether a series only goes up or goes up and down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MetricKind {
+    /// A `u64` that only increases (wrapping at `u64::MAX`). Prometheus type
+    /// `counter`.
+    Counter,
+    /// An `i64` level that goes up and down, or is set. Prometheus type
+    /// `gauge`.
+    Gauge,
+}
+
+impl MetricKind {
+    /// The Prometheus type name: `counter` or `gauge`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Counter => "counter",
+            Self::Gauge => "gauge",
+        }
+    }
+}
+
+/// One field of a table, as the derive describes it. Not public API: the
+/// derive builds a `const` array of these.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldDesc {
+    /// The Rust field name (`in_flight`).
+    pub ident: &'static str,
+    /// The full metric name, prefix included (`orders_in_flight`).
+    pub name: &'static str,
+    /// Help text from the field's doc comment; may be empty.
+    pub help: &'static str,
+    /// Counter or gauge.
+    pub kind: MetricKind,
+    /// The index among fields of the same kind: a counter's slot in the
+    /// shards, or a gauge's index among the gauges.
+    pub slot: usize,
+}
+
+/// The derive's description of a struct. Not public API.
+#[doc(hidden)]
+pub trait Schema: Sized {
+    /// The struct's name, used in messages (`OrderStats`).
+    const TABLE_NAME: &'static str;
+    /// Every field that is part of the table, in declaration order.
+    const FIELDS: &'static [FieldDesc];
+    /// Builds the struct from counter and gauge values indexed by slot.
+    fn from_raw(counters: &[u64], gauges: &[i64]) -> Self;
+}
+
+/// A struct that declares a statistics table: implemented by
+/// `#[derive(StatTable)]`.
+///
+/// The struct is both the declaration and the snapshot type; [`Self::Table`]
+/// is its concurrent form.
+pub trait StatTable: Schema {
+    /// The generated concurrent table, `{Struct}Table`.
+    type Table: Table<Stats = Self>;
+
+    /// Builds an empty table. The same as `{Struct}::table()`.
+    fn new_table() -> Self::Table;
+}
+
+/// The operations every generated table has, for code that is generic over
+/// tables (exporters, archivers). Each generated table also has these as
+/// inherent methods, so calling them needs no import.
+pub trait Table: Send + Sync {
+    /// The user's struct, which is also the snapshot type.
+    type Stats: StatTable<Table = Self>;
+
+    /// A copy of every field. Each thread's part is copied consistently: an
+    /// invariant that every writer keeps holds in the snapshot.
+    fn snapshot(&self) -> Self::Stats;
+
+    /// A reader that returns what changed since its previous delta.
+    fn cursor(&self) -> Cursor<'_, Self::Stats>;
+
+    /// Every series with its name, help text, kind and current value.
+    fn iter(&self) -> Iter<'_>;
+
+    /// Zeroes the table and makes live iterators stale.
+    fn reset(&self);
+
+    /// How many destructive changes (resets) the table has seen.
+    fn version(&self) -> u64;
+}

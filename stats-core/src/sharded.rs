@@ -1,0 +1,106 @@
+//! The table's counters as one [`Shard`] per writer thread.
+//!
+//! Each thread that writes to a table gets its own cache-line-aligned row,
+//! found by the thread's slot (see [`crate::thread_slot`]): one inlined
+//! thread-local load, one bucket pointer load, no lock, no hashing. Because a
+//! row has one writer, an increment is a relaxed load and store (see
+//! [`crate::shard`]); readers sum the rows.
+//!
+//! Rows live in buckets of doubling size, allocated when the first thread
+//! whose slot falls in them writes, and never moved or freed until the table
+//! is dropped, so a reference to a row stays valid without a lock. When a
+//! thread exits, its slot, and with it its row in every table, passes to the
+//! next thread that starts; the row keeps its values, so totals stay exact
+//! and the number of rows is bounded by twice the number of threads alive at
+//! once.
+
+use crate::shard::Shard;
+use crate::thread_slot::{self, Location};
+use crossbeam_utils::CachePadded;
+use std::sync::OnceLock;
+
+/// One bucket per bit of a slot number: enough for any slot.
+const BUCKETS: usize = usize::BITS as usize;
+
+/// Padded so two threads' rows never share a cache line.
+type Row<const N: usize> = CachePadded<Shard<N>>;
+
+/// `N` counters sharded by writer thread.
+pub(crate) struct ShardedCounters<const N: usize> {
+    /// Bucket `b` holds the rows of slots `2^b - 1 ..= 2^(b+1) - 2`.
+    buckets: [OnceLock<Box<[Row<N>]>>; BUCKETS],
+}
+
+impl<const N: usize> ShardedCounters<N> {
+    pub(crate) fn new() -> Self {
+        Self {
+            buckets: std::array::from_fn(|_| OnceLock::new()),
+        }
+    }
+
+    /// This thread's row, allocating its bucket on the first write.
+    #[inline]
+    fn local(&self) -> &Shard<N> {
+        let location = thread_slot::current();
+        // The mask is a no-op (buckets are < 64) that spares a bounds check.
+        match self.buckets[location.bucket % BUCKETS].get() {
+            Some(rows) => &rows[location.index],
+            None => self.allocate(location),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn allocate(&self, location: Location) -> &Shard<N> {
+        let rows = self.buckets[location.bucket].get_or_init(|| {
+            (0..1usize << location.bucket)
+                .map(|_| CachePadded::new(Shard::new()))
+                .collect()
+        });
+        &rows[location.index]
+    }
+
+    fn rows(&self) -> impl Iterator<Item = &Shard<N>> {
+        self.buckets
+            .iter()
+            .filter_map(OnceLock::get)
+            .flat_map(|rows| rows.iter().map(|row| &**row))
+    }
+
+    /// Adds `n` to counter `slot` in this thread's row.
+    #[inline]
+    pub(crate) fn add(&self, slot: usize, n: u64) {
+        self.local().add(slot, n);
+    }
+
+    /// Adds `deltas` to this thread's row in one consistent write.
+    #[inline]
+    pub(crate) fn add_all(&self, deltas: &[u64; N]) {
+        self.local().add_all(deltas);
+    }
+
+    /// The sum over all rows, each row copied consistently.
+    pub(crate) fn sum(&self) -> [u64; N] {
+        let mut sums = [0; N];
+        for row in self.rows() {
+            row.add_consistent_copy_to(&mut sums);
+        }
+        sums
+    }
+
+    /// The sum of one counter over all rows.
+    pub(crate) fn sum_slot(&self, slot: usize) -> u64 {
+        self.rows()
+            .fold(0u64, |sum, row| sum.wrapping_add(row.load(slot)))
+    }
+
+    /// How many rows are allocated: fewer than twice the number of threads
+    /// that were alive at once.
+    pub(crate) fn shard_count(&self) -> usize {
+        self.buckets
+            .iter()
+            .filter_map(OnceLock::get)
+            .map(|rows| rows.len())
+            .sum()
+    }
+}

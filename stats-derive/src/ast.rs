@@ -1,0 +1,258 @@
+//! The input struct as this crate sees it: its fields classified as counters,
+//! gauges or skipped, with metric names and help text.
+
+use crate::attr::{ContainerAttrs, FieldAttrs, Spanned};
+use crate::ctxt::Ctxt;
+use quote::ToTokens;
+use syn::ext::IdentExt;
+use syn::{Data, DeriveInput, Fields, Ident, Type, Visibility};
+
+/// A struct that derives `StatTable`.
+pub struct Container<'a> {
+    /// The struct's name.
+    pub ident: &'a Ident,
+    /// The struct's visibility, given to every generated item.
+    pub vis: &'a Visibility,
+    /// `#[stat_table]` options.
+    pub attrs: ContainerAttrs,
+    /// Every named field, skipped ones included, in declaration order.
+    pub fields: Vec<Field<'a>>,
+}
+
+/// One named field.
+pub struct Field<'a> {
+    /// The field's name.
+    pub ident: &'a Ident,
+    /// What the field becomes in the table.
+    pub kind: FieldKind,
+    /// The metric name after the prefix: `#[stat(name)]` or the field name.
+    pub short_name: Spanned<String>,
+    /// The doc comment, lines joined by spaces.
+    pub help: String,
+}
+
+/// What a field becomes in the table.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// A `u64` counter.
+    Counter,
+    /// An `i64` gauge.
+    Gauge,
+    /// Not part of the table.
+    Skip,
+}
+
+impl<'a> Container<'a> {
+    /// Builds the container, recording every problem in `cx`. Returns `None`
+    /// when the input is not a struct with named fields, or is generic: then
+    /// no placeholder can be generated either.
+    pub fn from_ast(cx: &Ctxt, input: &'a DeriveInput) -> Option<Self> {
+        let attrs = ContainerAttrs::parse(cx, &input.attrs);
+        let named = match &input.data {
+            Data::Struct(data) => match &data.fields {
+                Fields::Named(named) => Some(named),
+                Fields::Unnamed(_) | Fields::Unit => {
+                    cx.error_help(
+                        &input.ident,
+                        "`StatTable` needs a struct with named fields",
+                        "name each field: `struct Stats { created: u64 }`",
+                    );
+                    None
+                }
+            },
+            Data::Enum(data) => {
+                cx.error_help(
+                    data.enum_token,
+                    "`StatTable` cannot be derived for an enum",
+                    "declare a struct with one field per statistic; \
+                     an enum of keys is a `#[derive(StatKey)]`",
+                );
+                None
+            }
+            Data::Union(data) => {
+                cx.error_help(
+                    data.union_token,
+                    "`StatTable` cannot be derived for a union",
+                    "declare a struct with one field per statistic",
+                );
+                None
+            }
+        };
+        if !input.generics.params.is_empty() {
+            cx.error_help(
+                &input.generics,
+                "`StatTable` cannot be derived for a generic struct",
+                "a table's layout is fixed at compile time: remove the type and lifetime parameters",
+            );
+            return None;
+        }
+        let fields = named?
+            .named
+            .iter()
+            .filter_map(|field| Field::from_ast(cx, field))
+            .collect();
+        Some(Self {
+            ident: &input.ident,
+            vis: &input.vis,
+            attrs,
+            fields,
+        })
+    }
+
+    /// The fields that are part of the table (not skipped).
+    pub fn table_fields(&self) -> impl Iterator<Item = &Field<'a>> {
+        self.fields.iter().filter(|f| f.kind != FieldKind::Skip)
+    }
+
+    /// The full metric name of a field: `prefix_name`, or `name` without a
+    /// prefix.
+    pub fn metric_name(&self, field: &Field<'_>) -> String {
+        match &self.attrs.prefix {
+            Some(prefix) => format!("{}_{}", prefix.value, field.short_name.value),
+            None => field.short_name.value.clone(),
+        }
+    }
+}
+
+impl<'a> Field<'a> {
+    fn from_ast(cx: &Ctxt, field: &'a syn::Field) -> Option<Self> {
+        let ident = field.ident.as_ref()?;
+        let attrs = FieldAttrs::parse(cx, &field.attrs);
+        let kind = classify(cx, field, &attrs)?;
+        let short_name = attrs.name.unwrap_or_else(|| Spanned {
+            value: ident.unraw().to_string(),
+            tokens: ident.to_token_stream(),
+        });
+        Some(Self {
+            ident,
+            kind,
+            short_name,
+            help: doc_comment(&field.attrs),
+        })
+    }
+}
+
+/// Decides what a field is from its type and options.
+fn classify(cx: &Ctxt, field: &syn::Field, attrs: &FieldAttrs) -> Option<FieldKind> {
+    if let Some(skip) = &attrs.skip {
+        if let Some(gauge) = &attrs.gauge {
+            cx.error_help(
+                gauge,
+                "`gauge` has no effect on a skipped field",
+                format!("remove `gauge` or `{skip}`"),
+            );
+        }
+        return Some(FieldKind::Skip);
+    }
+    let ty = &field.ty;
+    match (primitive_name(ty).as_deref(), &attrs.gauge) {
+        (Some("u64"), None) => Some(FieldKind::Counter),
+        (Some("i64"), Some(_)) => Some(FieldKind::Gauge),
+        (Some("u64"), Some(_)) => {
+            cx.error_help(
+                ty,
+                "a gauge must be `i64`",
+                "make the field `i64` for a gauge that goes up and down, \
+                 or remove `#[stat(gauge)]` for a `u64` counter",
+            );
+            None
+        }
+        (Some("i64"), None) => {
+            cx.error_help(
+                ty,
+                "an `i64` field must be marked `#[stat(gauge)]`",
+                "add `#[stat(gauge)]` for a gauge, or make the field `u64` for a counter",
+            );
+            None
+        }
+        (_, Some(gauge)) => {
+            cx.error_help(
+                ty,
+                format!("unsupported gauge type `{}`", type_text(ty)),
+                format!("a gauge must be `i64` (marked by `{gauge}`)"),
+            );
+            None
+        }
+        (_, None) if is_map(ty) => {
+            cx.error_help(
+                ty,
+                format!("a map cannot be a table field: `{}`", type_text(ty)),
+                "a shared map is what this table replaces; \
+                 declare one `u64` counter field per key you count",
+            );
+            None
+        }
+        (_, None) => {
+            cx.error_help(
+                ty,
+                format!("unsupported field type `{}`", type_text(ty)),
+                "a table field is a `u64` counter or an `i64` gauge marked `#[stat(gauge)]`; \
+                 leave other fields out with `#[stat(skip)]`",
+            );
+            None
+        }
+    }
+}
+
+/// `u64` or `i64` written plainly or as `core::primitive::u64`.
+fn primitive_name(ty: &Type) -> Option<String> {
+    let Type::Path(path) = ty else { return None };
+    if path.qself.is_some() {
+        return None;
+    }
+    let segments = &path.path.segments;
+    let last = segments.last()?;
+    if !last.arguments.is_none() {
+        return None;
+    }
+    let name = last.ident.to_string();
+    let prefix_ok = segments.len() == 1
+        || segments
+            .iter()
+            .rev()
+            .nth(1)
+            .is_some_and(|s| s.ident == "primitive");
+    (prefix_ok && (name == "u64" || name == "i64")).then_some(name)
+}
+
+/// Whether the type's last path segment names a well-known map or set.
+fn is_map(ty: &Type) -> bool {
+    const MAPS: &[&str] = &[
+        "HashMap", "BTreeMap", "HashSet", "BTreeSet", "IndexMap", "IndexSet", "DashMap",
+    ];
+    let Type::Path(path) = ty else { return false };
+    path.path
+        .segments
+        .last()
+        .is_some_and(|s| MAPS.iter().any(|m| s.ident == m))
+}
+
+fn type_text(ty: &Type) -> String {
+    ty.to_token_stream()
+        .to_string()
+        .replace(" < ", "<")
+        .replace(" >", ">")
+        .replace(" ,", ",")
+        .replace(":: ", "::")
+        .replace(" ::", "::")
+}
+
+/// The `///` lines, trimmed and joined by spaces.
+fn doc_comment(attrs: &[syn::Attribute]) -> String {
+    let mut lines = Vec::new();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("doc")) {
+        if let syn::Meta::NameValue(nv) = &attr.meta
+            && let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) = &nv.value
+        {
+            let line = s.value();
+            let line = line.trim();
+            if !line.is_empty() {
+                lines.push(line.to_owned());
+            }
+        }
+    }
+    lines.join(" ")
+}

@@ -1,0 +1,31 @@
+//! `#[derive(StatTable)]`: the code generator behind `stats-core`.
+//!
+//! Use it through `stats_core::StatTable`, where it is documented; generated
+//! code refers to the runtime only as `::stats_core::__private` (or the path
+//! given by `#[stat_table(crate = "...")]`).
+//!
+//! The pipeline reads like thiserror's and serde's: [`attr`] turns raw
+//! attributes into typed options, [`ast`] builds the struct as this crate sees
+//! it, [`valid`] checks the rules that span several fields, and [`expand`]
+//! writes the code. Every error is collected in a [`ctxt::Ctxt`] and reported
+//! at once, each on its offending token.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod ast;
+mod attr;
+mod ctxt;
+mod expand;
+mod symbol;
+mod valid;
+
+use proc_macro::TokenStream;
+use syn::{DeriveInput, parse_macro_input};
+
+/// Derives a concurrent statistics table; see `stats_core::StatTable`.
+#[proc_macro_derive(StatTable, attributes(stat_table, stat))]
+pub fn derive_stat_table(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::derive_stat_table(&input).into()
+}

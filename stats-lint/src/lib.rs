@@ -1,0 +1,1 @@
+//! stats-lint: placeholder, filled by its issue.

@@ -1,0 +1,1 @@
+//! Cross-crate tests of the stats workspace; the tests are the `[[test]]` targets.
