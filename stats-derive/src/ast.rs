@@ -64,8 +64,7 @@ impl<'a> Container<'a> {
                 cx.error_help(
                     data.enum_token,
                     "`StatTable` cannot be derived for an enum",
-                    "declare a struct with one field per statistic; \
-                     an enum of keys is a `#[derive(StatKey)]`",
+                    "declare a struct with one `u64` field per statistic",
                 );
                 None
             }

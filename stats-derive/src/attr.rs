@@ -110,22 +110,24 @@ fn string_value(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
     meta.value()?.parse::<LitStr>()
 }
 
-/// A bare keyword such as `gauge`; `gauge = ...` is an error.
+/// A bare keyword such as `gauge`. `gauge = ...` is an error, but the flag
+/// still counts, so the field gets no follow-on error about being untagged.
 fn flag(
     cx: &Ctxt,
     meta: &ParseNestedMeta<'_>,
     slot: &mut Option<proc_macro2::TokenStream>,
 ) -> syn::Result<()> {
-    if meta.input.peek(syn::Token![=]) {
-        let path = &meta.path;
-        return Err(meta.error(format!(
-            "`{}` takes no value; write `#[stat({})]`",
-            quote::quote!(#path),
-            quote::quote!(#path)
-        )));
-    }
     let path = &meta.path;
-    if slot.replace(quote::quote!(#path)).is_some() {
+    let name = quote::quote!(#path);
+    if meta.input.peek(syn::Token![=]) {
+        cx.error_help(
+            path,
+            format!("`{name}` takes no value"),
+            format!("write `#[stat({name})]`"),
+        );
+        skip_value(meta)?;
+    }
+    if slot.replace(name).is_some() {
         duplicate(cx, meta);
     }
     Ok(())

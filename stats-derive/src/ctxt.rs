@@ -46,5 +46,5 @@ impl Ctxt {
 /// cannot carry a real sub-diagnostic on stable Rust, so the help line is part
 /// of the message.
 pub fn with_help(message: impl Display, help: impl Display) -> String {
-    format!("{message}\n\n= help: {help}")
+    format!("{message}\n= help: {help}")
 }

@@ -276,6 +276,7 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[allow(dead_code)]
         impl #ident {
             /// Builds an empty concurrent table for this struct.
             #[must_use]
@@ -299,6 +300,7 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[allow(dead_code)] // a table need not use every generated method
         impl #table {
             #(#accessors)*
 
@@ -425,6 +427,7 @@ fn expand_field_enum(cont: &Container<'_>) -> TokenStream {
         .map(|(variant, index)| quote!(Self::#variant => #index));
     quote! {
         #[doc = #enum_doc]
+        #[allow(dead_code)] // a field may never be named at run time
         #[derive(
             ::core::clone::Clone,
             ::core::marker::Copy,
@@ -443,6 +446,7 @@ fn expand_field_enum(cont: &Container<'_>) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[allow(dead_code)]
         impl #field_enum {
             /// Every field, in declaration order.
             #vis const ALL: [Self; #count] = [#(Self::#variants),*];
