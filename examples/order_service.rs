@@ -146,14 +146,22 @@ fn parse_config() -> Result<Config, String> {
         None => 4,
         Some(text) => match text.parse::<usize>() {
             Ok(n) if (1..=1024).contains(&n) => n,
-            _ => return Err(format!("threads must be a whole number from 1 to 1024, not `{text}`")),
+            _ => {
+                return Err(format!(
+                    "threads must be a whole number from 1 to 1024, not `{text}`"
+                ));
+            }
         },
     };
     let duration = match seconds {
         None => Duration::from_secs(3),
         Some(text) => match text.parse::<f64>() {
             Ok(s) if s > 0.0 && s <= 3600.0 => Duration::from_secs_f64(s),
-            _ => return Err(format!("seconds must be a number above 0 and at most 3600, not `{text}`")),
+            _ => {
+                return Err(format!(
+                    "seconds must be a number above 0 and at most 3600, not `{text}`"
+                ));
+            }
         },
     };
     Ok(Config { threads, duration })
@@ -238,7 +246,13 @@ fn main() -> ExitCode {
             Value::Counter(n) => n.to_string(),
             Value::Gauge(n) => n.to_string(),
         };
-        println!("{:<24} {:<8} {:>16}  {}", series.name, series.kind.as_str(), value, series.help);
+        println!(
+            "{:<24} {:<8} {:>16}  {}",
+            series.name,
+            series.kind.as_str(),
+            value,
+            series.help
+        );
     }
     println!();
     println!(
@@ -255,7 +269,10 @@ fn main() -> ExitCode {
     let mut ok = true;
     for (what, holds) in [
         ("snapshot equals what the workers did", snapshot == expected),
-        ("the cursor's deltas add up to the snapshot", reported == snapshot),
+        (
+            "the cursor's deltas add up to the snapshot",
+            reported == snapshot,
+        ),
         ("every order has one outcome", outcomes == snapshot.created),
         ("no order is left in flight", snapshot.in_flight == 0),
         ("the workers took orders", snapshot.created > 0),

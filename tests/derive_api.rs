@@ -32,9 +32,24 @@ fn field_enum_lists_every_table_field_in_order() {
     assert_eq!(
         described,
         [
-            (0, "orders_created", "Orders accepted by the API.", MetricKind::Counter),
-            (1, "orders_rejected", "Orders rejected. Second paragraph of help.", MetricKind::Counter),
-            (2, "orders_in_flight", "Orders being processed.", MetricKind::Gauge),
+            (
+                0,
+                "orders_created",
+                "Orders accepted by the API.",
+                MetricKind::Counter
+            ),
+            (
+                1,
+                "orders_rejected",
+                "Orders rejected. Second paragraph of help.",
+                MetricKind::Counter
+            ),
+            (
+                2,
+                "orders_in_flight",
+                "Orders being processed.",
+                MetricKind::Gauge
+            ),
             (3, "orders_type", "", MetricKind::Counter),
         ]
     );

@@ -93,7 +93,12 @@ fn eight_writers_two_cursors_one_snapshotter() {
                                 done.c += 1;
                             }
                             3 => {
-                                let step = Mixed { a: 1, b: 2, c: 3, level: 0 };
+                                let step = Mixed {
+                                    a: 1,
+                                    b: 2,
+                                    c: 3,
+                                    level: 0,
+                                };
                                 table.add(&step);
                                 add(&mut done, step);
                             }
@@ -112,14 +117,20 @@ fn eight_writers_two_cursors_one_snapshotter() {
             add(&mut expected, writer.join().unwrap());
         }
         writers_done.store(true, Ordering::Release);
-        let cursor_sums: Vec<(Mixed, u64)> = cursors.into_iter().map(|c| c.join().unwrap()).collect();
+        let cursor_sums: Vec<(Mixed, u64)> =
+            cursors.into_iter().map(|c| c.join().unwrap()).collect();
         (expected, cursor_sums, snapshotter.join().unwrap())
     });
 
     let ops = WRITERS as u64 * OPS_PER_WRITER / 5;
     assert_eq!(
         expected,
-        Mixed { a: 2 * ops, b: 5 * ops, c: 4 * ops, level: 0 },
+        Mixed {
+            a: 2 * ops,
+            b: 5 * ops,
+            c: 4 * ops,
+            level: 0
+        },
         "the writers' own tally"
     );
     assert_eq!(table.snapshot(), expected);
@@ -127,7 +138,10 @@ fn eight_writers_two_cursors_one_snapshotter() {
         assert_eq!(sum, expected, "a cursor's deltas add up to the total");
         assert!(deltas > 1, "the cursor read while the writers wrote");
     }
-    assert!(snapshots > 1, "the snapshotter read while the writers wrote");
+    assert!(
+        snapshots > 1,
+        "the snapshotter read while the writers wrote"
+    );
 }
 
 /// Orders with an invariant every writer keeps: `failed <= created`.
@@ -154,7 +168,10 @@ fn no_snapshot_or_delta_breaks_an_invariant_the_writers_keep() {
             let mut count = 0u64;
             while !done.load(Ordering::Acquire) {
                 let snap = table.snapshot();
-                assert!(snap.failed <= snap.created, "snapshot broke the invariant: {snap:?}");
+                assert!(
+                    snap.failed <= snap.created,
+                    "snapshot broke the invariant: {snap:?}"
+                );
                 count += 1;
             }
             count
@@ -164,7 +181,10 @@ fn no_snapshot_or_delta_breaks_an_invariant_the_writers_keep() {
             let mut count = 0u64;
             while !done.load(Ordering::Acquire) {
                 let delta = cursor.delta();
-                assert!(delta.failed <= delta.created, "delta broke the invariant: {delta:?}");
+                assert!(
+                    delta.failed <= delta.created,
+                    "delta broke the invariant: {delta:?}"
+                );
                 count += 1;
             }
             count
@@ -176,7 +196,10 @@ fn no_snapshot_or_delta_breaks_an_invariant_the_writers_keep() {
                     for i in 0..STEPS {
                         match i % 3 {
                             0 => {
-                                table.add(&Orders { created: 1, failed: 1 });
+                                table.add(&Orders {
+                                    created: 1,
+                                    failed: 1,
+                                });
                                 failed += 1;
                             }
                             1 => {

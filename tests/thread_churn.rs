@@ -32,5 +32,8 @@ fn ten_thousand_short_lived_threads() {
     // and the harness may hold one) are live, and rows are allocated in
     // buckets of doubling size: fewer than twice that many rows.
     let bound = 2 * (usize::try_from(ALIVE).unwrap() + 1);
-    assert!(max_rows > 0 && max_rows < bound, "{max_rows} rows for {ALIVE} live threads");
+    assert!(
+        max_rows > 0 && max_rows < bound,
+        "{max_rows} rows for {ALIVE} live threads"
+    );
 }

@@ -22,13 +22,31 @@ fn iter_yields_every_series_with_name_help_kind_and_value() {
     table.sold().add(3);
     table.customers().set(-1);
     let series: Vec<Series> = table.iter().collect();
-    let summary: Vec<_> = series.iter().map(|s| (s.name, s.help, s.kind, s.value)).collect();
+    let summary: Vec<_> = series
+        .iter()
+        .map(|s| (s.name, s.help, s.kind, s.value))
+        .collect();
     assert_eq!(
         summary,
         [
-            ("shop_sold", "Items sold.", MetricKind::Counter, Value::Counter(3)),
-            ("shop_returned", "Items returned.", MetricKind::Counter, Value::Counter(0)),
-            ("shop_customers", "Customers in the shop.", MetricKind::Gauge, Value::Gauge(-1)),
+            (
+                "shop_sold",
+                "Items sold.",
+                MetricKind::Counter,
+                Value::Counter(3)
+            ),
+            (
+                "shop_returned",
+                "Items returned.",
+                MetricKind::Counter,
+                Value::Counter(0)
+            ),
+            (
+                "shop_customers",
+                "Customers in the shop.",
+                MetricKind::Gauge,
+                Value::Gauge(-1)
+            ),
         ]
     );
 }
@@ -39,7 +57,8 @@ fn an_iterator_that_outlives_a_reset_panics_with_stale_and_the_table_name() {
     let mut iter = table.iter();
     assert!(iter.next().is_some());
     table.reset();
-    let panic = catch_unwind(AssertUnwindSafe(|| iter.next())).expect_err("a stale iterator must panic");
+    let panic =
+        catch_unwind(AssertUnwindSafe(|| iter.next())).expect_err("a stale iterator must panic");
     let message = panic
         .downcast_ref::<String>()
         .cloned()
@@ -86,9 +105,15 @@ fn writes_during_iteration_do_not_make_it_stale() {
         returned: 1,
         customers: 0,
     });
-    assert_eq!(iter.try_next().unwrap().unwrap().value, Value::Counter(10_001));
+    assert_eq!(
+        iter.try_next().unwrap().unwrap().value,
+        Value::Counter(10_001)
+    );
     assert_eq!(iter.try_next().unwrap().unwrap().value, Value::Counter(1));
-    assert_eq!(iter.try_next().unwrap().unwrap().value, Value::Gauge(10_000));
+    assert_eq!(
+        iter.try_next().unwrap().unwrap().value,
+        Value::Gauge(10_000)
+    );
     assert_eq!(iter.try_next(), Ok(None));
 }
 

@@ -59,7 +59,12 @@ fn timed_round(threads: usize, work: &(dyn Fn(usize) + Sync)) -> Duration {
 }
 
 /// Median increments per second over `rounds` rounds.
-fn measure(threads: usize, rounds: usize, incs_per_thread: u64, work: &(dyn Fn(usize) + Sync)) -> f64 {
+fn measure(
+    threads: usize,
+    rounds: usize,
+    incs_per_thread: u64,
+    work: &(dyn Fn(usize) + Sync),
+) -> f64 {
     timed_round(threads, work); // warm-up: first-touch allocation, frequency ramp
     let mut rates: Vec<f64> = (0..rounds)
         .map(|_| {
@@ -90,8 +95,9 @@ fn main() {
     for threads in [1, 2] {
         let table = Orders::table();
         let shared = CachePadded::new(AtomicU64::new(0));
-        let own: Vec<CachePadded<AtomicU64>> =
-            (0..threads).map(|_| CachePadded::new(AtomicU64::new(0))).collect();
+        let own: Vec<CachePadded<AtomicU64>> = (0..threads)
+            .map(|_| CachePadded::new(AtomicU64::new(0)))
+            .collect();
 
         let limit = measure(threads, rounds, iters, &|t| {
             for _ in 0..iters {
@@ -143,4 +149,3 @@ fn main() {
         black_box((table.snapshot(), shared.load(Ordering::Relaxed), &own));
     }
 }
-

@@ -71,7 +71,9 @@ impl<'a, const SLOTS: usize> Counter<'a, SLOTS> {
 
 impl<const SLOTS: usize> fmt::Debug for Counter<'_, SLOTS> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Counter").field("value", &self.get()).finish()
+        f.debug_struct("Counter")
+            .field("value", &self.get())
+            .finish()
     }
 }
 

@@ -75,7 +75,10 @@ impl<const N: usize> Shard<N> {
         self.seq.store(seq.wrapping_add(2), Ordering::Release);
         fence(Ordering::Release);
         let value = &self.values[slot];
-        value.store(value.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
+        value.store(
+            value.load(Ordering::Relaxed).wrapping_add(n),
+            Ordering::Relaxed,
+        );
     }
 
     /// Adds every element of `deltas` (wrapping) in one write, so a reader sees
@@ -85,7 +88,10 @@ impl<const N: usize> Shard<N> {
         let seq = self.begin_write();
         for (value, &n) in self.values.iter().zip(deltas) {
             if n != 0 {
-                value.store(value.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
+                value.store(
+                    value.load(Ordering::Relaxed).wrapping_add(n),
+                    Ordering::Relaxed,
+                );
             }
         }
         self.end_write(seq);

@@ -144,7 +144,10 @@ impl<const COUNTERS: usize, const GAUGES: usize> RawTable<COUNTERS, GAUGES> {
     pub fn reset(&self) {
         // The lock guards no data, only the order of resets; a panic while it
         // was held leaves nothing half-done, so a poisoned lock is fine to use.
-        let _order = self.reset_lock.lock().unwrap_or_else(PoisonError::into_inner);
+        let _order = self
+            .reset_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         self.version.fetch_add(1, Ordering::AcqRel);
         self.baseline.store(Arc::new(self.counters.sum()));
         for gauge in &self.gauges {

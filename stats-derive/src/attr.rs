@@ -39,7 +39,10 @@ impl ContainerAttrs {
     /// Reads every `#[stat_table]` attribute of the struct.
     pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
         let mut out = Self::default();
-        for attr in attrs.iter().filter(|a| a.path().is_ident(symbol::STAT_TABLE)) {
+        for attr in attrs
+            .iter()
+            .filter(|a| a.path().is_ident(symbol::STAT_TABLE))
+        {
             let result = attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident(symbol::PREFIX) {
                     let lit = string_value(&meta)?;

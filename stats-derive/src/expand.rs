@@ -39,7 +39,11 @@ pub fn variant_name(field: &Ident) -> Ident {
         })
         .collect();
     // A field named `_` or `__` has no letters to keep.
-    let name = if name.is_empty() { "Field".to_owned() } else { name };
+    let name = if name.is_empty() {
+        "Field".to_owned()
+    } else {
+        name
+    };
     Ident::new(&name, field.span())
 }
 
