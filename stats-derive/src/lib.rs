@@ -4,10 +4,10 @@
 //! code refers to the runtime only as `::stats_core::__private` (or the path
 //! given by `#[stat_table(crate = "...")]`).
 //!
-//! The pipeline reads like thiserror's and serde's: [`attr`] turns raw
-//! attributes into typed options, [`ast`] builds the struct as this crate sees
-//! it, [`valid`] checks the rules that span several fields, and [`expand`]
-//! writes the code. Every error is collected in a [`ctxt::Ctxt`] and reported
+//! The pipeline reads like thiserror's and serde's: `attr` turns raw
+//! attributes into typed options, `ast` builds the struct as this crate sees
+//! it, `valid` checks the rules that span several fields, and `expand`
+//! writes the code. Every error is collected in a `ctxt::Ctxt` and reported
 //! at once, each on its offending token.
 
 #![forbid(unsafe_code)]
