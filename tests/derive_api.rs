@@ -169,3 +169,20 @@ fn cursors_from_start_see_everything() {
     assert_eq!(late.delta().created, 1);
     assert_eq!(from_start.delta().created, 4);
 }
+
+/// Every field skipped: an empty table that still has the whole API.
+#[derive(StatTable, Debug, Default, PartialEq)]
+struct NothingCounted {
+    #[stat(skip)]
+    note: String,
+}
+
+#[test]
+fn a_table_with_no_fields() {
+    let table = NothingCounted::table();
+    table.add(&NothingCounted { note: "x".into() });
+    assert_eq!(table.snapshot(), NothingCounted::default());
+    assert_eq!(table.iter().count(), 0);
+    assert!(NothingCountedField::ALL.is_empty());
+    assert_eq!(table.cursor().delta(), NothingCounted::default());
+}
