@@ -163,9 +163,11 @@ fn no_snapshot_or_delta_breaks_an_invariant_the_writers_keep() {
     let table = Orders::table();
     let done = AtomicBool::new(false);
     let mut expected_failed = 0u64;
+    let start = Barrier::new(WRITERS + 2);
     std::thread::scope(|s| {
         let snapshotter = s.spawn(|| {
             let mut count = 0u64;
+            start.wait();
             while !done.load(Ordering::Acquire) {
                 let snap = table.snapshot();
                 assert!(
@@ -179,6 +181,7 @@ fn no_snapshot_or_delta_breaks_an_invariant_the_writers_keep() {
         let deltas = s.spawn(|| {
             let mut cursor = table.cursor();
             let mut count = 0u64;
+            start.wait();
             while !done.load(Ordering::Acquire) {
                 let delta = cursor.delta();
                 assert!(
@@ -193,6 +196,7 @@ fn no_snapshot_or_delta_breaks_an_invariant_the_writers_keep() {
             .map(|_| {
                 s.spawn(|| {
                     let mut failed = 0;
+                    start.wait();
                     for i in 0..STEPS {
                         match i % 3 {
                             0 => {
@@ -238,10 +242,12 @@ fn resets_never_lose_an_increment_for_cursors() {
     let mut cursor = table.cursor();
     let done = AtomicBool::new(false);
     let mut seen = 0u64;
+    let start = Barrier::new(WRITERS + 1);
     std::thread::scope(|s| {
         let writers: Vec<_> = (0..WRITERS)
             .map(|_| {
                 s.spawn(|| {
+                    start.wait();
                     for _ in 0..INCS {
                         table.created().inc();
                     }
@@ -250,12 +256,15 @@ fn resets_never_lose_an_increment_for_cursors() {
             .collect();
         let resetter = s.spawn(|| {
             let mut resets = 0u64;
-            while !done.load(Ordering::Acquire) {
+            start.wait();
+            loop {
                 table.reset();
                 resets += 1;
+                if done.load(Ordering::Acquire) {
+                    break resets;
+                }
                 std::thread::yield_now();
             }
-            resets
         });
         while writers.iter().any(|w| !w.is_finished()) {
             seen += cursor.delta().created;

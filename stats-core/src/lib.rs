@@ -58,13 +58,13 @@
 //!
 //! # How it works
 //!
-//! * An increment finds the calling thread's
-//!   row (one inlined thread-local load and a bucket pointer load) and does a relaxed load and
-//!   store under the row's sequence number. Gauges, which cannot be summed,
-//!   are one atomic each.
-//! * Snapshots copy each row consistently (a seqlock read) and sum the
-//!   copies, so an invariant that each writer keeps, such as
-//!   `failed <= created`, holds in every snapshot.
+//! * An increment finds the calling thread's row (one inlined thread-local
+//!   load and a bucket pointer load) and does a plain load and a release
+//!   store. Gauges, which cannot be summed, are one atomic each.
+//! * Snapshots copy each row consistently (two passes that must agree, plus
+//!   a sequence number that multi-field steps bump) and sum the copies, so
+//!   an invariant that each writer keeps, such as `failed <= created`, holds
+//!   in every snapshot.
 //! * [`Cursor`]s keep their own baseline and never write to the table, so
 //!   any number of them each see every increment once.
 //! * [`Iter`] is versioned: a reset makes it stale, and its next step panics

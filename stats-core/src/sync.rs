@@ -7,14 +7,14 @@ pub(crate) use loom::sync::atomic::{AtomicU64, Ordering, fence};
 #[cfg(not(stats_loom))]
 pub(crate) use std::sync::atomic::{AtomicU64, Ordering, fence};
 
-/// Waits a little before a seqlock reader retries. Under loom the wait must
+/// Waits a little before a row copy is retried. Under loom the wait must
 /// be loom's own yield, or the model checker explores the spin forever.
 #[cfg(stats_loom)]
 pub(crate) fn snooze(_backoff: &crossbeam_utils::Backoff) {
     loom::thread::yield_now();
 }
 
-/// Waits a little before a seqlock reader retries: spins briefly, then
+/// Waits a little before a row copy is retried: spins briefly, then
 /// yields the core to the writer it is waiting for.
 #[cfg(not(stats_loom))]
 pub(crate) fn snooze(backoff: &crossbeam_utils::Backoff) {
