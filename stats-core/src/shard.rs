@@ -46,6 +46,13 @@
 //! per-thread loop plus the row lookup; the odd/even phase on every
 //! increment, which this replaced, cost about a tenth of it.
 //!
+//! Progress: the writer never waits for readers, so a reader retries while
+//! the owner writes between its two passes. The passes are short (the second
+//! reads lines the first just brought in), so retries succeed quickly: with a
+//! 64-counter row (eight cache lines) and an owner bumping three of its
+//! counters without pause, a reader took 3.4 million snapshots a second, the
+//! slowest in 236 µs (measured once on this project's machine).
+//!
 //! The loom models at the end of this file explore every interleaving of a
 //! writer and a reader and assert that every copy is a state the row really
 //! held; removing the reader's second pass, or its `seq` check, makes them
