@@ -1,0 +1,130 @@
+//! Diagnostics: what a lint reports, independent of how it is rendered.
+
+use std::path::PathBuf;
+
+use crate::lints::Level;
+
+/// A position in a source file: 1-based line, 1-based column counted in
+/// characters (rustc's convention for `column_start` in its JSON output).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    /// 1-based line number.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+/// A region of one source file; `end` is exclusive.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    /// The file, as it is displayed (relative to the working directory when possible).
+    pub file: PathBuf,
+    /// First character of the region.
+    pub start: Pos,
+    /// One past the last character of the region.
+    pub end: Pos,
+}
+
+impl Span {
+    /// Converts a `proc_macro2` span of a file parsed by `syn` into a [`Span`].
+    pub fn from_pm2(file: &std::path::Path, span: proc_macro2::Span) -> Self {
+        let s = span.start();
+        let e = span.end();
+        Span {
+            file: file.to_path_buf(),
+            start: Pos {
+                line: s.line.max(1),
+                column: s.column + 1,
+            },
+            end: Pos {
+                line: e.line.max(1),
+                column: e.column + 1,
+            },
+        }
+    }
+
+    /// A span from the start of `from` to the end of `to`.
+    pub fn join(file: &std::path::Path, from: proc_macro2::Span, to: proc_macro2::Span) -> Self {
+        let a = Span::from_pm2(file, from);
+        let b = Span::from_pm2(file, to);
+        Span {
+            file: a.file,
+            start: a.start,
+            end: b.end.max(a.start),
+        }
+    }
+}
+
+/// Whether a child message is a note or a help.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChildKind {
+    /// `note: ...`
+    Note,
+    /// `help: ...`
+    Help,
+}
+
+impl ChildKind {
+    /// The level name used by rustc's JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChildKind::Note => "note",
+            ChildKind::Help => "help",
+        }
+    }
+}
+
+/// A note or help attached to a diagnostic, optionally pointing at code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Child {
+    /// Note or help.
+    pub kind: ChildKind,
+    /// The text, lower case with no trailing period.
+    pub message: String,
+    /// Where the note points, if anywhere.
+    pub span: Option<Span>,
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The lint name without the `stats_lint::` prefix (or `syntax_error`).
+    pub lint: &'static str,
+    /// The level in force for this finding (never [`Level::Allow`]).
+    pub level: Level,
+    /// The main message, lower case with no trailing period.
+    pub message: String,
+    /// Where the problem is.
+    pub span: Span,
+    /// Text written under the primary span.
+    pub label: Option<String>,
+    /// Notes and helps, in order.
+    pub children: Vec<Child>,
+}
+
+impl Diagnostic {
+    /// The lint code as it appears in output: `stats_lint::NAME`.
+    pub fn code(&self) -> String {
+        format!("stats_lint::{}", self.lint)
+    }
+
+    /// Adds a help line.
+    pub fn help(mut self, message: impl Into<String>) -> Self {
+        self.children.push(Child {
+            kind: ChildKind::Help,
+            message: message.into(),
+            span: None,
+        });
+        self
+    }
+
+    /// Adds a note, optionally pointing at code.
+    pub fn note(mut self, message: impl Into<String>, span: Option<Span>) -> Self {
+        self.children.push(Child {
+            kind: ChildKind::Note,
+            message: message.into(),
+            span,
+        });
+        self
+    }
+}

@@ -1,0 +1,89 @@
+// UI test for `counter_map`. Lines with a `~ NAME` marker comment must be flagged.
+// One finding per shared map per function: each case has its own function.
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, RwLock};
+
+use indexmap::IndexMap;
+
+static HITS: LazyLock<Mutex<HashMap<String, u64>>> = LazyLock::new(Default::default);
+static ATOMICS: LazyLock<HashMap<&'static str, AtomicU64>> = LazyLock::new(Default::default);
+static BY_CODE: LazyLock<RwLock<HashMap<u16, AtomicU64>>> = LazyLock::new(Default::default);
+
+fn entry_or_insert_add(k: &str) {
+    *HITS.lock().unwrap().entry(k.to_string()).or_insert(0) += 1; //~ counter_map
+    *HITS.lock().unwrap().entry(k.to_string()).or_insert(0) += 1; // once per function
+}
+
+fn or_insert_zero_then_add(k: &str) {
+    let mut g = HITS.lock().unwrap();
+    let c = g.entry(k.to_string()).or_insert(0); //~ counter_map
+    *c += 1;
+}
+
+fn get_mut_unwrap(k: &str) {
+    *HITS.lock().unwrap().get_mut(k).unwrap() += 5; //~ counter_map
+}
+
+fn get_mut_binding(k: &str) {
+    let mut g = HITS.lock().unwrap();
+    if let Some(v) = g.get_mut(k) {
+        *v -= 1; //~ counter_map
+    }
+}
+
+fn or_default_binding(k: &str) {
+    let mut g = HITS.lock().unwrap();
+    let v = g.entry(k.to_string()).or_default();
+    *v += 2; //~ counter_map
+}
+
+fn and_modify(k: &str) {
+    HITS.lock()
+        .unwrap()
+        .entry(k.to_string())
+        .and_modify(|v| *v += 1) //~ counter_map
+        .or_default();
+}
+
+fn index_add(m: Arc<Mutex<IndexMap<String, u64>>>, k: &str) {
+    m.lock().unwrap()[k] += 1; //~ counter_map
+}
+
+fn atomics_in_a_static_map() {
+    ATOMICS.get("ok").unwrap().fetch_add(1, Ordering::Relaxed); //~ counter_map
+}
+
+fn atomics_behind_a_read_lock() {
+    BY_CODE.read().unwrap().get(&200).unwrap().fetch_add(1, Ordering::Relaxed); //~ counter_map
+}
+
+fn atomics_by_index() {
+    BY_CODE.read().unwrap()[&500].fetch_sub(1, Ordering::Relaxed); //~ counter_map
+}
+
+fn spawned() {
+    let by_region: Arc<Mutex<HashMap<String, u64>>> = Default::default();
+    let r = by_region.clone();
+    std::thread::spawn(move || {
+        *r.lock().unwrap().entry("eu".into()).or_default() += 1; //~ counter_map
+    });
+}
+
+// ---- not flagged ----
+
+thread_local! {
+    static TL: RefCell<HashMap<u32, u64>> = RefCell::new(HashMap::new());
+}
+
+fn not_flagged(k: &str, names: Arc<Mutex<HashMap<String, String>>>) {
+    let mut m: HashMap<String, u64> = HashMap::new();
+    *m.entry(k.into()).or_insert(0) += 1;
+    HITS.lock().unwrap().insert(k.to_string(), 7);
+    TL.with(|t| *t.borrow_mut().entry(1).or_insert(0) += 1);
+    names.lock().unwrap().entry("a".into()).or_default().push_str("x");
+    let total: u64 = HITS.lock().unwrap().values().sum();
+    let mut copy = HITS.lock().unwrap().clone();
+    *copy.entry(k.into()).or_insert(0) += 1;
+}
