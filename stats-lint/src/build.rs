@@ -6,7 +6,7 @@
 //! stats-lint = { version = "0.1", default-features = false }
 //! ```
 //!
-//! ```rust,ignore
+//! ```rust,no_run
 //! // build.rs
 //! fn main() {
 //!     stats_lint::build::check();

@@ -25,13 +25,16 @@ declare_lint! {
     /// type or an integer literal on the right of `+=`.
     ///
     /// ### Example
-    /// ```rust,ignore
+    /// ```rust,no_run
+    /// # use std::collections::HashMap;
+    /// # use std::sync::{Arc, Mutex};
+    /// # let region = String::from("eu-west");
     /// let by_region: Arc<Mutex<HashMap<String, u64>>> = Default::default();
     /// *by_region.lock().unwrap().entry(region).or_insert(0) += 1;
     /// ```
     ///
     /// ### Use instead
-    /// ```rust,ignore
+    /// ```text
     /// #[derive(StatTable, Default)]
     /// struct OrderStats {
     ///     #[stat(keyed(capacity = 256))]

@@ -23,12 +23,15 @@ declare_lint! {
     /// is not flagged.
     ///
     /// ### Example
-    /// ```rust,ignore
+    /// ```rust,no_run
+    /// # use std::collections::HashMap;
+    /// # use std::sync::{LazyLock, Mutex};
+    /// # static COUNTS: LazyLock<Mutex<HashMap<String, u64>>> = LazyLock::new(Default::default);
     /// let mut counts = COUNTS.lock().unwrap();
     /// ```
     ///
     /// ### Use instead
-    /// ```rust,ignore
+    /// ```text
     /// // a lock-free table: nothing to poison
     /// STATS.by_region().inc(region);
     /// // or keep going with the data of a poisoned lock

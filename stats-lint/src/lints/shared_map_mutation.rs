@@ -33,7 +33,9 @@ declare_lint! {
     /// call is not recognised (a local borrowed by `s.spawn(|| ..)` is).
     ///
     /// ### Example
-    /// ```rust,ignore
+    /// ```rust,no_run
+    /// # use std::collections::HashMap;
+    /// # use std::sync::{LazyLock, Mutex};
     /// static HITS: LazyLock<Mutex<HashMap<String, u64>>> = LazyLock::new(Default::default);
     ///
     /// fn record(path: &str) {
@@ -42,7 +44,7 @@ declare_lint! {
     /// ```
     ///
     /// ### Use instead
-    /// ```rust,ignore
+    /// ```text
     /// #[derive(StatTable, Default)]
     /// struct Hits {
     ///     #[stat(keyed(capacity = 1024))]

@@ -23,12 +23,13 @@ declare_lint! {
     /// (after `use` renames and type aliases of the crate).
     ///
     /// ### Example
-    /// ```rust,ignore
+    /// ```rust,no_run
+    /// # use std::collections::HashMap;
     /// static mut CACHE: Option<HashMap<String, u64>> = None;
     /// ```
     ///
     /// ### Use instead
-    /// ```rust,ignore
+    /// ```text
     /// // counters: a lock-free table
     /// static STATS: LazyLock<RequestStatsTable> = LazyLock::new(RequestStats::table);
     /// // any other map: a lock the compiler checks

@@ -29,7 +29,9 @@ declare_lint! {
     /// reported; suppress it with a reason.
     ///
     /// ### Example
-    /// ```rust,ignore
+    /// ```rust,no_run
+    /// # use std::cell::UnsafeCell;
+    /// # use std::collections::HashMap;
     /// struct Registry {
     ///     counts: UnsafeCell<HashMap<String, u64>>,
     /// }
@@ -37,7 +39,7 @@ declare_lint! {
     /// ```
     ///
     /// ### Use instead
-    /// ```rust,ignore
+    /// ```text
     /// #[derive(StatTable, Default)]
     /// struct Registry {
     ///     counts: Keyed<String>,
