@@ -33,6 +33,8 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// The build-script example shows `fn main` because a build.rs needs one.
+#![allow(clippy::needless_doctest_main)]
 
 pub mod build;
 pub mod config;
