@@ -72,13 +72,14 @@
 //!
 //! ## The hot path
 //!
-//! A thread's first write to a table allocates its row; after that an
-//! increment allocates nothing, takes no lock and executes no locked
-//! read-modify-write. When a thread exits, its row passes to the next thread
-//! that starts, values intact, so memory is bounded by the number of threads
-//! alive at once. `benches/hot_path.rs` measures it against a shared atomic
-//! and against the hardware limit; the figures are in the repository's
-//! README.
+//! A thread's first write to a table allocates its row (rows come in
+//! buckets of doubling size); after that an increment allocates nothing,
+//! takes no lock and executes no locked read-modify-write. When a thread
+//! exits, its row passes to the next thread that starts, values intact, so
+//! a table holds fewer than twice as many rows as the most writing threads
+//! ever alive at once. `benches/hot_path.rs` measures the increment against
+//! a shared atomic and against the hardware limit; the figures are in
+//! `stats-core/benches/README.md`.
 //!
 //! ## Threads and safety
 //!

@@ -94,8 +94,8 @@ impl<const N: usize> ShardedCounters<N> {
             .fold(0u64, |sum, row| sum.wrapping_add(row.load(slot)))
     }
 
-    /// How many rows are allocated: fewer than twice the number of threads
-    /// that were alive at once.
+    /// How many rows are allocated: fewer than twice the largest number of
+    /// writing threads that were alive at once.
     pub(crate) fn shard_count(&self) -> usize {
         self.buckets
             .iter()

@@ -161,8 +161,10 @@ impl<const COUNTERS: usize, const GAUGES: usize> RawTable<COUNTERS, GAUGES> {
         self.version.load(Ordering::Acquire)
     }
 
-    /// How many per-thread rows the table holds: bounded by the number of
-    /// threads alive at once that wrote to it.
+    /// How many per-thread rows the table has allocated. Threads that wrote
+    /// to any table hold a slot until they exit, and rows come in buckets of
+    /// doubling size, so this stays below twice the largest number of such
+    /// threads alive at once.
     #[must_use]
     pub fn shard_count(&self) -> usize {
         self.counters.shard_count()

@@ -367,8 +367,8 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
                 self.raw.version()
             }
 
-            /// How many per-thread rows the table holds: at most the number of
-            /// threads alive at once that wrote to it.
+            /// How many per-thread rows the table has allocated: below twice
+            /// the largest number of writing threads alive at once.
             #[must_use]
             #vis fn shard_count(&self) -> ::core::primitive::usize {
                 self.raw.shard_count()
