@@ -12,14 +12,6 @@ use std::time::Instant;
 use stats_lint::engine::ParsedFile;
 use stats_lint::{Config, lint_files, lint_source};
 
-fn registry_src() -> PathBuf {
-    let home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .expect("CARGO_HOME or HOME is set");
-    home.join("registry/src")
-}
-
 fn main() {
     let handle = std::thread::Builder::new()
         .stack_size(512 << 20)
@@ -30,7 +22,10 @@ fn main() {
 
 fn run() {
     let mut paths = Vec::new();
-    stats_lint::workspace::walk_rs(&registry_src(), &mut paths);
+    stats_lint::workspace::walk_rs(
+        &stats_lint::workspace::registry_src().expect("CARGO_HOME or HOME is set"),
+        &mut paths,
+    );
     let files: Vec<(PathBuf, String)> = paths
         .into_iter()
         .filter_map(|p| {

@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 use crate::lints::{self, Level};
 
+use crate::Error;
+
 /// The file name looked for at the workspace root.
 pub const FILE_NAME: &str = "stats-lint.toml";
 
@@ -32,22 +34,10 @@ pub struct Config {
     pub root: PathBuf,
 }
 
-/// A problem in the configuration.
-#[derive(Debug)]
-pub struct ConfigError(pub String);
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
 impl Config {
     /// Reads `stats-lint.toml` from `dir` or its nearest ancestor that has
     /// one; an empty configuration rooted at `dir` when there is none.
-    pub fn discover(dir: &Path) -> Result<Config, ConfigError> {
+    pub fn discover(dir: &Path) -> Result<Config, Error> {
         let mut cur = Some(dir);
         while let Some(d) = cur {
             let p = d.join(FILE_NAME);
@@ -63,33 +53,32 @@ impl Config {
     }
 
     /// Reads one configuration file.
-    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    pub fn load(path: &Path) -> Result<Config, Error> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
-        let mut c =
-            Config::parse(&text).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+            .map_err(|e| Error(format!("cannot read {}: {e}", path.display())))?;
+        let mut c = Config::parse(&text).map_err(|e| Error(format!("{}: {e}", path.display())))?;
         c.root = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Ok(c)
     }
 
     /// Parses the text of a configuration file.
-    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+    pub fn parse(text: &str) -> Result<Config, Error> {
         let table: toml::Table = text
             .parse()
-            .map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
+            .map_err(|e: toml::de::Error| Error(e.to_string()))?;
         let mut c = Config::default();
         for (key, value) in &table {
             match key.as_str() {
                 "lints" => {
                     let t = value
                         .as_table()
-                        .ok_or_else(|| ConfigError("`lints` must be a table".into()))?;
+                        .ok_or_else(|| Error("`lints` must be a table".into()))?;
                     for (name, level) in t {
                         let level_str = level.as_str().ok_or_else(|| {
-                            ConfigError(format!("the level of `{name}` must be a string"))
+                            Error(format!("the level of `{name}` must be a string"))
                         })?;
                         let level = Level::parse(level_str).ok_or_else(|| {
-                            ConfigError(format!(
+                            Error(format!(
                                 "unknown level `{level_str}` for `{name}` (expected allow, warn or deny)"
                             ))
                         })?;
@@ -99,26 +88,26 @@ impl Config {
                 "paths" => {
                     let t = value
                         .as_table()
-                        .ok_or_else(|| ConfigError("`paths` must be a table".into()))?;
+                        .ok_or_else(|| Error("`paths` must be a table".into()))?;
                     for (k, v) in t {
                         if k != "skip" {
-                            return Err(ConfigError(format!(
+                            return Err(Error(format!(
                                 "unknown key `paths.{k}` (expected `skip`)"
                             )));
                         }
                         let arr = v
                             .as_array()
-                            .ok_or_else(|| ConfigError("`paths.skip` must be an array".into()))?;
+                            .ok_or_else(|| Error("`paths.skip` must be an array".into()))?;
                         for p in arr {
-                            let s = p.as_str().ok_or_else(|| {
-                                ConfigError("`paths.skip` must hold strings".into())
-                            })?;
+                            let s = p
+                                .as_str()
+                                .ok_or_else(|| Error("`paths.skip` must hold strings".into()))?;
                             c.skip.push(s.trim_end_matches('/').to_string());
                         }
                     }
                 }
                 other => {
-                    return Err(ConfigError(format!(
+                    return Err(Error(format!(
                         "unknown key `{other}` (expected `lints` or `paths`)"
                     )));
                 }
@@ -128,14 +117,14 @@ impl Config {
     }
 
     /// Sets a lint's level; `warnings` sets the level of every warning.
-    pub fn set(&mut self, name: &str, level: Level) -> Result<(), ConfigError> {
+    pub fn set(&mut self, name: &str, level: Level) -> Result<(), Error> {
         if name == "warnings" {
             self.warnings = Some(level);
             return Ok(());
         }
         let lint = lints::find(name).ok_or_else(|| {
             let known: Vec<&str> = lints::LINTS.iter().map(|l| l.name).collect();
-            ConfigError(format!(
+            Error(format!(
                 "unknown lint `{name}` (known lints: {})",
                 known.join(", ")
             ))

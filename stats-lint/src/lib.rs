@@ -40,6 +40,7 @@ pub mod build;
 pub mod config;
 pub mod diagnostic;
 pub mod engine;
+mod error;
 pub mod lints;
 pub mod render;
 pub mod suppress;
@@ -51,6 +52,7 @@ use std::sync::Arc;
 
 pub use config::Config;
 pub use diagnostic::Diagnostic;
+pub use error::Error;
 pub use lints::{LINTS, Level, Lint};
 
 use engine::ParsedFile;
@@ -218,30 +220,6 @@ fn finish(report: &mut Report) {
         .diagnostics
         .sort_by(|a, b| (&a.span, a.lint, &a.message).cmp(&(&b.span, b.lint, &b.message)));
     report.diagnostics.dedup();
-}
-
-/// An error that stops a run (exit code 2 on the command line).
-#[derive(Debug)]
-pub struct Error(pub String);
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl From<workspace::Error> for Error {
-    fn from(e: workspace::Error) -> Self {
-        Error(e.0)
-    }
-}
-
-impl From<config::ConfigError> for Error {
-    fn from(e: config::ConfigError) -> Self {
-        Error(e.0)
-    }
 }
 
 /// Lints files, crates, workspaces or folders: each package found from its

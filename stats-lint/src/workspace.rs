@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use crate::engine::ParsedFile;
 use crate::render::json::TargetInfo;
 
+use crate::Error;
+
 /// One target of a package.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Target {
@@ -42,18 +44,6 @@ pub enum Unit {
     /// Files that belong to no manifest (a folder of sources, or one file).
     Loose(Vec<PathBuf>),
 }
-
-/// Something that stops discovery.
-#[derive(Debug)]
-pub struct Error(pub String);
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Error {}
 
 fn read_manifest(path: &Path) -> Result<toml::Table, Error> {
     let text = std::fs::read_to_string(path)
@@ -404,4 +394,15 @@ fn module_files(items: &[syn::Item], dir: &Path, out: &mut Vec<(PathBuf, PathBuf
             }
         }
     }
+}
+
+/// The cargo registry's source cache, `$CARGO_HOME/registry/src` (by
+/// default `~/.cargo/registry/src`): a large body of real Rust code for the
+/// robustness test and the speed benchmark. `None` when neither `CARGO_HOME`
+/// nor `HOME` is set.
+pub fn registry_src() -> Option<PathBuf> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
+    Some(home.join("registry").join("src"))
 }

@@ -5,20 +5,11 @@
 //! Prints the file count, line count and time (`cargo test -- --nocapture`).
 //! Set `STATS_LINT_SKIP_REGISTRY=1` to skip it (it says so loudly when skipped).
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 /// Building the workspace downloads far more than this many files; a smaller
 /// count means the cache is not where we looked, and the test must not pass.
 const MIN_FILES: usize = 1000;
-
-fn registry_src() -> PathBuf {
-    let home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .expect("CARGO_HOME or HOME is set");
-    home.join("registry/src")
-}
 
 #[test]
 fn lints_the_whole_registry_cache_without_panicking() {
@@ -26,7 +17,7 @@ fn lints_the_whole_registry_cache_without_panicking() {
         eprintln!("SKIPPED: registry robustness test (STATS_LINT_SKIP_REGISTRY is set)");
         return;
     }
-    let root = registry_src();
+    let root = stats_lint::workspace::registry_src().expect("CARGO_HOME or HOME is set");
     // Deeply nested expressions need a deep stack, as in the command itself.
     let handle = std::thread::Builder::new()
         .stack_size(512 << 20)
@@ -74,6 +65,8 @@ fn lints_the_whole_registry_cache_without_panicking() {
     assert!(
         count >= MIN_FILES,
         "only {count} .rs files under {}: is the registry cache populated?",
-        registry_src().display()
+        stats_lint::workspace::registry_src()
+            .expect("CARGO_HOME or HOME is set")
+            .display()
     );
 }

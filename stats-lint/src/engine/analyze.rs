@@ -14,7 +14,7 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 
 use super::collect::Facts;
-use super::ty::{Flavor, LOCK_NAMES, MAP_NAMES, SET_NAMES, Shape, WRAP_NAMES};
+use super::ty::{self, Flavor, LOCK_NAMES, MAP_NAMES, SET_NAMES, Shape, WRAP_NAMES};
 use super::{Event, Owner};
 use crate::diagnostic::Span;
 
@@ -190,20 +190,6 @@ fn strip(e: &syn::Expr) -> &syn::Expr {
 
 fn is_int_lit(e: &syn::Expr) -> bool {
     matches!(strip(e), syn::Expr::Lit(l) if matches!(l.lit, syn::Lit::Int(_)))
-}
-
-fn seg_type_args(seg: &syn::PathSegment) -> Vec<&syn::Type> {
-    match &seg.arguments {
-        syn::PathArguments::AngleBracketed(a) => a
-            .args
-            .iter()
-            .filter_map(|g| match g {
-                syn::GenericArgument::Type(t) => Some(t),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 impl Analyzer<'_> {
@@ -402,11 +388,11 @@ impl Analyzer<'_> {
                     Shape::Arc(Box::new(arg0()))
                 } else if LOCK_NAMES.contains(&t) {
                     Shape::Lock {
-                        flavor: super::ty::flavor_of_path(&full),
+                        flavor: ty::flavor_of_path(&full),
                         inner: Box::new(arg0()),
                     }
                 } else if MAP_NAMES.contains(&t) || SET_NAMES.contains(&t) {
-                    let args = seg_type_args(ty_seg);
+                    let args = ty::type_args(ty_seg);
                     let value = match (MAP_NAMES.contains(&t), args.get(1)) {
                         (true, Some(v)) => self.facts.shape_of(v, self.self_ty.as_deref()),
                         _ => Shape::Unknown,
@@ -485,7 +471,7 @@ impl Analyzer<'_> {
                         .path
                         .segments
                         .last()
-                        .and_then(|s| seg_type_args(s).first().copied()),
+                        .and_then(|s| ty::type_args(s).first().copied()),
                     _ => None,
                 };
                 self.bind_pat(&ts.elems[0], access, inner_ty)

@@ -11,7 +11,7 @@ use syn::parse::{Parse, ParseStream, Parser};
 use syn::visit::Visit;
 
 use super::ty::{
-    CELL_NAMES, Flavor, INT_NAMES, LOCK_NAMES, MAP_NAMES, SET_NAMES, Shape, WRAP_NAMES,
+    self, CELL_NAMES, Flavor, INT_NAMES, LOCK_NAMES, MAP_NAMES, SET_NAMES, Shape, WRAP_NAMES,
     flavor_of_path, is_atomic_name,
 };
 use crate::diagnostic::Span;
@@ -133,21 +133,7 @@ impl Facts {
                 None => return Shape::Unknown,
             }
         }
-        let args: Vec<&syn::Type> = path
-            .segments
-            .last()
-            .map(|seg| match &seg.arguments {
-                syn::PathArguments::AngleBracketed(a) => a
-                    .args
-                    .iter()
-                    .filter_map(|g| match g {
-                        syn::GenericArgument::Type(t) => Some(t),
-                        _ => None,
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            })
-            .unwrap_or_default();
+        let args: Vec<&syn::Type> = path.segments.last().map(ty::type_args).unwrap_or_default();
         let arg = |i: usize| -> Shape {
             args.get(i)
                 .map(|t| self.shape_depth(t, self_ty, depth + 1))

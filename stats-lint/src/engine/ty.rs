@@ -156,3 +156,18 @@ pub fn flavor_of_path(path: &str) -> Flavor {
         Flavor::Std
     }
 }
+
+/// The type arguments of one path segment: `K, V` of `HashMap<K, V>`.
+pub fn type_args(seg: &syn::PathSegment) -> Vec<&syn::Type> {
+    match &seg.arguments {
+        syn::PathArguments::AngleBracketed(a) => a
+            .args
+            .iter()
+            .filter_map(|g| match g {
+                syn::GenericArgument::Type(t) => Some(t),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
