@@ -47,6 +47,25 @@ pub struct Series {
 
 /// The error of [`Iter::try_next`]: the table was reset after the iterator
 /// was made.
+///
+/// # Examples
+///
+/// ```
+/// use stats_core::StatTable;
+///
+/// #[derive(StatTable, Debug, Default)]
+/// struct Jobs {
+///     /// Jobs done.
+///     done: u64,
+/// }
+///
+/// let table = Jobs::table();
+/// let mut iter = table.iter();
+/// table.reset();
+/// let stale = iter.try_next().unwrap_err();
+/// assert_eq!((stale.table, stale.expected, stale.found), ("Jobs", 0, 1));
+/// assert!(stale.to_string().contains("stale"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StaleIterator {
     /// The struct name of the table (`OrderStats`).

@@ -60,6 +60,27 @@ pub trait Schema: Sized {
 ///
 /// The struct is both the declaration and the snapshot type; [`Self::Table`]
 /// is its concurrent form.
+///
+/// # Examples
+///
+/// ```
+/// use stats_core::{StatTable, Table};
+///
+/// #[derive(StatTable, Debug, Default, PartialEq)]
+/// struct Hits {
+///     /// Pages served.
+///     pages: u64,
+/// }
+///
+/// // Generic code goes from a struct to its table through the trait.
+/// fn fresh_table<S: StatTable>() -> S::Table {
+///     S::new_table()
+/// }
+///
+/// let table = fresh_table::<Hits>();
+/// table.pages().inc();
+/// assert_eq!(table.snapshot(), Hits { pages: 1 });
+/// ```
 pub trait StatTable: Schema {
     /// The generated concurrent table, `{Struct}Table`.
     type Table: Table<Stats = Self>;
@@ -71,6 +92,38 @@ pub trait StatTable: Schema {
 /// The operations every generated table has, for code that is generic over
 /// tables (exporters, archivers). Each generated table also has these as
 /// inherent methods, so calling them needs no import.
+///
+/// # Examples
+///
+/// ```
+/// use stats_core::{StatTable, Table, Value};
+///
+/// #[derive(StatTable, Debug, Default)]
+/// #[stat_table(prefix = "jobs")]
+/// struct Jobs {
+///     /// Jobs done.
+///     done: u64,
+///     /// Jobs waiting.
+///     #[stat(gauge)]
+///     waiting: i64,
+/// }
+///
+/// // A tiny exporter that works for any table.
+/// fn export(table: &impl Table) -> String {
+///     table
+///         .iter()
+///         .map(|series| match series.value {
+///             Value::Counter(n) => format!("{} {n}\n", series.name),
+///             Value::Gauge(n) => format!("{} {n}\n", series.name),
+///         })
+///         .collect()
+/// }
+///
+/// let table = Jobs::table();
+/// table.done().add(2);
+/// table.waiting().set(5);
+/// assert_eq!(export(&table), "jobs_done 2\njobs_waiting 5\n");
+/// ```
 pub trait Table: Send + Sync {
     /// The user's struct, which is also the snapshot type.
     type Stats: StatTable<Table = Self>;
