@@ -2,7 +2,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::engine::Event;
-use crate::lints::{declare_lint, diag};
+use crate::lints::{declare_lint, diag, note_declaration};
 
 declare_lint! {
     /// ### What it does
@@ -62,9 +62,7 @@ pub(crate) fn check(event: &Event) -> Option<Diagnostic> {
         site.clone(),
         Some("counter update on a shared map"),
     );
-    if let Some(decl) = &owner.decl {
-        d = d.note("the counter map is declared here", Some(decl.clone()));
-    }
+    d = note_declaration(d, owner.decl.as_ref(), "the counter map is declared here");
     Some(d.help(
         "use `#[derive(StatTable)]` with a `Keyed` field: lock-free increments and bounded memory",
     ))

@@ -155,3 +155,16 @@ pub(crate) fn diag(
         children: Vec::new(),
     }
 }
+
+/// Adds a note pointing at where the shared map or lock is declared, when
+/// pass 1 found the declaration.
+pub(crate) fn note_declaration(
+    d: Diagnostic,
+    decl: Option<&crate::diagnostic::Span>,
+    note: impl Into<String>,
+) -> Diagnostic {
+    match decl {
+        Some(decl) => d.note(note, Some(decl.clone())),
+        None => d,
+    }
+}

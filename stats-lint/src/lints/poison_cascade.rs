@@ -2,7 +2,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::engine::Event;
-use crate::lints::{declare_lint, diag};
+use crate::lints::{declare_lint, diag, note_declaration};
 
 declare_lint! {
     /// ### What it does
@@ -64,12 +64,11 @@ pub(crate) fn check(event: &Event) -> Option<Diagnostic> {
         site.clone(),
         Some("panics if the lock is poisoned"),
     );
-    if let Some(decl) = &owner.decl {
-        d = d.note(
-            format!("the lock is declared here, as `{}`", owner.name),
-            Some(decl.clone()),
-        );
-    }
+    d = note_declaration(
+        d,
+        owner.decl.as_ref(),
+        format!("the lock is declared here, as `{}`", owner.name),
+    );
     Some(d.help(
         "use a lock-free table (`#[derive(StatTable)]`), `parking_lot` locks (no poisoning), or handle the `PoisonError` with `.unwrap_or_else(PoisonError::into_inner)`",
     ))

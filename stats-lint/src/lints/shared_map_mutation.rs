@@ -2,7 +2,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::engine::Event;
-use crate::lints::{declare_lint, diag};
+use crate::lints::{declare_lint, diag, note_declaration};
 
 declare_lint! {
     /// ### What it does
@@ -76,12 +76,11 @@ pub(crate) fn check(event: &Event) -> Option<Diagnostic> {
         site.clone(),
         Some("every writer serialises on one lock here"),
     );
-    if let Some(decl) = &owner.decl {
-        d = d.note(
-            format!("the shared map is declared here, as `{}`", owner.name),
-            Some(decl.clone()),
-        );
-    }
+    d = note_declaration(
+        d,
+        owner.decl.as_ref(),
+        format!("the shared map is declared here, as `{}`", owner.name),
+    );
     Some(d.help(
         "keep counters in `#[derive(StatTable)]` with a `Keyed` field, or use a concurrent map",
     ))
