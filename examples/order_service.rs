@@ -189,6 +189,8 @@ fn main() -> ExitCode {
     let started = Instant::now();
     let mut reported = OrderStats::default();
 
+    // The cursor starts before any worker, so its deltas cover every write.
+    let mut cursor = table.cursor();
     let tallies: Vec<Tally> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..config.threads)
             .map(|i| {
@@ -197,8 +199,7 @@ fn main() -> ExitCode {
             })
             .collect();
 
-        // The reporter: one line a second from a cursor's deltas.
-        let mut cursor = table.cursor();
+        // The reporter: one line a second from the cursor's deltas.
         let mut tick = started;
         loop {
             let deadline = started + config.duration;
