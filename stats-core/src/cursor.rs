@@ -1,9 +1,12 @@
 //! Lossless deltas: a reader that remembers what it has already reported.
 
 use crate::iter::TableReader;
-use crate::schema::{MetricKind, StatTable};
+use crate::key_store::KeyStore;
+use crate::keyed::Keyed;
+use crate::schema::{FieldShape, MetricKind, RawValues, StatTable};
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 /// A reader that returns what changed in a table since its previous
 /// [`delta`](Cursor::delta).
@@ -19,6 +22,14 @@ use std::marker::PhantomData;
 /// raw, before the reset baseline is subtracted, so the delta that spans a
 /// reset still holds exactly the increments made in that time. A gauge that a
 /// reset set to zero shows that change in its delta.
+///
+/// Keyed fields are in deltas too, key by key. A closed key set's counters
+/// behave like plain counters. An open key set's keys live in a store that
+/// a reset or `clear()` replaces: the delta that spans one holds what the
+/// cursor had not yet reported from the store it read last, plus the new
+/// store's counts. Increments that race the clear itself, or that went to a
+/// store that was replaced again before this cursor's next delta, are
+/// cleared with it.
 ///
 /// # Examples
 ///
@@ -49,7 +60,66 @@ pub struct Cursor<'a, S> {
     /// Scratch space for the next reading, kept to avoid allocating per delta.
     next_counters: Vec<u64>,
     next_gauges: Vec<i64>,
+    /// One per open keyed field, in field order.
+    open: Vec<OpenCursor>,
     stats: PhantomData<fn() -> S>,
+}
+
+/// What a cursor last reported of one open keyed field.
+struct OpenCursor {
+    /// The field's index among the open keyed fields.
+    index: usize,
+    /// The field's overflow slot.
+    overflow_slot: usize,
+    /// The store the counts below are from.
+    store: Arc<KeyStore>,
+    /// Each entry's count as last reported.
+    last: Vec<u64>,
+}
+
+impl OpenCursor {
+    fn new(table: &dyn TableReader, index: usize, overflow_slot: usize) -> Self {
+        let store = table.open_field(index).store_owned();
+        let last = (0..store.capacity()).map(|e| store.count(e)).collect();
+        Self {
+            index,
+            overflow_slot,
+            store,
+            last,
+        }
+    }
+
+    fn from_start(&mut self) {
+        self.last.fill(0);
+    }
+
+    /// The counts added since the last call, key by key; `overflow` is the
+    /// overflow counter's delta.
+    fn delta(&mut self, table: &dyn TableReader, overflow: u64) -> Keyed<String> {
+        let current = table.open_field(self.index).store_owned();
+        let mut counts = Vec::new();
+        Self::collect(&self.store, &mut self.last, &mut counts);
+        if !Arc::ptr_eq(&current, &self.store) {
+            // Cleared since the last delta: the rest of the old store above,
+            // then everything in the new one.
+            self.store = current;
+            self.last.clear();
+            self.last.resize(self.store.capacity(), 0);
+            Self::collect(&self.store, &mut self.last, &mut counts);
+        }
+        Keyed::from_counts(counts, overflow)
+    }
+
+    fn collect(store: &KeyStore, last: &mut [u64], counts: &mut Vec<(String, u64)>) {
+        for (entry, last) in last.iter_mut().enumerate() {
+            let now = store.count(entry);
+            let delta = now.wrapping_sub(*last);
+            if delta != 0 {
+                counts.push((store.key(entry), delta));
+                *last = now;
+            }
+        }
+    }
 }
 
 impl<'a, S: StatTable> Cursor<'a, S> {
@@ -58,14 +128,26 @@ impl<'a, S: StatTable> Cursor<'a, S> {
         let counters = fields
             .iter()
             .filter(|f| f.kind == MetricKind::Counter)
+            .map(|f| f.shape.counter_slots())
+            .sum();
+        let gauges = fields
+            .iter()
+            .filter(|f| f.kind == MetricKind::Gauge)
             .count();
-        let gauges = fields.len() - counters;
+        let open = fields
+            .iter()
+            .filter_map(|f| match f.shape {
+                FieldShape::Open { index, .. } => Some(OpenCursor::new(table, index, f.slot)),
+                FieldShape::Plain | FieldShape::Closed { .. } => None,
+            })
+            .collect();
         let mut cursor = Self {
             table,
             last_counters: vec![0; counters],
             last_gauges: vec![0; gauges],
             next_counters: vec![0; counters],
             next_gauges: vec![0; gauges],
+            open,
             stats: PhantomData,
         };
         cursor
@@ -80,6 +162,7 @@ impl<'a, S: StatTable> Cursor<'a, S> {
     pub fn from_start(mut self) -> Self {
         self.last_counters.fill(0);
         self.last_gauges.fill(0);
+        self.open.iter_mut().for_each(OpenCursor::from_start);
         self
     }
 
@@ -100,7 +183,21 @@ impl<'a, S: StatTable> Cursor<'a, S> {
             *next = now.wrapping_sub(*last);
             *last = now;
         }
-        S::from_raw(&self.next_counters, &self.next_gauges)
+        let table = self.table;
+        let counters = &self.next_counters;
+        let mut open: Vec<Keyed<String>> = self
+            .open
+            .iter_mut()
+            .map(|field| {
+                let overflow = counters.get(field.overflow_slot).copied().unwrap_or(0);
+                field.delta(table, overflow)
+            })
+            .collect();
+        S::from_raw(&mut RawValues {
+            counters,
+            gauges: &self.next_gauges,
+            open: &mut open,
+        })
     }
 }
 

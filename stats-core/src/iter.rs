@@ -1,25 +1,38 @@
 //! Versioned iteration: an iterator that refuses to go on after the table
 //! under it was reset.
 //!
-//! Every table carries a version that destructive changes (reset; later,
+//! Every table carries a version that destructive changes (a reset, or
 //! clearing a keyed field) bump. An iterator remembers the version it was made
 //! at and compares before every step. New data never bumps the version, so
 //! writers never make an iterator stale.
 
-use crate::schema::{FieldDesc, MetricKind};
+use crate::open_field::OpenField;
+use crate::schema::{FieldDesc, FieldShape, MetricKind};
+use std::borrow::Cow;
 use std::error::Error;
 use std::fmt;
 
-/// What a cursor or an iterator needs from a table, without its sizes in the
-/// type.
+/// What cursors, iterators and keyed handles need from a table, without its
+/// sizes in the type.
 pub(crate) trait TableReader: Sync {
     fn table_name(&self) -> &'static str;
     fn fields(&self) -> &'static [FieldDesc];
     fn version(&self) -> u64;
     /// Raw counter sums (reset baseline not subtracted) and gauge levels.
     fn read_raw(&self, counters: &mut [u64], gauges: &mut [i64]);
-    /// One field's value as a snapshot would show it.
-    fn read_field(&self, desc: &FieldDesc) -> Value;
+    /// One counter since the last reset or clear.
+    fn counter(&self, slot: usize) -> u64;
+    /// One gauge's level.
+    fn gauge(&self, slot: usize) -> i64;
+    /// Adds to a counter in the calling thread's row.
+    fn add_counter(&self, slot: usize, n: u64);
+    /// The open keyed field with this index.
+    fn open_field(&self, index: usize) -> &OpenField;
+    /// Zeroes `len` counters from `first` (a closed keyed field) and bumps
+    /// the version.
+    fn clear_slots(&self, first: usize, len: usize);
+    /// Empties an open keyed field and its overflow, and bumps the version.
+    fn clear_open(&self, index: usize);
 }
 
 /// The value of one series.
@@ -43,6 +56,31 @@ pub struct Series {
     pub kind: MetricKind,
     /// The value when the iterator reached this series.
     pub value: Value,
+    /// The key of a keyed field's series; `None` for a plain field.
+    pub label: Option<Label>,
+}
+
+/// The label of one series of a keyed field: `region="eu-west"`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Label {
+    /// The label name: the field name without `by_`, or
+    /// `#[stat(keyed(label = "..."))]`.
+    pub name: &'static str,
+    /// The key, or the field's overflow series.
+    pub value: LabelValue,
+}
+
+/// Which series of a keyed field a [`Label`] names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LabelValue {
+    /// A key's own series. The string is the key as given: exporters
+    /// escape it.
+    Key(Cow<'static, str>),
+    /// The increments that were not counted under their own key: the key
+    /// set was full or the key too long. Every open keyed field has one.
+    Overflow,
 }
 
 /// The error of [`Iter::try_next`]: the table was reset after the iterator
@@ -119,39 +157,117 @@ impl Error for StaleIterator {}
 pub struct Iter<'a> {
     table: &'a dyn TableReader,
     version: u64,
-    next_field: usize,
+    position: Position,
 }
+
+/// Where an [`Iter`] is: a field, and within a keyed field a variant or an
+/// entry of its key store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Position {
+    field: usize,
+    within: usize,
+}
+
+/// `within` of an open keyed field once its keys are done: its overflow
+/// series comes next.
+const OVERFLOW: usize = usize::MAX;
 
 impl<'a> Iter<'a> {
     pub(crate) fn new(table: &'a dyn TableReader) -> Self {
         Self {
             version: table.version(),
             table,
-            next_field: 0,
+            position: Position {
+                field: 0,
+                within: 0,
+            },
         }
     }
 
-    /// The next series, or an error if the table was reset since this
-    /// iterator was made. An error does not advance the iterator.
+    /// The next series, or an error if the table was reset or a keyed field
+    /// cleared since this iterator was made. An error does not advance the
+    /// iterator.
     pub fn try_next(&mut self) -> Result<Option<Series>, StaleIterator> {
+        self.check()?;
+        let (series, next) = self.read(self.position);
+        // A keyed field's keys were read from whatever store is current: if
+        // a clear replaced it meanwhile, the version says so.
+        self.check()?;
+        self.position = next;
+        Ok(series)
+    }
+
+    fn check(&self) -> Result<(), StaleIterator> {
         let found = self.table.version();
-        if found != self.version {
-            return Err(StaleIterator {
+        if found == self.version {
+            Ok(())
+        } else {
+            Err(StaleIterator {
                 table: self.table.table_name(),
                 expected: self.version,
                 found,
-            });
+            })
         }
-        let Some(desc) = self.table.fields().get(self.next_field) else {
-            return Ok(None);
-        };
-        self.next_field += 1;
-        Ok(Some(Series {
-            name: desc.name,
-            help: desc.help,
-            kind: desc.kind,
-            value: self.table.read_field(desc),
-        }))
+    }
+
+    /// The series at or after `at`, and the position after it.
+    fn read(&self, mut at: Position) -> (Option<Series>, Position) {
+        let table = self.table;
+        while let Some(desc) = table.fields().get(at.field) {
+            let series = |value, label| Series {
+                name: desc.name,
+                help: desc.help,
+                kind: desc.kind,
+                value,
+                label,
+            };
+            let next_field = Position {
+                field: at.field + 1,
+                within: 0,
+            };
+            match desc.shape {
+                FieldShape::Plain => {
+                    let value = match desc.kind {
+                        MetricKind::Gauge => Value::Gauge(table.gauge(desc.slot)),
+                        MetricKind::Counter => Value::Counter(table.counter(desc.slot)),
+                    };
+                    return (Some(series(value, None)), next_field);
+                }
+                FieldShape::Closed { label, labels } => {
+                    if let Some(&key) = labels.get(at.within) {
+                        let value = Value::Counter(table.counter(desc.slot + at.within));
+                        let label = Label {
+                            name: label,
+                            value: LabelValue::Key(Cow::Borrowed(key)),
+                        };
+                        let next = Position {
+                            within: at.within + 1,
+                            ..at
+                        };
+                        return (Some(series(value, Some(label))), next);
+                    }
+                }
+                FieldShape::Open { label, index, .. } => {
+                    if at.within != OVERFLOW {
+                        let store = table.open_field(index).store();
+                        let (key, value, next) = match store.next_counted(at.within) {
+                            Some((entry, key, count)) => {
+                                (LabelValue::Key(Cow::Owned(key)), count, entry + 1)
+                            }
+                            None => (LabelValue::Overflow, table.counter(desc.slot), OVERFLOW),
+                        };
+                        let label = Label {
+                            name: label,
+                            value: key,
+                        };
+                        let next = Position { within: next, ..at };
+                        return (Some(series(Value::Counter(value), Some(label))), next);
+                    }
+                }
+            }
+            at = next_field;
+        }
+        (None, at)
     }
 }
 
@@ -176,7 +292,7 @@ impl fmt::Debug for Iter<'_> {
         f.debug_struct("Iter")
             .field("table", &self.table.table_name())
             .field("version", &self.version)
-            .field("next_field", &self.next_field)
+            .field("position", &self.position)
             .finish()
     }
 }

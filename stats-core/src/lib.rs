@@ -97,7 +97,12 @@
 mod cursor;
 mod handle;
 mod iter;
+mod key;
+mod key_store;
+mod keyed;
+mod keyed_handle;
 mod schema;
+mod open_field;
 mod shard;
 mod sharded;
 mod sync;
@@ -106,7 +111,10 @@ mod thread_slot;
 
 pub use cursor::Cursor;
 pub use handle::{Counter, Gauge};
-pub use iter::{Iter, Series, StaleIterator, Value};
+pub use iter::{Iter, Label, LabelValue, Series, StaleIterator, Value};
+pub use key::{KeyLabel, StatKey};
+pub use keyed::Keyed;
+pub use keyed_handle::{ClosedKeyed, ClosedKeyedIter, OpenKeyed, OpenKeyedIter};
 pub use schema::{MetricKind, StatTable, Table};
 
 /// Derives a concurrent statistics table for a struct with named fields.
@@ -186,10 +194,39 @@ pub use schema::{MetricKind, StatTable, Table};
 #[cfg(feature = "derive")]
 pub use stats_derive::StatTable;
 
+/// Derives [`StatKey`](trait@StatKey) for a fieldless enum: a closed key set
+/// whose variants key the series of a `Keyed<Enum>` table field.
+///
+/// Each variant's label value is the `snake_case` of its name;
+/// `#[stat_key(rename = "...")]` on a variant sets it instead. The enum
+/// needs at least one variant, no fields, no generics, and distinct labels.
+/// `#[stat_key(crate = "path")]` on the enum names this crate when it is
+/// renamed or re-exported.
+///
+/// ```
+/// use stats_core::{KeyLabel, StatKey};
+///
+/// #[derive(StatKey, Clone, Copy, Debug, PartialEq, Eq)]
+/// enum Outcome {
+///     Shipped,
+///     #[stat_key(rename = "refunded_in_full")]
+///     Refunded,
+/// }
+///
+/// assert_eq!(Outcome::Refunded.label(), "refunded_in_full");
+/// assert_eq!(Outcome::LABELS, ["shipped", "refunded_in_full"]);
+/// ```
+#[cfg(feature = "derive")]
+pub use stats_derive::StatKey;
+
 /// What generated code uses. Not public API: no stability promises.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::schema::{FieldDesc, Schema};
+    pub use crate::key_store::DEFAULT_MAX_KEY_LEN;
+    pub use crate::schema::{FieldDesc, FieldShape, RawValues, Schema, fill_closed};
     pub use crate::table::RawTable;
-    pub use crate::{Counter, Cursor, Gauge, Iter, MetricKind, StatTable, Table};
+    pub use crate::{
+        ClosedKeyed, Counter, Cursor, Gauge, Iter, KeyLabel, Keyed, MetricKind, OpenKeyed, StatKey,
+        StatTable, Table,
+    };
 }

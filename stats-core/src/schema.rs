@@ -1,7 +1,8 @@
 //! What the derive tells the runtime about a user's struct, and the public
 //! traits that tie a struct to its generated table.
 
-use crate::{Cursor, Iter};
+use crate::keyed::Keyed;
+use crate::{Cursor, Iter, StatKey};
 
 /// Whether a series only goes up or goes up and down.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -39,9 +40,103 @@ pub struct FieldDesc {
     pub help: &'static str,
     /// Counter or gauge.
     pub kind: MetricKind,
-    /// The index among fields of the same kind: a counter's slot in the
-    /// shards, or a gauge's index among the gauges.
+    /// A gauge's index among the gauges; a counter's slot in the shards; a
+    /// closed keyed field's first slot; an open keyed field's overflow slot.
     pub slot: usize,
+    /// A plain value or a keyed field.
+    pub shape: FieldShape,
+}
+
+/// Whether a field is one series or one per key. Not public API.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldShape {
+    /// One counter or gauge.
+    Plain,
+    /// `Keyed<K>` with `K: StatKey`: one counter slot per variant, from
+    /// `slot` on.
+    Closed {
+        /// The label name (`method`).
+        label: &'static str,
+        /// The variants' label values, in index order.
+        labels: &'static [&'static str],
+    },
+    /// `Keyed<String>`: a key store of its own, and an overflow counter at
+    /// `slot`.
+    Open {
+        /// The label name (`region`).
+        label: &'static str,
+        /// The most keys it holds.
+        capacity: usize,
+        /// The longest key it stores, in bytes.
+        max_key_len: usize,
+        /// Its index among the open keyed fields.
+        index: usize,
+    },
+}
+
+impl FieldShape {
+    /// How many counter slots a counter field of this shape takes.
+    #[must_use]
+    pub const fn counter_slots(&self) -> usize {
+        match self {
+            Self::Plain | Self::Open { .. } => 1,
+            Self::Closed { labels, .. } => labels.len(),
+        }
+    }
+}
+
+/// What a snapshot or a delta read, for `Schema::from_raw`. Not public API.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct RawValues<'a> {
+    pub(crate) counters: &'a [u64],
+    pub(crate) gauges: &'a [i64],
+    /// One per open keyed field, overflow included; taken by `open`.
+    pub(crate) open: &'a mut [Keyed<String>],
+}
+
+impl RawValues<'_> {
+    /// The counter in `slot`.
+    #[must_use]
+    pub fn counter(&self, slot: usize) -> u64 {
+        self.counters.get(slot).copied().unwrap_or_default()
+    }
+
+    /// The gauge in `slot`.
+    #[must_use]
+    pub fn gauge(&self, slot: usize) -> i64 {
+        self.gauges.get(slot).copied().unwrap_or_default()
+    }
+
+    /// The closed keyed field whose first slot is `slot`.
+    #[must_use]
+    pub fn closed<K: StatKey>(&self, slot: usize) -> Keyed<K> {
+        Keyed::from_counts(
+            K::ALL
+                .iter()
+                .enumerate()
+                .map(|(i, key)| (*key, self.counter(slot + i))),
+            0,
+        )
+    }
+
+    /// The open keyed field with index `index`; a second call returns an
+    /// empty value.
+    pub fn open(&mut self, index: usize) -> Keyed<String> {
+        self.open.get_mut(index).map(std::mem::take).unwrap_or_default()
+    }
+}
+
+/// Writes a closed keyed field's counts into a step's counter slots, from
+/// `first` on. Not public API: `table.add(&step)` uses it.
+#[doc(hidden)]
+pub fn fill_closed<K: StatKey>(counters: &mut [u64], first: usize, keyed: &Keyed<K>) {
+    for (key, n) in keyed.iter() {
+        if let Some(slot) = counters.get_mut(first + key.index()) {
+            *slot = n;
+        }
+    }
 }
 
 /// The derive's description of a struct. Not public API.
@@ -51,8 +146,8 @@ pub trait Schema: Sized {
     const TABLE_NAME: &'static str;
     /// Every field that is part of the table, in declaration order.
     const FIELDS: &'static [FieldDesc];
-    /// Builds the struct from counter and gauge values indexed by slot.
-    fn from_raw(counters: &[u64], gauges: &[i64]) -> Self;
+    /// Builds the struct from the values a snapshot or delta read.
+    fn from_raw(raw: &mut RawValues<'_>) -> Self;
 }
 
 /// A struct that declares a statistics table: implemented by

@@ -3,9 +3,9 @@
 //! (the approach crossbeam takes with its `crossbeam_loom` cfg).
 
 #[cfg(stats_loom)]
-pub(crate) use loom::sync::atomic::{AtomicU64, Ordering, fence};
+pub(crate) use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
 #[cfg(not(stats_loom))]
-pub(crate) use std::sync::atomic::{AtomicU64, Ordering, fence};
+pub(crate) use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
 
 /// Waits a little before a row copy is retried. Under loom the wait must
 /// be loom's own yield, or the model checker explores the spin forever.

@@ -13,12 +13,24 @@
 //!
 //! Gauges are single atomics; a reset stores zero into them. A gauge update
 //! that races a reset may land on either side of it.
+//!
+//! # Keyed fields
+//!
+//! A closed keyed field is a run of counter slots, one per variant, so it
+//! is read, reset and cleared like plain counters: clearing one moves the
+//! baseline of its slots only. An open keyed field has a key store of its
+//! own (see [`crate::open_field`]) and one counter slot for its overflow; a
+//! reset or a clear swaps in an empty store and moves the overflow's
+//! baseline.
 
 use crate::handle::{Counter, Gauge};
-use crate::iter::{Iter, Value};
-use crate::schema::{FieldDesc, MetricKind, Schema, StatTable};
+use crate::iter::Iter;
+use crate::keyed::Keyed;
+use crate::keyed_handle::{ClosedKeyed, OpenKeyed};
+use crate::open_field::OpenField;
+use crate::schema::{FieldDesc, FieldShape, MetricKind, RawValues, Schema, StatTable};
 use crate::sharded::ShardedCounters;
-use crate::{Cursor, iter::TableReader};
+use crate::{Cursor, StatKey, iter::TableReader};
 use arc_swap::ArcSwap;
 use crossbeam_utils::CachePadded;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -33,11 +45,13 @@ pub struct RawTable<const COUNTERS: usize, const GAUGES: usize> {
     counters: ShardedCounters<COUNTERS>,
     /// Padded: two gauges updated by different threads must not share a line.
     gauges: [CachePadded<AtomicI64>; GAUGES],
+    /// The open keyed fields, in field order.
+    open: Box<[OpenField]>,
     /// The raw counter sums at the last reset; readers subtract them.
     baseline: ArcSwap<[u64; COUNTERS]>,
     /// Bumped by every destructive change, before the change is made.
     version: AtomicU64,
-    /// Serialises resets, so the baseline only moves forward.
+    /// Serialises resets and clears, so the baseline only moves forward.
     reset_lock: Mutex<()>,
 }
 
@@ -49,7 +63,8 @@ impl<const COUNTERS: usize, const GAUGES: usize> RawTable<COUNTERS, GAUGES> {
             S::FIELDS
                 .iter()
                 .filter(|f| f.kind == MetricKind::Counter)
-                .count(),
+                .map(|f| f.shape.counter_slots())
+                .sum::<usize>(),
             COUNTERS
         );
         debug_assert_eq!(
@@ -63,6 +78,17 @@ impl<const COUNTERS: usize, const GAUGES: usize> RawTable<COUNTERS, GAUGES> {
             name: S::TABLE_NAME,
             fields: S::FIELDS,
             counters: ShardedCounters::new(),
+            open: S::FIELDS
+                .iter()
+                .filter_map(|field| match field.shape {
+                    FieldShape::Open {
+                        capacity,
+                        max_key_len,
+                        ..
+                    } => Some(OpenField::new(capacity, max_key_len)),
+                    FieldShape::Plain | FieldShape::Closed { .. } => None,
+                })
+                .collect(),
             gauges: std::array::from_fn(|_| CachePadded::new(AtomicI64::new(0))),
             baseline: ArcSwap::from_pointee([0; COUNTERS]),
             version: AtomicU64::new(0),
@@ -82,6 +108,21 @@ impl<const COUNTERS: usize, const GAUGES: usize> RawTable<COUNTERS, GAUGES> {
     #[must_use]
     pub fn gauge(&self, slot: usize) -> Gauge<'_> {
         Gauge::new(&self.gauges[slot])
+    }
+
+    /// The handle of the closed keyed field whose first slot is `first`.
+    #[inline]
+    #[must_use]
+    pub fn closed_keyed<K: StatKey>(&self, first: usize) -> ClosedKeyed<'_, K, COUNTERS> {
+        ClosedKeyed::new(&self.counters, self, first)
+    }
+
+    /// The handle of open keyed field `index`, whose overflow counter is
+    /// `overflow_slot`.
+    #[inline]
+    #[must_use]
+    pub fn open_keyed(&self, index: usize, overflow_slot: usize) -> OpenKeyed<'_> {
+        OpenKeyed::new(&self.open[index], self, index, overflow_slot)
     }
 
     /// Adds `n` to gauge `slot`, for `add_to(field, n)` on a gauge: values
@@ -123,7 +164,28 @@ impl<const COUNTERS: usize, const GAUGES: usize> RawTable<COUNTERS, GAUGES> {
     /// A snapshot as the user's struct.
     #[must_use]
     pub fn snapshot<S: Schema>(&self) -> S {
-        S::from_raw(&self.counters_since_reset(), &self.gauge_values())
+        let counters = self.counters_since_reset();
+        let gauges = self.gauge_values();
+        let mut open = self.open_snapshots(&counters);
+        S::from_raw(&mut RawValues {
+            counters: &counters,
+            gauges: &gauges,
+            open: &mut open,
+        })
+    }
+
+    /// Each open keyed field's counts, with its overflow from `counters`.
+    fn open_snapshots(&self, counters: &[u64; COUNTERS]) -> Vec<Keyed<String>> {
+        self.fields
+            .iter()
+            .filter_map(|desc| match desc.shape {
+                FieldShape::Open { index, .. } => Some(Keyed::from_counts(
+                    self.open[index].store().counts().map(|(_, key, n)| (key, n)),
+                    counters[desc.slot],
+                )),
+                FieldShape::Plain | FieldShape::Closed { .. } => None,
+            })
+            .collect()
     }
 
     /// A cursor whose first delta covers what happens after this call.
@@ -153,6 +215,24 @@ impl<const COUNTERS: usize, const GAUGES: usize> RawTable<COUNTERS, GAUGES> {
         for gauge in &self.gauges {
             gauge.store(0, Ordering::Relaxed);
         }
+        for field in &self.open {
+            field.clear();
+        }
+    }
+
+    /// Moves the baseline of `len` counter slots from `first` to their
+    /// current sums: they read as zero, and the version moves on.
+    fn clear_counters(&self, first: usize, len: usize) {
+        let _order = self
+            .reset_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        self.version.fetch_add(1, Ordering::AcqRel);
+        let mut baseline = **self.baseline.load();
+        for slot in first..(first + len).min(COUNTERS) {
+            baseline[slot] = self.counters.sum_slot(slot);
+        }
+        self.baseline.store(Arc::new(baseline));
     }
 
     /// How many destructive changes the table has seen.
@@ -189,11 +269,36 @@ impl<const COUNTERS: usize, const GAUGES: usize> TableReader for RawTable<COUNTE
         gauges.copy_from_slice(&self.gauge_values());
     }
 
-    fn read_field(&self, desc: &FieldDesc) -> Value {
-        match desc.kind {
-            MetricKind::Counter => Value::Counter(self.counter(desc.slot).get()),
-            MetricKind::Gauge => Value::Gauge(self.gauge(desc.slot).get()),
-        }
+    fn counter(&self, slot: usize) -> u64 {
+        RawTable::counter(self, slot).get()
+    }
+
+    fn gauge(&self, slot: usize) -> i64 {
+        RawTable::gauge(self, slot).get()
+    }
+
+    fn add_counter(&self, slot: usize, n: u64) {
+        self.counters.add(slot, n);
+    }
+
+    fn open_field(&self, index: usize) -> &OpenField {
+        &self.open[index]
+    }
+
+    fn clear_slots(&self, first: usize, len: usize) {
+        self.clear_counters(first, len);
+    }
+
+    fn clear_open(&self, index: usize) {
+        let Some((field, desc)) = self.open.get(index).zip(self.fields.iter().find(
+            |desc| matches!(desc.shape, FieldShape::Open { index: i, .. } if i == index),
+        )) else {
+            return;
+        };
+        // The version moves before the store does, so an iterator that read
+        // the new store sees a new version when it checks after the read.
+        self.clear_counters(desc.slot, 1);
+        field.clear();
     }
 }
 

@@ -24,7 +24,10 @@ pub struct Field<'a> {
     /// The field's name.
     pub ident: &'a Ident,
     /// What the field becomes in the table.
-    pub kind: FieldKind,
+    pub kind: FieldKind<'a>,
+    /// A keyed field's label name: `keyed(label = "...")`, or the field name
+    /// without `by_`.
+    pub label: Spanned<String>,
     /// The metric name after the prefix: `#[stat(name)]` or the field name.
     pub short_name: Spanned<String>,
     /// The doc comment, lines joined by spaces.
@@ -33,14 +36,39 @@ pub struct Field<'a> {
 
 /// What a field becomes in the table.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum FieldKind {
+pub enum FieldKind<'a> {
     /// A `u64` counter.
     Counter,
     /// An `i64` gauge.
     Gauge,
+    /// `Keyed<K>` with `K: StatKey`: one counter per variant.
+    ClosedKeyed {
+        /// `K`.
+        key: &'a Type,
+    },
+    /// `Keyed<String>` with `keyed(capacity = N)`.
+    OpenKeyed {
+        /// The most keys it holds.
+        capacity: u64,
+        /// The longest key it stores, in bytes; `None` for the default.
+        max_key_len: Option<u64>,
+    },
     /// Not part of the table.
     Skip,
 }
+
+impl FieldKind<'_> {
+    /// Whether the field is a `Keyed<K>`.
+    pub fn is_keyed(self) -> bool {
+        matches!(self, Self::ClosedKeyed { .. } | Self::OpenKeyed { .. })
+    }
+}
+
+/// The largest `capacity`: entries are numbered in 32 bits, and a larger
+/// key set is a sign the keys are not a bounded set at all.
+pub const MAX_CAPACITY: u64 = 1 << 24;
+/// The largest `max_key_len`, in bytes.
+pub const MAX_KEY_LEN: u64 = 1 << 16;
 
 impl<'a> Container<'a> {
     /// Builds the container, recording every problem in `cx`. Returns `None`
@@ -103,6 +131,11 @@ impl<'a> Container<'a> {
         self.fields.iter().filter(|f| f.kind != FieldKind::Skip)
     }
 
+    /// The plain (not keyed) fields: those of the `{Struct}Field` enum.
+    pub fn plain_fields(&self) -> impl Iterator<Item = &Field<'a>> {
+        self.table_fields().filter(|f| !f.kind.is_keyed())
+    }
+
     /// The full metric name of a field: `prefix_name`, or `name` without a
     /// prefix.
     pub fn metric_name(&self, field: &Field<'_>) -> String {
@@ -122,9 +155,23 @@ impl<'a> Field<'a> {
             value: ident.unraw().to_string(),
             tokens: ident.to_token_stream(),
         });
+        let label = attrs
+            .keyed
+            .and_then(|keyed| keyed.label)
+            .unwrap_or_else(|| {
+                let name = ident.unraw().to_string();
+                Spanned {
+                    value: match name.strip_prefix("by_") {
+                        Some(rest) if !rest.is_empty() => rest.to_owned(),
+                        _ => name,
+                    },
+                    tokens: ident.to_token_stream(),
+                }
+            });
         Some(Self {
             ident,
             kind,
+            label,
             short_name,
             help: doc_comment(&field.attrs),
         })
@@ -132,7 +179,7 @@ impl<'a> Field<'a> {
 }
 
 /// Decides what a field is from its type and options.
-fn classify(cx: &Ctxt, field: &syn::Field, attrs: &FieldAttrs) -> Option<FieldKind> {
+fn classify<'a>(cx: &Ctxt, field: &'a syn::Field, attrs: &FieldAttrs) -> Option<FieldKind<'a>> {
     if let Some(skip) = &attrs.skip {
         if let Some(gauge) = &attrs.gauge {
             cx.error_help(
@@ -141,9 +188,28 @@ fn classify(cx: &Ctxt, field: &syn::Field, attrs: &FieldAttrs) -> Option<FieldKi
                 format!("remove `gauge` or `{skip}`"),
             );
         }
+        if let Some(keyed) = &attrs.keyed {
+            cx.error_help(
+                &keyed.keyword,
+                "`keyed` has no effect on a skipped field",
+                format!("remove `keyed(...)` or `{skip}`"),
+            );
+        }
         return Some(FieldKind::Skip);
     }
     let ty = &field.ty;
+    if let Some(key) = keyed_key(ty) {
+        return classify_keyed(cx, ty, key, attrs);
+    }
+    if let Some(keyed) = &attrs.keyed {
+        cx.error_help(
+            &keyed.keyword,
+            format!("`keyed` needs a `Keyed<K>` field, not `{}`", type_text(ty)),
+            "declare the field as `Keyed<String>` for an open key set, \
+             or as `Keyed<E>` with `#[derive(StatKey)] enum E` for a closed one",
+        );
+        return None;
+    }
     match (primitive_name(ty).as_deref(), &attrs.gauge) {
         (Some("u64"), None) => Some(FieldKind::Counter),
         (Some("i64"), Some(_)) => Some(FieldKind::Gauge),
@@ -176,8 +242,9 @@ fn classify(cx: &Ctxt, field: &syn::Field, attrs: &FieldAttrs) -> Option<FieldKi
             cx.error_help(
                 ty,
                 format!("a map cannot be a table field: `{}`", type_text(ty)),
-                "a shared map is what this table replaces; \
-                 declare one `u64` counter field per key you count",
+                "use `Keyed<K>`: `#[stat(keyed(capacity = 256))] field: Keyed<String>` \
+                 counts open keys in bounded memory, `field: Keyed<E>` counts the variants \
+                 of a `#[derive(StatKey)]` enum",
             );
             None
         }
@@ -185,12 +252,107 @@ fn classify(cx: &Ctxt, field: &syn::Field, attrs: &FieldAttrs) -> Option<FieldKi
             cx.error_help(
                 ty,
                 format!("unsupported field type `{}`", type_text(ty)),
-                "a table field is a `u64` counter or an `i64` gauge marked `#[stat(gauge)]`; \
-                 leave other fields out with `#[stat(skip)]`",
+                "a table field is a `u64` counter, an `i64` gauge marked `#[stat(gauge)]` \
+                 or a `Keyed<K>`; leave other fields out with `#[stat(skip)]`",
             );
             None
         }
     }
+}
+
+/// A `Keyed<K>` field: open if `K` is `String`, closed otherwise.
+fn classify_keyed<'a>(
+    cx: &Ctxt,
+    ty: &Type,
+    key: &'a Type,
+    attrs: &FieldAttrs,
+) -> Option<FieldKind<'a>> {
+    if let Some(gauge) = &attrs.gauge {
+        cx.error_help(
+            gauge,
+            "a keyed field counts; it cannot be a gauge",
+            "remove `gauge`: each key of a `Keyed<K>` field is a counter",
+        );
+        return None;
+    }
+    let keyed = attrs.keyed.as_ref();
+    let capacity = keyed.and_then(|k| k.capacity.as_ref());
+    let max_key_len = keyed.and_then(|k| k.max_key_len.as_ref());
+    if !is_string(key) {
+        for option in [capacity, max_key_len].into_iter().flatten() {
+            cx.error_help(
+                &option.tokens,
+                format!(
+                    "`Keyed<{}>` is a closed key set: it takes no `capacity` or `max_key_len`",
+                    type_text(key)
+                ),
+                "a `#[derive(StatKey)]` enum's variants are its keys; \
+                 those options are for open key sets, `Keyed<String>`",
+            );
+        }
+        return (capacity.is_none() && max_key_len.is_none())
+            .then_some(FieldKind::ClosedKeyed { key });
+    }
+    let Some(capacity) = capacity else {
+        cx.error_help(
+            ty,
+            "an open key set needs a capacity",
+            "add `#[stat(keyed(capacity = 256))]`: the most distinct keys it holds; \
+             increments of further keys are counted as its overflow",
+        );
+        return None;
+    };
+    let mut ok = true;
+    if capacity.value == 0 || capacity.value > MAX_CAPACITY {
+        cx.error_help(
+            &capacity.tokens,
+            format!("capacity must be between 1 and {MAX_CAPACITY}"),
+            "the capacity is the most distinct keys the field holds, all allocated \
+             with the table; a key set that needs more is not bounded",
+        );
+        ok = false;
+    }
+    if let Some(len) = max_key_len
+        && (len.value == 0 || len.value > MAX_KEY_LEN)
+    {
+        cx.error_help(
+            &len.tokens,
+            format!("max_key_len must be between 1 and {MAX_KEY_LEN} bytes"),
+            "longer keys are counted as overflow; leave it out for the default of 112 bytes",
+        );
+        ok = false;
+    }
+    ok.then_some(FieldKind::OpenKeyed {
+        capacity: capacity.value,
+        max_key_len: max_key_len.map(|len| len.value),
+    })
+}
+
+/// `K` of a type written `Keyed<K>` (with any path before `Keyed`).
+fn keyed_key(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Keyed" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first() {
+        Some(syn::GenericArgument::Type(key)) if args.args.len() == 1 => Some(key),
+        _ => None,
+    }
+}
+
+/// `String`, written plainly or with a path.
+fn is_string(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    path.qself.is_none()
+        && path
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "String" && s.arguments.is_none())
 }
 
 /// `u64` or `i64` written plainly or as `core::primitive::u64`.

@@ -1,4 +1,5 @@
-//! Raw `#[stat_table(...)]` and `#[stat(...)]` attributes into typed options.
+//! Raw `#[stat_table(...)]`, `#[stat(...)]` and `#[stat_key(...)]` attributes
+//! into typed options.
 //! Each option keeps the tokens it came from, so later errors can point at
 //! them.
 
@@ -33,6 +34,20 @@ pub struct FieldAttrs {
     pub skip: Option<proc_macro2::TokenStream>,
     /// `name = "..."`.
     pub name: Option<Spanned<String>>,
+    /// `keyed(...)`.
+    pub keyed: Option<KeyedAttrs>,
+}
+
+/// Options of `keyed(...)` inside `#[stat(...)]`.
+pub struct KeyedAttrs {
+    /// The `keyed` keyword, for spans.
+    pub keyword: proc_macro2::TokenStream,
+    /// `capacity = N`: the most keys of an open key set.
+    pub capacity: Option<Spanned<u64>>,
+    /// `max_key_len = N`: the longest key an open key set stores, in bytes.
+    pub max_key_len: Option<Spanned<u64>>,
+    /// `label = "..."`: the label name.
+    pub label: Option<Spanned<String>>,
 }
 
 impl ContainerAttrs {
@@ -48,19 +63,7 @@ impl ContainerAttrs {
                     let lit = string_value(&meta)?;
                     set_once(cx, &meta, &mut out.prefix, spanned(&lit));
                 } else if meta.path.is_ident(symbol::CRATE) {
-                    let lit = string_value(&meta)?;
-                    match lit.parse::<Path>() {
-                        Ok(path) => {
-                            if out.krate.replace(path).is_some() {
-                                duplicate(cx, &meta);
-                            }
-                        }
-                        Err(_) => cx.error_help(
-                            &lit,
-                            format!("`{}` is not a path", lit.value()),
-                            "write the runtime's path, such as `crate = \"my_lib::stats_core\"`",
-                        ),
-                    }
+                    crate_path(cx, &meta, &mut out.krate)?;
                 } else {
                     unknown(cx, &meta, symbol::STAT_TABLE, symbol::CONTAINER_KEYS);
                     skip_value(&meta)?;
@@ -88,6 +91,9 @@ impl FieldAttrs {
                 } else if meta.path.is_ident(symbol::NAME) {
                     let lit = string_value(&meta)?;
                     set_once(cx, &meta, &mut out.name, spanned(&lit));
+                } else if meta.path.is_ident(symbol::KEYED) {
+                    let keyed = KeyedAttrs::parse(cx, &meta)?;
+                    set_once(cx, &meta, &mut out.keyed, keyed);
                 } else {
                     unknown(cx, &meta, symbol::STAT, symbol::FIELD_KEYS);
                     skip_value(&meta)?;
@@ -100,6 +106,141 @@ impl FieldAttrs {
         }
         out
     }
+}
+
+impl KeyedAttrs {
+    /// Reads `keyed(capacity = N, max_key_len = N, label = "...")`.
+    fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Self> {
+        let path = &meta.path;
+        let mut out = Self {
+            keyword: quote::quote!(#path),
+            capacity: None,
+            max_key_len: None,
+            label: None,
+        };
+        if !meta.input.peek(syn::token::Paren) {
+            cx.error_help(
+                path,
+                "`keyed` needs options",
+                "write `keyed(capacity = 256)` for an open key set of `String`, \
+                 or leave `keyed` out for a closed key set",
+            );
+            skip_value(meta)?;
+            return Ok(out);
+        }
+        meta.parse_nested_meta(|inner| {
+            if inner.path.is_ident(symbol::CAPACITY) {
+                let lit = inner.value()?.parse::<syn::LitInt>()?;
+                set_once(cx, &inner, &mut out.capacity, spanned_int(&lit)?);
+            } else if inner.path.is_ident(symbol::MAX_KEY_LEN) {
+                let lit = inner.value()?.parse::<syn::LitInt>()?;
+                set_once(cx, &inner, &mut out.max_key_len, spanned_int(&lit)?);
+            } else if inner.path.is_ident(symbol::LABEL) {
+                let lit = string_value(&inner)?;
+                set_once(cx, &inner, &mut out.label, spanned(&lit));
+            } else {
+                unknown(cx, &inner, "stat(keyed)", symbol::KEYED_KEYS);
+                skip_value(&inner)?;
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+fn spanned_int(lit: &syn::LitInt) -> syn::Result<Spanned<u64>> {
+    Ok(Spanned {
+        value: lit.base10_parse()?,
+        tokens: quote::quote!(#lit),
+    })
+}
+
+/// Where a `#[stat_key]` attribute sits.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum KeyPlace {
+    /// On the enum that derives `StatKey`.
+    Enum,
+    /// On one of its variants.
+    Variant,
+}
+
+/// Options of `#[stat_key(...)]`: `crate` on the enum, `rename` on a variant.
+/// An option in the wrong place is an error and is not stored.
+#[derive(Default)]
+pub struct KeyAttrs {
+    /// `crate = "path"`, on the enum.
+    pub krate: Option<Path>,
+    /// `rename = "..."`, on a variant.
+    pub rename: Option<Spanned<String>>,
+}
+
+impl KeyAttrs {
+    /// Reads every `#[stat_key]` attribute of the enum or of one variant.
+    pub fn parse(cx: &Ctxt, attrs: &[Attribute], place: KeyPlace) -> Self {
+        let mut out = Self::default();
+        for attr in attrs.iter().filter(|a| a.path().is_ident(symbol::STAT_KEY)) {
+            let result = attr.parse_nested_meta(|meta| {
+                let is_rename = meta.path.is_ident(symbol::RENAME);
+                let is_crate = meta.path.is_ident(symbol::CRATE);
+                match place {
+                    KeyPlace::Variant if is_rename => {
+                        let lit = string_value(&meta)?;
+                        set_once(cx, &meta, &mut out.rename, spanned(&lit));
+                    }
+                    KeyPlace::Enum if is_crate => crate_path(cx, &meta, &mut out.krate)?,
+                    KeyPlace::Enum if is_rename => {
+                        cx.error_help(
+                            &meta.path,
+                            "`rename` belongs on a variant, not on the enum",
+                            "write `#[stat_key(rename = \"...\")]` on the variant whose label it sets",
+                        );
+                        skip_value(&meta)?;
+                    }
+                    KeyPlace::Variant if is_crate => {
+                        cx.error_help(
+                            &meta.path,
+                            "`crate` belongs on the enum, not on a variant",
+                            "move `#[stat_key(crate = \"...\")]` onto the enum",
+                        );
+                        skip_value(&meta)?;
+                    }
+                    KeyPlace::Enum | KeyPlace::Variant => {
+                        let path = &meta.path;
+                        cx.error_help(
+                            path,
+                            format!(
+                                "unknown {} option `{}`",
+                                symbol::STAT_KEY,
+                                quote::quote!(#path)
+                            ),
+                            "the options of `#[stat_key]` are `rename = \"...\"` on a variant \
+                             and `crate = \"...\"` on the enum",
+                        );
+                        skip_value(&meta)?;
+                    }
+                }
+                Ok(())
+            });
+            if let Err(error) = result {
+                cx.push(error);
+            }
+        }
+        out
+    }
+}
+
+/// `crate = "path"`: the runtime's path, written as a string.
+fn crate_path(cx: &Ctxt, meta: &ParseNestedMeta<'_>, slot: &mut Option<Path>) -> syn::Result<()> {
+    let lit = string_value(meta)?;
+    match lit.parse::<Path>() {
+        Ok(path) => set_once(cx, meta, slot, path),
+        Err(_) => cx.error_help(
+            &lit,
+            format!("`{}` is not a path", lit.value()),
+            "write the runtime's path, such as `crate = \"my_lib::stats_core\"`",
+        ),
+    }
+    Ok(())
 }
 
 fn spanned(lit: &LitStr) -> Spanned<String> {

@@ -80,34 +80,76 @@ fn placeholder(cont: &Container<'_>) -> TokenStream {
     }
 }
 
-/// The slot of each table field among fields of its kind.
-struct Slots<'a, 'b> {
-    counters: Vec<(&'b Field<'a>, usize)>,
-    gauges: Vec<(&'b Field<'a>, usize)>,
+/// Where each table field lives in the runtime table.
+///
+/// Counter slots are `const` expressions rather than numbers, because a
+/// closed keyed field takes one slot per variant of its key enum, and only
+/// the compiler knows how many that is: `<Method as StatKey>::ALL.len()`.
+struct Layout<'a, 'b> {
+    fields: Vec<Place<'a, 'b>>,
+    /// The number of counter slots, as a `const` expression.
+    counters: TokenStream,
+    /// The number of gauges.
+    gauges: usize,
 }
 
-impl<'a, 'b> Slots<'a, 'b> {
+/// One table field and where it lives.
+struct Place<'a, 'b> {
+    field: &'b Field<'a>,
+    /// A gauge's index; a counter's slot; a closed keyed field's first slot;
+    /// an open keyed field's overflow slot.
+    slot: TokenStream,
+    /// An open keyed field's index among the open keyed fields.
+    open_index: usize,
+}
+
+impl<'a, 'b> Layout<'a, 'b> {
     fn of(cont: &'b Container<'a>) -> Self {
-        let mut slots = Self {
-            counters: Vec::new(),
-            gauges: Vec::new(),
-        };
+        let rt = runtime(cont);
+        let mut counters = quote!(0);
+        let mut gauges = 0;
+        let mut opens = 0;
+        let mut fields = Vec::new();
         for field in cont.table_fields() {
-            match field.kind {
-                FieldKind::Counter => slots.counters.push((field, slots.counters.len())),
-                FieldKind::Gauge => slots.gauges.push((field, slots.gauges.len())),
-                FieldKind::Skip => {}
+            let (slot, width) = match field.kind {
+                FieldKind::Gauge => {
+                    let index = gauges;
+                    gauges += 1;
+                    (quote!(#index), None)
+                }
+                FieldKind::Counter | FieldKind::OpenKeyed { .. } => (counters.clone(), Some(quote!(1))),
+                FieldKind::ClosedKeyed { key } => (
+                    counters.clone(),
+                    Some(quote!(<#key as #rt::StatKey>::ALL.len())),
+                ),
+                FieldKind::Skip => continue,
+            };
+            if let Some(width) = width {
+                counters = quote!(#counters + #width);
             }
+            let open_index = opens;
+            if matches!(field.kind, FieldKind::OpenKeyed { .. }) {
+                opens += 1;
+            }
+            fields.push(Place {
+                field,
+                slot,
+                open_index,
+            });
         }
-        slots
+        Self {
+            fields,
+            counters,
+            gauges,
+        }
     }
 
-    fn slot(&self, field: &Field<'_>) -> usize {
-        self.counters
-            .iter()
-            .chain(&self.gauges)
-            .find(|(f, _)| f.ident == field.ident)
-            .map_or(0, |(_, slot)| *slot)
+    fn place(&self, field: &Field<'_>) -> Option<&Place<'a, 'b>> {
+        self.fields.iter().find(|p| p.field.ident == field.ident)
+    }
+
+    fn plain(&self) -> impl Iterator<Item = &Place<'a, 'b>> {
+        self.fields.iter().filter(|p| !p.field.kind.is_keyed())
     }
 }
 
@@ -127,14 +169,51 @@ fn expand_schema(cont: &Container<'_>) -> TokenStream {
     let ident = cont.ident;
     let rt = runtime(cont);
     let table = table_ident(cont);
-    let slots = Slots::of(cont);
+    let layout = Layout::of(cont);
     let table_name = ident.unraw().to_string();
-    let descs = cont.table_fields().map(|field| {
+    let descs = layout.fields.iter().map(|place| {
+        let field = place.field;
         let field_ident = field.ident.unraw().to_string();
         let name = cont.metric_name(field);
         let help = &field.help;
         let kind = kind_tokens(&rt, field.kind);
-        let slot = slots.slot(field);
+        let slot = &place.slot;
+        let label = &field.label.value;
+        let shape = match field.kind {
+            FieldKind::ClosedKeyed { key } => quote! {
+                #rt::FieldShape::Closed {
+                    label: #label,
+                    labels: <#key as #rt::StatKey>::LABELS,
+                }
+            },
+            FieldKind::OpenKeyed {
+                capacity,
+                max_key_len,
+            } => {
+                #[allow(clippy::cast_possible_truncation)] // bounded by ast::MAX_CAPACITY
+                let capacity = capacity as usize;
+                let max_key_len = match max_key_len {
+                    #[allow(clippy::cast_possible_truncation)] // bounded by ast::MAX_KEY_LEN
+                    Some(len) => {
+                        let len = len as usize;
+                        quote!(#len)
+                    }
+                    None => quote!(#rt::DEFAULT_MAX_KEY_LEN),
+                };
+                let index = place.open_index;
+                quote! {
+                    #rt::FieldShape::Open {
+                        label: #label,
+                        capacity: #capacity,
+                        max_key_len: #max_key_len,
+                        index: #index,
+                    }
+                }
+            }
+            FieldKind::Counter | FieldKind::Gauge | FieldKind::Skip => {
+                quote!(#rt::FieldShape::Plain)
+            }
+        };
         quote! {
             #rt::FieldDesc {
                 ident: #field_ident,
@@ -142,25 +221,29 @@ fn expand_schema(cont: &Container<'_>) -> TokenStream {
                 help: #help,
                 kind: #kind,
                 slot: #slot,
+                shape: #shape,
             }
         }
     });
-    let counters_param = if slots.counters.is_empty() {
+    let raw_param = if layout.fields.is_empty() {
         quote!(_)
     } else {
-        quote!(counters)
-    };
-    let gauges_param = if slots.gauges.is_empty() {
-        quote!(_)
-    } else {
-        quote!(gauges)
+        quote!(raw)
     };
     let inits = cont.fields.iter().map(|field| {
         let field_ident = field.ident;
-        let slot = slots.slot(field);
+        let Some(place) = layout.place(field) else {
+            return quote!(#field_ident: ::core::default::Default::default());
+        };
+        let slot = &place.slot;
         match field.kind {
-            FieldKind::Counter => quote!(#field_ident: counters[#slot]),
-            FieldKind::Gauge => quote!(#field_ident: gauges[#slot]),
+            FieldKind::Counter => quote!(#field_ident: raw.counter(#slot)),
+            FieldKind::Gauge => quote!(#field_ident: raw.gauge(#slot)),
+            FieldKind::ClosedKeyed { key } => quote!(#field_ident: raw.closed::<#key>(#slot)),
+            FieldKind::OpenKeyed { .. } => {
+                let index = place.open_index;
+                quote!(#field_ident: raw.open(#index))
+            }
             FieldKind::Skip => quote!(#field_ident: ::core::default::Default::default()),
         }
     });
@@ -171,10 +254,7 @@ fn expand_schema(cont: &Container<'_>) -> TokenStream {
             const FIELDS: &'static [#rt::FieldDesc] = &[#(#descs),*];
 
             #[inline]
-            fn from_raw(
-                #counters_param: &[::core::primitive::u64],
-                #gauges_param: &[::core::primitive::i64],
-            ) -> Self {
+            fn from_raw(#raw_param: &mut #rt::RawValues<'_>) -> Self {
                 Self { #(#inits),* }
             }
         }
@@ -191,10 +271,100 @@ fn expand_schema(cont: &Container<'_>) -> TokenStream {
     }
 }
 
-fn kind_tokens(rt: &TokenStream, kind: FieldKind) -> TokenStream {
+fn kind_tokens(rt: &TokenStream, kind: FieldKind<'_>) -> TokenStream {
     match kind {
         FieldKind::Gauge => quote!(#rt::MetricKind::Gauge),
-        FieldKind::Counter | FieldKind::Skip => quote!(#rt::MetricKind::Counter),
+        FieldKind::Counter
+        | FieldKind::ClosedKeyed { .. }
+        | FieldKind::OpenKeyed { .. }
+        | FieldKind::Skip => quote!(#rt::MetricKind::Counter),
+    }
+}
+
+/// The accessor of one field: `table.created()`.
+fn accessor(cont: &Container<'_>, layout: &Layout<'_, '_>, place: &Place<'_, '_>) -> TokenStream {
+    let vis = cont.vis;
+    let rt = runtime(cont);
+    let n_counters = &layout.counters;
+    let field = place.field;
+    let field_ident = field.ident;
+    let slot = &place.slot;
+    let metric = cont.metric_name(field);
+    let help = if field.help.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", field.help)
+    };
+    let label = &field.label.value;
+    let (doc, ty, body) = match field.kind {
+        FieldKind::Gauge => (
+            format!("The gauge `{metric}`{help}"),
+            quote!(#rt::Gauge<'_>),
+            quote!(self.raw.gauge(#slot)),
+        ),
+        FieldKind::ClosedKeyed { key } => (
+            format!("The counters `{metric}{{{label}=\"...\"}}`, one per variant{help}"),
+            quote!(#rt::ClosedKeyed<'_, #key, { #n_counters }>),
+            quote!(self.raw.closed_keyed::<#key>(#slot)),
+        ),
+        FieldKind::OpenKeyed { .. } => {
+            let index = place.open_index;
+            (
+                format!("The counters `{metric}{{{label}=\"...\"}}`, one per key{help}"),
+                quote!(#rt::OpenKeyed<'_>),
+                quote!(self.raw.open_keyed(#index, #slot)),
+            )
+        }
+        FieldKind::Counter | FieldKind::Skip => (
+            format!("The counter `{metric}`{help}"),
+            quote!(#rt::Counter<'_, { #n_counters }>),
+            quote!(self.raw.counter(#slot)),
+        ),
+    };
+    quote! {
+        #[doc = #doc]
+        #[inline]
+        #[must_use]
+        #vis fn #field_ident(&self) -> #ty {
+            #body
+        }
+    }
+}
+
+/// The body of `table.add(&step)`: counters (closed keyed ones included) in
+/// one consistent write, then gauges, then open keyed fields.
+fn add_step_body(cont: &Container<'_>, layout: &Layout<'_, '_>) -> TokenStream {
+    let rt = runtime(cont);
+    let n_counters = &layout.counters;
+    let mut counter_fills = Vec::new();
+    let mut gauge_steps = Vec::new();
+    let mut open_steps = Vec::new();
+    for place in &layout.fields {
+        let field_ident = place.field.ident;
+        let slot = &place.slot;
+        match place.field.kind {
+            FieldKind::Counter => counter_fills.push(quote!(counters[#slot] = step.#field_ident;)),
+            FieldKind::ClosedKeyed { .. } => {
+                counter_fills.push(quote!(#rt::fill_closed(&mut counters, #slot, &step.#field_ident);));
+            }
+            FieldKind::Gauge => gauge_steps.push(quote!(step.#field_ident)),
+            FieldKind::OpenKeyed { .. } => {
+                let index = place.open_index;
+                open_steps.push(quote!(self.raw.open_keyed(#index, #slot).add_keyed(&step.#field_ident);));
+            }
+            FieldKind::Skip => {}
+        }
+    }
+    let binding = if counter_fills.is_empty() {
+        quote!(let counters)
+    } else {
+        quote!(let mut counters)
+    };
+    quote! {
+        #binding = [0u64; #n_counters];
+        #(#counter_fills)*
+        self.raw.add(&counters, &[#(#gauge_steps),*]);
+        #(#open_steps)*
     }
 }
 
@@ -206,72 +376,33 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
     let rt = runtime(cont);
     let table = table_ident(cont);
     let field_enum = field_enum_ident(cont);
-    let slots = Slots::of(cont);
-    let n_counters = slots.counters.len();
-    let n_gauges = slots.gauges.len();
-    let raw_ty = quote!(#rt::RawTable<#n_counters, #n_gauges>);
+    let layout = Layout::of(cont);
+    let n_counters = &layout.counters;
+    let n_gauges = layout.gauges;
+    let raw_ty = quote!(#rt::RawTable<{ #n_counters }, #n_gauges>);
 
     let table_doc = format!(
         "The concurrent table of [`{ident}`], generated by `#[derive(StatTable)]`: \
          `Send + Sync`, no locks on the write path. Build it with [`{ident}::table`]."
     );
-    let accessors = cont.table_fields().map(|field| {
-        let field_ident = field.ident;
-        let slot = slots.slot(field);
-        let metric = cont.metric_name(field);
-        let help = if field.help.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", field.help)
-        };
-        match field.kind {
-            FieldKind::Gauge => {
-                let doc = format!("The gauge `{metric}`{help}");
-                quote! {
-                    #[doc = #doc]
-                    #[inline]
-                    #[must_use]
-                    #vis fn #field_ident(&self) -> #rt::Gauge<'_> {
-                        self.raw.gauge(#slot)
-                    }
-                }
-            }
-            FieldKind::Counter | FieldKind::Skip => {
-                let doc = format!("The counter `{metric}`{help}");
-                quote! {
-                    #[doc = #doc]
-                    #[inline]
-                    #[must_use]
-                    #vis fn #field_ident(&self) -> #rt::Counter<'_, #n_counters> {
-                        self.raw.counter(#slot)
-                    }
-                }
-            }
-        }
-    });
-    let counter_steps = slots.counters.iter().map(|(field, _)| {
-        let field_ident = field.ident;
-        quote!(step.#field_ident)
-    });
-    let gauge_steps = slots.gauges.iter().map(|(field, _)| {
-        let field_ident = field.ident;
-        quote!(step.#field_ident)
-    });
-    let add_to_arms = cont.table_fields().map(|field| {
-        let variant = variant_name(field.ident);
-        let slot = slots.slot(field);
-        match field.kind {
+    let accessors = layout
+        .fields
+        .iter()
+        .map(|place| accessor(cont, &layout, place));
+    let add_to_arms = layout.plain().map(|place| {
+        let variant = variant_name(place.field.ident);
+        let slot = &place.slot;
+        match place.field.kind {
             FieldKind::Gauge => quote!(#field_enum::#variant => self.raw.add_to_gauge(#slot, n)),
-            FieldKind::Counter | FieldKind::Skip => {
-                quote!(#field_enum::#variant => self.raw.counter(#slot).add(n))
-            }
+            _ => quote!(#field_enum::#variant => self.raw.counter(#slot).add(n)),
         }
     });
-    let step_param = if n_counters + n_gauges == 0 {
+    let step_param = if layout.fields.is_empty() {
         quote!(_)
     } else {
         quote!(step)
     };
+    let add_body = add_step_body(cont, &layout);
 
     quote! {
         #[doc = #table_doc]
@@ -308,14 +439,15 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
         impl #table {
             #(#accessors)*
 
-            /// Adds one to a field chosen at run time.
+            /// Adds one to a plain field chosen at run time. (A keyed
+            /// field needs a key: use its accessor.)
             #[inline]
             #vis fn inc(&self, field: #field_enum) {
                 self.add_to(field, 1);
             }
 
-            /// Adds `n` to a field chosen at run time. For a gauge, `n` is
-            /// added to its level (values above `i64::MAX` wrap).
+            /// Adds `n` to a plain field chosen at run time. For a gauge,
+            /// `n` is added to its level (values above `i64::MAX` wrap).
             #[inline]
             #vis fn add_to(&self, field: #field_enum, n: ::core::primitive::u64) {
                 match field {
@@ -324,11 +456,12 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
             }
 
             /// Adds every field of `step` in one step: a snapshot or delta
-            /// sees all of its counters or none. Gauges are added after the
-            /// counters.
+            /// sees all of its counters or none, closed keyed fields
+            /// included. Gauges are added after the counters, then the keys
+            /// of open keyed fields one by one.
             #[inline]
             #vis fn add(&self, #step_param: &#ident) {
-                self.raw.add(&[#(#counter_steps),*], &[#(#gauge_steps),*]);
+                #add_body
             }
 
             /// A copy of every field as the user's struct. Each thread's part
@@ -346,22 +479,24 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
                 self.raw.cursor()
             }
 
-            /// Every series (metric name, help, kind, value). A reset makes the
-            /// iterator stale: its next step panics with a message containing
-            /// `stale` (`try_next` returns an error instead).
+            /// Every series (metric name, help, kind, value, and a keyed
+            /// field's label). A reset, or clearing a keyed field, makes the
+            /// iterator stale: its next step panics with a message
+            /// containing `stale` (`try_next` returns an error instead).
             #[must_use]
             #vis fn iter(&self) -> #rt::Iter<'_> {
                 self.raw.iter()
             }
 
-            /// Zeroes every counter and gauge and makes live iterators stale.
-            /// Cursors are not disturbed: their next delta holds exactly the
-            /// increments made since their previous one.
+            /// Zeroes every counter and gauge, empties every keyed field and
+            /// makes live iterators stale. Cursors are not disturbed: their
+            /// next delta holds exactly the increments made since their
+            /// previous one.
             #vis fn reset(&self) {
                 self.raw.reset();
             }
 
-            /// How many resets the table has seen.
+            /// How many resets and clears the table has seen.
             #[must_use]
             #vis fn version(&self) -> ::core::primitive::u64 {
                 self.raw.version()
@@ -402,13 +537,13 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
     }
 }
 
-/// The `{Struct}Field` enum.
+/// The `{Struct}Field` enum of the plain (not keyed) fields.
 fn expand_field_enum(cont: &Container<'_>) -> TokenStream {
     let ident = cont.ident;
     let vis = cont.vis;
     let rt = runtime(cont);
     let field_enum = field_enum_ident(cont);
-    let fields: Vec<&Field<'_>> = cont.table_fields().collect();
+    let fields: Vec<&Field<'_>> = cont.plain_fields().collect();
     let variants: Vec<Ident> = fields.iter().map(|f| variant_name(f.ident)).collect();
     let variant_docs = fields.iter().map(|field| {
         let metric = cont.metric_name(field);
@@ -418,17 +553,25 @@ fn expand_field_enum(cont: &Container<'_>) -> TokenStream {
             format!("`{metric}`: {}", field.help)
         }
     });
-    let indices = 0..fields.len();
     let count = fields.len();
     let enum_doc = format!(
-        "The fields of [`{ident}`]'s table, for access chosen at run time. \
+        "The plain fields of [`{ident}`]'s table, for access chosen at run time. \
          Generated by `#[derive(StatTable)]`."
     );
     let schema = quote!(<#ident as #rt::Schema>::FIELDS);
     let index_arms = variants
         .iter()
-        .zip(indices)
-        .map(|(variant, index)| quote!(Self::#variant => #index));
+        .enumerate()
+        .map(|(index, variant)| quote!(Self::#variant => #index));
+    // Keyed fields are in `FIELDS` but not in this enum: map each variant to
+    // its place in `FIELDS`.
+    let desc_arms = fields.iter().zip(&variants).map(|(field, variant)| {
+        let position = cont
+            .table_fields()
+            .position(|f| f.ident == field.ident)
+            .unwrap_or_default();
+        quote!(Self::#variant => &#schema[#position])
+    });
     quote! {
         #[doc = #enum_doc]
         #[allow(dead_code)] // a field may never be named at run time
@@ -452,10 +595,10 @@ fn expand_field_enum(cont: &Container<'_>) -> TokenStream {
         #[automatically_derived]
         #[allow(dead_code)]
         impl #field_enum {
-            /// Every field, in declaration order.
+            /// Every plain field, in declaration order.
             #vis const ALL: [Self; #count] = [#(Self::#variants),*];
 
-            /// The field's position in declaration order (skipped fields do
+            /// The field's position in `ALL` (skipped and keyed fields do
             /// not count).
             #[must_use]
             #vis const fn index(self) -> ::core::primitive::usize {
@@ -464,22 +607,28 @@ fn expand_field_enum(cont: &Container<'_>) -> TokenStream {
                 }
             }
 
+            const fn desc(self) -> &'static #rt::FieldDesc {
+                match self {
+                    #(#desc_arms,)*
+                }
+            }
+
             /// The metric name, prefix included.
             #[must_use]
             #vis const fn name(self) -> &'static ::core::primitive::str {
-                #schema[self.index()].name
+                self.desc().name
             }
 
             /// The help text: the field's doc comment.
             #[must_use]
             #vis const fn help(self) -> &'static ::core::primitive::str {
-                #schema[self.index()].help
+                self.desc().help
             }
 
             /// Counter or gauge.
             #[must_use]
             #vis const fn kind(self) -> #rt::MetricKind {
-                #schema[self.index()].kind
+                self.desc().kind
             }
         }
     }

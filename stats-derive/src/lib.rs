@@ -17,6 +17,7 @@ mod ast;
 mod attr;
 mod ctxt;
 mod expand;
+mod stat_key;
 mod symbol;
 mod valid;
 
@@ -28,4 +29,12 @@ use syn::{DeriveInput, parse_macro_input};
 pub fn derive_stat_table(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::derive_stat_table(&input).into()
+}
+
+/// Derives `StatKey` for a fieldless enum: a closed key set; see
+/// `stats_core::StatKey`.
+#[proc_macro_derive(StatKey, attributes(stat_key))]
+pub fn derive_stat_key(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    stat_key::derive_stat_key(&input).into()
 }

@@ -18,8 +18,24 @@ pub const GAUGE: &str = "gauge";
 pub const SKIP: &str = "skip";
 /// `#[stat(name = "...")]`.
 pub const NAME: &str = "name";
+/// `#[stat(keyed(...))]`.
+pub const KEYED: &str = "keyed";
 /// The keys `#[stat]` accepts, for the unknown-key message.
-pub const FIELD_KEYS: &[&str] = &[GAUGE, SKIP, NAME];
+pub const FIELD_KEYS: &[&str] = &[GAUGE, SKIP, NAME, KEYED];
+
+/// `#[stat(keyed(capacity = 256))]`.
+pub const CAPACITY: &str = "capacity";
+/// `#[stat(keyed(max_key_len = 64))]`.
+pub const MAX_KEY_LEN: &str = "max_key_len";
+/// `#[stat(keyed(label = "region"))]`.
+pub const LABEL: &str = "label";
+/// The keys `keyed(...)` accepts, for the unknown-key message.
+pub const KEYED_KEYS: &[&str] = &[CAPACITY, MAX_KEY_LEN, LABEL];
+
+/// The `StatKey` attribute, on the enum and on its variants: `#[stat_key(...)]`.
+pub const STAT_KEY: &str = "stat_key";
+/// `#[stat_key(rename = "...")]` on a variant.
+pub const RENAME: &str = "rename";
 
 /// Methods of the generated table; a field accessor of the same name would
 /// clash with them.

@@ -12,6 +12,23 @@ pub fn check(cx: &Ctxt, cont: &Container<'_>) {
     check_prefix(cx, cont);
     check_metric_names(cx, cont);
     check_accessor_names(cx, cont);
+    check_label_names(cx, cont);
+}
+
+/// A keyed field's label name is a valid Prometheus label name.
+fn check_label_names(cx: &Ctxt, cont: &Container<'_>) {
+    for field in cont.table_fields().filter(|f| f.kind.is_keyed()) {
+        let label = &field.label;
+        if !is_metric_name(&label.value) || label.value.starts_with("__") {
+            cx.error_help(
+                &label.tokens,
+                format!("`{}` is not a valid label name", label.value),
+                "a label name starts with a letter or `_` (not `__`, which Prometheus reserves) \
+                 and holds only ASCII letters, digits and `_`; \
+                 set one with `#[stat(keyed(label = \"...\"))]`",
+            );
+        }
+    }
 }
 
 fn check_prefix(cx: &Ctxt, cont: &Container<'_>) {
@@ -64,6 +81,9 @@ fn check_accessor_names(cx: &Ctxt, cont: &Container<'_>) {
                     "rename the field and keep its metric name with `#[stat(name = \"{ident}\")]`"
                 ),
             );
+        }
+        if field.kind.is_keyed() {
+            continue;
         }
         let variant = variant_name(field.ident).to_string();
         if let Some(first) = variants.insert(variant.clone(), ident.clone()) {

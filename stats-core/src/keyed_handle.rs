@@ -1,0 +1,407 @@
+//! Handles to a keyed field of a table: what `table.by_method()` and
+//! `table.by_region()` return, and their versioned iterators.
+
+use crate::iter::{StaleIterator, TableReader};
+use crate::key_store::KeyStore;
+use crate::keyed::Keyed;
+use crate::open_field::OpenField;
+use crate::StatKey;
+use crate::sharded::ShardedCounters;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// A keyed field of a closed key set, `by_method: Keyed<Method>`:
+/// `table.by_method()`.
+///
+/// Each variant has its own counter in the calling thread's row, found by
+/// the variant's index: an increment is the same plain load and store as a
+/// plain counter's, with no hashing.
+///
+/// # Examples
+///
+/// ```
+/// use stats_core::{Keyed, StatKey, StatTable};
+///
+/// #[derive(StatKey, Clone, Copy, Debug, PartialEq, Eq)]
+/// enum Method { Card, Wallet }
+///
+/// #[derive(StatTable, Debug, Default)]
+/// struct Payments {
+///     /// Payments by method.
+///     by_method: Keyed<Method>,
+/// }
+///
+/// let table = Payments::table();
+/// table.by_method().inc(Method::Card);
+/// table.by_method().add(Method::Wallet, 2);
+/// assert_eq!(table.by_method().get(Method::Wallet), 2);
+/// let counts: Vec<_> = table.by_method().iter().collect();
+/// assert_eq!(counts, [(Method::Card, 1), (Method::Wallet, 2)]);
+/// ```
+pub struct ClosedKeyed<'a, K, const SLOTS: usize> {
+    counters: &'a ShardedCounters<SLOTS>,
+    table: &'a dyn TableReader,
+    /// The slot of the first variant.
+    first: usize,
+    key: PhantomData<fn(K)>,
+}
+
+impl<K, const SLOTS: usize> Clone for ClosedKeyed<'_, K, SLOTS> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<K, const SLOTS: usize> Copy for ClosedKeyed<'_, K, SLOTS> {}
+
+impl<'a, K: StatKey, const SLOTS: usize> ClosedKeyed<'a, K, SLOTS> {
+    pub(crate) fn new(
+        counters: &'a ShardedCounters<SLOTS>,
+        table: &'a dyn TableReader,
+        first: usize,
+    ) -> Self {
+        debug_assert!(first + K::ALL.len() <= SLOTS);
+        Self {
+            counters,
+            table,
+            first,
+            key: PhantomData,
+        }
+    }
+
+    /// Adds one to `key`'s count.
+    #[inline]
+    pub fn inc(&self, key: K) {
+        self.add(key, 1);
+    }
+
+    /// Adds `n` to `key`'s count, wrapping at `u64::MAX`.
+    #[inline]
+    pub fn add(&self, key: K, n: u64) {
+        let index = key.index();
+        // Always true for a derived `StatKey`; a hand-written impl that
+        // breaks its contract loses the increment instead of panicking.
+        if index < K::ALL.len() {
+            self.counters.add(self.first + index, n);
+        } else {
+            debug_assert!(false, "StatKey::index {index} out of range");
+        }
+    }
+
+    /// `key`'s current count since the last reset or clear, summed over
+    /// every thread. For reports, not for the hot path.
+    #[must_use]
+    pub fn get(&self, key: K) -> u64 {
+        let index = key.index();
+        if index < K::ALL.len() {
+            self.table.counter(self.first + index)
+        } else {
+            0
+        }
+    }
+
+    /// The field's counts as a snapshot would show them.
+    #[must_use]
+    pub fn snapshot(&self) -> Keyed<K> {
+        Keyed::from_counts(self.iter(), 0)
+    }
+
+    /// Zeroes every variant's count and bumps the table's version, so
+    /// iterators over the table or this field made before now are stale.
+    /// Cursors still see every increment exactly once.
+    pub fn clear(&self) {
+        self.table.clear_slots(self.first, K::ALL.len());
+    }
+
+    /// Every variant whose count is not zero, with the count, in
+    /// declaration order. Versioned: after a clear or reset of the table,
+    /// the next step panics with a message that contains `stale`
+    /// ([`ClosedKeyedIter::try_next`] returns the error instead).
+    #[must_use]
+    pub fn iter(&self) -> ClosedKeyedIter<'a, K> {
+        ClosedKeyedIter {
+            table: self.table,
+            version: self.table.version(),
+            first: self.first,
+            next: 0,
+            key: PhantomData,
+        }
+    }
+}
+
+impl<K: StatKey + fmt::Debug, const SLOTS: usize> fmt::Debug for ClosedKeyed<'_, K, SLOTS> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ClosedKeyed").field(&self.snapshot()).finish()
+    }
+}
+
+/// The iterator of [`ClosedKeyed::iter`].
+pub struct ClosedKeyedIter<'a, K> {
+    table: &'a dyn TableReader,
+    version: u64,
+    first: usize,
+    next: usize,
+    key: PhantomData<fn() -> K>,
+}
+
+impl<K: StatKey> ClosedKeyedIter<'_, K> {
+    /// The next variant with a non-zero count, or an error if the table was
+    /// reset or the field cleared since this iterator was made.
+    pub fn try_next(&mut self) -> Result<Option<(K, u64)>, StaleIterator> {
+        while let Some(&key) = K::ALL.get(self.next) {
+            check(self.table, self.version)?;
+            let count = self.table.counter(self.first + self.next);
+            self.next += 1;
+            if count != 0 {
+                return Ok(Some((key, count)));
+            }
+        }
+        check(self.table, self.version)?;
+        Ok(None)
+    }
+}
+
+impl<K: StatKey> Iterator for ClosedKeyedIter<'_, K> {
+    type Item = (K, u64);
+
+    /// # Panics
+    ///
+    /// Panics if the table was reset or the field cleared after this
+    /// iterator was made; the message contains `stale`.
+    fn next(&mut self) -> Option<(K, u64)> {
+        self.try_next().unwrap_or_else(|stale| panic!("{stale}"))
+    }
+}
+
+impl<K> fmt::Debug for ClosedKeyedIter<'_, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClosedKeyedIter")
+            .field("table", &self.table.table_name())
+            .field("version", &self.version)
+            .field("next", &self.next)
+            .finish()
+    }
+}
+
+/// A keyed field of an open key set,
+/// `#[stat(keyed(capacity = N))] by_region: Keyed<String>`:
+/// `table.by_region()`.
+///
+/// The field holds up to `capacity` distinct keys, each with its own
+/// counter, in storage allocated with the table and never resized. Looking
+/// up a key takes no lock and allocates nothing; keys are hashed with a seed
+/// chosen at random for each table. When the field is full, increments of
+/// new keys go to its overflow counter, and so do increments of keys longer
+/// than `max_key_len` bytes (112 unless set): every increment is counted
+/// somewhere, and no two keys ever share a counter.
+///
+/// A key is any string: quotes, backslashes, newlines, the empty string and
+/// any UTF-8 are stored as given (exporters escape them).
+///
+/// # Examples
+///
+/// ```
+/// use stats_core::{Keyed, StatTable};
+///
+/// #[derive(StatTable, Debug, Default)]
+/// struct Traffic {
+///     /// Requests by region.
+///     #[stat(keyed(capacity = 2))]
+///     by_region: Keyed<String>,
+/// }
+///
+/// let table = Traffic::table();
+/// table.by_region().inc("eu-west");
+/// table.by_region().inc("us-east");
+/// table.by_region().inc("ap-south"); // full: counted as overflow
+/// table.by_region().inc("eu-west");
+/// assert_eq!(table.by_region().get("eu-west"), Some(2));
+/// assert_eq!((table.by_region().len(), table.by_region().overflow()), (2, 1));
+///
+/// table.by_region().clear(); // room again
+/// table.by_region().inc("ap-south");
+/// assert_eq!(table.snapshot().by_region.get("ap-south"), Some(1));
+/// ```
+#[derive(Clone, Copy)]
+pub struct OpenKeyed<'a> {
+    field: &'a OpenField,
+    table: &'a dyn TableReader,
+    index: usize,
+    overflow_slot: usize,
+}
+
+impl<'a> OpenKeyed<'a> {
+    pub(crate) fn new(
+        field: &'a OpenField,
+        table: &'a dyn TableReader,
+        index: usize,
+        overflow_slot: usize,
+    ) -> Self {
+        Self {
+            field,
+            table,
+            index,
+            overflow_slot,
+        }
+    }
+
+    /// Adds one to `key`'s count.
+    #[inline]
+    pub fn inc(&self, key: &str) {
+        self.add(key, 1);
+    }
+
+    /// Adds `n` to `key`'s count (wrapping), adding the key if it is new and
+    /// there is room; otherwise adds `n` to the overflow.
+    #[inline]
+    pub fn add(&self, key: &str, n: u64) {
+        if n != 0 && !self.field.add(key, n) {
+            self.table.add_counter(self.overflow_slot, n);
+        }
+    }
+
+    /// Adds every count of `step` under its key, and its overflow to the
+    /// overflow.
+    pub fn add_keyed(&self, step: &Keyed<String>) {
+        for (key, n) in step.iter() {
+            self.add(key, n);
+        }
+        if step.overflow() != 0 {
+            self.table.add_counter(self.overflow_slot, step.overflow());
+        }
+    }
+
+    /// `key`'s count, if the field holds `key`.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<u64> {
+        self.field.store().get(key)
+    }
+
+    /// How many keys the field holds.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.field.store().len()
+    }
+
+    /// Whether the field holds no key.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The most keys the field holds.
+    #[must_use]
+    pub fn capacity(&self) -> usize {
+        self.field.capacity()
+    }
+
+    /// The longest key it stores, in bytes; longer keys count as overflow.
+    #[must_use]
+    pub fn max_key_len(&self) -> usize {
+        self.field.max_key_len()
+    }
+
+    /// Increments since the last reset or clear that were not counted under
+    /// their own key.
+    #[must_use]
+    pub fn overflow(&self) -> u64 {
+        self.table.counter(self.overflow_slot)
+    }
+
+    /// The field's counts as a snapshot would show them.
+    #[must_use]
+    pub fn snapshot(&self) -> Keyed<String> {
+        Keyed::from_counts(
+            self.field.store().counts().map(|(_, key, n)| (key, n)),
+            self.overflow(),
+        )
+    }
+
+    /// Empties the field, overflow included, and bumps the table's version,
+    /// so iterators over the table or this field made before now are stale.
+    /// Increments that race the clear land before it (and are cleared) or
+    /// after it.
+    pub fn clear(&self) {
+        self.table.clear_open(self.index);
+    }
+
+    /// Every key with a non-zero count, in the order the keys were added.
+    /// Keys added during iteration do not disturb it (they may or may not
+    /// be yielded); after a clear or reset, its next step panics with a
+    /// message that contains `stale` ([`OpenKeyedIter::try_next`] returns
+    /// the error instead).
+    #[must_use]
+    pub fn iter(&self) -> OpenKeyedIter<'a> {
+        OpenKeyedIter {
+            table: self.table,
+            version: self.table.version(),
+            store: self.field.store_owned(),
+            next: 0,
+        }
+    }
+}
+
+impl fmt::Debug for OpenKeyed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("OpenKeyed").field(&self.snapshot()).finish()
+    }
+}
+
+/// The iterator of [`OpenKeyed::iter`].
+pub struct OpenKeyedIter<'a> {
+    table: &'a dyn TableReader,
+    version: u64,
+    /// The store the iterator was made on; a clear replaces it and bumps the
+    /// version, which every step checks.
+    store: Arc<KeyStore>,
+    next: usize,
+}
+
+impl OpenKeyedIter<'_> {
+    /// The next key with its count, or an error if the table was reset or
+    /// the field cleared since this iterator was made.
+    pub fn try_next(&mut self) -> Result<Option<(String, u64)>, StaleIterator> {
+        check(self.table, self.version)?;
+        Ok(self.store.next_counted(self.next).map(|(entry, key, count)| {
+            self.next = entry + 1;
+            (key, count)
+        }))
+    }
+}
+
+impl Iterator for OpenKeyedIter<'_> {
+    type Item = (String, u64);
+
+    /// # Panics
+    ///
+    /// Panics if the table was reset or the field cleared after this
+    /// iterator was made; the message contains `stale`.
+    fn next(&mut self) -> Option<(String, u64)> {
+        self.try_next().unwrap_or_else(|stale| panic!("{stale}"))
+    }
+}
+
+impl fmt::Debug for OpenKeyedIter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenKeyedIter")
+            .field("table", &self.table.table_name())
+            .field("version", &self.version)
+            .field("next", &self.next)
+            .finish()
+    }
+}
+
+/// `Err` if the table's version moved since `version`.
+fn check(table: &dyn TableReader, version: u64) -> Result<(), StaleIterator> {
+    let found = table.version();
+    if found == version {
+        Ok(())
+    } else {
+        Err(StaleIterator {
+            table: table.table_name(),
+            expected: version,
+            found,
+        })
+    }
+}
