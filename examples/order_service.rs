@@ -6,6 +6,11 @@
 //! and checks that the table's totals equal what the workers did (exit code 1
 //! if not).
 //!
+//! Orders are counted by payment method (a closed key set) and by region (an
+//! open key set of 64). One order in a thousand carries a garbage region, as
+//! a misbehaving client would send: those fill the free slots and then go to
+//! the overflow series, and the table's memory stays what it was.
+//!
 //! ```text
 //! cargo run --release --example order_service -- --threads 4 --seconds 3
 //! ```
@@ -13,7 +18,9 @@
 //! `ORDER_SERVICE_THREADS` and `ORDER_SERVICE_SECONDS` set the same values;
 //! flags win over the environment.
 
-use stats_core::{StatTable, Value};
+use stats_core::{Keyed, LabelValue, StatKey, StatTable, Value};
+use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -37,7 +44,37 @@ struct OrderStats {
     /// Orders being processed right now.
     #[stat(gauge)]
     in_flight: i64,
+    /// Payment attempts by method.
+    by_method: Keyed<Method>,
+    /// Orders by the region the client named.
+    #[stat(keyed(capacity = 64))]
+    by_region: Keyed<String>,
 }
+
+/// How an order is paid: a closed key set, counted without hashing.
+#[derive(StatKey, Clone, Copy, Debug, PartialEq, Eq)]
+enum Method {
+    Card,
+    Wallet,
+    Invoice,
+    BankTransfer,
+}
+
+/// The regions well-behaved clients send.
+const REGIONS: [&str; 12] = [
+    "eu-west",
+    "eu-central",
+    "eu-north",
+    "us-east",
+    "us-west",
+    "us-central",
+    "ap-south",
+    "ap-northeast",
+    "ap-southeast",
+    "sa-east",
+    "af-south",
+    "me-central",
+];
 
 impl OrderStats {
     fn accumulate(&mut self, other: &Self) {
@@ -48,15 +85,39 @@ impl OrderStats {
         self.items += other.items;
         self.revenue_cents += other.revenue_cents;
         self.in_flight += other.in_flight;
+        self.by_method.merge(&other.by_method);
+        self.by_region.merge(&other.by_region);
     }
 }
 
 /// What one worker did, tallied on its own so it can be checked against the
-/// table.
+/// table. Keys are tallied in arrays and a map, not in `Keyed`, to keep the
+/// worker's own bookkeeping cheap.
 #[derive(Default)]
 struct Tally {
     stats: OrderStats,
+    methods: [u64; 4],
+    regions: [u64; REGIONS.len()],
+    garbage_regions: HashMap<String, u64>,
     table_writes: u64,
+}
+
+impl Tally {
+    /// The keyed counts the table would hold if no key ever overflowed.
+    fn keyed_counts(&self) -> (Keyed<Method>, Keyed<String>) {
+        let methods = Method::ALL
+            .iter()
+            .zip(self.methods)
+            .map(|(method, n)| (*method, n))
+            .collect();
+        let regions = REGIONS
+            .iter()
+            .zip(self.regions)
+            .map(|(region, n)| ((*region).to_owned(), n))
+            .chain(self.garbage_regions.iter().map(|(k, n)| (k.clone(), *n)))
+            .collect();
+        (methods, regions)
+    }
 }
 
 /// A small, fast, deterministic generator (xorshift64*), one per worker.
@@ -75,8 +136,9 @@ impl Rng {
     }
 }
 
-/// Handles one synthetic order end to end.
-fn take_order(table: &OrderStatsTable, rng: &mut Rng, tally: &mut Tally) {
+/// Handles one synthetic order end to end. `scratch` holds a garbage
+/// region's text, so the worker does not allocate per order.
+fn take_order(table: &OrderStatsTable, rng: &mut Rng, tally: &mut Tally, scratch: &mut String) {
     table.in_flight().inc();
     table.created().inc();
     let items = 1 + rng.below(5);
@@ -84,6 +146,18 @@ fn take_order(table: &OrderStatsTable, rng: &mut Rng, tally: &mut Tally) {
     tally.stats.created += 1;
     tally.stats.items += items;
     tally.table_writes += 3;
+
+    if rng.below(1000) == 0 {
+        scratch.clear();
+        let _ = write!(scratch, "garbage-{:x}", rng.next());
+        table.by_region().inc(scratch);
+        *tally.garbage_regions.entry(scratch.clone()).or_insert(0) += 1;
+    } else {
+        let region = rng.below(REGIONS.len() as u64) as usize;
+        table.by_region().inc(REGIONS[region]);
+        tally.regions[region] += 1;
+    }
+    tally.table_writes += 1;
 
     match rng.below(100) {
         0..=2 => {
@@ -93,8 +167,10 @@ fn take_order(table: &OrderStatsTable, rng: &mut Rng, tally: &mut Tally) {
         3..=9 => {
             table.inc(OrderStatsField::Failed);
             tally.stats.failed += 1;
+            pay_with(table, rng, tally);
         }
         _ => {
+            pay_with(table, rng, tally);
             // Payment and revenue land in one consistent step.
             let price = 499 + rng.below(20_000);
             table.add(&OrderStats {
@@ -110,13 +186,27 @@ fn take_order(table: &OrderStatsTable, rng: &mut Rng, tally: &mut Tally) {
     tally.table_writes += 2;
 }
 
+/// A payment attempt: counted by method, whether it succeeds or fails.
+fn pay_with(table: &OrderStatsTable, rng: &mut Rng, tally: &mut Tally) {
+    let method = match rng.below(20) {
+        0..=11 => Method::Card,
+        12..=16 => Method::Wallet,
+        17..=18 => Method::Invoice,
+        _ => Method::BankTransfer,
+    };
+    table.by_method().inc(method);
+    tally.methods[method.index()] += 1;
+    tally.table_writes += 1;
+}
+
 fn worker(table: &OrderStatsTable, seed: u64, stop: &AtomicBool) -> Tally {
     let mut rng = Rng(seed | 1);
     let mut tally = Tally::default();
+    let mut scratch = String::with_capacity(32);
     while !stop.load(Ordering::Relaxed) {
         // Check the stop flag once per batch, not once per order.
         for _ in 0..256 {
-            take_order(table, &mut rng, &mut tally);
+            take_order(table, &mut rng, &mut tally, &mut scratch);
         }
     }
     tally
@@ -211,13 +301,15 @@ fn main() -> ExitCode {
             reported.accumulate(&delta);
             let failed_share = 100.0 * delta.failed as f64 / delta.created.max(1) as f64;
             println!(
-                "[{:>5.1}s] orders {:>11} (+{:>6.2} M/s)  paid {:>11}  failed {:>5.2}%  in flight {:>3}",
+                "[{:>5.1}s] orders {:>11} (+{:>6.2} M/s)  paid {:>11}  failed {:>5.2}%  in flight {:>3}  regions {:>2} (+{} overflow)",
                 started.elapsed().as_secs_f64(),
                 reported.created,
                 delta.created as f64 / interval / 1e6,
                 reported.paid,
                 failed_share,
                 table.in_flight().get(),
+                table.by_region().len(),
+                delta.by_region.overflow(),
             );
             if tick >= deadline {
                 break;
@@ -234,27 +326,59 @@ fn main() -> ExitCode {
     let elapsed = started.elapsed().as_secs_f64();
 
     let mut expected = OrderStats::default();
+    let mut unbounded_regions = Keyed::new();
     let mut writes = 0u64;
     for tally in &tallies {
         expected.accumulate(&tally.stats);
+        let (methods, regions) = tally.keyed_counts();
+        expected.by_method.merge(&methods);
+        unbounded_regions.merge(&regions);
         writes += tally.table_writes;
     }
+    let snapshot = table.snapshot();
+    // Which garbage regions won a slot depends on the race between workers;
+    // given the slots the table holds, every count is known exactly.
+    expected.by_region = unbounded_regions
+        .iter()
+        .filter(|(region, _)| snapshot.by_region.get(region.as_str()).is_some())
+        .map(|(region, n)| (region.clone(), n))
+        .collect();
+    expected
+        .by_region
+        .add_overflow(unbounded_regions.total() - expected.by_region.total());
 
     println!();
-    println!("{:<24} {:<8} {:>16}  help", "metric", "kind", "value");
+    println!("{:<44} {:<8} {:>16}  help", "series", "kind", "value");
     for series in table.iter() {
         let value = match series.value {
             Value::Counter(n) => n.to_string(),
             Value::Gauge(n) => n.to_string(),
         };
+        let name = match &series.label {
+            None => series.name.to_owned(),
+            Some(label) => match &label.value {
+                LabelValue::Key(key) => format!("{}{{{}={key:?}}}", series.name, label.name),
+                _ => format!("{}_overflow", series.name),
+            },
+        };
+        if name.contains("garbage") {
+            continue; // one line per garbage key would drown the table
+        }
         println!(
-            "{:<24} {:<8} {:>16}  {}",
-            series.name,
+            "{name:<44} {:<8} {value:>16}  {}",
             series.kind.as_str(),
-            value,
             series.help
         );
     }
+    println!(
+        "({} garbage regions hold slots; {} increments overflowed)",
+        snapshot
+            .by_region
+            .iter()
+            .filter(|(region, _)| region.starts_with("garbage"))
+            .count(),
+        snapshot.by_region.overflow()
+    );
     println!();
     println!(
         "throughput: {:.1} M orders/s, {:.1} M table writes/s ({} writes in {:.2} s on {} threads)",
@@ -265,7 +389,6 @@ fn main() -> ExitCode {
         config.threads
     );
 
-    let snapshot = table.snapshot();
     let outcomes = snapshot.paid + snapshot.failed + snapshot.rejected;
     let mut ok = true;
     for (what, holds) in [
@@ -275,6 +398,18 @@ fn main() -> ExitCode {
             reported == snapshot,
         ),
         ("every order has one outcome", outcomes == snapshot.created),
+        (
+            "every payment attempt has a method",
+            snapshot.by_method.total() == snapshot.paid + snapshot.failed,
+        ),
+        (
+            "every order has a region or overflowed",
+            snapshot.by_region.total() == snapshot.created,
+        ),
+        (
+            "the regions stay within their capacity",
+            snapshot.by_region.len() <= table.by_region().capacity(),
+        ),
         ("no order is left in flight", snapshot.in_flight == 0),
         ("the workers took orders", snapshot.created > 0),
     ] {

@@ -5,7 +5,7 @@
 #![deny(warnings, missing_docs, unused_qualifications, unused_results)]
 #![deny(clippy::all, clippy::pedantic)]
 
-use stats_core::StatTable;
+use stats_core::{KeyLabel, StatKey, StatTable};
 
 /// A public table with every kind of field, as a library would export it.
 #[derive(StatTable, Debug, Default, Clone, PartialEq, Eq)]
@@ -27,6 +27,34 @@ pub struct Strict {
 struct Quiet {
     /// Never read.
     unused: u64,
+}
+
+/// A public closed key set with a rename, a raw identifier and an explicit
+/// discriminant.
+#[derive(StatKey, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum StrictKey {
+    /// A default label.
+    BankTransfer = 3,
+    /// A renamed label.
+    #[stat_key(rename = "apple-pay")]
+    ApplePay,
+    /// A raw identifier.
+    r#Type,
+}
+
+/// A private key set with one variant that is never used otherwise.
+#[derive(StatKey, Clone, Copy, PartialEq, Eq)]
+enum QuietKey {
+    Only,
+}
+
+#[test]
+fn strict_key_works() {
+    assert_eq!(StrictKey::ApplePay.index(), 1);
+    assert_eq!(StrictKey::r#Type.label(), "type");
+    assert_eq!(StrictKey::LABELS, ["bank_transfer", "apple-pay", "type"]);
+    assert_eq!(QuietKey::ALL.len(), 1);
 }
 
 #[test]

@@ -35,6 +35,12 @@
 //! at once use one entry and one counter. Nothing waits for anything; a
 //! lookup of a present key loads cells and key words and nothing else.
 //!
+//! One consequence at the edge of capacity: an entry a thread has taken but
+//! not yet published is not free, so when the last free entries are in
+//! flight, another thread adding a new key counts its increment as overflow
+//! even if an in-flight insert later frees an entry or publishes that very
+//! key. The increment is counted, once, in the overflow.
+//!
 //! # Memory ordering
 //!
 //! The key is written with relaxed stores before the release CAS that
@@ -48,7 +54,15 @@
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 use crossbeam_queue::ArrayQueue;
 use crossbeam_utils::CachePadded;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
+
+/// The keys' hasher: SipHash-1-3 with a random seed per store family.
+#[cfg(not(stats_loom))]
+pub(crate) type KeyHasher = std::hash::RandomState;
+/// Under loom the model must run the same way every time, so the seed is
+/// fixed.
+#[cfg(stats_loom)]
+pub(crate) type KeyHasher = std::hash::BuildHasherDefault<std::hash::DefaultHasher>;
 
 /// Words in one 128-byte block.
 const BLOCK_WORDS: usize = 16;
@@ -64,7 +78,7 @@ type Block = CachePadded<[AtomicU64; BLOCK_WORDS]>;
 
 /// One generation of an open key set's keys and counts.
 pub(crate) struct KeyStore {
-    hasher: RandomState,
+    hasher: KeyHasher,
     max_key_len: usize,
     blocks_per_entry: usize,
     entries: Box<[Block]>,
@@ -87,7 +101,7 @@ impl KeyStore {
     /// hashed with `hasher` (whose random seed the caller chose). A capacity
     /// of 0 is raised to 1: the derive rejects 0, and a store must hold a
     /// key to count one.
-    pub(crate) fn new(capacity: usize, max_key_len: usize, hasher: RandomState) -> Self {
+    pub(crate) fn new(capacity: usize, max_key_len: usize, hasher: KeyHasher) -> Self {
         let capacity = capacity.clamp(1, u32::MAX as usize / 2);
         let words = KEY + max_key_len.div_ceil(8);
         let blocks_per_entry = words.div_ceil(BLOCK_WORDS);
@@ -196,12 +210,8 @@ impl KeyStore {
                     },
                 };
                 let new = u64::from(tag) << 32 | (entry as u64 + 1);
-                match self.cells[cell].compare_exchange(
-                    0,
-                    new,
-                    Ordering::AcqRel,
-                    Ordering::Acquire,
-                ) {
+                match self.cells[cell].compare_exchange(0, new, Ordering::AcqRel, Ordering::Acquire)
+                {
                     Ok(_) => {
                         self.len.fetch_add(1, Ordering::Relaxed);
                         return Slot::Entry(entry);
@@ -316,7 +326,10 @@ mod tests {
     #[test]
     fn default_entry_is_one_block() {
         assert_eq!(store(1).blocks_per_entry, 1);
-        assert_eq!(KeyStore::new(1, 113, RandomState::new()).blocks_per_entry, 2);
+        assert_eq!(
+            KeyStore::new(1, 113, RandomState::new()).blocks_per_entry,
+            2
+        );
     }
 
     #[test]
@@ -326,7 +339,10 @@ mod tests {
         assert!(matches!(store.add("b", 2), Slot::Entry(_)));
         assert!(matches!(store.add("a", 3), Slot::Entry(_)));
         assert_eq!(store.add("c", 1), Slot::Overflow);
-        assert_eq!((store.get("a"), store.get("b"), store.get("c")), (Some(4), Some(2), None));
+        assert_eq!(
+            (store.get("a"), store.get("b"), store.get("c")),
+            (Some(4), Some(2), None)
+        );
         assert_eq!(store.len(), 2);
         let mut keys: Vec<_> = store.counts().map(|(_, k, n)| (k, n)).collect();
         keys.sort();
@@ -336,7 +352,15 @@ mod tests {
     #[test]
     fn keys_that_share_a_prefix_or_padding_stay_distinct() {
         let store = store(8);
-        for key in ["", "\0", "abcdefgh", "abcdefgh\0", "abcdefghi", "é", "e\u{301}"] {
+        for key in [
+            "",
+            "\0",
+            "abcdefgh",
+            "abcdefgh\0",
+            "abcdefghi",
+            "é",
+            "e\u{301}",
+        ] {
             store.add(key, 1);
         }
         assert_eq!(store.len(), 7);
@@ -347,5 +371,93 @@ mod tests {
         assert_eq!(store.add(&format!("{long}k"), 1), Slot::Overflow);
         let keys: Vec<_> = store.counts().map(|(_, k, _)| k).collect();
         assert!(keys.contains(&long));
+    }
+}
+
+/// Loom models: `RUSTFLAGS="--cfg stats_loom" cargo test -p stats-core --release --lib loom`.
+#[cfg(all(test, stats_loom))]
+mod loom_tests {
+    use super::{KeyHasher, KeyStore, Slot};
+    use loom::sync::Arc;
+    use loom::thread;
+
+    fn store(capacity: usize) -> Arc<KeyStore> {
+        Arc::new(KeyStore::new(capacity, 24, KeyHasher::default()))
+    }
+
+    /// Two keys of the same home cell, so their inserts race for one cell.
+    fn colliding_keys(store: &KeyStore) -> (String, String) {
+        let first = "k0".to_owned();
+        let home = store.home(&first).1;
+        let second = (1..)
+            .map(|i| format!("k{i}"))
+            .find(|key| store.home(key).1 == home)
+            .expect("some key shares the home cell");
+        (first, second)
+    }
+
+    /// Two threads add the same new key at once: one entry, one counter,
+    /// both increments, and the loser's entry back on the free list.
+    #[test]
+    fn loom_same_new_key_gets_one_entry() {
+        loom::model(|| {
+            let store = store(2);
+            let other = {
+                let store = Arc::clone(&store);
+                thread::spawn(move || store.add("k", 1))
+            };
+            let mine = store.add("k", 2);
+            let theirs = other.join().unwrap();
+            assert_eq!(mine, theirs);
+            assert!(matches!(mine, Slot::Entry(_)));
+            assert_eq!(store.get("k"), Some(3));
+            assert_eq!(store.len(), 1);
+            assert_eq!(store.free.len(), 1);
+        });
+    }
+
+    /// Two different keys race for one cell: each gets its own entry.
+    #[test]
+    fn loom_colliding_keys_stay_apart() {
+        loom::model(|| {
+            let store = store(2);
+            let (a, b) = colliding_keys(&store);
+            let other = {
+                let store = Arc::clone(&store);
+                let b = b.clone();
+                thread::spawn(move || store.add(&b, 1))
+            };
+            let mine = store.add(&a, 2);
+            let theirs = other.join().unwrap();
+            assert_ne!(mine, theirs);
+            assert_eq!((store.get(&a), store.get(&b)), (Some(2), Some(1)));
+            assert_eq!(store.len(), 2);
+        });
+    }
+
+    /// A reader that sees a count also sees the whole key of that entry,
+    /// even when the count came from a thread that did not write the key.
+    #[test]
+    fn loom_counted_entry_has_its_whole_key() {
+        loom::model(|| {
+            let store = store(2);
+            let key = "a-key-longer-than-8"; // three key words
+            let writers: Vec<_> = (0..2)
+                .map(|_| {
+                    let store = Arc::clone(&store);
+                    thread::spawn(move || {
+                        store.add(key, 1);
+                    })
+                })
+                .collect();
+            for (_, seen, count) in store.counts() {
+                assert_eq!(seen, key);
+                assert!(count >= 1);
+            }
+            for writer in writers {
+                writer.join().unwrap();
+            }
+            assert_eq!(store.get(key), Some(2));
+        });
     }
 }

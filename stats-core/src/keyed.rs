@@ -122,9 +122,22 @@ impl<K: KeyLabel> Keyed<K> {
     }
 
     /// Adds `n` to the overflow (wrapping), for a step that carries overflow
-    /// from another table.
+    /// from another table. A closed key set has no overflow: `table.add`
+    /// ignores it there.
     pub fn add_overflow(&mut self, n: u64) {
         self.overflow = self.overflow.wrapping_add(n);
+    }
+
+    /// Adds every count and the overflow of `other`: summing deltas gives
+    /// the snapshot.
+    pub fn merge(&mut self, other: &Self)
+    where
+        K: Clone,
+    {
+        for (key, n) in other.iter() {
+            self.add(key.clone(), n);
+        }
+        self.add_overflow(other.overflow);
     }
 
     fn position<Q>(&self, key: &Q) -> Result<usize, usize>
@@ -205,7 +218,11 @@ mod tests {
     #[test]
     fn from_counts_sums_repeats_and_equals_built_value() {
         let built = Keyed::from_counts(
-            [("x".to_owned(), 1), ("y".to_owned(), 0), ("x".to_owned(), 4)],
+            [
+                ("x".to_owned(), 1),
+                ("y".to_owned(), 0),
+                ("x".to_owned(), 4),
+            ],
             3,
         );
         let mut added = Keyed::new();
@@ -213,6 +230,9 @@ mod tests {
         added.add_overflow(3);
         assert_eq!(built, added);
         assert_eq!(built.total(), 8);
-        assert_eq!(format!("{built:?}"), r#"Keyed { counts: {"x": 5}, overflow: 3 }"#);
+        assert_eq!(
+            format!("{built:?}"),
+            r#"Keyed { counts: {"x": 5}, overflow: 3 }"#
+        );
     }
 }

@@ -1,11 +1,11 @@
 //! Handles to a keyed field of a table: what `table.by_method()` and
 //! `table.by_region()` return, and their versioned iterators.
 
+use crate::StatKey;
 use crate::iter::{StaleIterator, TableReader};
 use crate::key_store::KeyStore;
 use crate::keyed::Keyed;
 use crate::open_field::OpenField;
-use crate::StatKey;
 use crate::sharded::ShardedCounters;
 use std::fmt;
 use std::marker::PhantomData;
@@ -132,7 +132,9 @@ impl<'a, K: StatKey, const SLOTS: usize> ClosedKeyed<'a, K, SLOTS> {
 
 impl<K: StatKey + fmt::Debug, const SLOTS: usize> fmt::Debug for ClosedKeyed<'_, K, SLOTS> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("ClosedKeyed").field(&self.snapshot()).finish()
+        f.debug_tuple("ClosedKeyed")
+            .field(&self.snapshot())
+            .finish()
     }
 }
 
@@ -363,10 +365,13 @@ impl OpenKeyedIter<'_> {
     /// the field cleared since this iterator was made.
     pub fn try_next(&mut self) -> Result<Option<(String, u64)>, StaleIterator> {
         check(self.table, self.version)?;
-        Ok(self.store.next_counted(self.next).map(|(entry, key, count)| {
-            self.next = entry + 1;
-            (key, count)
-        }))
+        Ok(self
+            .store
+            .next_counted(self.next)
+            .map(|(entry, key, count)| {
+                self.next = entry + 1;
+                (key, count)
+            }))
     }
 }
 

@@ -12,9 +12,8 @@
 //! The cost is one `ArcSwap::load` per increment, which takes no lock and
 //! writes only to the calling thread's own debt slot.
 
-use crate::key_store::{KeyStore, Slot};
+use crate::key_store::{KeyHasher, KeyStore, Slot};
 use arc_swap::{ArcSwap, Guard};
-use std::hash::RandomState;
 use std::sync::Arc;
 
 /// The runtime state of one `Keyed<String>` field.
@@ -24,12 +23,12 @@ pub(crate) struct OpenField {
     max_key_len: usize,
     /// Random per field of each table: a client cannot choose keys that
     /// collide, since it cannot know the seed. Kept across clears.
-    hasher: RandomState,
+    hasher: KeyHasher,
 }
 
 impl OpenField {
     pub(crate) fn new(capacity: usize, max_key_len: usize) -> Self {
-        let hasher = RandomState::new();
+        let hasher = KeyHasher::default();
         Self {
             current: ArcSwap::from_pointee(KeyStore::new(capacity, max_key_len, hasher.clone())),
             capacity,

@@ -124,7 +124,10 @@ impl RawValues<'_> {
     /// The open keyed field with index `index`; a second call returns an
     /// empty value.
     pub fn open(&mut self, index: usize) -> Keyed<String> {
-        self.open.get_mut(index).map(std::mem::take).unwrap_or_default()
+        self.open
+            .get_mut(index)
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 }
 

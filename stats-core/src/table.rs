@@ -180,7 +180,10 @@ impl<const COUNTERS: usize, const GAUGES: usize> RawTable<COUNTERS, GAUGES> {
             .iter()
             .filter_map(|desc| match desc.shape {
                 FieldShape::Open { index, .. } => Some(Keyed::from_counts(
-                    self.open[index].store().counts().map(|(_, key, n)| (key, n)),
+                    self.open[index]
+                        .store()
+                        .counts()
+                        .map(|(_, key, n)| (key, n)),
                     counters[desc.slot],
                 )),
                 FieldShape::Plain | FieldShape::Closed { .. } => None,
@@ -290,9 +293,11 @@ impl<const COUNTERS: usize, const GAUGES: usize> TableReader for RawTable<COUNTE
     }
 
     fn clear_open(&self, index: usize) {
-        let Some((field, desc)) = self.open.get(index).zip(self.fields.iter().find(
-            |desc| matches!(desc.shape, FieldShape::Open { index: i, .. } if i == index),
-        )) else {
+        let Some((field, desc)) =
+            self.open.get(index).zip(self.fields.iter().find(
+                |desc| matches!(desc.shape, FieldShape::Open { index: i, .. } if i == index),
+            ))
+        else {
             return;
         };
         // The version moves before the store does, so an iterator that read

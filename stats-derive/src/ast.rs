@@ -92,7 +92,9 @@ impl<'a> Container<'a> {
                 cx.error_help(
                     data.enum_token,
                     "`StatTable` cannot be derived for an enum",
-                    "declare a struct with one `u64` field per statistic",
+                    "declare a struct with one `u64` field per statistic; to count by the \
+                     variants of this enum, derive `StatKey` on it and add a \
+                     `Keyed<ThisEnum>` field to the struct",
                 );
                 None
             }

@@ -117,7 +117,9 @@ impl<'a, 'b> Layout<'a, 'b> {
                     gauges += 1;
                     (quote!(#index), None)
                 }
-                FieldKind::Counter | FieldKind::OpenKeyed { .. } => (counters.clone(), Some(quote!(1))),
+                FieldKind::Counter | FieldKind::OpenKeyed { .. } => {
+                    (counters.clone(), Some(quote!(1)))
+                }
                 FieldKind::ClosedKeyed { key } => (
                     counters.clone(),
                     Some(quote!(<#key as #rt::StatKey>::ALL.len())),
@@ -345,12 +347,15 @@ fn add_step_body(cont: &Container<'_>, layout: &Layout<'_, '_>) -> TokenStream {
         match place.field.kind {
             FieldKind::Counter => counter_fills.push(quote!(counters[#slot] = step.#field_ident;)),
             FieldKind::ClosedKeyed { .. } => {
-                counter_fills.push(quote!(#rt::fill_closed(&mut counters, #slot, &step.#field_ident);));
+                counter_fills
+                    .push(quote!(#rt::fill_closed(&mut counters, #slot, &step.#field_ident);));
             }
             FieldKind::Gauge => gauge_steps.push(quote!(step.#field_ident)),
             FieldKind::OpenKeyed { .. } => {
                 let index = place.open_index;
-                open_steps.push(quote!(self.raw.open_keyed(#index, #slot).add_keyed(&step.#field_ident);));
+                open_steps.push(
+                    quote!(self.raw.open_keyed(#index, #slot).add_keyed(&step.#field_ident);),
+                );
             }
             FieldKind::Skip => {}
         }

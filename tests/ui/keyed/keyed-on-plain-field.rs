@@ -1,0 +1,10 @@
+use stats_core::StatTable;
+
+#[derive(StatTable, Default)]
+struct Stats {
+    /// Requests.
+    #[stat(keyed(capacity = 8))]
+    requests: u64,
+}
+
+fn main() {}
