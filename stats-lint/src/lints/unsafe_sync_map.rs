@@ -42,6 +42,7 @@ declare_lint! {
     /// ```text
     /// #[derive(StatTable, Default)]
     /// struct Registry {
+    ///     #[stat(keyed(capacity = 1024))]
     ///     counts: Keyed<String>,
     /// }
     /// // RegistryTable is Send + Sync without any unsafe code

@@ -18,5 +18,6 @@ pub fn cached(key: &str) -> Option<&'static str> {
 #[derive(StatTable, Debug, Default, Clone, PartialEq)]
 pub struct Registry {
     /// Entries by name.
+    #[stat(keyed(capacity = 1024))]
     pub entries: Keyed<String>,
 }
