@@ -81,6 +81,62 @@
 //! a shared atomic and against the hardware limit; the figures are in
 //! `stats-core/benches/README.md`.
 //!
+//! ## Keyed counters
+//!
+//! Counting by a key is what shared maps were used for, and how they took
+//! services down: concurrent writers corrupted the map, and clients that
+//! sent unbounded distinct keys grew it without bound. A table field of type
+//! [`Keyed<K>`] counts by key without either failure:
+//!
+//! * a **closed key set**, `by_method: Keyed<Method>` with
+//!   `#[derive(StatKey)] enum Method`, is one counter per variant in the
+//!   per-thread rows: the hot path of a plain counter, no hashing;
+//! * an **open key set**, `#[stat(keyed(capacity = 256))] by_region:
+//!   Keyed<String>`, holds up to 256 distinct keys in storage allocated with
+//!   the table and never resized. Lookups take no lock and allocate nothing,
+//!   keys are hashed with a random seed per table, two keys never share a
+//!   counter, and increments that find the set full (or whose key is longer
+//!   than `max_key_len`, 112 bytes unless set) go to an overflow counter, so
+//!   every increment is counted once.
+//!
+//! ```
+//! use stats_core::{Keyed, StatKey, StatTable};
+//!
+//! #[derive(StatKey, Clone, Copy, Debug, PartialEq, Eq)]
+//! enum Method { Card, Wallet, Invoice }
+//!
+//! #[derive(StatTable, Debug, Default, PartialEq)]
+//! #[stat_table(prefix = "orders")]
+//! struct OrderStats {
+//!     /// Payment attempts by method.
+//!     by_method: Keyed<Method>,
+//!     /// Orders by region: at most 2 regions, the rest is overflow.
+//!     #[stat(keyed(capacity = 2))]
+//!     by_region: Keyed<String>,
+//! }
+//!
+//! let table = OrderStats::table();
+//! table.by_method().inc(Method::Wallet);
+//! for region in ["eu-west", "us-east", "eu-west", "mars-1"] {
+//!     table.by_region().inc(region);
+//! }
+//!
+//! let snapshot = table.snapshot();
+//! assert_eq!(snapshot.by_method.get(&Method::Wallet), Some(1));
+//! assert_eq!(snapshot.by_region.get("eu-west"), Some(2));
+//! assert_eq!(snapshot.by_region.get("mars-1"), None); // the set was full
+//! assert_eq!(snapshot.by_region.overflow(), 1);
+//! assert_eq!(snapshot.by_region.total(), 4); // nothing lost
+//!
+//! // Every series, with its label: orders_by_region{region="eu-west"} and so on.
+//! let labels: Vec<String> = table
+//!     .iter()
+//!     .filter_map(|series| series.label)
+//!     .map(|label| format!("{}={:?}", label.name, label.value))
+//!     .collect();
+//! assert_eq!(labels[0], r#"method=Key("card")"#);
+//! ```
+//!
 //! ## Threads and safety
 //!
 //! Every table is `Send + Sync`; the compiler, not a runtime allow-list,
@@ -126,6 +182,8 @@ pub use schema::{MetricKind, StatTable, Table};
 /// | `name: u64` | a counter: `inc()`, `add(n)` |
 /// | `#[stat(gauge)] name: i64` | a gauge: `inc()`, `dec()`, `add(i64)`, `set(i64)` |
 /// | `#[stat(skip)] name: T` | not part of the table; `T: Default` fills it in snapshots |
+/// | `name: Keyed<E>`, `E: StatKey` | a closed key set: one counter per variant; [`ClosedKeyed`] |
+/// | `#[stat(keyed(capacity = N))] name: Keyed<String>` | an open key set of up to `N` keys plus an overflow counter; [`OpenKeyed`] |
 ///
 /// # Container attributes: `#[stat_table(...)]`
 ///
@@ -140,6 +198,13 @@ pub use schema::{MetricKind, StatTable, Table};
 /// * `skip`: the field is left out of the table.
 /// * `name = "..."`: the metric name (after the prefix) instead of the field
 ///   name.
+/// * `keyed(...)`, on a `Keyed<K>` field:
+///   * `capacity = N` (open key sets, required): the most distinct keys,
+///     from 1 to 2^24, all allocated with the table;
+///   * `max_key_len = N` (open key sets): the longest key stored, in bytes,
+///     from 1 to 65,536 (default 112); longer keys count as overflow;
+///   * `label = "..."`: the label name of the field's series; by default
+///     the field name without a `by_` prefix (`by_region` gives `region`).
 ///
 /// A field's doc comment becomes its help text (`Field::help()`, the
 /// Prometheus `HELP` line).
@@ -150,17 +215,21 @@ pub use schema::{MetricKind, StatTable, Table};
 ///
 /// * `OrderStatsTable`: the concurrent table (`Send + Sync`, `Default`),
 ///   built by `OrderStats::table()`. Per field an accessor (`created()`)
-///   returning a [`Counter`] or [`Gauge`]; `inc(field)`,
+///   returning a [`Counter`], [`Gauge`], [`ClosedKeyed`] or [`OpenKeyed`];
+///   `inc(field)`,
 ///   `add_to(field, n)`, `add(&OrderStats)` (one consistent step),
 ///   `snapshot()`, `cursor()`, `iter()`, `reset()`, `version()`,
 ///   `shard_count()`; and the [`Table`] trait.
-/// * `OrderStatsField`: one variant per field (`Created`), with `ALL`,
-///   `index()`, `name()` (the metric name), `help()`, `kind()`.
+/// * `OrderStatsField`: one variant per plain field (`Created`), with
+///   `ALL`, `index()`, `name()` (the metric name), `help()`, `kind()`.
+///   Keyed fields are not in it, since an increment of one needs a key.
 /// * `impl StatTable for OrderStats`.
 ///
-/// Mistakes (an enum, a tuple struct, a field of another type, a gauge on
-/// `u64`, an unknown option, two fields with one metric name) are compile
-/// errors that point at the offending token.
+/// Mistakes (an enum, a tuple struct, a field of another type, a `HashMap`,
+/// a gauge on `u64`, an unknown option, two fields with one metric name, a
+/// capacity of 0, an open key set without a capacity, `keyed` on a field
+/// that is not `Keyed<K>`) are compile errors that point at the offending
+/// token.
 ///
 /// # Example
 ///
