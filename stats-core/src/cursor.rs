@@ -89,7 +89,7 @@ impl OpenCursor {
         }
     }
 
-    fn from_start(&mut self) {
+    fn rewind(&mut self) {
         self.last.fill(0);
     }
 
@@ -162,7 +162,7 @@ impl<'a, S: StatTable> Cursor<'a, S> {
     pub fn from_start(mut self) -> Self {
         self.last_counters.fill(0);
         self.last_gauges.fill(0);
-        self.open.iter_mut().for_each(OpenCursor::from_start);
+        self.open.iter_mut().for_each(OpenCursor::rewind);
         self
     }
 

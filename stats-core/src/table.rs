@@ -232,8 +232,8 @@ impl<const COUNTERS: usize, const GAUGES: usize> RawTable<COUNTERS, GAUGES> {
             .unwrap_or_else(PoisonError::into_inner);
         self.version.fetch_add(1, Ordering::AcqRel);
         let mut baseline = **self.baseline.load();
-        for slot in first..(first + len).min(COUNTERS) {
-            baseline[slot] = self.counters.sum_slot(slot);
+        for (slot, base) in baseline.iter_mut().enumerate().skip(first).take(len) {
+            *base = self.counters.sum_slot(slot);
         }
         self.baseline.store(Arc::new(baseline));
     }

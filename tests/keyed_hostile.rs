@@ -1,0 +1,260 @@
+//! A hostile key stream: 10^7 distinct keys into an open key set of 1,024.
+//! Nothing panics, the first 1,024 keys get their counters and every other
+//! increment is overflow, and the memory the table holds is fixed by its
+//! capacity when it is built: it does not grow with the keys thrown at it.
+//!
+//! This is its own test binary because it installs a counting global
+//! allocator, and it has one test so that nothing else allocates on the
+//! measured thread. `--nocapture` prints the measured figures.
+
+use stats_core::{Keyed, StatTable};
+use std::fmt::Write as _;
+use std::time::Instant;
+
+/// The counting allocator: the only `unsafe` in the workspace outside
+/// dependencies, and only in this test binary (the tests package denies
+/// `unsafe_code` instead of forbidding it for this module's sake).
+#[allow(unsafe_code)]
+mod counting {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+    /// Forwards to the system allocator and counts what the measured thread
+    /// allocates and frees.
+    pub struct Counting;
+
+    static CURRENT: AtomicUsize = AtomicUsize::new(0);
+    static PEAK: AtomicUsize = AtomicUsize::new(0);
+    static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+    thread_local! {
+        /// Whether this thread's allocations are counted. `const`, `Copy`
+        /// and without a destructor: reading it never allocates.
+        static MEASURED: Cell<bool> = const { Cell::new(false) };
+    }
+
+    fn measured() -> bool {
+        MEASURED.try_with(Cell::get).unwrap_or(false)
+    }
+
+    fn grew(bytes: usize) {
+        if measured() {
+            let now = CURRENT
+                .fetch_add(bytes, Ordering::Relaxed)
+                .wrapping_add(bytes);
+            PEAK.fetch_max(now, Ordering::Relaxed);
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn shrank(bytes: usize) {
+        if measured() {
+            CURRENT.fetch_sub(bytes, Ordering::Relaxed);
+        }
+    }
+
+    // SAFETY: every method forwards to `System` with the arguments it was
+    // given, so `System` upholds the `GlobalAlloc` contract; the counting
+    // touches only atomics and a const thread-local, and never allocates.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: the caller's contract for `layout` is `System`'s.
+            let ptr = unsafe { System.alloc(layout) };
+            if !ptr.is_null() {
+                grew(layout.size());
+            }
+            ptr
+        }
+
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: as for `alloc`.
+            let ptr = unsafe { System.alloc_zeroed(layout) };
+            if !ptr.is_null() {
+                grew(layout.size());
+            }
+            ptr
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: `ptr` came from `System` with `layout` (every
+            // allocation of this allocator does).
+            unsafe { System.dealloc(ptr, layout) };
+            shrank(layout.size());
+        }
+
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            // SAFETY: as for `dealloc`, and the caller's contract for
+            // `new_size` is `System`'s.
+            let new = unsafe { System.realloc(ptr, layout, new_size) };
+            if !new.is_null() {
+                shrank(layout.size());
+                grew(new_size);
+            }
+            new
+        }
+    }
+
+    /// What the measured thread holds and has held since [`start`].
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Usage {
+        /// Bytes allocated minus bytes freed.
+        pub net: usize,
+        /// The largest `net` seen.
+        pub peak: usize,
+        /// Allocations (and reallocations) made.
+        pub allocations: u64,
+    }
+
+    /// Starts counting this thread's allocations from zero.
+    pub fn start() {
+        MEASURED.with(|m| m.set(false));
+        CURRENT.store(0, Ordering::Relaxed);
+        PEAK.store(0, Ordering::Relaxed);
+        ALLOCATIONS.store(0, Ordering::Relaxed);
+        MEASURED.with(|m| m.set(true));
+    }
+
+    /// The usage since [`start`].
+    pub fn usage() -> Usage {
+        Usage {
+            net: CURRENT.load(Ordering::Relaxed),
+            peak: PEAK.load(Ordering::Relaxed),
+            allocations: ALLOCATIONS.load(Ordering::Relaxed),
+        }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: counting::Counting = counting::Counting;
+
+/// One open keyed field of the default key length limit (112 bytes).
+#[derive(StatTable, Debug, Default)]
+struct Hostile {
+    /// Requests by client-chosen key.
+    #[stat(keyed(capacity = 1024))]
+    by_client: Keyed<String>,
+}
+
+const CAPACITY: usize = 1024;
+const MAX_KEY_LEN: usize = 112;
+const KEYS: u64 = 10_000_000;
+const EARLY: u64 = 100_000;
+
+/// The bytes one key store takes, from `stats-core/src/key_store.rs`:
+///
+/// * entries: each `128 * ceil((16 + max_key_len) / 128)` bytes: whole
+///   128-byte blocks (`CachePadded<[AtomicU64; 16]>`) holding the count
+///   (8 bytes), the key's length (8) and the key;
+/// * the hash index: `next_power_of_two(2 * capacity)` cells of 8 bytes;
+/// * the free list: crossbeam's `ArrayQueue<u32>` of `capacity` slots,
+///   each a `usize` stamp and the `u32`, 16 bytes.
+///
+/// For capacity 1,024 and 112-byte keys: 131,072 + 16,384 + 16,384 =
+/// 163,840 bytes.
+fn key_store_bytes(capacity: usize, max_key_len: usize) -> usize {
+    let entry = 128 * (16 + max_key_len).div_ceil(128);
+    let cells = (2 * capacity).next_power_of_two();
+    capacity * entry + 8 * cells + 16 * capacity
+}
+
+/// The table's parts that do not depend on the keys' capacity, with room
+/// to spare: the `KeyStore` struct in its `Arc` (640 bytes on x86-64, since
+/// crossbeam's `ArrayQueue` pads its head and tail to 128 bytes each), the
+/// reset baseline (an `Arc<[u64; counters]>`, 24 bytes here) and the boxed
+/// slice of the open fields' state (40 bytes each): 704 bytes measured.
+const FIXED_BYTES: usize = 1024;
+
+/// `Hostile`'s counter slots: one, its field's overflow.
+const COUNTER_SLOTS: usize = 1;
+
+/// A thread's row of counters: `CachePadded<Shard<N>>`, a sequence word and
+/// `N` counters rounded up to 128 bytes.
+const ROW_BYTES: usize = (8 + 8 * COUNTER_SLOTS).next_multiple_of(128);
+
+#[test]
+fn ten_million_distinct_keys_into_1024_slots() {
+    // The key buffer is allocated before measuring and reused, so the loop
+    // itself allocates nothing.
+    let mut key = String::with_capacity(64);
+    // Per-thread state that every table shares (this thread's row slot,
+    // arc-swap's debt list, thread-local destructors) is set up before
+    // measuring: it belongs to the thread, not to the table.
+    {
+        let warm_up = Hostile::table();
+        warm_up.by_client().inc("warm-up");
+        let _ = warm_up.snapshot();
+    }
+
+    counting::start();
+    let table = Hostile::table();
+    let built = counting::usage();
+    let began = Instant::now();
+    let mut early = None;
+    for i in 0..KEYS {
+        key.clear();
+        write!(key, "hostile-{i}").unwrap();
+        table.by_client().inc(&key);
+        if i + 1 == EARLY {
+            early = Some(counting::usage());
+        }
+    }
+    let elapsed = began.elapsed();
+    let after = counting::usage();
+    let early = early.expect("measured after 10^5 keys");
+
+    let rows = table.shard_count();
+    let bound = key_store_bytes(CAPACITY, MAX_KEY_LEN) + rows * ROW_BYTES + FIXED_BYTES;
+    println!(
+        "keyed_hostile: {KEYS} distinct keys into capacity {CAPACITY} in {:.2?} ({:.0} ns/key)",
+        elapsed,
+        elapsed.as_nanos() as f64 / KEYS as f64
+    );
+    println!(
+        "keyed_hostile: built:        net {} B, peak {} B, {} allocations",
+        built.net, built.peak, built.allocations
+    );
+    println!(
+        "keyed_hostile: after 10^5:   net {} B, peak {} B, {} allocations",
+        early.net, early.peak, early.allocations
+    );
+    println!(
+        "keyed_hostile: after 10^7:   net {} B, peak {} B, {} allocations",
+        after.net, after.peak, after.allocations
+    );
+    println!(
+        "keyed_hostile: bound {bound} B = key store {} B + {rows} row(s) x {ROW_BYTES} B + fixed {FIXED_BYTES} B",
+        key_store_bytes(CAPACITY, MAX_KEY_LEN)
+    );
+
+    // Memory: fixed at construction, within the bound, and not one byte
+    // or allocation more for the next 9.9 million keys.
+    assert!(after.net <= bound, "net {} B > bound {bound} B", after.net);
+    assert!(
+        after.peak <= bound,
+        "peak {} B > bound {bound} B",
+        after.peak
+    );
+    assert!(
+        built.net >= key_store_bytes(CAPACITY, MAX_KEY_LEN),
+        "the key store is allocated when the table is built: {built:?}"
+    );
+    assert_eq!(after, early, "memory grew between 10^5 and 10^7 keys");
+    assert_eq!(rows, 1, "one writing thread, one row");
+
+    // Counts: the first 1,024 keys got their own counters, once each.
+    assert_eq!(table.by_client().len(), CAPACITY);
+    assert_eq!(table.by_client().overflow(), KEYS - CAPACITY as u64);
+    let snap = table.snapshot().by_client;
+    assert_eq!(snap.len(), CAPACITY);
+    assert_eq!(snap.overflow(), KEYS - CAPACITY as u64);
+    assert_eq!(snap.total(), KEYS);
+    assert!(snap.iter().all(|(_, n)| n == 1));
+    for i in 0..CAPACITY {
+        assert_eq!(snap.get(format!("hostile-{i}").as_str()), Some(1));
+    }
+    assert_eq!(snap.get(format!("hostile-{CAPACITY}").as_str()), None);
+    // A stored key still counts under its own name.
+    table.by_client().inc("hostile-7");
+    assert_eq!(table.by_client().get("hostile-7"), Some(2));
+}
