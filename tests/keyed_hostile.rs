@@ -143,33 +143,39 @@ const EARLY: u64 = 100_000;
 
 /// The bytes one key store takes, from `stats-core/src/key_store.rs`:
 ///
-/// * entries: each `128 * ceil((16 + max_key_len) / 128)` bytes: whole
-///   128-byte blocks (`CachePadded<[AtomicU64; 16]>`) holding the count
-///   (8 bytes), the key's length (8) and the key;
+/// * entries: each `8 * (1 + ceil(max_key_len / 8))` bytes: the key's
+///   length and the key, 8 bytes a word (120 bytes for 112-byte keys);
 /// * the hash index: `next_power_of_two(2 * capacity)` cells of 8 bytes;
 /// * the free list: crossbeam's `ArrayQueue<u32>` of `capacity` slots,
 ///   each a `usize` stamp and the `u32`, 16 bytes.
 ///
-/// For capacity 1,024 and 112-byte keys: 131,072 + 16,384 + 16,384 =
-/// 163,840 bytes.
+/// For capacity 1,024 and 112-byte keys: 122,880 + 16,384 + 16,384 =
+/// 155,648 bytes.
 fn key_store_bytes(capacity: usize, max_key_len: usize) -> usize {
-    let entry = 128 * (16 + max_key_len).div_ceil(128);
+    let entry = 8 * (1 + max_key_len.div_ceil(8));
     let cells = (2 * capacity).next_power_of_two();
     capacity * entry + 8 * cells + 16 * capacity
 }
 
-/// The table's parts that do not depend on the keys' capacity, with room
-/// to spare: the `KeyStore` struct in its `Arc` (640 bytes on x86-64, since
-/// crossbeam's `ArrayQueue` pads its head and tail to 128 bytes each), the
-/// reset baseline (an `Arc<[u64; counters]>`, 24 bytes here) and the boxed
-/// slice of the open fields' state (40 bytes each): 704 bytes measured.
-const FIXED_BYTES: usize = 1024;
+/// One writer thread's row of the field's counts, from
+/// `stats-core/src/thread_rows.rs`: a pin word and one count per key,
+/// rounded up to whole 128-byte blocks (8,320 bytes for capacity 1,024).
+fn count_row_bytes(capacity: usize) -> usize {
+    128 * (8 * (1 + capacity)).div_ceil(128)
+}
+
+/// The table's parts that depend on neither the capacity nor the keys,
+/// with room to spare: the open field's state in a boxed slice (the key
+/// store's struct, with crossbeam's `ArrayQueue` padding its head and tail
+/// to 128 bytes each, and the count rows' 64 bucket slots), the reset
+/// baseline: 2,200 bytes measured on x86-64.
+const FIXED_BYTES: usize = 4096;
 
 /// `Hostile`'s counter slots: one, its field's overflow.
 const COUNTER_SLOTS: usize = 1;
 
-/// A thread's row of counters: `CachePadded<Shard<N>>`, a sequence word and
-/// `N` counters rounded up to 128 bytes.
+/// A thread's row of the table's counters: `CachePadded<Shard<N>>`, a
+/// sequence word and `N` counters rounded up to 128 bytes.
 const ROW_BYTES: usize = (8 + 8 * COUNTER_SLOTS).next_multiple_of(128);
 
 #[test]
@@ -178,7 +184,7 @@ fn ten_million_distinct_keys_into_1024_slots() {
     // itself allocates nothing.
     let mut key = String::with_capacity(64);
     // Per-thread state that every table shares (this thread's row slot,
-    // arc-swap's debt list, thread-local destructors) is set up before
+    // arc-swap's debt list for the reset baseline) is set up before
     // measuring: it belongs to the thread, not to the table.
     {
         let warm_up = Hostile::table();
@@ -204,7 +210,12 @@ fn ten_million_distinct_keys_into_1024_slots() {
     let early = early.expect("measured after 10^5 keys");
 
     let rows = table.shard_count();
-    let bound = key_store_bytes(CAPACITY, MAX_KEY_LEN) + rows * ROW_BYTES + FIXED_BYTES;
+    // The writing threads' rows: one of the table's counters and one of the
+    // field's counts for each (`rows` is below twice the most writing
+    // threads alive at once; here one thread wrote).
+    let bound = key_store_bytes(CAPACITY, MAX_KEY_LEN)
+        + rows * (ROW_BYTES + count_row_bytes(CAPACITY))
+        + FIXED_BYTES;
     println!(
         "keyed_hostile: {KEYS} distinct keys into capacity {CAPACITY} in {:.2?} ({:.0} ns/key)",
         elapsed,
@@ -223,8 +234,9 @@ fn ten_million_distinct_keys_into_1024_slots() {
         after.net, after.peak, after.allocations
     );
     println!(
-        "keyed_hostile: bound {bound} B = key store {} B + {rows} row(s) x {ROW_BYTES} B + fixed {FIXED_BYTES} B",
-        key_store_bytes(CAPACITY, MAX_KEY_LEN)
+        "keyed_hostile: bound {bound} B = key store {} B + {rows} row(s) x ({ROW_BYTES} + {}) B + fixed {FIXED_BYTES} B",
+        key_store_bytes(CAPACITY, MAX_KEY_LEN),
+        count_row_bytes(CAPACITY)
     );
 
     // Memory: fixed at construction, within the bound, and not one byte

@@ -1,12 +1,10 @@
 //! Lossless deltas: a reader that remembers what it has already reported.
 
 use crate::iter::TableReader;
-use crate::key_store::KeyStore;
 use crate::keyed::Keyed;
 use crate::schema::{FieldShape, MetricKind, RawValues, StatTable};
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::Arc;
 
 /// A reader that returns what changed in a table since its previous
 /// [`delta`](Cursor::delta).
@@ -24,12 +22,11 @@ use std::sync::Arc;
 /// reset set to zero shows that change in its delta.
 ///
 /// Keyed fields are in deltas too, key by key. A closed key set's counters
-/// behave like plain counters. An open key set's keys live in a store that
-/// a reset or `clear()` replaces: the delta that spans one holds what the
-/// cursor had not yet reported from the store it read last, plus the new
-/// store's counts. Increments that race the clear itself, or that went to a
-/// store that was replaced again before this cursor's next delta, are
-/// cleared with it.
+/// behave like plain counters. An open key set's counts are emptied by a
+/// reset or `clear()`: the delta that spans one holds the field's counts
+/// since the clear; the increments made between the cursor's previous delta
+/// and the clear are cleared with the field. (Its overflow counter behaves
+/// like a plain counter and loses nothing.)
 ///
 /// # Examples
 ///
@@ -71,20 +68,21 @@ struct OpenCursor {
     index: usize,
     /// The field's overflow slot.
     overflow_slot: usize,
-    /// The store the counts below are from.
-    store: Arc<KeyStore>,
+    /// The field's generation the counts below are from.
+    generation: u64,
     /// Each entry's count as last reported.
     last: Vec<u64>,
 }
 
 impl OpenCursor {
     fn new(table: &dyn TableReader, index: usize, overflow_slot: usize) -> Self {
-        let store = table.open_field(index).store_owned();
-        let last = (0..store.capacity()).map(|e| store.count(e)).collect();
+        let (last, generation) = table
+            .open_field(index)
+            .read(|view| (0..view.capacity()).map(|e| view.count(e)).collect());
         Self {
             index,
             overflow_slot,
-            store,
+            generation,
             last,
         }
     }
@@ -96,29 +94,28 @@ impl OpenCursor {
     /// The counts added since the last call, key by key; `overflow` is the
     /// overflow counter's delta.
     fn delta(&mut self, table: &dyn TableReader, overflow: u64) -> Keyed<String> {
-        let current = table.open_field(self.index).store_owned();
+        let last = &self.last;
+        let cursor_generation = self.generation;
+        // Each entry's count now, and its delta with the key where non-zero.
+        // A clear since the last delta emptied the field: counts start at 0.
+        let (entries, generation) = table.open_field(self.index).read(|view| {
+            let cleared = view.generation != cursor_generation;
+            (0..view.capacity())
+                .map(|entry| {
+                    let now = view.count(entry);
+                    let before = if cleared { 0 } else { last[entry] };
+                    let delta = now.wrapping_sub(before);
+                    (now, (delta != 0).then(|| (view.key(entry), delta)))
+                })
+                .collect::<Vec<_>>()
+        });
+        self.generation = generation;
         let mut counts = Vec::new();
-        Self::collect(&self.store, &mut self.last, &mut counts);
-        if !Arc::ptr_eq(&current, &self.store) {
-            // Cleared since the last delta: the rest of the old store above,
-            // then everything in the new one.
-            self.store = current;
-            self.last.clear();
-            self.last.resize(self.store.capacity(), 0);
-            Self::collect(&self.store, &mut self.last, &mut counts);
+        for ((now, changed), last) in entries.into_iter().zip(&mut self.last) {
+            *last = now;
+            counts.extend(changed);
         }
         Keyed::from_counts(counts, overflow)
-    }
-
-    fn collect(store: &KeyStore, last: &mut [u64], counts: &mut Vec<(String, u64)>) {
-        for (entry, last) in last.iter_mut().enumerate() {
-            let now = store.count(entry);
-            let delta = now.wrapping_sub(*last);
-            if delta != 0 {
-                counts.push((store.key(entry), delta));
-                *last = now;
-            }
-        }
     }
 }
 

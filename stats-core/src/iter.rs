@@ -249,8 +249,10 @@ impl<'a> Iter<'a> {
                 }
                 FieldShape::Open { label, index, .. } => {
                     if at.within != OVERFLOW {
-                        let store = table.open_field(index).store();
-                        let (key, value, next) = match store.next_counted(at.within) {
+                        let (next_counted, _) = table
+                            .open_field(index)
+                            .read(|view| view.next_counted(at.within));
+                        let (key, value, next) = match next_counted {
                             Some((entry, key, count)) => {
                                 (LabelValue::Key(Cow::Owned(key)), count, entry + 1)
                             }

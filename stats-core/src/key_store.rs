@@ -5,11 +5,12 @@
 //!
 //! Everything is allocated when the store is built and never resized:
 //!
-//! * `entries`: `capacity` entries, each in whole 128-byte blocks: word 0 is
-//!   the count, word 1 the key's length, then the key's bytes, 8 per word.
-//!   With the default `max_key_len` of 112 bytes an entry is exactly one
-//!   block, so the count and the key it is compared against share a cache
-//!   line and two entries never do.
+//! * `entries`: `capacity` entries of `1 + ceil(max_key_len / 8)` words:
+//!   the key's length, then its bytes, 8 per word. With the default
+//!   `max_key_len` of 112 bytes an entry is 120 bytes. Entries are written
+//!   once, by the thread that adds the key, and then only read, so they
+//!   are packed without padding; the counts live in per-thread rows (see
+//!   [`crate::thread_rows`]).
 //! * `cells`: the hash index, a power of two of at least `2 * capacity`
 //!   cells, so it is at most half full and a probe stops early. A cell is 0
 //!   (empty) or `tag << 32 | (entry + 1)`, where `tag` is the high half of
@@ -23,9 +24,10 @@
 //!
 //! # Insertion without locks
 //!
-//! Cells go from empty to full once and never change again (a cleared key
-//! set is replaced by a new store, see [`crate::table`]), and linear probing
-//! keeps every key reachable from its home cell through full cells. To add
+//! Cells go from empty to full once and stay full until a clear resets the
+//! whole store, which it does only while no writer is inside it (see
+//! [`crate::open_field`]). Linear probing keeps every key reachable from
+//! its home cell through full cells. To add
 //! a key, a thread probes from the key's home cell; on reaching an empty
 //! cell it takes a free entry, writes the key into it (nobody else can see
 //! that entry yet), and publishes it with one compare-and-swap of the empty
@@ -45,15 +47,15 @@
 //!
 //! The key is written with relaxed stores before the release CAS that
 //! publishes it; a thread that loads the cell with acquire ordering sees the
-//! whole key. Counts are added with release ordering and read with acquire,
-//! so a reader that sees a non-zero count also sees the key of that entry,
-//! even when the count came from a thread other than the one that wrote the
-//! key. Entries that went back to the free list were never published and
-//! have a zero count, so no reader ever reads their key.
+//! whole key. A thread that then counts under the entry stores its count
+//! with release ordering, and readers load counts with acquire, so a reader
+//! that sees a non-zero count also sees the key of that entry, even when the
+//! count came from a thread other than the one that wrote the key. Entries
+//! that went back to the free list were never published and have no count,
+//! so no reader ever reads their key.
 
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 use crossbeam_queue::ArrayQueue;
-use crossbeam_utils::CachePadded;
 use std::hash::BuildHasher;
 
 /// The keys' hasher: foldhash with a random seed per field of each table.
@@ -72,24 +74,20 @@ pub(crate) type KeyHasher = foldhash::fast::RandomState;
 #[cfg(stats_loom)]
 pub(crate) type KeyHasher = foldhash::fast::FixedState;
 
-/// Words in one 128-byte block.
-const BLOCK_WORDS: usize = 16;
-/// Word 0 of an entry: its count. Word 1: its key's length in bytes.
-const COUNT: usize = 0;
-const LEN: usize = 1;
-const KEY: usize = 2;
+/// Word 0 of an entry: its key's length in bytes; then the key.
+const LEN: usize = 0;
+const KEY: usize = 1;
 
-/// The default longest key, in bytes: an entry is then one 128-byte block.
-pub const DEFAULT_MAX_KEY_LEN: usize = (BLOCK_WORDS - KEY) * 8;
-
-type Block = CachePadded<[AtomicU64; BLOCK_WORDS]>;
+/// The default longest key, in bytes: 112, an entry of 120 bytes.
+pub const DEFAULT_MAX_KEY_LEN: usize = 112;
 
 /// One generation of an open key set's keys and counts.
 pub(crate) struct KeyStore {
     hasher: KeyHasher,
     max_key_len: usize,
-    blocks_per_entry: usize,
-    entries: Box<[Block]>,
+    /// Words per entry.
+    stride: usize,
+    entries: Box<[AtomicU64]>,
     cells: Box<[AtomicU64]>,
     free: ArrayQueue<u32>,
     len: AtomicUsize,
@@ -111,8 +109,7 @@ impl KeyStore {
     /// key to count one.
     pub(crate) fn new(capacity: usize, max_key_len: usize, hasher: KeyHasher) -> Self {
         let capacity = capacity.clamp(1, u32::MAX as usize / 2);
-        let words = KEY + max_key_len.div_ceil(8);
-        let blocks_per_entry = words.div_ceil(BLOCK_WORDS);
+        let stride = KEY + max_key_len.div_ceil(8);
         let cells = (2 * capacity).next_power_of_two();
         let free = ArrayQueue::new(capacity);
         for entry in 0..capacity {
@@ -122,10 +119,8 @@ impl KeyStore {
         Self {
             hasher,
             max_key_len,
-            blocks_per_entry,
-            entries: (0..capacity * blocks_per_entry)
-                .map(|_| CachePadded::new(std::array::from_fn(|_| AtomicU64::new(0))))
-                .collect(),
+            stride,
+            entries: (0..capacity * stride).map(|_| AtomicU64::new(0)).collect(),
             cells: (0..cells).map(|_| AtomicU64::new(0)).collect(),
             free,
             len: AtomicUsize::new(0),
@@ -137,29 +132,23 @@ impl KeyStore {
         self.free.capacity()
     }
 
+    /// The longest key it stores, in bytes.
+    pub(crate) fn max_key_len(&self) -> usize {
+        self.max_key_len
+    }
+
     /// How many keys it holds.
     pub(crate) fn len(&self) -> usize {
         self.len.load(Ordering::Relaxed)
     }
 
-    fn word(&self, entry: usize, word: usize) -> &AtomicU64 {
-        &self.entries[entry * self.blocks_per_entry + word / BLOCK_WORDS][word % BLOCK_WORDS]
-    }
-
-    /// Adds `n` to `key`'s count, adding the key if it is new and there is
-    /// room. Returns where the increment went.
     #[inline]
-    pub(crate) fn add(&self, key: &str, n: u64) -> Slot {
-        let slot = self.find_or_insert(key);
-        if let Slot::Entry(entry) = slot {
-            // Release: see the module docs, "Memory ordering".
-            self.word(entry, COUNT).fetch_add(n, Ordering::Release);
-        }
-        slot
+    fn word(&self, entry: usize, word: usize) -> &AtomicU64 {
+        &self.entries[entry * self.stride + word]
     }
 
-    /// The count of `key`, if the store holds it.
-    pub(crate) fn get(&self, key: &str) -> Option<u64> {
+    /// The entry of `key`, if the store holds it.
+    pub(crate) fn find(&self, key: &str) -> Option<usize> {
         if key.len() > self.max_key_len {
             return None;
         }
@@ -170,7 +159,7 @@ impl KeyStore {
                 return None;
             }
             if let Some(entry) = self.matching_entry(value, tag, key) {
-                return Some(self.count(entry));
+                return Some(entry);
             }
             cell = (cell + 1) & (self.cells.len() - 1);
         }
@@ -192,8 +181,9 @@ impl KeyStore {
         ((cell >> 32) as u32 == tag && self.key_is(entry, key)).then_some(entry)
     }
 
+    /// The entry of `key`, adding the key if it is new and there is room.
     #[inline]
-    fn find_or_insert(&self, key: &str) -> Slot {
+    pub(crate) fn find_or_insert(&self, key: &str) -> Slot {
         if key.len() > self.max_key_len {
             return Slot::Overflow;
         }
@@ -257,12 +247,7 @@ impl KeyStore {
                 .all(|(i, word)| self.word(entry, KEY + i).load(Ordering::Relaxed) == word)
     }
 
-    /// An entry's count (0 for an entry no key has).
-    pub(crate) fn count(&self, entry: usize) -> u64 {
-        self.word(entry, COUNT).load(Ordering::Acquire)
-    }
-
-    /// The key of an entry whose count was seen non-zero.
+    /// The key of a published entry (one that some thread counted under).
     pub(crate) fn key(&self, entry: usize) -> String {
         let len = usize::try_from(self.word(entry, LEN).load(Ordering::Relaxed))
             .unwrap_or(usize::MAX)
@@ -282,22 +267,18 @@ impl KeyStore {
             .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
     }
 
-    /// Every entry with a non-zero count: `(entry, key, count)`, in entry
-    /// order. Entries keep their place, so keys added meanwhile come later
-    /// or not at all, and none moves.
-    pub(crate) fn counts(&self) -> impl Iterator<Item = (usize, String, u64)> + '_ {
-        (0..self.capacity()).filter_map(|entry| {
-            let count = self.count(entry);
-            (count != 0).then(|| (entry, self.key(entry), count))
-        })
-    }
-
-    /// The next entry at or after `entry` with a non-zero count.
-    pub(crate) fn next_counted(&self, entry: usize) -> Option<(usize, String, u64)> {
-        (entry..self.capacity()).find_map(|entry| {
-            let count = self.count(entry);
-            (count != 0).then(|| (entry, self.key(entry), count))
-        })
+    /// Empties the store: no keys, every entry free. Only for a clear,
+    /// while no other thread is inside the store.
+    pub(crate) fn reset(&self) {
+        for cell in &self.cells {
+            cell.store(0, Ordering::Release);
+        }
+        while self.free.pop().is_some() {}
+        for entry in 0..self.capacity() {
+            // The queue was just emptied and holds `capacity` entries.
+            let _ = self.free.push(entry as u32);
+        }
+        self.len.store(0, Ordering::Relaxed);
     }
 }
 
@@ -352,35 +333,40 @@ mod tests {
     }
 
     #[test]
-    fn default_entry_is_one_block() {
-        assert_eq!(store(1).blocks_per_entry, 1);
-        assert_eq!(
-            KeyStore::new(1, 113, KeyHasher::default()).blocks_per_entry,
-            2
-        );
+    fn an_entry_is_the_length_word_and_the_key_words() {
+        assert_eq!(store(1).stride, 15);
+        assert_eq!(KeyStore::new(1, 113, KeyHasher::default()).stride, 16);
     }
 
     #[test]
-    fn keys_get_their_own_counts_until_full() {
+    fn keys_get_their_own_entries_until_full() {
         let store = store(2);
-        assert!(matches!(store.add("a", 1), Slot::Entry(_)));
-        assert!(matches!(store.add("b", 2), Slot::Entry(_)));
-        assert!(matches!(store.add("a", 3), Slot::Entry(_)));
-        assert_eq!(store.add("c", 1), Slot::Overflow);
+        let a = store.find_or_insert("a");
+        let b = store.find_or_insert("b");
+        assert!(matches!(a, Slot::Entry(_)) && matches!(b, Slot::Entry(_)));
+        assert_ne!(a, b);
+        assert_eq!(store.find_or_insert("a"), a);
+        assert_eq!(store.find_or_insert("c"), Slot::Overflow);
+        assert_eq!(store.find("c"), None);
+        let Slot::Entry(entry) = a else {
+            unreachable!()
+        };
         assert_eq!(
-            (store.get("a"), store.get("b"), store.get("c")),
-            (Some(4), Some(2), None)
+            (store.find("a"), store.key(entry)),
+            (Some(entry), "a".to_owned())
         );
         assert_eq!(store.len(), 2);
-        let mut keys: Vec<_> = store.counts().map(|(_, k, n)| (k, n)).collect();
-        keys.sort();
-        assert_eq!(keys, [("a".to_owned(), 4), ("b".to_owned(), 2)]);
+        store.reset();
+        assert_eq!((store.len(), store.find("a")), (0, None));
+        assert!(matches!(store.find_or_insert("c"), Slot::Entry(_)));
+        assert!(matches!(store.find_or_insert("d"), Slot::Entry(_)));
+        assert_eq!(store.find_or_insert("e"), Slot::Overflow);
     }
 
     #[test]
     fn keys_that_share_a_prefix_or_padding_stay_distinct() {
         let store = store(8);
-        for key in [
+        let keys = [
             "",
             "\0",
             "abcdefgh",
@@ -388,17 +374,19 @@ mod tests {
             "abcdefghi",
             "é",
             "e\u{301}",
-        ] {
-            store.add(key, 1);
-        }
+        ];
+        let entries: Vec<_> = keys.iter().map(|key| store.find_or_insert(key)).collect();
         assert_eq!(store.len(), 7);
-        assert_eq!(store.get("abcdefgh"), Some(1));
-        assert_eq!(store.get("abcdefgh\0"), Some(1));
+        for (key, entry) in keys.iter().zip(&entries) {
+            let Slot::Entry(entry) = *entry else {
+                panic!("{key:?} overflowed")
+            };
+            assert_eq!(store.key(entry), *key);
+            assert_eq!(store.find(key), Some(entry));
+        }
         let long = "k".repeat(DEFAULT_MAX_KEY_LEN);
-        assert!(matches!(store.add(&long, 1), Slot::Entry(_)));
-        assert_eq!(store.add(&format!("{long}k"), 1), Slot::Overflow);
-        let keys: Vec<_> = store.counts().map(|(_, k, _)| k).collect();
-        assert!(keys.contains(&long));
+        assert!(matches!(store.find_or_insert(&long), Slot::Entry(_)));
+        assert_eq!(store.find_or_insert(&format!("{long}k")), Slot::Overflow);
     }
 }
 
@@ -424,27 +412,27 @@ mod loom_tests {
         (first, second)
     }
 
-    /// Two threads add the same new key at once: one entry, one counter,
-    /// both increments, and the loser's entry back on the free list.
+    /// Two threads add the same new key at once: one entry, and the
+    /// loser's entry back on the free list.
     #[test]
     fn loom_same_new_key_gets_one_entry() {
         loom::model(|| {
             let store = store(2);
             let other = {
                 let store = Arc::clone(&store);
-                thread::spawn(move || store.add("k", 1))
+                thread::spawn(move || store.find_or_insert("k"))
             };
-            let mine = store.add("k", 2);
+            let mine = store.find_or_insert("k");
             let theirs = other.join().unwrap();
             assert_eq!(mine, theirs);
             assert!(matches!(mine, Slot::Entry(_)));
-            assert_eq!(store.get("k"), Some(3));
             assert_eq!(store.len(), 1);
             assert_eq!(store.free.len(), 1);
         });
     }
 
-    /// Two different keys race for one cell: each gets its own entry.
+    /// Two different keys race for one cell: each gets its own entry, and
+    /// each entry holds its own key.
     #[test]
     fn loom_colliding_keys_stay_apart() {
         loom::model(|| {
@@ -453,39 +441,17 @@ mod loom_tests {
             let other = {
                 let store = Arc::clone(&store);
                 let b = b.clone();
-                thread::spawn(move || store.add(&b, 1))
+                thread::spawn(move || store.find_or_insert(&b))
             };
-            let mine = store.add(&a, 2);
+            let mine = store.find_or_insert(&a);
             let theirs = other.join().unwrap();
+            let (Slot::Entry(mine), Slot::Entry(theirs)) = (mine, theirs) else {
+                panic!("a key overflowed a store with room");
+            };
             assert_ne!(mine, theirs);
-            assert_eq!((store.get(&a), store.get(&b)), (Some(2), Some(1)));
+            assert_eq!((store.key(mine), store.key(theirs)), (a.clone(), b.clone()));
+            assert_eq!((store.find(&a), store.find(&b)), (Some(mine), Some(theirs)));
             assert_eq!(store.len(), 2);
-        });
-    }
-
-    /// A reader that sees a count also sees the whole key of that entry,
-    /// even when the count came from a thread that did not write the key.
-    #[test]
-    fn loom_counted_entry_has_its_whole_key() {
-        loom::model(|| {
-            let store = store(2);
-            let key = "a-key-longer-than-8"; // three key words
-            let writers: Vec<_> = (0..2)
-                .map(|_| {
-                    let store = Arc::clone(&store);
-                    thread::spawn(move || {
-                        store.add(key, 1);
-                    })
-                })
-                .collect();
-            for (_, seen, count) in store.counts() {
-                assert_eq!(seen, key);
-                assert!(count >= 1);
-            }
-            for writer in writers {
-                writer.join().unwrap();
-            }
-            assert_eq!(store.get(key), Some(2));
         });
     }
 }

@@ -3,13 +3,11 @@
 
 use crate::StatKey;
 use crate::iter::{StaleIterator, TableReader};
-use crate::key_store::KeyStore;
 use crate::keyed::Keyed;
 use crate::open_field::OpenField;
 use crate::sharded::ShardedCounters;
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::Arc;
 
 /// A keyed field of a closed key set, `by_method: Keyed<Method>`:
 /// `table.by_method()`.
@@ -277,13 +275,13 @@ impl<'a> OpenKeyed<'a> {
     /// `key`'s count, if the field holds `key`.
     #[must_use]
     pub fn get(&self, key: &str) -> Option<u64> {
-        self.field.store().get(key)
+        self.field.get(key)
     }
 
     /// How many keys the field holds.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.field.store().len()
+        self.field.len()
     }
 
     /// Whether the field holds no key.
@@ -314,16 +312,14 @@ impl<'a> OpenKeyed<'a> {
     /// The field's counts as a snapshot would show them.
     #[must_use]
     pub fn snapshot(&self) -> Keyed<String> {
-        Keyed::from_counts(
-            self.field.store().counts().map(|(_, key, n)| (key, n)),
-            self.overflow(),
-        )
+        let (counts, _) = self.field.read(|view| view.counts().collect::<Vec<_>>());
+        Keyed::from_counts(counts, self.overflow())
     }
 
     /// Empties the field, overflow included, and bumps the table's version,
     /// so iterators over the table or this field made before now are stale.
-    /// Increments that race the clear land before it (and are cleared) or
-    /// after it.
+    /// Increments in flight finish before the clear empties the field;
+    /// increments that start during it wait for it and count after it.
     pub fn clear(&self) {
         self.table.clear_open(self.index);
     }
@@ -338,7 +334,7 @@ impl<'a> OpenKeyed<'a> {
         OpenKeyedIter {
             table: self.table,
             version: self.table.version(),
-            store: self.field.store_owned(),
+            field: self.field,
             next: 0,
         }
     }
@@ -354,24 +350,23 @@ impl fmt::Debug for OpenKeyed<'_> {
 pub struct OpenKeyedIter<'a> {
     table: &'a dyn TableReader,
     version: u64,
-    /// The store the iterator was made on; a clear replaces it and bumps the
-    /// version, which every step checks.
-    store: Arc<KeyStore>,
+    field: &'a OpenField,
     next: usize,
 }
 
 impl OpenKeyedIter<'_> {
     /// The next key with its count, or an error if the table was reset or
-    /// the field cleared since this iterator was made.
+    /// the field cleared since this iterator was made. An error does not
+    /// advance the iterator.
     pub fn try_next(&mut self) -> Result<Option<(String, u64)>, StaleIterator> {
         check(self.table, self.version)?;
-        Ok(self
-            .store
-            .next_counted(self.next)
-            .map(|(entry, key, count)| {
-                self.next = entry + 1;
-                (key, count)
-            }))
+        let (next, _) = self.field.read(|view| view.next_counted(self.next));
+        // A clear that ran during the read bumped the version first.
+        check(self.table, self.version)?;
+        Ok(next.map(|(entry, key, count)| {
+            self.next = entry + 1;
+            (key, count)
+        }))
     }
 }
 

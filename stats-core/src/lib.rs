@@ -163,6 +163,7 @@ mod shard;
 mod sharded;
 mod sync;
 mod table;
+mod thread_rows;
 mod thread_slot;
 
 pub use cursor::Cursor;

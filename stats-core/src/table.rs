@@ -20,8 +20,7 @@
 //! is read, reset and cleared like plain counters: clearing one moves the
 //! baseline of its slots only. An open keyed field has a key store of its
 //! own (see [`crate::open_field`]) and one counter slot for its overflow; a
-//! reset or a clear swaps in an empty store and moves the overflow's
-//! baseline.
+//! reset or a clear empties the store and moves the overflow's baseline.
 
 use crate::handle::{Counter, Gauge};
 use crate::iter::Iter;
@@ -181,9 +180,8 @@ impl<const COUNTERS: usize, const GAUGES: usize> RawTable<COUNTERS, GAUGES> {
             .filter_map(|desc| match desc.shape {
                 FieldShape::Open { index, .. } => Some(Keyed::from_counts(
                     self.open[index]
-                        .store()
-                        .counts()
-                        .map(|(_, key, n)| (key, n)),
+                        .read(|view| view.counts().collect::<Vec<_>>())
+                        .0,
                     counters[desc.slot],
                 )),
                 FieldShape::Plain | FieldShape::Closed { .. } => None,
@@ -300,8 +298,8 @@ impl<const COUNTERS: usize, const GAUGES: usize> TableReader for RawTable<COUNTE
         else {
             return;
         };
-        // The version moves before the store does, so an iterator that read
-        // the new store sees a new version when it checks after the read.
+        // The version moves before the field is emptied, so an iterator that
+        // read the emptied field sees a new version when it checks after.
         self.clear_counters(desc.slot, 1);
         field.clear();
     }
