@@ -8,7 +8,8 @@
 //!   `table.created().inc()`, with the variant given three ways: written at
 //!   the call site (`literal`: thread 0 `Card`, thread 1 `Wallet`), a
 //!   run-time value fixed per thread (`own variant`), and each thread
-//!   cycling through all four (`cycling`);
+//!   cycling through all four (`cycling`); `plain, own field` is the plain
+//!   counterpart of `own variant`, `table.inc(field)` with a run-time field;
 //! * open keys, `table.by_region().inc(&str)` on a
 //!   `#[stat(keyed(capacity = 1024))] Keyed<String>` field, against
 //!   `Mutex<HashMap<String, u64>>` (the `entry(key.to_owned())` pattern the
@@ -59,6 +60,9 @@ impl Method {
 struct Payments {
     /// Payments created.
     created: u64,
+    /// Payments refunded: a second plain field, so that a field chosen at
+    /// run time is not a constant.
+    refunded: u64,
     /// Payments by method.
     by_method: Keyed<Method>,
     /// Payments by region.
@@ -194,8 +198,14 @@ fn env_or(name: &str, default: u64) -> u64 {
 
 fn closed_keys(threads: usize, rounds: usize, round: Duration) {
     // One table per contender, so each total is its own.
-    let tables = [(); 4].map(|()| Payments::table());
-    let [plain_table, literal_table, own_table, cycling_table] = &tables;
+    let tables = [(); 5].map(|()| Payments::table());
+    let [
+        plain_table,
+        plain_own_table,
+        literal_table,
+        own_table,
+        cycling_table,
+    ] = &tables;
     let contenders = [
         Contender {
             name: "plain field",
@@ -205,6 +215,18 @@ fn closed_keys(threads: usize, rounds: usize, round: Duration) {
                 }
             }),
             total: Box::new(|| plain_table.created().get()),
+        },
+        Contender {
+            name: "plain, own field",
+            work: Box::new(|t, iters| {
+                // The plain counterpart of `own variant`: a field chosen at
+                // run time, `table.inc(field)`, fixed per thread.
+                let field = black_box(PaymentsField::ALL[t % PaymentsField::ALL.len()]);
+                for _ in 0..iters {
+                    black_box(plain_own_table).inc(field);
+                }
+            }),
+            total: Box::new(|| plain_own_table.created().get() + plain_own_table.refunded().get()),
         },
         Contender {
             name: "closed, literal variant",

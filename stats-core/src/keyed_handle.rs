@@ -189,15 +189,44 @@ impl<K> fmt::Debug for ClosedKeyedIter<'_, K> {
 /// `table.by_region()`.
 ///
 /// The field holds up to `capacity` distinct keys, each with its own
-/// counter, in storage allocated with the table and never resized. Looking
-/// up a key takes no lock and allocates nothing; keys are hashed with a seed
-/// chosen at random for each table. When the field is full, increments of
-/// new keys go to its overflow counter, and so do increments of keys longer
-/// than `max_key_len` bytes (112 unless set): every increment is counted
-/// somewhere, and no two keys ever share a counter.
+/// counter, in storage allocated with the table and never resized. Keys are
+/// hashed with a seed chosen at random for each table. When the field is
+/// full, increments of new keys go to its overflow counter, and so do
+/// increments of keys longer than `max_key_len` bytes (112 unless set):
+/// every increment is counted somewhere, and no two keys ever share a
+/// counter.
+///
+/// An increment takes no lock and allocates nothing (after the thread's
+/// first write to the field, which allocates its row): it hashes the key,
+/// finds its entry, and adds to the calling thread's own count of that
+/// entry with a plain load and store, so threads counting the same key do
+/// not share a written cache line. Its one locked instruction marks the
+/// thread as inside the field, so that [`clear`](Self::clear) can wait for
+/// increments in flight; increments that start during a clear wait for it.
+///
+/// # Keys
 ///
 /// A key is any string: quotes, backslashes, newlines, the empty string and
-/// any UTF-8 are stored as given (exporters escape them).
+/// any UTF-8 are stored byte for byte as given (exporters escape them). A
+/// key longer than `max_key_len` bytes is not stored or truncated: its
+/// increments go to the overflow counter, whole.
+///
+/// # Memory
+///
+/// All allocated when the table is built, except the rows:
+///
+/// * the keys: `capacity * 8 * (1 + ceil(max_key_len / 8))` bytes (120 a
+///   key for the default 112-byte limit), plus an index of
+///   `8 * next_power_of_two(2 * capacity)` bytes and a free list of
+///   `16 * capacity` bytes;
+/// * the counts: per writing thread, a row of `8 * (1 + capacity)` bytes
+///   rounded up to 128, allocated on the thread's first write; a table
+///   holds fewer rows than twice the most writing threads alive at once.
+///
+/// For `capacity = 1024` that is 155,648 bytes plus 8,320 a row, whatever
+/// keys clients send: `tests/keyed_hostile.rs` throws 10^7 distinct keys at
+/// such a field and measures, with a counting allocator, the same 166,296
+/// bytes after 10^5 keys and after 10^7.
 ///
 /// # Examples
 ///
