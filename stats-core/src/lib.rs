@@ -201,7 +201,7 @@ pub use schema::{MetricKind, StatTable, Table};
 ///   name.
 /// * `keyed(...)`, on a `Keyed<K>` field:
 ///   * `capacity = N` (open key sets, required): the most distinct keys,
-///     from 1 to 2^24, all allocated with the table;
+///     from 1 to 2^20, all allocated with the table;
 ///   * `max_key_len = N` (open key sets): the longest key stored, in bytes,
 ///     from 1 to 65,536 (default 112); longer keys count as overflow;
 ///   * `label = "..."`: the label name of the field's series; by default

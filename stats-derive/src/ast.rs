@@ -64,9 +64,10 @@ impl FieldKind<'_> {
     }
 }
 
-/// The largest `capacity`: entries are numbered in 32 bits, and a larger
-/// key set is a sign the keys are not a bounded set at all.
-pub const MAX_CAPACITY: u64 = 1 << 24;
+/// The largest `capacity`: each writing thread keeps a count per key (8
+/// MiB a thread at this size), and a larger key set is a sign the keys are
+/// not a bounded set at all.
+pub const MAX_CAPACITY: u64 = 1 << 20;
 /// The largest `max_key_len`, in bytes.
 pub const MAX_KEY_LEN: u64 = 1 << 16;
 

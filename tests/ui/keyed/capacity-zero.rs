@@ -6,7 +6,7 @@ struct Stats {
     #[stat(keyed(capacity = 0))]
     by_region: Keyed<String>,
     /// Requests by tenant.
-    #[stat(keyed(capacity = 100_000_000))]
+    #[stat(keyed(capacity = 2_000_000))]
     by_tenant: Keyed<String>,
 }
 
