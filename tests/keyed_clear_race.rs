@@ -93,3 +93,32 @@ fn increments_never_land_on_another_key_across_clears() {
     }
     assert_eq!(snapshot.len(), WRITERS as usize);
 }
+
+#[test]
+fn clears_from_many_threads_at_once_keep_the_field_whole() {
+    let table = Racing::table();
+    std::thread::scope(|s| {
+        for writer in 0..WRITERS {
+            let table = &table;
+            s.spawn(move || {
+                let key = format!("writer-{writer}");
+                for round in 0..2_000 {
+                    table.by_writer().add(&key, weight(writer));
+                    if round % 4 == 0 {
+                        table.by_writer().clear();
+                    }
+                }
+            });
+        }
+    });
+    check(&table.snapshot().by_writer, "after concurrent clears");
+    assert_eq!(table.version(), u64::from(WRITERS) * 500);
+    // The field still works: each key gets its own entry again.
+    for writer in 0..WRITERS {
+        table
+            .by_writer()
+            .add(&format!("writer-{writer}"), weight(writer));
+    }
+    assert!(table.by_writer().len() <= WRITERS as usize);
+    check(&table.snapshot().by_writer, "after the last adds");
+}

@@ -222,8 +222,9 @@ impl<const COUNTERS: usize, const GAUGES: usize> RawTable<COUNTERS, GAUGES> {
     }
 
     /// Moves the baseline of `len` counter slots from `first` to their
-    /// current sums: they read as zero, and the version moves on.
-    fn clear_counters(&self, first: usize, len: usize) {
+    /// current sums, so they read as zero, after moving the version on; then
+    /// runs `and_then`, all under the lock that orders resets and clears.
+    fn clear_counters(&self, first: usize, len: usize, and_then: impl FnOnce()) {
         let _order = self
             .reset_lock
             .lock()
@@ -234,6 +235,7 @@ impl<const COUNTERS: usize, const GAUGES: usize> RawTable<COUNTERS, GAUGES> {
             *base = self.counters.sum_slot(slot);
         }
         self.baseline.store(Arc::new(baseline));
+        and_then();
     }
 
     /// How many destructive changes the table has seen.
@@ -287,7 +289,7 @@ impl<const COUNTERS: usize, const GAUGES: usize> TableReader for RawTable<COUNTE
     }
 
     fn clear_slots(&self, first: usize, len: usize) {
-        self.clear_counters(first, len);
+        self.clear_counters(first, len, || {});
     }
 
     fn clear_open(&self, index: usize) {
@@ -299,9 +301,9 @@ impl<const COUNTERS: usize, const GAUGES: usize> TableReader for RawTable<COUNTE
             return;
         };
         // The version moves before the field is emptied, so an iterator that
-        // read the emptied field sees a new version when it checks after.
-        self.clear_counters(desc.slot, 1);
-        field.clear();
+        // read the emptied field sees a new version when it checks after;
+        // and the lock keeps two clears of one field apart.
+        self.clear_counters(desc.slot, 1, || field.clear());
     }
 }
 
