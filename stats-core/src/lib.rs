@@ -150,6 +150,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod buckets;
 mod cursor;
 mod handle;
 mod iter;

@@ -6,35 +6,32 @@
 //! row has one writer, an increment is a relaxed load and store (see
 //! [`crate::shard`]); readers sum the rows.
 //!
-//! Rows live in buckets of doubling size, allocated when the first thread
-//! whose slot falls in them writes, and never moved or freed until the table
-//! is dropped, so a reference to a row stays valid without a lock. When a
+//! Rows live in buckets of doubling size ([`crate::buckets`]), allocated when
+//! the first thread whose slot falls in them writes, and never moved or
+//! freed until the table is dropped, so a reference to a row stays valid
+//! without a lock. When a
 //! thread exits, its slot, and with it its row in every table, passes to the
 //! next thread that starts; the row keeps its values, so totals stay exact
 //! and the number of rows is bounded by twice the number of threads alive at
 //! once.
 
+use crate::buckets::Buckets;
 use crate::shard::Shard;
 use crate::thread_slot::{self, Location};
 use crossbeam_utils::CachePadded;
-use std::sync::OnceLock;
-
-/// One bucket per bit of a slot number: enough for any slot.
-const BUCKETS: usize = usize::BITS as usize;
 
 /// Padded so two threads' rows never share a cache line.
 type Row<const N: usize> = CachePadded<Shard<N>>;
 
 /// `N` counters sharded by writer thread.
 pub(crate) struct ShardedCounters<const N: usize> {
-    /// Bucket `b` holds the rows of slots `2^b - 1 ..= 2^(b+1) - 2`.
-    buckets: [OnceLock<Box<[Row<N>]>>; BUCKETS],
+    rows: Buckets<Row<N>>,
 }
 
 impl<const N: usize> ShardedCounters<N> {
     pub(crate) fn new() -> Self {
         Self {
-            buckets: std::array::from_fn(|_| OnceLock::new()),
+            rows: Buckets::new(),
         }
     }
 
@@ -42,8 +39,7 @@ impl<const N: usize> ShardedCounters<N> {
     #[inline]
     fn local(&self) -> &Shard<N> {
         let location = thread_slot::current();
-        // The mask is a no-op (buckets are < 64) that spares a bounds check.
-        match self.buckets[location.bucket % BUCKETS].get() {
+        match self.rows.get(location) {
             Some(rows) => &rows[location.index],
             None => self.allocate(location),
         }
@@ -52,18 +48,15 @@ impl<const N: usize> ShardedCounters<N> {
     #[cold]
     #[inline(never)]
     fn allocate(&self, location: Location) -> &Shard<N> {
-        let rows = self.buckets[location.bucket].get_or_init(|| {
-            (0..1usize << location.bucket)
-                .map(|_| CachePadded::new(Shard::new()))
-                .collect()
+        let rows = self.rows.get_or_init(location, |slots| {
+            (0..slots).map(|_| CachePadded::new(Shard::new())).collect()
         });
         &rows[location.index]
     }
 
     fn rows(&self) -> impl Iterator<Item = &Shard<N>> {
-        self.buckets
-            .iter()
-            .filter_map(OnceLock::get)
+        self.rows
+            .allocated()
             .flat_map(|rows| rows.iter().map(|row| &**row))
     }
 
@@ -97,10 +90,6 @@ impl<const N: usize> ShardedCounters<N> {
     /// How many rows are allocated: fewer than twice the largest number of
     /// writing threads that were alive at once.
     pub(crate) fn shard_count(&self) -> usize {
-        self.buckets
-            .iter()
-            .filter_map(OnceLock::get)
-            .map(|rows| rows.len())
-            .sum()
+        self.rows.allocated().map(<[Row<N>]>::len).sum()
     }
 }

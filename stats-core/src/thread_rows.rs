@@ -2,9 +2,9 @@
 //! an open keyed field.
 //!
 //! The layout follows [`crate::sharded`]: a thread's row is found by its
-//! slot (see [`crate::thread_slot`]) in buckets of doubling size, allocated
-//! on the first write of a thread whose slot falls in them and kept until
-//! the field is dropped. A row is whole 128-byte blocks, so two threads'
+//! slot (see [`crate::thread_slot`]) in buckets of doubling size
+//! ([`crate::buckets`]), allocated on the first write of a thread whose slot
+//! falls in them and kept until the field is dropped. A row is whole 128-byte blocks, so two threads'
 //! rows never share a cache line. Word 0 is the row's pin (see
 //! [`crate::open_field`]); the rest are counts, one per key store entry.
 //!
@@ -12,13 +12,11 @@
 //! can hold), so they are not copied consistently as a whole: each count is
 //! read on its own, which is all a keyed count needs.
 
+use crate::buckets::Buckets;
 use crate::sync::{AtomicU64, Ordering};
 use crate::thread_slot::{self, Location};
 use crossbeam_utils::CachePadded;
-use std::sync::OnceLock;
 
-/// One bucket per bit of a slot number: enough for any slot.
-const BUCKETS: usize = usize::BITS as usize;
 /// Words in one 128-byte block.
 const BLOCK_WORDS: usize = 16;
 
@@ -33,8 +31,8 @@ pub(crate) fn block() -> Block {
 pub(crate) struct ThreadRows {
     width: usize,
     blocks_per_row: usize,
-    /// Bucket `b` holds the rows of slots `2^b - 1 ..= 2^(b+1) - 2`.
-    buckets: [OnceLock<Box<[Block]>>; BUCKETS],
+    /// `blocks_per_row` blocks for each thread slot.
+    blocks: Buckets<Block>,
     /// Bit `b` is set before bucket `b` is published, so a clear that reads
     /// it after announcing itself knows every bucket a pinned writer can be
     /// in; see `crate::open_field`.
@@ -87,7 +85,7 @@ impl ThreadRows {
         Self {
             width,
             blocks_per_row: (1 + width).div_ceil(BLOCK_WORDS),
-            buckets: std::array::from_fn(|_| OnceLock::new()),
+            blocks: Buckets::new(),
             buckets_started: AtomicU64::new(0),
         }
     }
@@ -101,33 +99,34 @@ impl ThreadRows {
     #[inline]
     pub(crate) fn local(&self) -> Row<'_> {
         let location = thread_slot::current();
-        let k = self.blocks_per_row;
-        match self.buckets[location.bucket % BUCKETS].get() {
-            Some(blocks) => Row::new(&blocks[location.index * k..(location.index + 1) * k]),
+        match self.blocks.get(location) {
+            Some(blocks) => self.row(blocks, location.index),
             None => self.allocate(location),
         }
+    }
+
+    #[inline]
+    fn row<'a>(&self, blocks: &'a [Block], index: usize) -> Row<'a> {
+        let k = self.blocks_per_row;
+        Row::new(&blocks[index * k..(index + 1) * k])
     }
 
     #[cold]
     #[inline(never)]
     fn allocate(&self, location: Location) -> Row<'_> {
-        let k = self.blocks_per_row;
-        let blocks = self.buckets[location.bucket].get_or_init(|| {
+        let blocks = self.blocks.get_or_init(location, |slots| {
             self.buckets_started
                 .fetch_or(1 << location.bucket, Ordering::AcqRel);
-            (0..(1usize << location.bucket) * k)
-                .map(|_| block())
-                .collect()
+            (0..slots * self.blocks_per_row).map(|_| block()).collect()
         });
-        Row::new(&blocks[location.index * k..(location.index + 1) * k])
+        self.row(blocks, location.index)
     }
 
     /// Every row allocated so far, for readers.
     pub(crate) fn rows(&self) -> impl Iterator<Item = Row<'_>> {
         let k = self.blocks_per_row;
-        self.buckets
-            .iter()
-            .filter_map(OnceLock::get)
+        self.blocks
+            .allocated()
             .flat_map(move |blocks| blocks.chunks_exact(k).map(Row::new))
     }
 
@@ -139,19 +138,9 @@ impl ThreadRows {
         // A read-modify-write, to meet the writers' marks in one order:
         // see `crate::open_field`.
         let started = self.buckets_started.fetch_or(0, Ordering::AcqRel);
-        let buckets = self.buckets.iter().enumerate();
-        buckets
-            .filter(move |(b, _)| started & (1 << b) != 0)
-            .flat_map(move |(_, bucket)| {
-                let backoff = crossbeam_utils::Backoff::new();
-                let blocks = loop {
-                    match bucket.get() {
-                        Some(blocks) => break blocks,
-                        None => crate::sync::snooze(&backoff),
-                    }
-                };
-                blocks.chunks_exact(k).map(Row::new)
-            })
+        (0..u64::BITS as usize)
+            .filter(|bucket| started & (1 << bucket) != 0)
+            .flat_map(|bucket| self.blocks.wait_for(bucket).chunks_exact(k).map(Row::new))
             .collect()
     }
 
