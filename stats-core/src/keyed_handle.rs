@@ -204,6 +204,17 @@ impl<K> fmt::Debug for ClosedKeyedIter<'_, K> {
 /// thread as inside the field, so that [`clear`](Self::clear) can wait for
 /// increments in flight; increments that start during a clear wait for it.
 ///
+/// # Snapshots
+///
+/// A snapshot copies each thread's row of the table consistently, and a
+/// closed keyed field lives in that row; an open keyed field's counts are
+/// read after the row, each on its own. So an invariant between plain
+/// fields and a closed keyed field holds in every snapshot, while one
+/// between a plain field and an open keyed field (`created ==
+/// by_region.total()`) can be off by the increments in flight while the
+/// snapshot was taken. Every count is exact once writers pause, and cursor
+/// deltas lose and double-count nothing.
+///
 /// # Keys
 ///
 /// A key is any string: quotes, backslashes, newlines, the empty string and
