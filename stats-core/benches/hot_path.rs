@@ -15,12 +15,13 @@
 //! contenders measured in the same run. Set `HOT_PATH_ROUNDS` and
 //! `HOT_PATH_ITERS` to change the work.
 
+mod support;
+
 use crossbeam_utils::CachePadded;
 use stats_core::StatTable;
 use std::hint::black_box;
-use std::sync::Barrier;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use support::timed_round;
 
 /// The table the benchmark writes to.
 #[derive(StatTable, Debug, Default)]
@@ -33,29 +34,6 @@ struct Orders {
     /// Orders in flight.
     #[stat(gauge)]
     in_flight: i64,
-}
-
-/// Runs `work(thread_index)` on `threads` threads at once and returns the
-/// wall time from the common start to the last finish.
-fn timed_round(threads: usize, work: &(dyn Fn(usize) + Sync)) -> Duration {
-    let barrier = Barrier::new(threads + 1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let barrier = &barrier;
-                s.spawn(move || {
-                    barrier.wait();
-                    work(t);
-                })
-            })
-            .collect();
-        barrier.wait();
-        let start = Instant::now();
-        for handle in handles {
-            handle.join().expect("bench thread panicked");
-        }
-        start.elapsed()
-    })
 }
 
 /// Median increments per second over `rounds` rounds.

@@ -32,12 +32,14 @@
 //! total is checked against the increments it was given, so no loop can
 //! have been optimised away.
 
+mod support;
+
 use dashmap::DashMap;
 use prometheus::{IntCounterVec, Opts};
 use stats_core::{Keyed, StatKey, StatTable};
 use std::collections::HashMap;
 use std::hint::black_box;
-use std::sync::{Barrier, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// How a payment was made: the closed key set.
@@ -70,27 +72,10 @@ struct Payments {
     by_region: Keyed<String>,
 }
 
-/// Runs `work(thread_index, iters)` on `threads` threads at once and returns
-/// the wall time from the common start to the last finish.
+/// Runs `work(thread_index, iters)` on `threads` threads at once; see
+/// [`support::timed_round`].
 fn timed_round(threads: usize, iters: u64, work: &(dyn Fn(usize, u64) + Sync)) -> Duration {
-    let barrier = Barrier::new(threads + 1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let barrier = &barrier;
-                s.spawn(move || {
-                    barrier.wait();
-                    work(t, iters);
-                })
-            })
-            .collect();
-        barrier.wait();
-        let start = Instant::now();
-        for handle in handles {
-            handle.join().expect("bench thread panicked");
-        }
-        start.elapsed()
-    })
+    support::timed_round(threads, &|t| work(t, iters))
 }
 
 /// One contender of a scenario: its name, its loop, and how it reads back

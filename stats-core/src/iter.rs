@@ -35,6 +35,21 @@ pub(crate) trait TableReader: Sync {
     fn clear_open(&self, index: usize);
 }
 
+/// `Err` if the table's version moved since `version`: what every
+/// versioned iterator checks before and after it reads.
+pub(crate) fn check_version(table: &dyn TableReader, version: u64) -> Result<(), StaleIterator> {
+    let found = table.version();
+    if found == version {
+        Ok(())
+    } else {
+        Err(StaleIterator {
+            table: table.table_name(),
+            expected: version,
+            found,
+        })
+    }
+}
+
 /// The value of one series.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Value {
@@ -198,16 +213,7 @@ impl<'a> Iter<'a> {
     }
 
     fn check(&self) -> Result<(), StaleIterator> {
-        let found = self.table.version();
-        if found == self.version {
-            Ok(())
-        } else {
-            Err(StaleIterator {
-                table: self.table.table_name(),
-                expected: self.version,
-                found,
-            })
-        }
+        check_version(self.table, self.version)
     }
 
     /// The series at or after `at`, and the position after it.

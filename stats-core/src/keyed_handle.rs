@@ -2,7 +2,7 @@
 //! `table.by_region()` return, and their versioned iterators.
 
 use crate::StatKey;
-use crate::iter::{StaleIterator, TableReader};
+use crate::iter::{StaleIterator, TableReader, check_version as check};
 use crate::keyed::Keyed;
 use crate::open_field::OpenField;
 use crate::sharded::ShardedCounters;
@@ -429,19 +429,5 @@ impl fmt::Debug for OpenKeyedIter<'_> {
             .field("version", &self.version)
             .field("next", &self.next)
             .finish()
-    }
-}
-
-/// `Err` if the table's version moved since `version`.
-fn check(table: &dyn TableReader, version: u64) -> Result<(), StaleIterator> {
-    let found = table.version();
-    if found == version {
-        Ok(())
-    } else {
-        Err(StaleIterator {
-            table: table.table_name(),
-            expected: version,
-            found,
-        })
     }
 }
