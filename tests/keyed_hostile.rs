@@ -157,18 +157,19 @@ fn key_store_bytes(capacity: usize, max_key_len: usize) -> usize {
     capacity * entry + 8 * cells + 16 * capacity
 }
 
-/// One writer thread's row of the field's counts, from
-/// `stats-core/src/thread_rows.rs`: a pin word and one count per key,
-/// rounded up to whole 128-byte blocks (8,320 bytes for capacity 1,024).
-fn count_row_bytes(capacity: usize) -> usize {
-    128 * (8 * (1 + capacity)).div_ceil(128)
+/// The field's counts once `keys` entries were written by one thread, from
+/// `stats-core/src/stripes.rs`: one stripe's chunks of 64 counts (512
+/// bytes each) that the entries fall in, plus every stripe's table of
+/// chunk slots (24 bytes a slot, at most 9 stripes) in each of the two
+/// generations.
+fn counts_bytes(capacity: usize, keys: usize) -> usize {
+    keys.div_ceil(64) * 512 + 2 * 9 * (256 + 24 * capacity.div_ceil(64))
 }
 
 /// The table's parts that depend on neither the capacity nor the keys,
-/// with room to spare: the open field's state in a boxed slice (the key
-/// store's struct, with crossbeam's `ArrayQueue` padding its head and tail
-/// to 128 bytes each, and the count rows' 64 bucket slots), the reset
-/// baseline: 2,200 bytes measured on x86-64.
+/// with room to spare: the open field's state in a boxed slice (two key
+/// stores' structs, with crossbeam's `ArrayQueue` padding its head and tail
+/// to 128 bytes each), the reset baseline.
 const FIXED_BYTES: usize = 4096;
 
 /// `Hostile`'s counter slots: one, its field's overflow.
@@ -210,11 +211,13 @@ fn ten_million_distinct_keys_into_1024_slots() {
     let early = early.expect("measured after 10^5 keys");
 
     let rows = table.shard_count();
-    // The writing threads' rows: one of the table's counters and one of the
-    // field's counts for each (`rows` is below twice the most writing
+    // Two generations of keys (a clear empties one while writers use the
+    // other), the counts of the keys written, and the writing threads' rows
+    // of the table's counters (`rows` is below twice the most writing
     // threads alive at once; here one thread wrote).
-    let bound = key_store_bytes(CAPACITY, MAX_KEY_LEN)
-        + rows * (ROW_BYTES + count_row_bytes(CAPACITY))
+    let bound = 2 * key_store_bytes(CAPACITY, MAX_KEY_LEN)
+        + counts_bytes(CAPACITY, CAPACITY)
+        + rows * ROW_BYTES
         + FIXED_BYTES;
     println!(
         "keyed_hostile: {KEYS} distinct keys into capacity {CAPACITY} in {:.2?} ({:.0} ns/key)",
@@ -234,9 +237,10 @@ fn ten_million_distinct_keys_into_1024_slots() {
         after.net, after.peak, after.allocations
     );
     println!(
-        "keyed_hostile: bound {bound} B = key store {} B + {rows} row(s) x ({ROW_BYTES} + {}) B + fixed {FIXED_BYTES} B",
+        "keyed_hostile: bound {bound} B = 2 x key store {} B + counts {} B + {rows} row(s) x {ROW_BYTES} B + fixed {FIXED_BYTES} B; memory_bytes() {} B",
         key_store_bytes(CAPACITY, MAX_KEY_LEN),
-        count_row_bytes(CAPACITY)
+        counts_bytes(CAPACITY, CAPACITY),
+        table.memory_bytes()
     );
 
     // Memory: fixed at construction, within the bound, and not one byte
@@ -248,10 +252,18 @@ fn ten_million_distinct_keys_into_1024_slots() {
         after.peak
     );
     assert!(
-        built.net >= key_store_bytes(CAPACITY, MAX_KEY_LEN),
-        "the key store is allocated when the table is built: {built:?}"
+        built.net >= 2 * key_store_bytes(CAPACITY, MAX_KEY_LEN),
+        "the key stores are allocated when the table is built: {built:?}"
     );
     assert_eq!(after, early, "memory grew between 10^5 and 10^7 keys");
+    // The table's own account of its memory is what the allocator saw,
+    // plus the table's struct itself, which lives where the caller put it.
+    let reported = table.memory_bytes();
+    assert!(
+        reported >= after.net && reported - after.net <= FIXED_BYTES,
+        "memory_bytes() {reported} B, allocated {} B",
+        after.net
+    );
     assert_eq!(rows, 1, "one writing thread, one row");
 
     // Counts: the first 1,024 keys got their own counters, once each.

@@ -109,7 +109,7 @@ fn apply(table: &StatsTable, model: &mut Model, op: &Op) {
         Op::Reset => {
             table.reset();
             model.baseline = model.raw;
-            model.gauge = 0;
+            // A gauge is a level: a reset leaves it alone.
         }
         Op::Delta(_) | Op::OnThread(_) => unreachable!("handled by the caller"),
     }

@@ -1,6 +1,5 @@
-//! Per-thread storage in buckets of doubling size, shared by the table's
-//! rows ([`crate::sharded`]) and an open keyed field's count rows
-//! ([`crate::thread_rows`]).
+//! Per-thread storage in buckets of doubling size: the table's rows
+//! ([`crate::sharded`]).
 //!
 //! Bucket `b` holds the items of thread slots `2^b - 1 ..= 2^(b+1) - 2` (see
 //! [`crate::thread_slot::Location`]). A bucket is allocated when the first
@@ -50,17 +49,5 @@ impl<T> Buckets<T> {
             .iter()
             .filter_map(OnceLock::get)
             .map(|bucket| &**bucket)
-    }
-
-    /// Bucket `bucket`, waiting for it if its allocation has begun on
-    /// another thread.
-    pub(crate) fn wait_for(&self, bucket: usize) -> &[T] {
-        let backoff = crossbeam_utils::Backoff::new();
-        loop {
-            if let Some(items) = self.buckets[bucket % BUCKETS].get() {
-                return items;
-            }
-            crate::sync::snooze(&backoff);
-        }
     }
 }

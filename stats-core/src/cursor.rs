@@ -2,6 +2,7 @@
 
 use crate::iter::TableReader;
 use crate::keyed::Keyed;
+use crate::open_field::{CursorState, OpenField};
 use crate::schema::{FieldShape, MetricKind, RawValues, StatTable};
 use std::fmt;
 use std::marker::PhantomData;
@@ -18,15 +19,18 @@ use std::marker::PhantomData;
 ///
 /// [`reset`](crate::Table::reset) does not disturb cursors: counters are read
 /// raw, before the reset baseline is subtracted, so the delta that spans a
-/// reset still holds exactly the increments made in that time. A gauge that a
-/// reset set to zero shows that change in its delta.
+/// reset still holds exactly the increments made in that time. Gauges keep
+/// their levels across a reset.
 ///
-/// Keyed fields are in deltas too, key by key. A closed key set's counters
-/// behave like plain counters. An open key set's counts are emptied by a
-/// reset or `clear()`: the delta that spans one holds the field's counts
-/// since the clear; the increments made between the cursor's previous delta
-/// and the clear are cleared with the field. (Its overflow counter behaves
-/// like a plain counter and loses nothing.)
+/// Keyed fields are in deltas too, key by key, and lose nothing either. A
+/// closed key set's counters behave like plain counters. An open key set is
+/// emptied by a reset or `clear()`, and the clear hands what it emptied to
+/// every cursor of the table: the delta that spans a clear holds the
+/// increments made before the clear and not yet reported, plus those made
+/// after it. (If a cursor waits through many clears, what they emptied is
+/// kept for it under at most the field's capacity of distinct keys; beyond
+/// that, the counts are reported in the field's overflow, so every increment
+/// is still counted once.)
 ///
 /// # Examples
 ///
@@ -68,54 +72,24 @@ struct OpenCursor {
     index: usize,
     /// The field's overflow slot.
     overflow_slot: usize,
-    /// The field's generation the counts below are from.
-    generation: u64,
-    /// Each entry's count as last reported.
-    last: Vec<u64>,
+    /// The field's hold on this cursor: its inbox and last counts.
+    state: CursorState,
 }
 
 impl OpenCursor {
     fn new(table: &dyn TableReader, index: usize, overflow_slot: usize) -> Self {
-        let (last, generation) = table
-            .open_field(index)
-            .read(|view| (0..view.capacity()).map(|e| view.count(e)).collect());
         Self {
             index,
             overflow_slot,
-            generation,
-            last,
+            state: table.open_field(index).cursor(),
         }
-    }
-
-    fn rewind(&mut self) {
-        self.last.fill(0);
     }
 
     /// The counts added since the last call, key by key; `overflow` is the
     /// overflow counter's delta.
     fn delta(&mut self, table: &dyn TableReader, overflow: u64) -> Keyed<String> {
-        let last = &self.last;
-        let cursor_generation = self.generation;
-        // Each entry's count now, and its delta with the key where non-zero.
-        // A clear since the last delta emptied the field: counts start at 0.
-        let (entries, generation) = table.open_field(self.index).read(|view| {
-            let cleared = view.generation != cursor_generation;
-            (0..view.capacity())
-                .map(|entry| {
-                    let now = view.count(entry);
-                    let before = if cleared { 0 } else { last[entry] };
-                    let delta = now.wrapping_sub(before);
-                    (now, (delta != 0).then(|| (view.key(entry), delta)))
-                })
-                .collect::<Vec<_>>()
-        });
-        self.generation = generation;
-        let mut counts = Vec::new();
-        for ((now, changed), last) in entries.into_iter().zip(&mut self.last) {
-            *last = now;
-            counts.extend(changed);
-        }
-        Keyed::from_counts(counts, overflow)
+        let (counts, unfitted) = table.open_field(self.index).delta(&mut self.state);
+        Keyed::from_counts(counts, overflow.wrapping_add(unfitted))
     }
 }
 
@@ -159,7 +133,9 @@ impl<'a, S: StatTable> Cursor<'a, S> {
     pub fn from_start(mut self) -> Self {
         self.last_counters.fill(0);
         self.last_gauges.fill(0);
-        self.open.iter_mut().for_each(OpenCursor::rewind);
+        for field in &mut self.open {
+            OpenField::rewind(&mut field.state);
+        }
         self
     }
 

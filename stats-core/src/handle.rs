@@ -3,6 +3,7 @@
 use crate::sharded::ShardedCounters;
 use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 /// A counter field of a table: `table.created()`.
 ///
@@ -79,9 +80,23 @@ impl<const SLOTS: usize> fmt::Debug for Counter<'_, SLOTS> {
 
 /// A gauge field of a table: `table.in_flight()`.
 ///
-/// A gauge is a level that goes up and down or is set, so it cannot be split
-/// into per-thread rows and summed; it is one atomic integer of its own cache
-/// line. Arithmetic wraps at the `i64` bounds instead of overflowing.
+/// A gauge is a level that goes up and down or is set. It lives in the
+/// per-thread rows like a counter, as two words that only grow: the
+/// thread's ups and its downs. `inc`, `dec` and `add` are a load and a
+/// release store in the calling thread's own row, with no locked
+/// instruction; readers sum the rows and add a shared base that only
+/// [`set`](Self::set) moves. Arithmetic wraps at the `i64` bounds instead
+/// of overflowing.
+///
+/// # A `set` racing an `add`
+///
+/// `set(v)` copies every thread's row consistently and moves the base so
+/// that the level reads `v`. Each thread's updates are split by the set
+/// into those before it, which the set overrides, and those after it,
+/// which apply on top of `v`: an `add` that races a `set` lands wholly
+/// before or wholly after it, as with one shared atomic. Two `set`s are
+/// ordered by a lock (sets are rare; the hot path never takes it), and a
+/// reset leaves gauges alone, since a level is not a count.
 ///
 /// # Examples
 ///
@@ -102,50 +117,90 @@ impl<const SLOTS: usize> fmt::Debug for Counter<'_, SLOTS> {
 /// assert_eq!(table.in_use().get(), 5);
 /// table.in_use().set(-2);
 /// assert_eq!(table.snapshot().in_use, -2);
+/// table.reset(); // a level survives a reset
+/// assert_eq!(table.in_use().get(), -2);
 /// ```
 #[derive(Clone, Copy)]
-pub struct Gauge<'a> {
-    cell: &'a AtomicI64,
+pub struct Gauge<'a, const SLOTS: usize> {
+    counters: &'a ShardedCounters<SLOTS>,
+    /// The word of the ups; the downs are the next word.
+    ups: usize,
+    base: &'a AtomicI64,
+    set_order: &'a Mutex<()>,
 }
 
-impl<'a> Gauge<'a> {
-    pub(crate) fn new(cell: &'a AtomicI64) -> Self {
-        Self { cell }
+impl<'a, const SLOTS: usize> Gauge<'a, SLOTS> {
+    pub(crate) fn new(
+        counters: &'a ShardedCounters<SLOTS>,
+        ups: usize,
+        base: &'a AtomicI64,
+        set_order: &'a Mutex<()>,
+    ) -> Self {
+        debug_assert!(ups + 1 < SLOTS, "gauge words {ups} out of {SLOTS}");
+        Self {
+            counters,
+            ups,
+            base,
+            set_order,
+        }
     }
 
     /// Adds one.
     #[inline]
     pub fn inc(&self) {
-        self.add(1);
+        self.counters.add(self.ups, 1);
     }
 
     /// Subtracts one.
     #[inline]
     pub fn dec(&self) {
-        self.add(-1);
+        self.counters.add(self.ups + 1, 1);
     }
 
     /// Adds `n` (negative to subtract), wrapping at the `i64` bounds.
     #[inline]
     pub fn add(&self, n: i64) {
-        // `fetch_add` on atomics wraps on overflow; it never panics.
-        self.cell.fetch_add(n, Ordering::Relaxed);
+        if n > 0 {
+            self.counters.add(self.ups, n.unsigned_abs());
+        } else if n < 0 {
+            self.counters.add(self.ups + 1, n.unsigned_abs());
+        }
     }
 
-    /// Sets the level.
-    #[inline]
+    /// Sets the level: see [the type's docs](Self#a-set-racing-an-add) for
+    /// what a set racing an update means.
     pub fn set(&self, value: i64) {
-        self.cell.store(value, Ordering::Relaxed);
+        // The lock guards no data, only the order of sets; a poisoned one is
+        // fine to use.
+        let _order = self
+            .set_order
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let net = net_level(&self.counters.sum(), self.ups);
+        self.base.store(value.wrapping_sub(net), Ordering::Release);
     }
 
-    /// The current level.
+    /// The current level. This reads every thread's row; it is for reports,
+    /// not for the hot path.
     #[must_use]
     pub fn get(&self) -> i64 {
-        self.cell.load(Ordering::Relaxed)
+        let ups = self.counters.sum_slot(self.ups);
+        let downs = self.counters.sum_slot(self.ups + 1);
+        // The base after the rows: see `RawTable::gauge_levels`.
+        #[allow(clippy::cast_possible_wrap)] // two's complement, on purpose
+        let net = ups.wrapping_sub(downs) as i64;
+        self.base.load(Ordering::Acquire).wrapping_add(net)
     }
 }
 
-impl fmt::Debug for Gauge<'_> {
+/// The level a gauge's rows add up to, before its base: ups minus downs,
+/// from the words at `ups` and `ups + 1` of row sums.
+#[allow(clippy::cast_possible_wrap)] // two's complement, on purpose
+pub(crate) fn net_level(sums: &[u64], ups: usize) -> i64 {
+    sums[ups].wrapping_sub(sums[ups + 1]) as i64
+}
+
+impl<const SLOTS: usize> fmt::Debug for Gauge<'_, SLOTS> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Gauge").field("value", &self.get()).finish()
     }

@@ -2,9 +2,11 @@
 //! under it was reset.
 //!
 //! Every table carries a version that destructive changes (a reset, or
-//! clearing a keyed field) bump. An iterator remembers the version it was made
-//! at and compares before every step. New data never bumps the version, so
-//! writers never make an iterator stale.
+//! clearing a keyed field) move: odd while a change runs, even after it (see
+//! [`crate::table`]). An iterator remembers the version it was made at and
+//! compares before and after every read, so it sees one side of a change or
+//! goes stale; one made while a change runs is stale from the start. New data
+//! never moves the version, so writers never make an iterator stale.
 
 use crate::open_field::OpenField;
 use crate::schema::{FieldDesc, FieldShape, MetricKind};
@@ -17,13 +19,14 @@ use std::fmt;
 pub(crate) trait TableReader: Sync {
     fn table_name(&self) -> &'static str;
     fn fields(&self) -> &'static [FieldDesc];
-    fn version(&self) -> u64;
+    /// Twice the destructive changes, plus one while a change runs.
+    fn state(&self) -> u64;
     /// Raw counter sums (reset baseline not subtracted) and gauge levels.
     fn read_raw(&self, counters: &mut [u64], gauges: &mut [i64]);
     /// One counter since the last reset or clear.
     fn counter(&self, slot: usize) -> u64;
     /// One gauge's level.
-    fn gauge(&self, slot: usize) -> i64;
+    fn gauge(&self, gauge: usize) -> i64;
     /// Adds to a counter in the calling thread's row.
     fn add_counter(&self, slot: usize, n: u64);
     /// The open keyed field with this index.
@@ -35,17 +38,18 @@ pub(crate) trait TableReader: Sync {
     fn clear_open(&self, index: usize);
 }
 
-/// `Err` if the table's version moved since `version`: what every
-/// versioned iterator checks before and after it reads.
-pub(crate) fn check_version(table: &dyn TableReader, version: u64) -> Result<(), StaleIterator> {
-    let found = table.version();
-    if found == version {
+/// `Err` if a destructive change ran since the table was in state
+/// `made_at`, or was running then: what every versioned iterator checks
+/// before and after it reads.
+pub(crate) fn check_version(table: &dyn TableReader, made_at: u64) -> Result<(), StaleIterator> {
+    let now = table.state();
+    if now == made_at && made_at & 1 == 0 {
         Ok(())
     } else {
         Err(StaleIterator {
             table: table.table_name(),
-            expected: version,
-            found,
+            expected: made_at / 2,
+            found: now.div_ceil(2),
         })
     }
 }
@@ -94,12 +98,14 @@ pub enum LabelValue {
     /// escape it.
     Key(Cow<'static, str>),
     /// The increments that were not counted under their own key: the key
-    /// set was full or the key too long. Every open keyed field has one.
+    /// set was full or the key too long. Every open keyed field has one; a
+    /// closed keyed field shows one only when a hand-written `StatKey`
+    /// gave a key that is not in its `ALL`.
     Overflow,
 }
 
-/// The error of [`Iter::try_next`]: the table was reset after the iterator
-/// was made.
+/// The error of [`Iter::try_next`]: the table was reset (or a keyed field
+/// cleared) after the iterator was made, or while it was made.
 ///
 /// # Examples
 ///
@@ -123,9 +129,10 @@ pub enum LabelValue {
 pub struct StaleIterator {
     /// The struct name of the table (`OrderStats`).
     pub table: &'static str,
-    /// The table's version when the iterator was made.
+    /// The table's version (destructive changes complete) when the
+    /// iterator was made.
     pub expected: u64,
-    /// The table's version now.
+    /// The table's version now (destructive changes begun).
     pub found: u64,
 }
 
@@ -190,7 +197,7 @@ const OVERFLOW: usize = usize::MAX;
 impl<'a> Iter<'a> {
     pub(crate) fn new(table: &'a dyn TableReader) -> Self {
         Self {
-            version: table.version(),
+            version: table.state(),
             table,
             position: Position {
                 field: 0,
@@ -205,8 +212,8 @@ impl<'a> Iter<'a> {
     pub fn try_next(&mut self) -> Result<Option<Series>, StaleIterator> {
         self.check()?;
         let (series, next) = self.read(self.position);
-        // A keyed field's keys were read from whatever store is current: if
-        // a clear replaced it meanwhile, the version says so.
+        // If a reset or clear touched anything this read saw, the version
+        // says so now.
         self.check()?;
         self.position = next;
         Ok(series)
@@ -251,6 +258,17 @@ impl<'a> Iter<'a> {
                             ..at
                         };
                         return (Some(series(value, Some(label))), next);
+                    }
+                    // The overflow of a closed key set counts only keys that a
+                    // hand-written `StatKey` left out of `ALL`: shown when not 0.
+                    let overflow = table.counter(desc.slot + labels.len());
+                    if at.within == labels.len() && overflow != 0 {
+                        let label = Label {
+                            name: label,
+                            value: LabelValue::Overflow,
+                        };
+                        let value = Value::Counter(overflow);
+                        return (Some(series(value, Some(label))), next_field);
                     }
                 }
                 FieldShape::Open { label, index, .. } => {

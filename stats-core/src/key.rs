@@ -47,6 +47,20 @@ where
         .then_with(|| a.label().cmp(b.label()))
 }
 
+/// The index of `key` in `K::ALL`, never trusting [`StatKey::index`]: a
+/// derived `index` is checked with one compare; a hand-written one that
+/// breaks its contract costs a search; a key that is not in `ALL` at all
+/// gives `None`, and the caller counts it as the field's overflow.
+#[inline]
+pub(crate) fn checked_index<K: StatKey>(key: K) -> Option<usize> {
+    let index = key.index();
+    if K::ALL.get(index) == Some(&key) {
+        Some(index)
+    } else {
+        K::ALL.iter().position(|known| *known == key)
+    }
+}
+
 /// A closed key set: a fieldless enum whose variants key the series of a
 /// `Keyed<Self>` field. Implemented by `#[derive(StatKey)]`.
 ///
@@ -88,5 +102,11 @@ pub trait StatKey: KeyLabel + Copy + Eq + 'static {
     const LABELS: &'static [&'static str];
 
     /// The variant's position in declaration order, below `ALL.len()`.
+    ///
+    /// The runtime checks it (`ALL[index] == self`) before it counts, so a
+    /// hand-written implementation that breaks this contract never writes
+    /// another key's or another field's counter and never panics: its keys
+    /// are counted under their place in `ALL`, or as the field's overflow
+    /// if they are not in `ALL`.
     fn index(self) -> usize;
 }

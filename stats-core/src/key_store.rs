@@ -1,5 +1,6 @@
-//! The storage of one open key set: a fixed number of keys, each with its
-//! own counter, found by a lock-free hash index.
+//! The keys of one open key set: a fixed number of entries, each holding one
+//! key, found by a lock-free hash index. The counts live apart, in
+//! [`crate::stripes`], indexed by entry.
 //!
 //! # Layout
 //!
@@ -9,13 +10,14 @@
 //!   the key's length, then its bytes, 8 per word. With the default
 //!   `max_key_len` of 112 bytes an entry is 120 bytes. Entries are written
 //!   once, by the thread that adds the key, and then only read, so they
-//!   are packed without padding; the counts live in per-thread rows (see
-//!   [`crate::thread_rows`]).
+//!   are packed without padding.
 //! * `cells`: the hash index, a power of two of at least `2 * capacity`
 //!   cells, so it is at most half full and a probe stops early. A cell is 0
 //!   (empty) or `tag << 32 | (entry + 1)`, where `tag` is the high half of
 //!   the key's hash: a mismatched tag skips the key compare.
-//! * `free`: the entries not yet given to a key.
+//! * `free`: the entries not yet given to a key, lowest first after a reset,
+//!   so the entries in use stay near the start and `used`, the high-water
+//!   mark of the entries handed out, bounds what a reader has to look at.
 //!
 //! Keys are stored in the entry rather than allocated, so memory is exactly
 //! what the capacity and the key length limit say, and a key costs no
@@ -45,14 +47,22 @@
 //!
 //! # Memory ordering
 //!
-//! The key is written with relaxed stores before the release CAS that
-//! publishes it; a thread that loads the cell with acquire ordering sees the
-//! whole key. A thread that then counts under the entry stores its count
-//! with release ordering, and readers load counts with acquire, so a reader
-//! that sees a non-zero count also sees the key of that entry, even when the
-//! count came from a thread other than the one that wrote the key. Entries
-//! that went back to the free list were never published and have no count,
-//! so no reader ever reads their key.
+//! The key is written before the release CAS that publishes it; a thread
+//! that loads the cell with acquire ordering sees the whole key. A thread
+//! that then counts under the entry stores its count with release ordering,
+//! and readers load counts with acquire, so a reader that sees a non-zero
+//! count also sees the key of that entry, even when the count came from a
+//! thread other than the one that wrote the key. Entries that went back to
+//! the free list were never published and have no count, so no reader ever
+//! reads their key.
+//!
+//! Key words are themselves stored with release and loaded with acquire.
+//! After a clear an entry can be given to a new key while a reader that
+//! began before the clear is still reading it; a reader that loads any word
+//! of the new key then also sees the generation the new key's writer saw,
+//! so its check of the generation after the read fails and it reads again,
+//! instead of pairing the new key with the old count (see
+//! [`crate::open_field`]).
 
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 use crossbeam_queue::ArrayQueue;
@@ -91,6 +101,8 @@ pub(crate) struct KeyStore {
     cells: Box<[AtomicU64]>,
     free: ArrayQueue<u32>,
     len: AtomicUsize,
+    /// One past the highest entry handed out since the last reset.
+    used: AtomicUsize,
 }
 
 /// Where a key's increments went.
@@ -124,7 +136,19 @@ impl KeyStore {
             cells: (0..cells).map(|_| AtomicU64::new(0)).collect(),
             free,
             len: AtomicUsize::new(0),
+            used: AtomicUsize::new(0),
         }
+    }
+
+    /// One past the highest entry handed out since the last reset: every
+    /// entry that holds a key, or held one, is below it.
+    pub(crate) fn used(&self) -> usize {
+        self.used.load(Ordering::Acquire)
+    }
+
+    /// The bytes the store takes: keys, index and free list.
+    pub(crate) fn memory_bytes(&self) -> usize {
+        size_of_val(&*self.entries) + size_of_val(&*self.cells) + 16 * self.free.capacity()
     }
 
     /// How many keys the store can hold.
@@ -198,6 +222,9 @@ impl KeyStore {
                     None => match self.free.pop() {
                         Some(entry) => {
                             let entry = entry as usize;
+                            // Before the entry can be seen, so a reader that
+                            // loads `used` after it sees the entry counts.
+                            self.used.fetch_max(entry + 1, Ordering::AcqRel);
                             self.write_key(entry, key);
                             taken = Some(entry);
                             entry
@@ -229,27 +256,28 @@ impl KeyStore {
         }
     }
 
-    /// Writes `key` into an entry only this thread can see.
+    /// Writes `key` into an entry no reader of this generation can see (a
+    /// reader of an older one may: see the module docs on orderings).
     fn write_key(&self, entry: usize, key: &str) {
         self.word(entry, LEN)
-            .store(key.len() as u64, Ordering::Relaxed);
+            .store(key.len() as u64, Ordering::Release);
         for (i, word) in words(key.as_bytes()).enumerate() {
-            self.word(entry, KEY + i).store(word, Ordering::Relaxed);
+            self.word(entry, KEY + i).store(word, Ordering::Release);
         }
     }
 
     /// Whether a published entry holds `key`.
     #[inline]
     fn key_is(&self, entry: usize, key: &str) -> bool {
-        self.word(entry, LEN).load(Ordering::Relaxed) == key.len() as u64
+        self.word(entry, LEN).load(Ordering::Acquire) == key.len() as u64
             && words(key.as_bytes())
                 .enumerate()
-                .all(|(i, word)| self.word(entry, KEY + i).load(Ordering::Relaxed) == word)
+                .all(|(i, word)| self.word(entry, KEY + i).load(Ordering::Acquire) == word)
     }
 
     /// The key of a published entry (one that some thread counted under).
     pub(crate) fn key(&self, entry: usize) -> String {
-        let len = usize::try_from(self.word(entry, LEN).load(Ordering::Relaxed))
+        let len = usize::try_from(self.word(entry, LEN).load(Ordering::Acquire))
             .unwrap_or(usize::MAX)
             .min(self.max_key_len);
         let mut bytes = Vec::with_capacity(len.next_multiple_of(8));
@@ -257,7 +285,7 @@ impl KeyStore {
             bytes.extend_from_slice(
                 &self
                     .word(entry, KEY + i)
-                    .load(Ordering::Relaxed)
+                    .load(Ordering::Acquire)
                     .to_le_bytes(),
             );
         }
@@ -268,11 +296,13 @@ impl KeyStore {
     }
 
     /// Empties the store: no keys, every entry free. Only for a clear,
-    /// while no other thread is inside the store.
+    /// while no writer is inside the store. Release stores: a reader that
+    /// sees an emptied cell also sees the generation that retired the store.
     pub(crate) fn reset(&self) {
         for cell in &self.cells {
             cell.store(0, Ordering::Release);
         }
+        self.used.store(0, Ordering::Release);
         while self.free.pop().is_some() {}
         for entry in 0..self.capacity() {
             // The queue was just emptied and holds `capacity` entries.

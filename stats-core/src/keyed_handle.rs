@@ -3,6 +3,7 @@
 
 use crate::StatKey;
 use crate::iter::{StaleIterator, TableReader, check_version as check};
+use crate::key::checked_index;
 use crate::keyed::Keyed;
 use crate::open_field::OpenField;
 use crate::sharded::ShardedCounters;
@@ -59,7 +60,7 @@ impl<'a, K: StatKey, const SLOTS: usize> ClosedKeyed<'a, K, SLOTS> {
         table: &'a dyn TableReader,
         first: usize,
     ) -> Self {
-        debug_assert!(first + K::ALL.len() <= SLOTS);
+        debug_assert!(first + K::ALL.len() < SLOTS);
         Self {
             counters,
             table,
@@ -75,41 +76,46 @@ impl<'a, K: StatKey, const SLOTS: usize> ClosedKeyed<'a, K, SLOTS> {
     }
 
     /// Adds `n` to `key`'s count, wrapping at `u64::MAX`.
+    ///
+    /// A key that a hand-written [`StatKey`] left out of `ALL` is counted
+    /// as the field's [`overflow`](Self::overflow): never panics, never
+    /// another field's counter.
     #[inline]
     pub fn add(&self, key: K, n: u64) {
-        let index = key.index();
-        // Always true for a derived `StatKey`; a hand-written impl that
-        // breaks its contract loses the increment instead of panicking.
-        if index < K::ALL.len() {
-            self.counters.add(self.first + index, n);
-        } else {
-            debug_assert!(false, "StatKey::index {index} out of range");
-        }
+        let slot = checked_index(key).map_or(self.overflow_slot(), |index| self.first + index);
+        self.counters.add(slot, n);
+    }
+
+    fn overflow_slot(&self) -> usize {
+        self.first + K::ALL.len()
     }
 
     /// `key`'s current count since the last reset or clear, summed over
     /// every thread. For reports, not for the hot path.
     #[must_use]
     pub fn get(&self, key: K) -> u64 {
-        let index = key.index();
-        if index < K::ALL.len() {
-            self.table.counter(self.first + index)
-        } else {
-            0
-        }
+        checked_index(key).map_or(0, |index| self.table.counter(self.first + index))
+    }
+
+    /// Increments of keys that are not in `K::ALL`: always 0 for a derived
+    /// [`StatKey`].
+    #[must_use]
+    pub fn overflow(&self) -> u64 {
+        self.table.counter(self.overflow_slot())
     }
 
     /// The field's counts as a snapshot would show them.
     #[must_use]
     pub fn snapshot(&self) -> Keyed<K> {
-        Keyed::from_counts(self.iter(), 0)
+        Keyed::from_counts(self.iter(), self.overflow())
     }
 
-    /// Zeroes every variant's count and bumps the table's version, so
-    /// iterators over the table or this field made before now are stale.
-    /// Cursors still see every increment exactly once.
+    /// Zeroes every variant's count and the overflow, and bumps the
+    /// table's version, so iterators over the table or this field made
+    /// before now are stale. Cursors still see every increment exactly
+    /// once.
     pub fn clear(&self) {
-        self.table.clear_slots(self.first, K::ALL.len());
+        self.table.clear_slots(self.first, K::ALL.len() + 1);
     }
 
     /// Every variant whose count is not zero, with the count, in
@@ -120,7 +126,7 @@ impl<'a, K: StatKey, const SLOTS: usize> ClosedKeyed<'a, K, SLOTS> {
     pub fn iter(&self) -> ClosedKeyedIter<'a, K> {
         ClosedKeyedIter {
             table: self.table,
-            version: self.table.version(),
+            version: self.table.state(),
             first: self.first,
             next: 0,
             key: PhantomData,
@@ -152,6 +158,8 @@ impl<K: StatKey> ClosedKeyedIter<'_, K> {
         while let Some(&key) = K::ALL.get(self.next) {
             check(self.table, self.version)?;
             let count = self.table.counter(self.first + self.next);
+            // A reset or clear that this read saw has moved the version.
+            check(self.table, self.version)?;
             self.next += 1;
             if count != 0 {
                 return Ok(Some((key, count)));
@@ -352,7 +360,7 @@ impl<'a> OpenKeyed<'a> {
     /// The field's counts as a snapshot would show them.
     #[must_use]
     pub fn snapshot(&self) -> Keyed<String> {
-        let (counts, _) = self.field.read(|view| view.counts().collect::<Vec<_>>());
+        let (counts, _) = self.field.read(|view| view.counts());
         Keyed::from_counts(counts, self.overflow())
     }
 
@@ -373,7 +381,7 @@ impl<'a> OpenKeyed<'a> {
     pub fn iter(&self) -> OpenKeyedIter<'a> {
         OpenKeyedIter {
             table: self.table,
-            version: self.table.version(),
+            version: self.table.state(),
             field: self.field,
             next: 0,
         }

@@ -159,12 +159,13 @@ mod key_store;
 mod keyed;
 mod keyed_handle;
 mod open_field;
+mod open_limit;
 mod schema;
 mod shard;
 mod sharded;
+mod stripes;
 mod sync;
 mod table;
-mod thread_rows;
 mod thread_slot;
 
 pub use cursor::Cursor;
@@ -294,6 +295,7 @@ pub use stats_derive::StatKey;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::key_store::DEFAULT_MAX_KEY_LEN;
+    pub use crate::open_limit::{MAX_OPEN_FIELD_BYTES, open_field_max_bytes};
     pub use crate::schema::{FieldDesc, FieldShape, RawValues, Schema, fill_closed};
     pub use crate::table::RawTable;
     pub use crate::{

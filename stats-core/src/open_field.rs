@@ -1,395 +1,402 @@
-//! An open keyed field: a [`KeyStore`] for its keys, per-thread rows for its
-//! counts, and the pin protocol that lets `clear()` empty both in place.
+//! An open keyed field: two generations of keys ([`KeyStore`]) and counts
+//! ([`Counts`]), one of which writers use while a clear empties the other.
 //!
 //! # The write path
 //!
-//! An increment finds the calling thread's row, pins it, checks that no
-//! clear is running, finds (or adds) the key's entry in the store, adds to
-//! its own count of that entry with a plain load and store, and unpins. The
-//! only locked instruction is the pin; no other thread writes to the row, so
-//! two threads counting the same key never touch one cache line.
+//! An increment loads the epoch, whose low bit names the generation in
+//! use, enters a stripe of that generation's counts (one compare-and-swap;
+//! see [`crate::stripes`]), loads the epoch again, finds (or adds) the key's
+//! entry in the generation's key store, adds to the entry's count in its
+//! stripe, and leaves the stripe. If the epoch moved between the two loads,
+//! a clear retired the generation meanwhile: the writer leaves without
+//! touching it and starts over in the new one. So a writer never waits for
+//! a clear; it starts over at most once for each clear that begins during
+//! its increment.
 //!
-//! # Clearing in place
+//! # Clearing without holding writers
 //!
-//! A clear resets the store's index and free list and zeroes every row, so
-//! it must know that no writer is between finding an entry and counting
-//! under it: a writer that found `a`'s entry before the clear and counted
-//! after it, once the entry belonged to `b`, would make two keys share a
-//! counter. The protocol is a handshake on each row's pin word, in which
-//! both sides use a read-modify-write, so that the two meet in the pin's
-//! single modification order and need no sequentially consistent ordering:
+//! The generation that writers do not use is always empty. A clear, under
+//! the field's clear lock:
 //!
-//! * a writer raises its pin (an acquire `fetch_add`, making it odd), then
-//!   loads the generation; if it is odd a clear is running, so it lowers its
-//!   pin, waits for the generation to be even, and starts over. It lowers
-//!   the pin (a release store of the next even value) when its increment is
-//!   done;
-//! * a clear makes the generation odd, then on every row does an acq-rel
-//!   `fetch_add(0)` of the pin, which changes nothing, and if the pin was
-//!   odd waits for it to change; then it resets the store and the rows and
-//!   stores the next even generation (release).
+//! 1. moves the epoch on (an acq-rel read-modify-write): writers that load
+//!    the epoch from now on use the empty generation, at once;
+//! 2. waits for the writers still inside the retired generation
+//!    ([`Counts::wait_for_writers`]), which takes as long as the increments
+//!    in flight;
+//! 3. reads the retired generation's final counts and hands them to every
+//!    cursor of the field, so cursors lose nothing to a clear;
+//! 4. empties the retired generation (release stores) for the next clear.
 //!
-//! If the clear's read-modify-write of a pin comes first in that pin's
-//! modification order, the writer's later one reads from it and
-//! synchronises with it, so the writer's load of the generation sees the
-//! clear. If the writer's comes first, the clear reads an odd pin and waits
-//! for the writer's release store, after which the increment happens before
-//! the reset. Either way no increment overlaps a reset. A clear finds the
-//! rows the same way: a thread that starts a bucket of rows marks it with
-//! an acq-rel `fetch_or`, and a clear reads the marks with an acq-rel
-//! `fetch_or(0)` after making the generation odd, so a bucket it misses was
-//! started by a thread that will see the odd generation.
+//! Why no count can land in a retired generation after step 2: a writer
+//! that entered a stripe before the clear took it in step 2 has left it,
+//! and its count is in the final counts; a writer that enters after that
+//! synchronises with the clear through the stripe's guard (both sides use a
+//! read-modify-write, or the holder's release store, on it), so its second
+//! load of the epoch sees step 1, and it leaves without counting. A count
+//! therefore lands in the generation its writer found current while inside
+//! the stripe, and two keys never share a counter: an entry is given to a
+//! new key only after the generation was emptied, which is after every
+//! writer that found the entry's old key has left.
 //!
-//! A clear is O(capacity x rows) and writers wait for it (they neither spin
-//! on a lock while no clear runs nor wait for each other). A clear waits
-//! only for increments already in flight, which take nanoseconds.
+//! # Reading
 //!
-//! The loom models at the end of this file check the handshake.
+//! A reader loads the epoch, reads that generation (counts with acquire
+//! loads, then keys), and loads the epoch again; if it moved, a clear may
+//! have emptied or reused what the reader saw, and the reader reads again.
+//! Every store that a clear or a later generation's writer makes is a
+//! release store made after the epoch moved, so a reader that saw any of
+//! them sees the new epoch when it checks. After [`OPTIMISTIC_READS`]
+//! attempts that clears interrupted, the reader takes the clear lock and
+//! reads once more, with no clear running: a read under clears that never
+//! stop still finishes, and never waits for a writer. A read looks at the
+//! entries handed out since the generation began ([`KeyStore::used`]), so
+//! its cost follows the keys in use, times the stripes.
+//!
+//! The loom models at the end of this file check the write path against
+//! a clear, with writers that start over, and a reader against a clear and
+//! a re-inserted key.
 
 use crate::key_store::{KeyHasher, KeyStore, Slot};
+use crate::stripes::{Counts, stripe_hint};
 use crate::sync::{AtomicU64, Ordering};
-use crate::thread_rows::{Row, ThreadRows};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
-/// The runtime state of one `Keyed<String>` field.
-pub(crate) struct OpenField {
-    store: KeyStore,
-    rows: ThreadRows,
-    /// Even: open. Odd: a clear is resetting the store and the rows.
-    generation: AtomicU64,
+/// Reads that may be interrupted by clears before a reader takes the
+/// clear lock.
+pub(crate) const OPTIMISTIC_READS: usize = 2;
+
+/// One generation: keys and their counts.
+struct Generation {
+    keys: KeyStore,
+    counts: Counts,
 }
 
-/// What a reader sees of the field at one generation: each entry's count
-/// summed over the rows, and its key.
+impl Generation {
+    fn new(capacity: usize, max_key_len: usize) -> Self {
+        let keys = KeyStore::new(capacity, max_key_len, KeyHasher::default());
+        let counts = Counts::new(keys.capacity());
+        Self { keys, counts }
+    }
+
+    /// Empties it: no keys, no counts. Only while no writer is inside.
+    fn empty(&self) {
+        self.counts.zero(self.keys.used());
+        self.keys.reset();
+    }
+}
+
+/// What a reader sees of one generation.
 pub(crate) struct View<'a> {
-    field: &'a OpenField,
-    /// The generation this view reads; a clear changes it.
-    pub(crate) generation: u64,
+    generation: &'a Generation,
 }
 
 impl View<'_> {
-    /// The count of `entry` over every thread.
+    /// The count of `entry` over every stripe.
     pub(crate) fn count(&self, entry: usize) -> u64 {
-        self.field.rows.sum(entry)
+        self.generation.counts.sum(entry)
     }
 
     /// The key of an entry whose count was seen non-zero.
     pub(crate) fn key(&self, entry: usize) -> String {
-        self.field.store.key(entry)
+        self.generation.keys.key(entry)
     }
 
-    /// How many entries there are.
-    pub(crate) fn capacity(&self) -> usize {
-        self.field.store.capacity()
+    /// Every entry that holds or held a key is below this.
+    pub(crate) fn used(&self) -> usize {
+        self.generation.keys.used()
     }
 
     /// The next entry at or after `from` with a non-zero count, with its key
     /// and count. Entries keep their place until a clear, so keys added
     /// meanwhile come later or not at all, and none moves.
     pub(crate) fn next_counted(&self, from: usize) -> Option<(usize, String, u64)> {
-        (from..self.capacity()).find_map(|entry| {
+        (from..self.used()).find_map(|entry| {
             let count = self.count(entry);
             (count != 0).then(|| (entry, self.key(entry), count))
         })
     }
 
-    /// Every entry with a non-zero count: `(key, count)`.
-    pub(crate) fn counts(&self) -> impl Iterator<Item = (String, u64)> + '_ {
-        (0..self.capacity()).filter_map(|entry| {
-            let count = self.count(entry);
-            (count != 0).then(|| (self.key(entry), count))
-        })
+    /// Every entry with a non-zero count: `(entry, key, count)`.
+    pub(crate) fn counted(&self) -> Vec<(usize, String, u64)> {
+        (0..self.used())
+            .filter_map(|entry| {
+                let count = self.count(entry);
+                (count != 0).then(|| (entry, self.key(entry), count))
+            })
+            .collect()
     }
+
+    /// Every key with a non-zero count: `(key, count)`.
+    pub(crate) fn counts(&self) -> Vec<(String, u64)> {
+        self.counted()
+            .into_iter()
+            .map(|(_, key, count)| (key, count))
+            .collect()
+    }
+
+    fn find(&self, key: &str) -> Option<usize> {
+        self.generation.keys.find(key)
+    }
+
+    fn len(&self) -> usize {
+        self.generation.keys.len()
+    }
+}
+
+/// What a cursor has not yet reported of the generations that clears
+/// retired: filled by the clears, emptied by the cursor's next delta.
+#[derive(Default)]
+pub(crate) struct Inbox {
+    /// The epoch of the counts the cursor last reported.
+    epoch: u64,
+    /// That generation's final counts, by entry, once a clear retired it.
+    retired: Option<Vec<(usize, String, u64)>>,
+    /// The final counts of later generations that clears retired since.
+    later: Vec<(String, u64)>,
+    /// Counts of `later` beyond `capacity` distinct keys, summed: the
+    /// inbox never holds more than twice the field's keys.
+    later_overflow: u64,
+}
+
+/// A cursor's hold on an open keyed field: its inbox, and the counts of
+/// the current generation it last reported, by entry.
+pub(crate) struct CursorState {
+    inbox: Arc<Mutex<Inbox>>,
+    last: Vec<u64>,
+}
+
+/// The runtime state of one `Keyed<String>` field.
+pub(crate) struct OpenField {
+    generations: [Generation; 2],
+    /// Its low bit names the generation writers use; each clear adds one.
+    epoch: AtomicU64,
+    /// Orders clears; readers that clears keep interrupting, and cursors,
+    /// read under it.
+    clear_order: Mutex<()>,
+    /// The inboxes of the field's cursors.
+    cursors: Mutex<Vec<Weak<Mutex<Inbox>>>>,
+    capacity: usize,
+}
+
+/// Locks `mutex`, whose data stays valid if a holder panicked: the clear
+/// lock guards no data, and the inboxes are only appended to or replaced.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl OpenField {
     /// An empty field of `capacity` keys of up to `max_key_len` bytes,
-    /// hashed with a seed of its own.
+    /// hashed with a seed of its own per generation.
     pub(crate) fn new(capacity: usize, max_key_len: usize) -> Self {
-        let store = KeyStore::new(capacity, max_key_len, KeyHasher::default());
-        let rows = ThreadRows::new(store.capacity());
+        let generations = [
+            Generation::new(capacity, max_key_len),
+            Generation::new(capacity, max_key_len),
+        ];
         Self {
-            store,
-            rows,
-            generation: AtomicU64::new(0),
+            capacity: generations[0].keys.capacity(),
+            generations,
+            epoch: AtomicU64::new(0),
+            clear_order: Mutex::new(()),
+            cursors: Mutex::new(Vec::new()),
         }
+    }
+
+    fn generation(&self, epoch: u64) -> &Generation {
+        &self.generations[usize::from(epoch & 1 == 1)]
     }
 
     /// Adds `n` to `key`; `false` if it went to overflow instead.
     #[inline]
     pub(crate) fn add(&self, key: &str, n: u64) -> bool {
-        self.add_in(self.rows.local(), key, n)
-    }
-
-    /// [`Self::add`] with the calling thread's row given.
-    #[inline]
-    fn add_in(&self, row: Row<'_>, key: &str, n: u64) -> bool {
-        match self.try_add_in(row, key, n) {
-            Some(counted) => counted,
-            None => self.add_after_clear(row, key, n),
-        }
-    }
-
-    /// One attempt: `None` if a clear is running, and nothing was done.
-    #[inline]
-    fn try_add_in(&self, row: Row<'_>, key: &str, n: u64) -> Option<bool> {
-        let pin = row.pin();
-        // Acquire: see the module docs, "Clearing in place".
-        let ticket = pin.fetch_add(1, Ordering::Acquire);
-        let running = self.generation.load(Ordering::Acquire) & 1 != 0;
-        let slot = (!running).then(|| self.store.find_or_insert(key));
-        if let Some(Slot::Entry(entry)) = slot {
-            row.add(entry, n);
-        }
-        pin.store(ticket.wrapping_add(2), Ordering::Release);
-        slot.map(|slot| matches!(slot, Slot::Entry(_)))
-    }
-
-    /// A clear was running: wait for it to end, then add.
-    #[cold]
-    #[inline(never)]
-    fn add_after_clear(&self, row: Row<'_>, key: &str, n: u64) -> bool {
+        let hint = stripe_hint();
         loop {
-            self.wait_for_clear();
-            if let Some(counted) = self.try_add_in(row, key, n) {
+            if let Some(counted) = self.try_add(key, n, hint) {
                 return counted;
             }
         }
     }
 
-    /// The current generation once no clear is running.
-    fn wait_for_clear(&self) -> u64 {
-        let backoff = crossbeam_utils::Backoff::new();
-        let mut generation = self.generation.load(Ordering::Acquire);
-        while generation & 1 != 0 {
-            crate::sync::snooze(&backoff);
-            // A read-modify-write reads the latest value: a plain load may
-            // go on returning an old one, which loom explores without end.
-            generation = self.generation.fetch_add(0, Ordering::AcqRel);
+    /// One attempt: `None` if a clear retired the generation meanwhile,
+    /// and nothing was done.
+    #[inline]
+    fn try_add(&self, key: &str, n: u64, hint: usize) -> Option<bool> {
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let generation = self.generation(epoch);
+        let held = generation.counts.enter(hint);
+        // Inside the stripe, a clear that retired this generation is seen:
+        // see the module docs.
+        let current = self.epoch.load(Ordering::Acquire) == epoch;
+        let slot = current.then(|| generation.keys.find_or_insert(key));
+        if let Some(Slot::Entry(entry)) = slot {
+            held.add(entry, n);
         }
-        generation
+        generation.counts.leave(held);
+        slot.map(|slot| matches!(slot, Slot::Entry(_)))
     }
 
-    /// Runs `read` on a view of one generation: again if a clear ran
-    /// meanwhile. Returns the result and the generation it saw.
+    /// Runs `read` on a view of one generation that no clear touched
+    /// meanwhile; returns the result and the view's epoch.
     pub(crate) fn read<T>(&self, read: impl Fn(&View<'_>) -> T) -> (T, u64) {
-        loop {
-            let before = self.wait_for_clear();
-            let result = read(&View {
-                field: self,
-                generation: before,
-            });
-            if self.generation.load(Ordering::Acquire) == before {
-                return (result, before);
+        for _ in 0..OPTIMISTIC_READS {
+            let epoch = self.epoch.load(Ordering::Acquire);
+            let result = read(&self.view(epoch));
+            if self.epoch.load(Ordering::Acquire) == epoch {
+                return (result, epoch);
             }
+        }
+        let _no_clear = lock(&self.clear_order);
+        self.read_settled(read)
+    }
+
+    /// Reads while the caller holds the clear lock: the epoch cannot move.
+    fn read_settled<T>(&self, read: impl FnOnce(&View<'_>) -> T) -> (T, u64) {
+        let epoch = self.epoch.load(Ordering::Acquire);
+        (read(&self.view(epoch)), epoch)
+    }
+
+    fn view(&self, epoch: u64) -> View<'_> {
+        View {
+            generation: self.generation(epoch),
         }
     }
 
     /// The count of `key`, if the field holds it.
     pub(crate) fn get(&self, key: &str) -> Option<u64> {
-        self.read(|view| self.store.find(key).map(|entry| view.count(entry)))
+        self.read(|view| view.find(key).map(|entry| view.count(entry)))
             .0
     }
 
     /// How many keys the field holds.
     pub(crate) fn len(&self) -> usize {
-        self.read(|_| self.store.len()).0
+        self.read(|view| view.len()).0
     }
 
     /// The most keys it holds.
     pub(crate) fn capacity(&self) -> usize {
-        self.store.capacity()
+        self.capacity
     }
 
     /// The longest key it stores, in bytes.
     pub(crate) fn max_key_len(&self) -> usize {
-        self.store.max_key_len()
+        self.generations[0].keys.max_key_len()
     }
 
-    /// Empties the field: no keys, no counts. The caller serialises clears
-    /// and bumps the table version first.
+    /// Empties the field: no keys, no counts; cursors keep what it held.
+    /// Writers never wait for it. The caller bumps the table version.
     pub(crate) fn clear(&self) {
-        let generation = self.begin_clear();
-        let rows = self.rows.rows_for_clear();
-        let backoff = crossbeam_utils::Backoff::new();
-        for row in &rows {
-            if let Some(pinned) = pinned(*row) {
-                // A read-modify-write reads the latest value: a plain load
-                // may go on returning an old one.
-                while row.pin().fetch_add(0, Ordering::AcqRel) == pinned {
-                    crate::sync::snooze(&backoff);
+        let _order = lock(&self.clear_order);
+        let retired = self.retire();
+        let generation = self.generation(retired);
+        generation.counts.wait_for_writers();
+        self.hand_over(retired, generation);
+        generation.empty();
+    }
+
+    /// Points writers at the other, empty generation; returns the epoch of
+    /// the retired one.
+    fn retire(&self) -> u64 {
+        self.epoch.fetch_add(1, Ordering::AcqRel)
+    }
+
+    /// Gives the retired generation's final counts to every cursor.
+    fn hand_over(&self, retired: u64, generation: &Generation) {
+        let mut cursors = lock(&self.cursors);
+        cursors.retain(|inbox| inbox.strong_count() > 0);
+        if cursors.is_empty() {
+            return;
+        }
+        let final_counts = View { generation }.counted();
+        for inbox in cursors.iter().filter_map(Weak::upgrade) {
+            let mut inbox = lock(&inbox);
+            if inbox.epoch == retired {
+                inbox.retired = Some(final_counts.clone());
+            } else {
+                let capacity = self.capacity;
+                let later = &mut inbox.later;
+                let mut overflow = 0u64;
+                for (_, key, count) in &final_counts {
+                    match later.iter().position(|(known, _)| known == key) {
+                        Some(at) => later[at].1 = later[at].1.wrapping_add(*count),
+                        None if later.len() < capacity => later.push((key.clone(), *count)),
+                        None => overflow = overflow.wrapping_add(*count),
+                    }
                 }
-            }
-        }
-        self.reset(&rows);
-        self.end_clear(generation);
-    }
-
-    /// Makes the generation odd: writers that pin from now on wait.
-    fn begin_clear(&self) -> u64 {
-        let generation = self.generation.fetch_add(1, Ordering::Relaxed);
-        debug_assert!(generation & 1 == 0, "clears are serialised by the table");
-        generation
-    }
-
-    /// Resets the store and zeroes `rows`. Only while no writer is pinned.
-    fn reset(&self, rows: &[Row<'_>]) {
-        // Release, here and in the store's reset: a reader that sees any of
-        // these zeros also sees the odd generation when it checks after.
-        self.store.reset();
-        for row in rows {
-            for entry in 0..self.rows.width() {
-                row.count(entry).store(0, Ordering::Release);
+                inbox.later_overflow = inbox.later_overflow.wrapping_add(overflow);
             }
         }
     }
 
-    /// Makes the generation even again: writers go on.
-    fn end_clear(&self, generation: u64) {
-        self.generation
-            .store(generation.wrapping_add(2), Ordering::Release);
+    /// A new cursor's hold on the field, from now on.
+    pub(crate) fn cursor(&self) -> CursorState {
+        let _no_clear = lock(&self.clear_order);
+        let (last, epoch) =
+            self.read_settled(|view| (0..view.used()).map(|entry| view.count(entry)).collect());
+        let inbox = Arc::new(Mutex::new(Inbox {
+            epoch,
+            ..Inbox::default()
+        }));
+        let mut cursors = lock(&self.cursors);
+        cursors.retain(|inbox| inbox.strong_count() > 0);
+        cursors.push(Arc::downgrade(&inbox));
+        CursorState { inbox, last }
     }
-}
 
-/// The row's pin if its owner is inside an operation. A read-modify-write
-/// that changes nothing, so that it meets the owner's own in the pin's
-/// modification order (see the module docs). Acquire: an operation that
-/// ended before it happens before what the caller does next.
-fn pinned(row: Row<'_>) -> Option<u64> {
-    let pin = row.pin().fetch_add(0, Ordering::AcqRel);
-    (pin & 1 != 0).then_some(pin)
+    /// What was counted since the cursor's previous delta, key by key, and
+    /// the counts that did not fit its inbox (to report as overflow).
+    pub(crate) fn delta(&self, cursor: &mut CursorState) -> (Vec<(String, u64)>, u64) {
+        let _no_clear = lock(&self.clear_order);
+        let mut inbox = lock(&cursor.inbox);
+        let (now, epoch) = self.read_settled(|view| {
+            (0..view.used())
+                .map(|entry| view.count(entry))
+                .collect::<Vec<_>>()
+        });
+        let view = self.view(epoch);
+        let mut counts = Vec::new();
+        let mut overflow = 0;
+        if inbox.epoch != epoch {
+            // Clears since the last delta: what the cursor's generation
+            // counted after its last delta, then every later one.
+            for (entry, key, total) in inbox.retired.take().unwrap_or_default() {
+                let before = cursor.last.get(entry).copied().unwrap_or(0);
+                counts.push((key, total.wrapping_sub(before)));
+            }
+            counts.append(&mut inbox.later);
+            overflow = std::mem::take(&mut inbox.later_overflow);
+            inbox.epoch = epoch;
+            cursor.last.clear();
+        }
+        for (entry, &count) in now.iter().enumerate() {
+            let before = cursor.last.get(entry).copied().unwrap_or(0);
+            let delta = count.wrapping_sub(before);
+            if delta != 0 {
+                counts.push((view.key(entry), delta));
+            }
+        }
+        cursor.last = now;
+        (counts, overflow)
+    }
+
+    /// Makes the cursor's next delta report the current generation's
+    /// counts from zero.
+    pub(crate) fn rewind(cursor: &mut CursorState) {
+        cursor.last.clear();
+    }
+
+    /// The bytes the field takes now.
+    pub(crate) fn memory_bytes(&self) -> usize {
+        size_of::<Self>()
+            + self
+                .generations
+                .iter()
+                .map(|generation| generation.keys.memory_bytes() + generation.counts.memory_bytes())
+                .sum::<usize>()
+    }
 }
 
 impl std::fmt::Debug for OpenField {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(&self.store, f)
-    }
-}
-
-/// Loom models: `RUSTFLAGS="--cfg stats_loom" cargo test -p stats-core --release --lib loom`.
-///
-/// The rows are built by hand (loom threads cannot use the thread-slot
-/// registry), and the clear runs the same steps as [`OpenField::clear`].
-#[cfg(all(test, stats_loom))]
-mod loom_tests {
-    use super::{OpenField, pinned};
-    use crate::sync::Ordering;
-    use crate::thread_rows::{Block, Row, block};
-    use loom::sync::Arc;
-    use loom::thread;
-
-    /// A field of two keys and one hand-built row per writer.
-    fn setup(writers: usize) -> (Arc<OpenField>, Arc<Vec<Vec<Block>>>) {
-        let field = Arc::new(OpenField::new(2, 8));
-        let rows = (0..writers).map(|_| vec![block()]).collect();
-        (field, Arc::new(rows))
-    }
-
-    /// A writer's single attempt, on its own thread.
-    fn spawn_writer(
-        field: &Arc<OpenField>,
-        rows: &Arc<Vec<Vec<Block>>>,
-        writer: usize,
-        key: &'static str,
-    ) -> thread::JoinHandle<Option<bool>> {
-        let (field, rows) = (Arc::clone(field), Arc::clone(rows));
-        thread::spawn(move || field.try_add_in(Row::new(&rows[writer]), key, 1))
-    }
-
-    /// The steps of [`OpenField::clear`], except that where it would spin
-    /// until a pinned writer unpins, the model joins that writer (loom
-    /// explores a spin without end).
-    fn clear(
-        field: &OpenField,
-        rows: &[Vec<Block>],
-        writers: &mut [Option<thread::JoinHandle<Option<bool>>>],
-        results: &mut [Option<Option<bool>>],
-    ) {
-        let generation = field.begin_clear();
-        let rows: Vec<Row<'_>> = rows.iter().map(|blocks| Row::new(blocks)).collect();
-        for (i, row) in rows.iter().enumerate() {
-            if pinned(*row).is_some() {
-                let writer = writers[i].take().expect("a pinned row has a live writer");
-                results[i] = Some(writer.join().unwrap());
-            }
-        }
-        field.reset(&rows);
-        field.end_clear(generation);
-    }
-
-    fn join_all(
-        writers: &mut [Option<thread::JoinHandle<Option<bool>>>],
-        results: &mut [Option<Option<bool>>],
-    ) -> Vec<Option<bool>> {
-        for (writer, result) in writers.iter_mut().zip(results.iter_mut()) {
-            if let Some(writer) = writer.take() {
-                *result = Some(writer.join().unwrap());
-            }
-        }
-        results.iter().map(|r| r.expect("joined")).collect()
-    }
-
-    /// After everything joined: each key the store holds has exactly the
-    /// increments made after the clear, and no count sits under an entry
-    /// the store does not give to a key (a count that outlived the clear, or
-    /// landed on another key's entry).
-    fn check(field: &OpenField, rows: &[Vec<Block>], keys: &[&str]) {
-        let rows: Vec<Row<'_>> = rows.iter().map(|blocks| Row::new(blocks)).collect();
-        let count = |entry: usize| -> u64 {
-            rows.iter()
-                .map(|row| row.count(entry).load(Ordering::Relaxed))
-                .sum()
-        };
-        let mut owned = Vec::new();
-        for key in keys {
-            if let Some(entry) = field.store.find(key) {
-                assert_eq!(
-                    count(entry),
-                    1,
-                    "key {key:?} entry {entry} counts {:?} gen {} store {:?}",
-                    (0..2).map(count).collect::<Vec<_>>(),
-                    field.generation.load(Ordering::Relaxed),
-                    field.store
-                );
-                owned.push(entry);
-            }
-        }
-        for entry in 0..field.store.capacity() {
-            if !owned.contains(&entry) {
-                assert_eq!(count(entry), 0, "entry {entry} has no key");
-            }
-        }
-    }
-
-    /// An increment races a clear: it lands whole before the clear (and is
-    /// cleared with its key) or whole after it, or it finds the clear
-    /// running and does nothing (the real writer then waits and retries).
-    #[test]
-    fn loom_increment_and_clear_do_not_overlap() {
-        loom::model(|| {
-            let (field, rows) = setup(1);
-            let mut writers = [Some(spawn_writer(&field, &rows, 0, "a"))];
-            let mut results = [None];
-            clear(&field, &rows, &mut writers, &mut results);
-            let results = join_all(&mut writers, &mut results);
-            assert!(matches!(results[0], None | Some(true)));
-            check(&field, &rows, &["a"]);
-        });
-    }
-
-    /// Two writers with different keys and a clear: no count is ever left
-    /// under an entry that another key (or no key) now owns.
-    #[test]
-    fn loom_two_writers_and_a_clear() {
-        loom::model(|| {
-            let (field, rows) = setup(2);
-            let mut writers = [
-                Some(spawn_writer(&field, &rows, 0, "a")),
-                Some(spawn_writer(&field, &rows, 1, "b")),
-            ];
-            let mut results = [None, None];
-            clear(&field, &rows, &mut writers, &mut results);
-            join_all(&mut writers, &mut results);
-            check(&field, &rows, &["a", "b"]);
-        });
+        let epoch = self.epoch.load(Ordering::Acquire);
+        std::fmt::Debug::fmt(&self.generation(epoch).keys, f)
     }
 }

@@ -1,6 +1,7 @@
 //! What the derive tells the runtime about a user's struct, and the public
 //! traits that tie a struct to its generated table.
 
+use crate::key::checked_index;
 use crate::keyed::Keyed;
 use crate::{Cursor, Iter, StatKey};
 
@@ -54,7 +55,8 @@ pub enum FieldShape {
     /// One counter or gauge.
     Plain,
     /// `Keyed<K>` with `K: StatKey`: one counter slot per variant, from
-    /// `slot` on.
+    /// `slot` on, then one for keys outside `K::ALL` (only a hand-written
+    /// `StatKey` makes them).
     Closed {
         /// The label name (`method`).
         label: &'static str,
@@ -81,7 +83,7 @@ impl FieldShape {
     pub const fn counter_slots(&self) -> usize {
         match self {
             Self::Plain | Self::Open { .. } => 1,
-            Self::Closed { labels, .. } => labels.len(),
+            Self::Closed { labels, .. } => labels.len() + 1,
         }
     }
 }
@@ -117,7 +119,7 @@ impl RawValues<'_> {
                 .iter()
                 .enumerate()
                 .map(|(i, key)| (*key, self.counter(slot + i))),
-            0,
+            self.counter(slot + K::ALL.len()),
         )
     }
 
@@ -132,14 +134,24 @@ impl RawValues<'_> {
 }
 
 /// Writes a closed keyed field's counts into a step's counter slots, from
-/// `first` on. Not public API: `table.add(&step)` uses it.
+/// `first` on: each key to its variant's slot, its overflow and any key
+/// outside `K::ALL` to the field's overflow slot, never to another field's.
+/// Not public API: `table.add(&step)` uses it.
 #[doc(hidden)]
 pub fn fill_closed<K: StatKey>(counters: &mut [u64], first: usize, keyed: &Keyed<K>) {
-    for (key, n) in keyed.iter() {
-        if let Some(slot) = counters.get_mut(first + key.index()) {
-            *slot = n;
+    let overflow = first + K::ALL.len();
+    let mut add = |slot: usize, n: u64| {
+        if let Some(count) = counters.get_mut(slot) {
+            *count = count.wrapping_add(n);
         }
+    };
+    for (key, n) in keyed.iter() {
+        add(
+            checked_index(*key).map_or(overflow, |index| first + index),
+            n,
+        );
     }
+    add(overflow, keyed.overflow());
 }
 
 /// The derive's description of a struct. Not public API.

@@ -3,17 +3,18 @@
 //! Each thread that writes to a table gets its own cache-line-aligned row,
 //! found by the thread's slot (see [`crate::thread_slot`]): one inlined
 //! thread-local load, one bucket pointer load, no lock, no hashing. Because a
-//! row has one writer, an increment is a relaxed load and store (see
+//! row has one writer, an increment is a load and a release store (see
 //! [`crate::shard`]); readers sum the rows.
 //!
 //! Rows live in buckets of doubling size ([`crate::buckets`]), allocated when
 //! the first thread whose slot falls in them writes, and never moved or
 //! freed until the table is dropped, so a reference to a row stays valid
-//! without a lock. When a
-//! thread exits, its slot, and with it its row in every table, passes to the
-//! next thread that starts; the row keeps its values, so totals stay exact
-//! and the number of rows is bounded by twice the number of threads alive at
-//! once.
+//! without a lock. When a thread exits, its slot, and with it its row in
+//! every table, passes to the next thread that starts; the row keeps its
+//! values, so totals stay exact and the number of rows is bounded by twice
+//! the number of threads alive at once (writes from a dying thread's
+//! thread-local destructors borrow a slot per write: see
+//! [`crate::thread_slot`]).
 
 use crate::buckets::Buckets;
 use crate::shard::Shard;
@@ -35,14 +36,14 @@ impl<const N: usize> ShardedCounters<N> {
         }
     }
 
-    /// This thread's row, allocating its bucket on the first write.
+    /// Runs `write` on this thread's row, allocating its bucket on the
+    /// thread's first write.
     #[inline]
-    fn local(&self) -> &Shard<N> {
-        let location = thread_slot::current();
-        match self.rows.get(location) {
-            Some(rows) => &rows[location.index],
-            None => self.allocate(location),
-        }
+    fn with_local<R>(&self, write: impl FnOnce(&Shard<N>) -> R) -> R {
+        thread_slot::with_current(|location| match self.rows.get(location) {
+            Some(rows) => write(&rows[location.index]),
+            None => write(self.allocate(location)),
+        })
     }
 
     #[cold]
@@ -63,13 +64,13 @@ impl<const N: usize> ShardedCounters<N> {
     /// Adds `n` to counter `slot` in this thread's row.
     #[inline]
     pub(crate) fn add(&self, slot: usize, n: u64) {
-        self.local().add(slot, n);
+        self.with_local(|row| row.add(slot, n));
     }
 
     /// Adds `deltas` to this thread's row in one consistent write.
     #[inline]
     pub(crate) fn add_all(&self, deltas: &[u64; N]) {
-        self.local().add_all(deltas);
+        self.with_local(|row| row.add_all(deltas));
     }
 
     /// The sum over all rows, each row copied consistently.
@@ -91,5 +92,10 @@ impl<const N: usize> ShardedCounters<N> {
     /// writing threads that were alive at once.
     pub(crate) fn shard_count(&self) -> usize {
         self.rows.allocated().map(<[Row<N>]>::len).sum()
+    }
+
+    /// The bytes the rows take.
+    pub(crate) fn memory_bytes(&self) -> usize {
+        self.shard_count() * size_of::<Row<N>>()
     }
 }

@@ -1,28 +1,50 @@
-//! The runtime half of a generated table: sharded counters, gauges, the reset
-//! baseline and the version.
+//! The runtime half of a generated table: per-thread rows of counters and
+//! gauges, the reset baseline and the version.
+//!
+//! # The row
+//!
+//! A table of `SLOTS` words keeps its counter slots first (plain counters,
+//! then each closed keyed field's variants and its overflow, then each
+//! open keyed field's overflow, in field order), then two words per gauge:
+//! the gauge's ups and its downs. Every word only grows, so a row is copied
+//! consistently by the two-pass protocol of [`crate::shard`], and a step
+//! (`table.add(&step)`) that moves counters and gauges is one write of the
+//! row: a reader sees all of it or none of it. A gauge's level is its base
+//! (moved only by `set`) plus the ups minus the downs of every row.
 //!
 //! # Reset without racing the writers
 //!
 //! Writers own their rows and store to them without a locked instruction, so
 //! nobody else may store to a row: zeroing rows would race an owner's
 //! load-then-store and lose increments. A reset therefore never writes a row.
-//! It copies the current sums into `baseline`, and every reader reports
-//! `sum - baseline`. An increment that races a reset lands either in the
-//! baseline or after it: it is counted exactly once. Cursors read the raw sums
-//! and ignore the baseline, so a reset never disturbs their deltas.
+//! It copies the current sums of the counter slots into `baseline`, and every
+//! reader reports `sum - baseline`. An increment that races a reset lands
+//! either in the baseline or after it: it is counted exactly once. Cursors
+//! read the raw sums and ignore the baseline, so a reset never disturbs
+//! their deltas. Gauges are levels, not counts: a reset leaves them alone.
 //!
-//! Gauges are single atomics; a reset stores zero into them. A gauge update
-//! that races a reset may land on either side of it.
+//! # The version
+//!
+//! `state` counts destructive changes (a reset, a clear of a keyed field)
+//! twice: it is made odd before the change touches anything and even after
+//! the change is complete, under the lock that orders changes. A versioned
+//! iterator remembers the state it was made at and checks it before and
+//! after every read; the check fails if the state moved or was odd to begin
+//! with. An iterator whose read saw any effect of a change therefore sees
+//! an odd or a newer state when it checks after that read (every effect is
+//! published with release ordering after the state went odd), so it
+//! either saw one side of the change or goes stale.
 //!
 //! # Keyed fields
 //!
-//! A closed keyed field is a run of counter slots, one per variant, so it
-//! is read, reset and cleared like plain counters: clearing one moves the
-//! baseline of its slots only. An open keyed field has a key store of its
-//! own (see [`crate::open_field`]) and one counter slot for its overflow; a
-//! reset or a clear empties the store and moves the overflow's baseline.
+//! A closed keyed field is a run of counter slots, one per variant plus its
+//! overflow, so it is read, reset and cleared like plain counters: clearing
+//! one moves the baseline of its slots only. An open keyed field has a key
+//! store of its own (see [`crate::open_field`]) and one counter slot for its
+//! overflow; a reset or a clear empties the store and moves the overflow's
+//! baseline.
 
-use crate::handle::{Counter, Gauge};
+use crate::handle::{Counter, Gauge, net_level};
 use crate::iter::Iter;
 use crate::keyed::Keyed;
 use crate::keyed_handle::{ClosedKeyed, OpenKeyed};
@@ -31,41 +53,44 @@ use crate::schema::{FieldDesc, FieldShape, MetricKind, RawValues, Schema, StatTa
 use crate::sharded::ShardedCounters;
 use crate::{Cursor, StatKey, iter::TableReader};
 use arc_swap::ArcSwap;
-use crossbeam_utils::CachePadded;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// The storage behind a generated `{Struct}Table`: `COUNTERS` counter slots
-/// and `GAUGES` gauges. Not public API: use the generated table.
+/// The storage behind a generated `{Struct}Table`: `SLOTS` words per row
+/// (the counter slots, then two per gauge) and `GAUGES` gauges. Not public
+/// API: use the generated table.
 #[doc(hidden)]
-pub struct RawTable<const COUNTERS: usize, const GAUGES: usize> {
+pub struct RawTable<const SLOTS: usize, const GAUGES: usize> {
     name: &'static str,
     fields: &'static [FieldDesc],
-    counters: ShardedCounters<COUNTERS>,
-    /// Padded: two gauges updated by different threads must not share a line.
-    gauges: [CachePadded<AtomicI64>; GAUGES],
+    counters: ShardedCounters<SLOTS>,
+    /// The counter slots come first; the gauges' words after them.
+    counter_slots: usize,
+    /// Each gauge's base: its level is the base plus its rows' net.
+    gauge_bases: [AtomicI64; GAUGES],
+    /// Orders `set`s of gauges.
+    set_order: Mutex<()>,
     /// The open keyed fields, in field order.
     open: Box<[OpenField]>,
     /// The raw counter sums at the last reset; readers subtract them.
-    baseline: ArcSwap<[u64; COUNTERS]>,
-    /// Bumped by every destructive change, before the change is made.
-    version: AtomicU64,
+    baseline: ArcSwap<[u64; SLOTS]>,
+    /// Twice the destructive changes, plus one while a change runs: see the
+    /// module docs.
+    state: AtomicU64,
     /// Serialises resets and clears, so the baseline only moves forward.
-    reset_lock: Mutex<()>,
+    change_order: Mutex<()>,
 }
 
-impl<const COUNTERS: usize, const GAUGES: usize> RawTable<COUNTERS, GAUGES> {
+impl<const SLOTS: usize, const GAUGES: usize> RawTable<SLOTS, GAUGES> {
     /// An empty table for the struct `S`.
     #[must_use]
     pub fn new<S: Schema>() -> Self {
-        debug_assert_eq!(
-            S::FIELDS
-                .iter()
-                .filter(|f| f.kind == MetricKind::Counter)
-                .map(|f| f.shape.counter_slots())
-                .sum::<usize>(),
-            COUNTERS
-        );
+        let counter_slots = S::FIELDS
+            .iter()
+            .filter(|f| f.kind == MetricKind::Counter)
+            .map(|f| f.shape.counter_slots())
+            .sum::<usize>();
+        debug_assert_eq!(counter_slots + 2 * GAUGES, SLOTS);
         debug_assert_eq!(
             S::FIELDS
                 .iter()
@@ -77,6 +102,9 @@ impl<const COUNTERS: usize, const GAUGES: usize> RawTable<COUNTERS, GAUGES> {
             name: S::TABLE_NAME,
             fields: S::FIELDS,
             counters: ShardedCounters::new(),
+            counter_slots,
+            gauge_bases: std::array::from_fn(|_| AtomicI64::new(0)),
+            set_order: Mutex::new(()),
             open: S::FIELDS
                 .iter()
                 .filter_map(|field| match field.shape {
@@ -88,31 +116,41 @@ impl<const COUNTERS: usize, const GAUGES: usize> RawTable<COUNTERS, GAUGES> {
                     FieldShape::Plain | FieldShape::Closed { .. } => None,
                 })
                 .collect(),
-            gauges: std::array::from_fn(|_| CachePadded::new(AtomicI64::new(0))),
-            baseline: ArcSwap::from_pointee([0; COUNTERS]),
-            version: AtomicU64::new(0),
-            reset_lock: Mutex::new(()),
+            baseline: ArcSwap::from_pointee([0; SLOTS]),
+            state: AtomicU64::new(0),
+            change_order: Mutex::new(()),
         }
     }
 
     /// The handle of counter `slot`.
     #[inline]
     #[must_use]
-    pub fn counter(&self, slot: usize) -> Counter<'_, COUNTERS> {
+    pub fn counter(&self, slot: usize) -> Counter<'_, SLOTS> {
         Counter::new(&self.counters, slot, &self.baseline)
     }
 
-    /// The handle of gauge `slot`.
+    /// The row word of gauge `gauge`'s ups; its downs follow.
+    #[inline]
+    fn gauge_word(&self, gauge: usize) -> usize {
+        self.counter_slots + 2 * gauge
+    }
+
+    /// The handle of gauge `gauge`.
     #[inline]
     #[must_use]
-    pub fn gauge(&self, slot: usize) -> Gauge<'_> {
-        Gauge::new(&self.gauges[slot])
+    pub fn gauge(&self, gauge: usize) -> Gauge<'_, SLOTS> {
+        Gauge::new(
+            &self.counters,
+            self.gauge_word(gauge),
+            &self.gauge_bases[gauge],
+            &self.set_order,
+        )
     }
 
     /// The handle of the closed keyed field whose first slot is `first`.
     #[inline]
     #[must_use]
-    pub fn closed_keyed<K: StatKey>(&self, first: usize) -> ClosedKeyed<'_, K, COUNTERS> {
+    pub fn closed_keyed<K: StatKey>(&self, first: usize) -> ClosedKeyed<'_, K, SLOTS> {
         ClosedKeyed::new(&self.counters, self, first)
     }
 
@@ -124,64 +162,81 @@ impl<const COUNTERS: usize, const GAUGES: usize> RawTable<COUNTERS, GAUGES> {
         OpenKeyed::new(&self.open[index], self, index, overflow_slot)
     }
 
-    /// Adds `n` to gauge `slot`, for `add_to(field, n)` on a gauge: values
+    /// Adds `n` to gauge `gauge`, for `add_to(field, n)` on a gauge: values
     /// above `i64::MAX` wrap, as documented there.
     #[inline]
-    pub fn add_to_gauge(&self, slot: usize, n: u64) {
+    pub fn add_to_gauge(&self, gauge: usize, n: u64) {
         #[allow(clippy::cast_possible_wrap)] // the documented wrap
-        self.gauge(slot).add(n as i64);
+        self.gauge(gauge).add(n as i64);
     }
 
-    /// Adds every counter delta in one consistent write to this thread's
-    /// row, then adds the gauge deltas.
+    /// Adds a step: every counter delta (the counter slots, in order) and
+    /// every gauge delta, in one consistent write to this thread's row.
     #[inline]
-    pub fn add(&self, counters: &[u64; COUNTERS], gauges: &[i64; GAUGES]) {
-        self.counters.add_all(counters);
-        for (gauge, &n) in self.gauges.iter().zip(gauges) {
-            if n != 0 {
-                gauge.fetch_add(n, Ordering::Relaxed);
+    pub fn add(&self, counters: &[u64], gauges: &[i64; GAUGES]) {
+        let mut words = [0u64; SLOTS];
+        for (word, &n) in words.iter_mut().zip(counters) {
+            *word = n;
+        }
+        for (gauge, &n) in gauges.iter().enumerate() {
+            let ups = self.gauge_word(gauge);
+            if n >= 0 {
+                words[ups] = n.unsigned_abs();
+            } else {
+                words[ups + 1] = n.unsigned_abs();
             }
         }
+        self.counters.add_all(&words);
     }
 
-    /// The counters since the last reset.
-    fn counters_since_reset(&self) -> [u64; COUNTERS] {
+    /// The raw sums of every row, each row copied consistently.
+    fn raw_sums(&self) -> [u64; SLOTS] {
+        self.counters.sum()
+    }
+
+    /// The gauges' levels from raw sums. The bases are loaded after the
+    /// sums, so a `set` that completed before the rows were read is seen.
+    fn gauge_levels(&self, sums: &[u64; SLOTS]) -> [i64; GAUGES] {
+        std::array::from_fn(|gauge| {
+            self.gauge_bases[gauge]
+                .load(Ordering::Acquire)
+                .wrapping_add(net_level(sums, self.gauge_word(gauge)))
+        })
+    }
+
+    /// The counters since the last reset, and the gauges' levels.
+    fn read_since_reset(&self) -> ([u64; SLOTS], [i64; GAUGES]) {
         // Load the baseline first: the sums read after it are at least as new
         // as the ones the reset copied, so the subtraction never goes below 0.
         let baseline = self.baseline.load();
-        let mut counters = self.counters.sum();
-        for (value, base) in counters.iter_mut().zip(baseline.iter()) {
+        let mut sums = self.raw_sums();
+        let gauges = self.gauge_levels(&sums);
+        for (value, base) in sums.iter_mut().zip(baseline.iter()) {
             *value = value.wrapping_sub(*base);
         }
-        counters
-    }
-
-    fn gauge_values(&self) -> [i64; GAUGES] {
-        std::array::from_fn(|i| self.gauges[i].load(Ordering::Relaxed))
+        (sums, gauges)
     }
 
     /// A snapshot as the user's struct.
     #[must_use]
     pub fn snapshot<S: Schema>(&self) -> S {
-        let counters = self.counters_since_reset();
-        let gauges = self.gauge_values();
-        let mut open = self.open_snapshots(&counters);
+        let (sums, gauges) = self.read_since_reset();
+        let counters = &sums[..self.counter_slots];
+        let mut open = self.open_snapshots(counters);
         S::from_raw(&mut RawValues {
-            counters: &counters,
+            counters,
             gauges: &gauges,
             open: &mut open,
         })
     }
 
     /// Each open keyed field's counts, with its overflow from `counters`.
-    fn open_snapshots(&self, counters: &[u64; COUNTERS]) -> Vec<Keyed<String>> {
+    fn open_snapshots(&self, counters: &[u64]) -> Vec<Keyed<String>> {
         self.fields
             .iter()
             .filter_map(|desc| match desc.shape {
                 FieldShape::Open { index, .. } => Some(Keyed::from_counts(
-                    self.open[index]
-                        .read(|view| view.counts().collect::<Vec<_>>())
-                        .0,
+                    self.open[index].read(|view| view.counts()).0,
                     counters[desc.slot],
                 )),
                 FieldShape::Plain | FieldShape::Closed { .. } => None,
@@ -201,47 +256,53 @@ impl<const COUNTERS: usize, const GAUGES: usize> RawTable<COUNTERS, GAUGES> {
         Iter::new(self)
     }
 
-    /// Zeroes every counter and gauge and bumps the version, so iterators
-    /// made before the reset panic on their next step. Cursors are not
-    /// affected: see the module docs.
+    /// Zeroes every counter, empties every keyed field and bumps the
+    /// version, so iterators made before the reset, or during it, are
+    /// stale. Gauges are levels and keep them. Cursors are not affected:
+    /// see the module docs.
     pub fn reset(&self) {
-        // The lock guards no data, only the order of resets; a panic while it
-        // was held leaves nothing half-done, so a poisoned lock is fine to use.
+        self.change(|| {
+            let sums = self.raw_sums();
+            let mut baseline = **self.baseline.load();
+            baseline[..self.counter_slots].copy_from_slice(&sums[..self.counter_slots]);
+            self.baseline.store(Arc::new(baseline));
+            for field in &self.open {
+                field.clear();
+            }
+        });
+    }
+
+    /// Runs a destructive change: under the lock that orders changes, with
+    /// the state odd while it runs (see the module docs).
+    fn change(&self, change: impl FnOnce()) {
+        // The lock guards no data, only the order of changes; a panic while
+        // it was held leaves the state odd and the iterators made since then
+        // stale, which is safe, so a poisoned lock is fine to use.
         let _order = self
-            .reset_lock
+            .change_order
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        self.version.fetch_add(1, Ordering::AcqRel);
-        self.baseline.store(Arc::new(self.counters.sum()));
-        for gauge in &self.gauges {
-            gauge.store(0, Ordering::Relaxed);
-        }
-        for field in &self.open {
-            field.clear();
-        }
+        let before = self.state.fetch_add(1, Ordering::AcqRel);
+        change();
+        // Even again: `before` is even unless a change panicked half-way.
+        self.state
+            .store((before | 1).wrapping_add(1), Ordering::Release);
     }
 
     /// Moves the baseline of `len` counter slots from `first` to their
-    /// current sums, so they read as zero, after moving the version on; then
-    /// runs `and_then`, all under the lock that orders resets and clears.
-    fn clear_counters(&self, first: usize, len: usize, and_then: impl FnOnce()) {
-        let _order = self
-            .reset_lock
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        self.version.fetch_add(1, Ordering::AcqRel);
+    /// current sums, so they read as zero.
+    fn move_baseline(&self, first: usize, len: usize) {
         let mut baseline = **self.baseline.load();
         for (slot, base) in baseline.iter_mut().enumerate().skip(first).take(len) {
             *base = self.counters.sum_slot(slot);
         }
         self.baseline.store(Arc::new(baseline));
-        and_then();
     }
 
-    /// How many destructive changes the table has seen.
+    /// How many destructive changes (resets and clears) have begun.
     #[must_use]
     pub fn version(&self) -> u64 {
-        self.version.load(Ordering::Acquire)
+        self.state.load(Ordering::Acquire).div_ceil(2)
     }
 
     /// How many per-thread rows the table has allocated. Threads that wrote
@@ -252,9 +313,19 @@ impl<const COUNTERS: usize, const GAUGES: usize> RawTable<COUNTERS, GAUGES> {
     pub fn shard_count(&self) -> usize {
         self.counters.shard_count()
     }
+
+    /// Every byte the table holds on the heap and in itself: the rows, the
+    /// open keyed fields' keys, index and counts, and the baseline.
+    #[must_use]
+    pub fn memory_bytes(&self) -> usize {
+        size_of::<Self>()
+            + self.counters.memory_bytes()
+            + size_of::<[u64; SLOTS]>()
+            + self.open.iter().map(OpenField::memory_bytes).sum::<usize>()
+    }
 }
 
-impl<const COUNTERS: usize, const GAUGES: usize> TableReader for RawTable<COUNTERS, GAUGES> {
+impl<const SLOTS: usize, const GAUGES: usize> TableReader for RawTable<SLOTS, GAUGES> {
     fn table_name(&self) -> &'static str {
         self.name
     }
@@ -263,21 +334,22 @@ impl<const COUNTERS: usize, const GAUGES: usize> TableReader for RawTable<COUNTE
         self.fields
     }
 
-    fn version(&self) -> u64 {
-        RawTable::version(self)
+    fn state(&self) -> u64 {
+        self.state.load(Ordering::Acquire)
     }
 
     fn read_raw(&self, counters: &mut [u64], gauges: &mut [i64]) {
-        counters.copy_from_slice(&self.counters.sum());
-        gauges.copy_from_slice(&self.gauge_values());
+        let sums = self.raw_sums();
+        counters.copy_from_slice(&sums[..self.counter_slots]);
+        gauges.copy_from_slice(&self.gauge_levels(&sums));
     }
 
     fn counter(&self, slot: usize) -> u64 {
         RawTable::counter(self, slot).get()
     }
 
-    fn gauge(&self, slot: usize) -> i64 {
-        RawTable::gauge(self, slot).get()
+    fn gauge(&self, gauge: usize) -> i64 {
+        RawTable::gauge(self, gauge).get()
     }
 
     fn add_counter(&self, slot: usize, n: u64) {
@@ -289,7 +361,7 @@ impl<const COUNTERS: usize, const GAUGES: usize> TableReader for RawTable<COUNTE
     }
 
     fn clear_slots(&self, first: usize, len: usize) {
-        self.clear_counters(first, len, || {});
+        self.change(|| self.move_baseline(first, len));
     }
 
     fn clear_open(&self, index: usize) {
@@ -300,19 +372,20 @@ impl<const COUNTERS: usize, const GAUGES: usize> TableReader for RawTable<COUNTE
         else {
             return;
         };
-        // The version moves before the field is emptied, so an iterator that
-        // read the emptied field sees a new version when it checks after;
-        // and the lock keeps two clears of one field apart.
-        self.clear_counters(desc.slot, 1, || field.clear());
+        self.change(|| {
+            self.move_baseline(desc.slot, 1);
+            field.clear();
+        });
     }
 }
 
-impl<const COUNTERS: usize, const GAUGES: usize> std::fmt::Debug for RawTable<COUNTERS, GAUGES> {
+impl<const SLOTS: usize, const GAUGES: usize> std::fmt::Debug for RawTable<SLOTS, GAUGES> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (sums, gauges) = self.read_since_reset();
         f.debug_struct("RawTable")
             .field("name", &self.name)
-            .field("counters", &self.counters_since_reset())
-            .field("gauges", &self.gauge_values())
+            .field("counters", &&sums[..self.counter_slots])
+            .field("gauges", &gauges)
             .field("version", &self.version())
             .field("shards", &self.shard_count())
             .finish()

@@ -6,6 +6,18 @@
 //! handed over under one mutex, so the next owner of a slot sees every value
 //! the previous owner stored in that slot's rows.
 //!
+//! # Writes from thread-local destructors
+//!
+//! Thread-local destructors run one after another when a thread exits, and
+//! one of them may write to a table after the guard has given the slot back
+//! (a thread-local that flushes a metric on drop, registered before the
+//! guard). Such a thread is *exiting*: it never takes a slot of its own
+//! again, since nothing would give it back. Each of its writes instead
+//! borrows a free slot for the length of that one write, under the same
+//! mutex that hands slots to new threads, and returns it at once: a slow
+//! path (a lock per write) that only dying threads take, and that keeps the
+//! number of slots, and so of rows, bounded by the threads alive at once.
+//!
 //! Why not the `thread_local` crate: its lookup goes through a function call
 //! that is not inlined into the caller, which cost half the hot path's speed
 //! in `benches/hot_path.rs`. This module's lookup is one inlined
@@ -24,9 +36,19 @@ pub(crate) struct Location {
     pub(crate) index: usize,
 }
 
+/// Buckets at or above this number mark a thread without a slot of its own.
+const NO_SLOT: usize = usize::MAX - 1;
+
 impl Location {
+    /// The thread has not written yet.
     const UNASSIGNED: Self = Self {
         bucket: usize::MAX,
+        index: 0,
+    };
+
+    /// The thread gave its slot back: its destructors are running.
+    const EXITING: Self = Self {
+        bucket: NO_SLOT,
         index: 0,
     };
 
@@ -48,6 +70,22 @@ struct Allocator {
     free: BinaryHeap<Reverse<usize>>,
 }
 
+impl Allocator {
+    fn take(&mut self) -> usize {
+        match self.free.pop() {
+            Some(Reverse(slot)) => slot,
+            None => {
+                self.next += 1;
+                self.next - 1
+            }
+        }
+    }
+
+    fn give_back(&mut self, slot: usize) {
+        self.free.push(Reverse(slot));
+    }
+}
+
 static ALLOCATOR: Mutex<Allocator> = Mutex::new(Allocator {
     next: 0,
     free: BinaryHeap::new(),
@@ -64,63 +102,81 @@ struct Release(usize);
 
 impl Drop for Release {
     fn drop(&mut self) {
-        // Later writes from other destructors of this thread take a new slot
-        // instead of writing into a row that the next owner may already use.
-        LOCATION.with(|location| location.set(Location::UNASSIGNED));
-        allocator().free.push(Reverse(self.0));
+        // Later writes from other destructors of this thread borrow a slot
+        // per write instead of writing into a row that the next owner of
+        // this slot may already use.
+        LOCATION.with(|location| location.set(Location::EXITING));
+        allocator().give_back(self.0);
     }
 }
 
 thread_local! {
-    /// This thread's row location, or `UNASSIGNED`. `const` and without a
-    /// destructor, so reading it compiles to one load.
+    /// This thread's row location, `UNASSIGNED` or `EXITING`. `const` and
+    /// without a destructor, so reading it compiles to one load and it is
+    /// readable from any other thread-local's destructor.
     static LOCATION: Cell<Location> = const { Cell::new(Location::UNASSIGNED) };
     static RELEASE: Cell<Option<Release>> = const { Cell::new(None) };
 }
 
-/// This thread's row location, assigning a slot on first use.
+/// Runs `write` with the calling thread's row location: the thread's own
+/// slot, assigned on its first write, or, for a thread whose destructors
+/// are running, a slot lent for this one call.
 #[inline]
-pub(crate) fn current() -> Location {
+pub(crate) fn with_current<R>(write: impl FnOnce(Location) -> R) -> R {
     let location = LOCATION.with(Cell::get);
-    if location.bucket == usize::MAX {
-        assign()
+    if location.bucket < NO_SLOT {
+        write(location)
     } else {
-        location
+        without_slot(location, write)
     }
 }
 
 #[cold]
 #[inline(never)]
-fn assign() -> Location {
-    let slot = {
-        let mut alloc = allocator();
-        match alloc.free.pop() {
-            Some(Reverse(slot)) => slot,
-            None => {
-                alloc.next += 1;
-                alloc.next - 1
-            }
-        }
-    };
-    // If this thread's destructors are already running, the guard cannot be
-    // stored and the slot is never reused: a bounded leak of one row per
-    // such thread, instead of two threads sharing a row.
-    let _ = RELEASE.try_with(|release| release.set(Some(Release(slot))));
-    let location = Location::of(slot);
-    LOCATION.with(|cell| cell.set(location));
-    location
+fn without_slot<R>(location: Location, write: impl FnOnce(Location) -> R) -> R {
+    if location == Location::UNASSIGNED
+        && let Some(location) = assign()
+    {
+        return write(location);
+    }
+    // Exiting: borrow a slot. While this thread holds it no other thread
+    // does, so the row keeps its one writer; the mutex orders this write
+    // before the slot's next owner's.
+    let slot = allocator().take();
+    let result = write(Location::of(slot));
+    allocator().give_back(slot);
+    result
 }
 
-/// How many slots are assigned now (for tests of thread churn).
+/// Assigns this thread a slot of its own, or `None` if its thread-locals
+/// are being destroyed and the guard that would give the slot back cannot
+/// be stored.
+fn assign() -> Option<Location> {
+    let mut slot = None;
+    let stored = RELEASE.try_with(|release| {
+        let taken = allocator().take();
+        slot = Some(taken);
+        release.set(Some(Release(taken)));
+    });
+    if stored.is_err() {
+        LOCATION.with(|cell| cell.set(Location::EXITING));
+        return None;
+    }
+    let location = Location::of(slot?);
+    LOCATION.with(|cell| cell.set(location));
+    Some(location)
+}
+
+/// How many slots are assigned or lent now.
 #[cfg(test)]
-pub(crate) fn assigned() -> usize {
+pub(crate) fn in_use() -> usize {
     let alloc = allocator();
     alloc.next - alloc.free.len()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Location, assigned, current};
+    use super::{Location, in_use, with_current};
 
     #[test]
     fn locations_fill_buckets_in_order() {
@@ -129,22 +185,44 @@ mod tests {
         for (location, (bucket, index)) in locations.iter().zip(expected) {
             assert_eq!((location.bucket, location.index), (bucket, index));
         }
-        assert_eq!(Location::of(usize::MAX - 1).bucket, 63);
+        assert_eq!(Location::of(usize::MAX - 2).bucket, 63);
     }
 
     #[test]
     fn a_thread_keeps_its_slot_and_gives_it_back() {
-        let here = current();
-        assert_eq!(current(), here);
+        let here = with_current(|location| location);
+        assert_eq!(with_current(|location| location), here);
         for _ in 0..100 {
+            std::thread::spawn(|| with_current(|_| ())).join().unwrap();
+        }
+        // Sequential threads reuse freed slots instead of growing the count;
+        // other tests running in parallel hold a few more.
+        assert!(in_use() < 64, "slots leak: {}", in_use());
+    }
+
+    /// A thread-local registered before the guard is dropped after it; its
+    /// destructor's writes borrow a slot each and give it back.
+    #[test]
+    fn writes_from_late_destructors_borrow_a_slot() {
+        struct WritesOnDrop;
+        impl Drop for WritesOnDrop {
+            fn drop(&mut self) {
+                for _ in 0..3 {
+                    with_current(|location| assert!(location.bucket < 63));
+                }
+            }
+        }
+        thread_local! {
+            static LATE: WritesOnDrop = const { WritesOnDrop };
+        }
+        for _ in 0..200 {
             std::thread::spawn(|| {
-                let _ = current();
+                LATE.with(|_| ()); // registered first, so destroyed last
+                with_current(|_| ());
             })
             .join()
             .unwrap();
         }
-        // Sequential threads reuse freed slots instead of growing the count;
-        // other tests running in parallel hold a few more.
-        assert!(assigned() < 64, "slots leak: {}", assigned());
+        assert!(in_use() < 64, "slots leak: {}", in_use());
     }
 }

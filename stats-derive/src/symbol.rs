@@ -49,6 +49,7 @@ pub const TABLE_METHODS: &[&str] = &[
     "reset",
     "version",
     "shard_count",
+    "memory_bytes",
 ];
 
 /// Formats a key list as `` `a`, `b` or `c` ``.
