@@ -140,9 +140,14 @@ impl<'a, S: StatTable> Cursor<'a, S> {
     }
 
     /// What changed since the previous delta (or since the cursor was made).
-    /// Each thread's part of the table is read consistently, so an invariant
-    /// that every writer keeps for each step (such as `failed <= created`)
-    /// holds in every delta too.
+    ///
+    /// Each thread's part of the table is read consistently, so the sum of
+    /// a cursor's deltas since the table was built is a state the writers
+    /// really left: an invariant that every writer keeps (such as `failed
+    /// <= created`) holds in it. A single delta is the difference of two
+    /// such states: it holds whole steps (`table.add(&step)`) whole, but a
+    /// writer's separate increments (`created.inc(); failed.inc();`) can
+    /// fall on either side of a delta's boundary.
     pub fn delta(&mut self) -> S {
         self.table
             .read_raw(&mut self.next_counters, &mut self.next_gauges);

@@ -180,15 +180,13 @@ impl<'a, const SLOTS: usize> Gauge<'a, SLOTS> {
         self.base.store(value.wrapping_sub(net), Ordering::Release);
     }
 
-    /// The current level. This reads every thread's row; it is for reports,
-    /// not for the hot path.
+    /// The current level. This copies every thread's row consistently (the
+    /// ups and downs of one row from one moment, so a level the gauge never
+    /// had is never shown); it is for reports, not for the hot path.
     #[must_use]
     pub fn get(&self) -> i64 {
-        let ups = self.counters.sum_slot(self.ups);
-        let downs = self.counters.sum_slot(self.ups + 1);
+        let net = net_level(&self.counters.sum(), self.ups);
         // The base after the rows: see `RawTable::gauge_levels`.
-        #[allow(clippy::cast_possible_wrap)] // two's complement, on purpose
-        let net = ups.wrapping_sub(downs) as i64;
         self.base.load(Ordering::Acquire).wrapping_add(net)
     }
 }

@@ -204,13 +204,17 @@ impl<K> fmt::Debug for ClosedKeyedIter<'_, K> {
 /// every increment is counted somewhere, and no two keys ever share a
 /// counter.
 ///
-/// An increment takes no lock and allocates nothing (after the thread's
-/// first write to the field, which allocates its row): it hashes the key,
-/// finds its entry, and adds to the calling thread's own count of that
-/// entry with a plain load and store, so threads counting the same key do
-/// not share a written cache line. Its one locked instruction marks the
-/// thread as inside the field, so that [`clear`](Self::clear) can wait for
-/// increments in flight; increments that start during a clear wait for it.
+/// An increment takes no lock: it hashes the key, finds its entry, and adds
+/// to the entry's count in one of the field's stripes (at most 8, as many
+/// as the machine runs threads at once), which it holds for that moment
+/// with one compare-and-swap; a thread that finds every stripe held never
+/// waits, it adds atomically to a shared stripe instead. The only
+/// allocation is a stripe's chunk of 64 counts on the first write to one
+/// of its entries (512 bytes).
+///
+/// [`clear`](Self::clear) never makes a writer wait: it points writers at
+/// a second, empty generation of keys and counts at once, waits for the
+/// increments in flight in the first, and empties that one behind them.
 ///
 /// # Snapshots
 ///
@@ -221,7 +225,10 @@ impl<K> fmt::Debug for ClosedKeyedIter<'_, K> {
 /// between a plain field and an open keyed field (`created ==
 /// by_region.total()`) can be off by the increments in flight while the
 /// snapshot was taken. Every count is exact once writers pause, and cursor
-/// deltas lose and double-count nothing.
+/// deltas lose and double-count nothing, clears included. A read whose
+/// generation a clear retired reads again; after two such tries it reads
+/// under the field's clear lock, so it always finishes. Its cost follows
+/// the entries handed out since the last clear, not the capacity.
 ///
 /// # Keys
 ///
@@ -232,20 +239,22 @@ impl<K> fmt::Debug for ClosedKeyedIter<'_, K> {
 ///
 /// # Memory
 ///
-/// All allocated when the table is built, except the rows:
+/// Independent of the number of threads. Two generations, each of:
 ///
 /// * the keys: `capacity * 8 * (1 + ceil(max_key_len / 8))` bytes (120 a
-///   key for the default 112-byte limit), plus an index of
+///   key for the default 112-byte limit), an index of
 ///   `8 * next_power_of_two(2 * capacity)` bytes and a free list of
-///   `16 * capacity` bytes;
-/// * the counts: per writing thread, a row of `8 * (1 + capacity)` bytes
-///   rounded up to 128, allocated on the thread's first write; a table
-///   holds fewer rows than twice the most writing threads alive at once.
+///   `16 * capacity` bytes, all allocated when the table is built;
+/// * the counts: in each of at most 9 stripes, a table of
+///   `24 * ceil(capacity / 64)` bytes, and 512 bytes for each chunk of 64
+///   entries once one of them is written in that stripe.
 ///
-/// For `capacity = 1024` that is 155,648 bytes plus 8,320 a row, whatever
-/// keys clients send: `tests/keyed_hostile.rs` throws 10^7 distinct keys at
-/// such a field and measures, with a counting allocator, the same 166,296
-/// bytes after 10^5 keys and after 10^7.
+/// The worst case is `stats_core::__private::open_field_max_bytes`, and the
+/// derive rejects a field whose worst case exceeds 64 MiB. For
+/// `capacity = 1024` one thread's writes leave the table at about 320 KiB
+/// whatever keys clients send: `tests/keyed_hostile.rs` throws 10^7
+/// distinct keys at such a field and measures it with a counting
+/// allocator. `memory_bytes()` on the table reports it.
 ///
 /// # Examples
 ///
@@ -367,7 +376,8 @@ impl<'a> OpenKeyed<'a> {
     /// Empties the field, overflow included, and bumps the table's version,
     /// so iterators over the table or this field made before now are stale.
     /// Increments in flight finish before the clear empties the field;
-    /// increments that start during it wait for it and count after it.
+    /// increments that start during it count after it, without waiting.
+    /// Cursors are handed what the clear emptied, so they lose nothing.
     pub fn clear(&self) {
         self.table.clear_open(self.index);
     }

@@ -60,15 +60,22 @@
 //!
 //! * An increment finds the calling thread's row (one inlined thread-local
 //!   load and a bucket pointer load) and does a plain load and a release
-//!   store. Gauges, which cannot be summed, are one atomic each.
+//!   store. Gauges live in the rows too, as two words that only grow (ups
+//!   and downs), plus a base that `set` moves.
 //! * Snapshots copy each row consistently (two passes that must agree, plus
 //!   a sequence number that multi-field steps bump) and sum the copies, so
 //!   an invariant that each writer keeps, such as `failed <= created`, holds
-//!   in every snapshot.
+//!   in every snapshot of a table that was never reset, and a step made with
+//!   `table.add(&step)` is seen whole or not at all in every snapshot and
+//!   delta. (A reset and a cursor's delta subtract an earlier consistent
+//!   copy, and a writer's separate increments can fall on either side of
+//!   that copy.)
 //! * [`Cursor`]s keep their own baseline and never write to the table, so
 //!   any number of them each see every increment once.
 //! * [`Iter`] is versioned: a reset makes it stale, and its next step panics
-//!   (or, with [`Iter::try_next`], returns [`StaleIterator`]).
+//!   (or, with [`Iter::try_next`], returns [`StaleIterator`]). It sees one
+//!   side of a reset or goes stale, never a mix.
+//! * `reset()` restarts counters; gauges are levels and keep them.
 //!
 //! ## The hot path
 //!
@@ -77,7 +84,9 @@
 //! takes no lock and executes no locked read-modify-write. When a thread
 //! exits, its row passes to the next thread that starts, values intact, so
 //! a table holds fewer than twice as many rows as the most writing threads
-//! ever alive at once. `benches/hot_path.rs` measures the increment against
+//! ever alive at once; a write from a thread-local destructor after the
+//! thread gave its row back borrows a free row for that one write.
+//! `memory_bytes()` on every table reports all of its memory. `benches/hot_path.rs` measures the increment against
 //! a shared atomic and against the hardware limit; the figures are in
 //! `stats-core/benches/README.md`.
 //!
@@ -93,11 +102,14 @@
 //!   per-thread rows: the hot path of a plain counter, no hashing;
 //! * an **open key set**, `#[stat(keyed(capacity = 256))] by_region:
 //!   Keyed<String>`, holds up to 256 distinct keys in storage allocated with
-//!   the table and never resized. Lookups take no lock and allocate nothing,
-//!   keys are hashed with a random seed per table, two keys never share a
-//!   counter, and increments that find the set full (or whose key is longer
-//!   than `max_key_len`, 112 bytes unless set) go to an overflow counter, so
-//!   every increment is counted once.
+//!   the table and never resized. Lookups take no lock, keys are hashed
+//!   with a random seed per table, two keys never share a counter, and
+//!   increments that find the set full (or whose key is longer than
+//!   `max_key_len`, 112 bytes unless set) go to an overflow counter, so
+//!   every increment is counted once. Counts are striped over at most 8
+//!   cells per key, never per thread, so a field's memory has a bound
+//!   fixed at compile time (64 MiB at most) whatever the number of
+//!   threads; `clear()` never makes a writer wait.
 //!
 //! ```
 //! use stats_core::{Keyed, StatKey, StatTable};
@@ -206,6 +218,12 @@ pub use schema::{MetricKind, StatTable, Table};
 ///     from 1 to 2^20, all allocated with the table;
 ///   * `max_key_len = N` (open key sets): the longest key stored, in bytes,
 ///     from 1 to 65,536 (default 112); longer keys count as overflow;
+///   * together, `capacity` and `max_key_len` must keep the field's worst-case
+///     memory (two generations of keys, hash index, free list and striped
+///     counts, as `open_field_max_bytes` computes it) within 64 MiB; a field
+///     over it is a compile error, on `capacity` (or on `max_key_len` when
+///     that is what pushed it over), whose help gives the largest capacity
+///     that fits: 138,880 keys of the default 112 bytes, 7,965 of 4,096 bytes;
 ///   * `label = "..."`: the label name of the field's series; by default
 ///     the field name without a `by_` prefix (`by_region` gives `region`).
 ///
@@ -230,7 +248,8 @@ pub use schema::{MetricKind, StatTable, Table};
 ///
 /// Mistakes (an enum, a tuple struct, a field of another type, a `HashMap`,
 /// a gauge on `u64`, an unknown option, two fields with one metric name, a
-/// capacity of 0, an open key set without a capacity, `keyed` on a field
+/// capacity of 0, an open key set whose capacity and key length together
+/// would take more than 64 MiB, an open key set without a capacity, `keyed` on a field
 /// that is not `Keyed<K>`) are compile errors that point at the offending
 /// token.
 ///

@@ -17,8 +17,9 @@ pub const MAX_OPEN_FIELD_BYTES: usize = 64 << 20;
 /// * the hash index: `8 * next_power_of_two(2 * capacity)`;
 /// * the free list: `16 * capacity`;
 /// * the counts: [`MAX_STRIPES`] + 1 stripes of `ceil(capacity / 64)`
-///   chunks of 64 counts, each chunk 528 bytes once written, plus 256
-///   bytes a stripe.
+///   chunks of 64 counts, each chunk 536 bytes (512 once written, 24 for
+///   its slot in the stripe's table), plus 256 bytes a stripe (on 64-bit
+///   targets).
 ///
 /// Saturates instead of overflowing.
 #[must_use]

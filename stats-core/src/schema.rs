@@ -238,8 +238,10 @@ pub trait Table: Send + Sync {
     /// The user's struct, which is also the snapshot type.
     type Stats: StatTable<Table = Self>;
 
-    /// A copy of every field. Each thread's part is copied consistently: an
-    /// invariant that every writer keeps holds in the snapshot.
+    /// A copy of every field. Each thread's part is copied consistently: a
+    /// step made with `add(&step)` is in it whole or not at all, and an
+    /// invariant that every writer keeps holds in it if the table was never
+    /// reset (a reset's copy can split a writer's separate increments).
     fn snapshot(&self) -> Self::Stats;
 
     /// A reader that returns what changed since its previous delta.

@@ -62,12 +62,19 @@ struct Stripe {
 
 impl Stripe {
     fn new(capacity: usize) -> Self {
-        Self {
+        let stripe = Self {
             guard: CachePadded::new(AtomicU64::new(0)),
             chunks: (0..capacity.div_ceil(CHUNK))
                 .map(|_| OnceLock::new())
                 .collect(),
+        };
+        // Loom cannot see the synchronisation inside std's `OnceLock`, so
+        // under loom every chunk exists before any model thread starts.
+        #[cfg(stats_loom)]
+        for entry in (0..capacity).step_by(CHUNK) {
+            let _ = stripe.count(entry);
         }
+        stripe
     }
 
     /// The count of `entry`, allocating its chunk.
@@ -123,12 +130,8 @@ pub(crate) struct Counts {
 }
 
 impl Counts {
-    /// Counts for `capacity` entries in [`stripe_count`] owned stripes.
-    /// Allocates only the stripes' tables of chunks.
-    pub(crate) fn new(capacity: usize) -> Self {
-        Self::with_stripes(capacity, stripe_count())
-    }
-
+    /// Counts for `capacity` entries in `stripes` owned stripes (at most
+    /// [`MAX_STRIPES`]). Allocates only the stripes' tables of chunks.
     pub(crate) fn with_stripes(capacity: usize, stripes: usize) -> Self {
         Self {
             owned: (0..stripes.clamp(1, MAX_STRIPES))

@@ -3,7 +3,11 @@
 //! (the approach crossbeam takes with its `crossbeam_loom` cfg).
 
 #[cfg(stats_loom)]
+pub(crate) use loom::sync::Mutex;
+#[cfg(stats_loom)]
 pub(crate) use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
+#[cfg(not(stats_loom))]
+pub(crate) use std::sync::Mutex;
 #[cfg(not(stats_loom))]
 pub(crate) use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
 

@@ -3,6 +3,7 @@
 
 use crate::attr::{ContainerAttrs, FieldAttrs, Spanned};
 use crate::ctxt::Ctxt;
+use crate::limits::{self, DEFAULT_MAX_KEY_LEN, MAX_CAPACITY, MAX_KEY_LEN};
 use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::{Data, DeriveInput, Fields, Ident, Type, Visibility};
@@ -63,13 +64,6 @@ impl FieldKind<'_> {
         matches!(self, Self::ClosedKeyed { .. } | Self::OpenKeyed { .. })
     }
 }
-
-/// The largest `capacity`: each writing thread keeps a count per key (8
-/// MiB a thread at this size), and a larger key set is a sign the keys are
-/// not a bounded set at all.
-pub const MAX_CAPACITY: u64 = 1 << 20;
-/// The largest `max_key_len`, in bytes.
-pub const MAX_KEY_LEN: u64 = 1 << 16;
 
 impl<'a> Container<'a> {
     /// Builds the container, recording every problem in `cx`. Returns `None`
@@ -321,14 +315,77 @@ fn classify_keyed<'a>(
         cx.error_help(
             &len.tokens,
             format!("max_key_len must be between 1 and {MAX_KEY_LEN} bytes"),
-            "longer keys are counted as overflow; leave it out for the default of 112 bytes",
+            format!(
+                "longer keys are counted as overflow; \
+                 leave it out for the default of {DEFAULT_MAX_KEY_LEN} bytes"
+            ),
         );
         ok = false;
     }
+    // With each option within its own range, the two together may still
+    // ask for more memory than the runtime allows.
+    ok = ok && check_open_field_memory(cx, capacity, max_key_len);
     ok.then_some(FieldKind::OpenKeyed {
         capacity: capacity.value,
         max_key_len: max_key_len.map(|len| len.value),
     })
+}
+
+/// An open keyed field's worst-case memory, [`limits::open_field_max_bytes`],
+/// is within [`limits::MAX_OPEN_FIELD_BYTES`]; records an error if not.
+///
+/// The error points at the option that pushed the field over: at
+/// `max_key_len` when it is written and the same capacity would fit with
+/// the default key length, else at `capacity`. Its help gives the largest
+/// capacity that fits with the field's key length, and the largest key
+/// length that fits with its capacity when there is one.
+fn check_open_field_memory(
+    cx: &Ctxt,
+    capacity: &Spanned<u64>,
+    max_key_len: Option<&Spanned<u64>>,
+) -> bool {
+    let len = max_key_len.map_or(DEFAULT_MAX_KEY_LEN, |len| len.value);
+    let bytes = limits::open_field_max_bytes(capacity.value, len);
+    if bytes <= limits::MAX_OPEN_FIELD_BYTES {
+        return true;
+    }
+    let culprit = match max_key_len {
+        Some(len) if limits::open_field_fits(capacity.value, DEFAULT_MAX_KEY_LEN) => &len.tokens,
+        _ => &capacity.tokens,
+    };
+    let default = if max_key_len.is_none() {
+        ", the default"
+    } else {
+        ""
+    };
+    let keys = limits::largest_capacity(len);
+    let key_len = limits::largest_key_len(capacity.value);
+    let fewer_keys = format!("at most {keys} keys fit with max_key_len = {len}{default}");
+    let shorter_keys = format!(
+        "at most {key_len} bytes fit with capacity = {}",
+        capacity.value
+    );
+    // Within the per-option ranges some capacity always fits (1 key of
+    // `MAX_KEY_LEN` bytes takes under a MiB), so `keys` is never 0 today;
+    // the first arm keeps the help useful should the ranges change.
+    let help = match (keys, key_len) {
+        (0, _) => format!("lower max_key_len ({shorter_keys})"),
+        (_, 0) => format!(
+            "lower capacity ({fewer_keys}); no max_key_len fits {} keys",
+            capacity.value
+        ),
+        _ => format!("lower capacity ({fewer_keys}) or max_key_len ({shorter_keys})"),
+    };
+    cx.error_help(
+        culprit,
+        format!(
+            "open keyed field needs up to {} MiB, more than the {} MiB limit",
+            limits::mib_rounded_up(bytes),
+            limits::MAX_OPEN_FIELD_BYTES >> 20
+        ),
+        help,
+    );
+    false
 }
 
 /// `K` of a type written `Keyed<K>` (with any path before `Keyed`).

@@ -162,10 +162,12 @@ impl<'a, 'b> Layout<'a, 'b> {
 
 fn expand(cont: &Container<'_>) -> TokenStream {
     let schema = expand_schema(cont);
+    let assertions = open_field_assertions(cont);
     let table = expand_table(cont);
     let field_enum = expand_field_enum(cont);
     quote! {
         #schema
+        #assertions
         #table
         #field_enum
     }
@@ -197,16 +199,7 @@ fn expand_schema(cont: &Container<'_>) -> TokenStream {
                 capacity,
                 max_key_len,
             } => {
-                #[allow(clippy::cast_possible_truncation)] // bounded by ast::MAX_CAPACITY
-                let capacity = capacity as usize;
-                let max_key_len = match max_key_len {
-                    #[allow(clippy::cast_possible_truncation)] // bounded by ast::MAX_KEY_LEN
-                    Some(len) => {
-                        let len = len as usize;
-                        quote!(#len)
-                    }
-                    None => quote!(#rt::DEFAULT_MAX_KEY_LEN),
-                };
+                let (capacity, max_key_len) = open_options(&rt, capacity, max_key_len);
                 let index = place.open_index;
                 quote! {
                     #rt::FieldShape::Open {
@@ -276,6 +269,63 @@ fn expand_schema(cont: &Container<'_>) -> TokenStream {
             }
         }
     }
+}
+
+/// An open keyed field's capacity and key length as `usize` expressions:
+/// literals, or the runtime's default key length when none is set.
+fn open_options(
+    rt: &TokenStream,
+    capacity: u64,
+    max_key_len: Option<u64>,
+) -> (TokenStream, TokenStream) {
+    #[allow(clippy::cast_possible_truncation)] // bounded by limits::MAX_CAPACITY
+    let capacity = capacity as usize;
+    let max_key_len = match max_key_len {
+        #[allow(clippy::cast_possible_truncation)] // bounded by limits::MAX_KEY_LEN
+        Some(len) => {
+            let len = len as usize;
+            quote!(#len)
+        }
+        None => quote!(#rt::DEFAULT_MAX_KEY_LEN),
+    };
+    (quote!(#capacity), max_key_len)
+}
+
+/// A `const` assertion per open keyed field that its worst-case memory, by
+/// the runtime's own `open_field_max_bytes`, is within the runtime's
+/// `MAX_OPEN_FIELD_BYTES`. The derive has already checked this against its
+/// copy of the formula (`limits`), with a better message; this backstop
+/// makes a field that the copy lets through but the runtime's bound does
+/// not (a runtime changed without the copy, a target of other sizes) a
+/// compile error too, never a silent disagreement.
+fn open_field_assertions(cont: &Container<'_>) -> TokenStream {
+    let rt = runtime(cont);
+    let ident = cont.ident.unraw();
+    cont.table_fields()
+        .filter_map(|field| {
+            let FieldKind::OpenKeyed {
+                capacity,
+                max_key_len,
+            } = field.kind
+            else {
+                return None;
+            };
+            let message = format!(
+                "open keyed field `{ident}::{field}` can take more memory than the runtime's \
+                 MAX_OPEN_FIELD_BYTES: lower its capacity ({capacity}) or max_key_len ({len})",
+                field = field.ident.unraw(),
+                len = max_key_len.map_or_else(|| "the default".to_owned(), |len| len.to_string()),
+            );
+            let (capacity, max_key_len) = open_options(&rt, capacity, max_key_len);
+            Some(quote! {
+                const _: () = ::core::assert!(
+                    #rt::open_field_max_bytes(#capacity, #max_key_len)
+                        <= #rt::MAX_OPEN_FIELD_BYTES,
+                    #message,
+                );
+            })
+        })
+        .collect()
 }
 
 fn kind_tokens(rt: &TokenStream, kind: FieldKind<'_>) -> TokenStream {
@@ -475,8 +525,9 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
             }
 
             /// A copy of every field as the user's struct. Each thread's part
-            /// is copied consistently, so an invariant every writer keeps holds
-            /// in the snapshot.
+            /// is copied consistently: a step made with `add(&step)` is in it
+            /// whole or not at all, and an invariant every writer keeps holds
+            /// in it if the table was never reset.
             #[must_use]
             #vis fn snapshot(&self) -> #ident {
                 self.raw.snapshot()

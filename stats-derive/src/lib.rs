@@ -7,8 +7,9 @@
 //! The pipeline reads like thiserror's and serde's: `attr` turns raw
 //! attributes into typed options, `ast` builds the struct as this crate sees
 //! it, `valid` checks the rules that span several fields, and `expand`
-//! writes the code. Every error is collected in a `ctxt::Ctxt` and reported
-//! at once, each on its offending token.
+//! writes the code. `limits` holds the bounds of an open keyed field, its
+//! memory bound a copy of the runtime's. Every error is collected in a
+//! `ctxt::Ctxt` and reported at once, each on its offending token.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -17,6 +18,7 @@ mod ast;
 mod attr;
 mod ctxt;
 mod expand;
+mod limits;
 mod stat_key;
 mod symbol;
 mod valid;
