@@ -134,7 +134,7 @@ impl Counts {
     /// [`MAX_STRIPES`]). Allocates only the stripes' tables of chunks.
     pub(crate) fn with_stripes(capacity: usize, stripes: usize) -> Self {
         Self {
-            owned: (0..stripes.clamp(1, MAX_STRIPES))
+            owned: (0..prev_power_of_two(stripes.clamp(1, MAX_STRIPES)))
                 .map(|_| Stripe::new(capacity))
                 .collect(),
             shared: Stripe::new(capacity),
@@ -145,9 +145,10 @@ impl Counts {
     /// stripe whose guard is free, or else the shared one. Never waits.
     #[inline]
     pub(crate) fn enter(&self, hint: usize) -> Held<'_> {
-        let stripes = self.owned.len();
-        for step in 0..stripes {
-            let stripe = &self.owned[(hint + step) % stripes];
+        // A power of two, so the modulo is a mask.
+        let mask = self.owned.len() - 1;
+        for step in 0..=mask {
+            let stripe = &self.owned[(hint + step) & mask];
             if stripe
                 .guard
                 .compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed)
@@ -259,8 +260,13 @@ impl Counts {
     }
 }
 
+/// The largest power of two at most `n` (`n >= 1`).
+const fn prev_power_of_two(n: usize) -> usize {
+    1 << (usize::BITS - 1 - n.leading_zeros())
+}
+
 /// How many owned stripes a field gets: the threads this machine runs at
-/// once, at most [`MAX_STRIPES`].
+/// once, at most [`MAX_STRIPES`], rounded down to a power of two.
 #[cfg(not(stats_loom))]
 pub(crate) fn stripe_count() -> usize {
     static STRIPES: OnceLock<usize> = OnceLock::new();
