@@ -128,7 +128,11 @@ impl<'a, S: StatTable> Cursor<'a, S> {
     }
 
     /// Makes the next delta cover everything the table has counted since it
-    /// was built, as if this cursor had existed from the start.
+    /// was built, as if this cursor had existed from the start, with one
+    /// exception: the keys of an open keyed field that a reset or clear
+    /// emptied before this cursor was made are gone (their increments are
+    /// not kept anywhere once no cursor is waiting for them). Counters,
+    /// gauges, closed keyed fields and every overflow are whole.
     #[must_use]
     pub fn from_start(mut self) -> Self {
         self.last_counters.fill(0);

@@ -90,8 +90,11 @@ impl<K: KeyLabel> Keyed<K> {
     }
 
     /// Increments that were not counted under their own key: the key set
-    /// was full, or the key was longer than the field's `max_key_len`.
-    /// Always 0 for a closed key set.
+    /// was full (or its last free entries were held by racing inserts: see
+    /// `OpenKeyed`, "Filling to capacity"), or the key was longer than the
+    /// field's `max_key_len`. For
+    /// a closed key set: keys a hand-written `StatKey` left out of `ALL`,
+    /// and overflow that steps carried in (`table.add`); 0 otherwise.
     #[must_use]
     pub fn overflow(&self) -> u64 {
         self.overflow
@@ -122,8 +125,9 @@ impl<K: KeyLabel> Keyed<K> {
     }
 
     /// Adds `n` to the overflow (wrapping), for a step that carries overflow
-    /// from another table. A closed key set has no overflow: `table.add`
-    /// ignores it there.
+    /// from another table. `table.add` adds it to the field's overflow, for
+    /// a closed key set too, so adding a snapshot to another table keeps
+    /// every count.
     pub fn add_overflow(&mut self, n: u64) {
         self.overflow = self.overflow.wrapping_add(n);
     }

@@ -97,8 +97,9 @@ impl<'a, K: StatKey, const SLOTS: usize> ClosedKeyed<'a, K, SLOTS> {
         checked_index(key).map_or(0, |index| self.table.counter(self.first + index))
     }
 
-    /// Increments of keys that are not in `K::ALL`: always 0 for a derived
-    /// [`StatKey`].
+    /// Increments of keys that are not in `K::ALL` (only a hand-written
+    /// [`StatKey`] makes them), plus overflow that steps carried in
+    /// (`table.add(&step)` with `Keyed::add_overflow`).
     #[must_use]
     pub fn overflow(&self) -> u64 {
         self.table.counter(self.overflow_slot())
@@ -229,6 +230,17 @@ impl<K> fmt::Debug for ClosedKeyedIter<'_, K> {
 /// generation a clear retired reads again; after two such tries it reads
 /// under the field's clear lock, so it always finishes. Its cost follows
 /// the entries handed out since the last clear, not the capacity.
+///
+/// # Filling to capacity
+///
+/// Two threads that add the same new key at once each take a free entry
+/// until one of them publishes the key; the other gives its entry back. So
+/// when the last free entries are all held by such inserts, a third
+/// thread's new key counts as overflow, though an entry frees up a moment
+/// later. A field that many threads fill at once to exactly its capacity
+/// can therefore end a few keys short: at most one for each other thread
+/// inserting at that moment. Nothing is lost: those increments are in the
+/// overflow, and every increment is counted once.
 ///
 /// # Keys
 ///
