@@ -16,7 +16,7 @@ pub const MAX_OPEN_FIELD_BYTES: usize = 64 << 20;
 /// * the keys: `capacity * 8 * (1 + ceil(max_key_len / 8))`;
 /// * the hash index: `8 * next_power_of_two(2 * capacity)`;
 /// * the free list: `16 * capacity`;
-/// * the counts: [`MAX_STRIPES`] + 1 stripes of `ceil(capacity / 64)`
+/// * the counts: 8 + 1 stripes of `ceil(capacity / 64)`
 ///   chunks of 64 counts, each chunk 536 bytes (512 once written, 24 for
 ///   its slot in the stripe's table), plus 256 bytes a stripe (on 64-bit
 ///   targets).
