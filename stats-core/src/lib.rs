@@ -83,10 +83,12 @@
 //! buckets of doubling size); after that an increment allocates nothing,
 //! takes no lock and executes no locked read-modify-write. When a thread
 //! exits, its row passes to the next thread that starts, values intact, so
-//! a table holds fewer than twice as many rows as the most writing threads
-//! ever alive at once; a write from a thread-local destructor after the
+//! a table holds fewer than twice as many rows as the most threads that
+//! wrote to any table ever alive at once (a thread's slot is process-wide); a write from a thread-local destructor after the
 //! thread gave its row back borrows a free row for that one write.
-//! `memory_bytes()` on every table reports all of its memory. `benches/hot_path.rs` measures the increment against
+//! `memory_bytes()` on every table reports the table's memory; each
+//! [`Cursor`] holds its own (for an open keyed field, at most twice its
+//! capacity of keys that clears handed it, while it waits to report them). `benches/hot_path.rs` measures the increment against
 //! a shared atomic and against the hardware limit; the figures are in
 //! `stats-core/benches/README.md`.
 //!

@@ -315,7 +315,8 @@ impl<const SLOTS: usize, const GAUGES: usize> RawTable<SLOTS, GAUGES> {
     }
 
     /// Every byte the table holds on the heap and in itself: the rows, the
-    /// open keyed fields' keys, index and counts, and the baseline.
+    /// open keyed fields' keys, index and counts, and the baseline. Cursors
+    /// hold their own memory, not counted here.
     #[must_use]
     pub fn memory_bytes(&self) -> usize {
         size_of::<Self>()

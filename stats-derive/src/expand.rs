@@ -572,7 +572,8 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
             }
 
             /// Every byte the table holds: its rows, its open keyed fields'
-            /// keys, index and counts, and the table itself.
+            /// keys, index and counts, and the table itself. Cursors hold
+            /// their own memory, not counted here.
             #[must_use]
             #vis fn memory_bytes(&self) -> ::core::primitive::usize {
                 self.raw.memory_bytes()
