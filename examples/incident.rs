@@ -37,7 +37,7 @@
 //! longer show the incident); 2 on a bad argument; 0 otherwise.
 
 use stats_core::{Keyed, StatTable};
-use std::any::Any;
+use stats_examples::{panic_message, whole_number};
 use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
@@ -160,16 +160,6 @@ fn run_handler(
         }
     }
     report
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_owned()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "a panic with a non-text payload".to_owned()
-    }
 }
 
 /// One request of run A, written as the service was: count the order in the
@@ -460,21 +450,6 @@ enum Command {
     Help,
 }
 
-fn parse_number(
-    flag: &str,
-    text: &str,
-    range: std::ops::RangeInclusive<u64>,
-) -> Result<u64, String> {
-    match text.parse::<u64>() {
-        Ok(n) if range.contains(&n) => Ok(n),
-        _ => Err(format!(
-            "{flag} must be a whole number from {} to {}, not `{text}`",
-            range.start(),
-            range.end()
-        )),
-    }
-}
-
 fn parse_command() -> Result<Command, String> {
     let mut threads = 8;
     let mut requests = 20_000;
@@ -484,13 +459,13 @@ fn parse_command() -> Result<Command, String> {
             "--threads" => {
                 let text = args.next().ok_or("--threads needs a value")?;
                 // Within 1..=1024, so the conversion cannot truncate.
-                threads = parse_number("--threads", &text, 1..=1024)? as usize;
+                threads = whole_number("--threads", &text, 1..=1024)? as usize;
             }
             "--requests" => {
                 let text = args.next().ok_or("--requests needs a value")?;
                 // At least 2: the panicking request and one after it, or
                 // there is nothing for the poison to cascade into.
-                requests = parse_number("--requests", &text, 2..=10_000_000)?;
+                requests = whole_number("--requests", &text, 2..=10_000_000)?;
             }
             "-h" | "--help" => return Ok(Command::Help),
             other => return Err(format!("unknown argument `{other}`")),

@@ -19,6 +19,7 @@
 //! flags win over the environment.
 
 use stats_core::{Keyed, LabelValue, StatKey, StatTable, Value};
+use stats_examples::{seconds as seconds_arg, whole_number};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -234,25 +235,12 @@ fn parse_config() -> Result<Config, String> {
     }
     let threads = match threads {
         None => 4,
-        Some(text) => match text.parse::<usize>() {
-            Ok(n) if (1..=1024).contains(&n) => n,
-            _ => {
-                return Err(format!(
-                    "threads must be a whole number from 1 to 1024, not `{text}`"
-                ));
-            }
-        },
+        // Within 1..=1024, so the conversion cannot truncate.
+        Some(text) => whole_number("threads", &text, 1..=1024)? as usize,
     };
     let duration = match seconds {
         None => Duration::from_secs(3),
-        Some(text) => match text.parse::<f64>() {
-            Ok(s) if s > 0.0 && s <= 3600.0 => Duration::from_secs_f64(s),
-            _ => {
-                return Err(format!(
-                    "seconds must be a number above 0 and at most 3600, not `{text}`"
-                ));
-            }
-        },
+        Some(text) => seconds_arg("seconds", &text, 3600.0)?,
     };
     Ok(Config { threads, duration })
 }

@@ -69,7 +69,7 @@
 //! ```
 
 use stats_core::{Keyed, LabelValue, MetricKind, Series, StatKey, StatTable, Value};
-use std::any::Any;
+use stats_examples::{panic_message, seconds as seconds_arg, whole_number};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -934,17 +934,6 @@ fn gauge_thread(shared: &Shared, seed: u64) -> GaugeReport {
     }
 }
 
-/// A thread's panic message.
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_owned()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "a panic with a payload that is not text".to_owned()
-    }
-}
-
 /// Joins `handle`; a panic becomes a finding and `None`.
 fn join<T>(handle: ScopedJoinHandle<'_, T>, thread: &str, panics: &mut Vec<String>) -> Option<T> {
     match handle.join() {
@@ -1009,25 +998,12 @@ fn parse_config() -> Result<Config, String> {
     };
     let threads = match threads {
         None => 4,
-        Some(text) => match text.parse::<usize>() {
-            Ok(count) if (1..=256).contains(&count) => count,
-            _ => {
-                return Err(format!(
-                    "threads must be a whole number from 1 to 256, not `{text}`"
-                ));
-            }
-        },
+        // Within 1..=256, so the conversion cannot truncate.
+        Some(text) => whole_number("threads", &text, 1..=256)? as usize,
     };
     let seconds_limit = match seconds {
         None => Duration::from_secs(600),
-        Some(text) => match text.parse::<f64>() {
-            Ok(limit) if limit > 0.0 && limit <= 86_400.0 => Duration::from_secs_f64(limit),
-            _ => {
-                return Err(format!(
-                    "seconds-limit must be a number above 0 and at most 86400, not `{text}`"
-                ));
-            }
-        },
+        Some(text) => seconds_arg("seconds-limit", &text, 86_400.0)?,
     };
     Ok(Config {
         increments,

@@ -59,6 +59,7 @@
 use crate::key_store::{KeyHasher, KeyStore, Slot};
 use crate::stripes::{Counts, stripe_count, stripe_hint};
 use crate::sync::{AtomicU64, Mutex, Ordering};
+use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, Weak};
 
 /// Reads that may be interrupted by clears before a reader takes the
@@ -152,7 +153,7 @@ pub(crate) struct Inbox {
     /// That generation's final counts, by entry, once a clear retired it.
     retired: Option<Vec<(usize, String, u64)>>,
     /// The final counts of later generations that clears retired since.
-    later: Vec<(String, u64)>,
+    later: HashMap<String, u64>,
     /// Counts of `later` beyond `capacity` distinct keys, summed: the
     /// inbox never holds more than twice the field's keys.
     later_overflow: u64,
@@ -325,10 +326,12 @@ impl OpenField {
                 let later = &mut inbox.later;
                 let mut overflow = 0u64;
                 for (_, key, count) in &final_counts {
-                    match later.iter().position(|(known, _)| known == key) {
-                        Some(at) => later[at].1 = later[at].1.wrapping_add(*count),
-                        None if later.len() < capacity => later.push((key.clone(), *count)),
-                        None => overflow = overflow.wrapping_add(*count),
+                    if let Some(sum) = later.get_mut(key) {
+                        *sum = sum.wrapping_add(*count);
+                    } else if later.len() < capacity {
+                        later.insert(key.clone(), *count);
+                    } else {
+                        overflow = overflow.wrapping_add(*count);
                     }
                 }
                 inbox.later_overflow = inbox.later_overflow.wrapping_add(overflow);
@@ -371,7 +374,7 @@ impl OpenField {
                 let before = cursor.last.get(entry).copied().unwrap_or(0);
                 counts.push((key, total.wrapping_sub(before)));
             }
-            counts.append(&mut inbox.later);
+            counts.extend(inbox.later.drain());
             overflow = std::mem::take(&mut inbox.later_overflow);
             inbox.epoch = epoch;
             cursor.last.clear();
