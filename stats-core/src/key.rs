@@ -97,8 +97,10 @@ pub trait StatKey: KeyLabel + Copy + Eq + 'static {
     /// Every variant, in declaration order: `ALL[k.index()] == k`.
     const ALL: &'static [Self];
 
-    /// The label value of every variant, in declaration order. Labels are
-    /// distinct (the derive rejects two variants with one label).
+    /// The label value of every variant, in declaration order: one for each
+    /// of [`ALL`](Self::ALL). Labels are distinct (the derive rejects two
+    /// variants with one label). A table with a `Keyed<K>` field whose
+    /// `K::LABELS` and `K::ALL` differ in length does not compile.
     const LABELS: &'static [&'static str];
 
     /// The variant's position in declaration order, below `ALL.len()`.

@@ -162,7 +162,7 @@ impl<'a, 'b> Layout<'a, 'b> {
 
 fn expand(cont: &Container<'_>) -> TokenStream {
     let schema = expand_schema(cont);
-    let assertions = open_field_assertions(cont);
+    let assertions = field_assertions(cont);
     let table = expand_table(cont);
     let field_enum = expand_field_enum(cont);
     quote! {
@@ -291,18 +291,37 @@ fn open_options(
     (quote!(#capacity), max_key_len)
 }
 
-/// A `const` assertion per open keyed field that its worst-case memory, by
-/// the runtime's own `open_field_max_bytes`, is within the runtime's
-/// `MAX_OPEN_FIELD_BYTES`. The derive has already checked this against its
-/// copy of the formula (`limits`), with a better message; this backstop
-/// makes a field that the copy lets through but the runtime's bound does
-/// not (a runtime changed without the copy, a target of other sizes) a
-/// compile error too, never a silent disagreement.
-fn open_field_assertions(cont: &Container<'_>) -> TokenStream {
+/// A `const` assertion per keyed field of what the runtime relies on and
+/// only the compiler can check:
+///
+/// * a closed key set's `LABELS` has one label per variant of `ALL` (a
+///   hand-written `StatKey` could say otherwise, and the table's layout
+///   counts the variants while its series name them);
+/// * an open keyed field's worst-case memory, by the runtime's own
+///   `open_field_max_bytes`, is within the runtime's `MAX_OPEN_FIELD_BYTES`.
+///   The derive has already checked this against its copy of the formula
+///   (`limits`), with a better message; this backstop makes a field that
+///   the copy lets through but the runtime's bound does not (a runtime
+///   changed without the copy, a target of other sizes) a compile error
+///   too, never a silent disagreement.
+fn field_assertions(cont: &Container<'_>) -> TokenStream {
     let rt = runtime(cont);
     let ident = cont.ident.unraw();
     cont.table_fields()
         .filter_map(|field| {
+            if let FieldKind::ClosedKeyed { key } = field.kind {
+                let message = format!(
+                    "the key set of `{ident}::{field}` has not one label in `LABELS` for each \
+                     variant in `ALL`: a hand-written `StatKey` must list them alike",
+                    field = field.ident.unraw(),
+                );
+                return Some(quote! {
+                    const _: () = ::core::assert!(
+                        <#key as #rt::StatKey>::LABELS.len() == <#key as #rt::StatKey>::ALL.len(),
+                        #message,
+                    );
+                });
+            }
             let FieldKind::OpenKeyed {
                 capacity,
                 max_key_len,
