@@ -208,7 +208,9 @@ impl OpenField {
     }
 
     fn generation(&self, epoch: u64) -> &Generation {
-        &self.generations[usize::from(epoch & 1 == 1)]
+        // The low bit; the mask also tells the compiler the index fits.
+        #[allow(clippy::cast_possible_truncation)] // one bit
+        &self.generations[(epoch & 1) as usize]
     }
 
     /// Adds `n` to `key`; `false` if it went to overflow instead.
@@ -221,28 +223,21 @@ impl OpenField {
     #[inline]
     fn add_from(&self, key: &str, n: u64, hint: usize) -> bool {
         loop {
-            if let Some(counted) = self.try_add(key, n, hint) {
-                return counted;
+            let epoch = self.epoch.load(Ordering::Acquire);
+            let generation = self.generation(epoch);
+            let held = generation.counts.enter(hint);
+            // Inside the stripe, a clear that retired this generation is
+            // seen: see the module docs. Then start over in the new one.
+            if self.epoch.load(Ordering::Acquire) == epoch {
+                let slot = generation.keys.find_or_insert(key);
+                if let Slot::Entry(entry) = slot {
+                    held.add(entry, n);
+                }
+                generation.counts.leave(held);
+                return matches!(slot, Slot::Entry(_));
             }
+            generation.counts.leave(held);
         }
-    }
-
-    /// One attempt: `None` if a clear retired the generation meanwhile,
-    /// and nothing was done.
-    #[inline]
-    fn try_add(&self, key: &str, n: u64, hint: usize) -> Option<bool> {
-        let epoch = self.epoch.load(Ordering::Acquire);
-        let generation = self.generation(epoch);
-        let held = generation.counts.enter(hint);
-        // Inside the stripe, a clear that retired this generation is seen:
-        // see the module docs.
-        let current = self.epoch.load(Ordering::Acquire) == epoch;
-        let slot = current.then(|| generation.keys.find_or_insert(key));
-        if let Some(Slot::Entry(entry)) = slot {
-            held.add(entry, n);
-        }
-        generation.counts.leave(held);
-        slot.map(|slot| matches!(slot, Slot::Entry(_)))
     }
 
     /// Runs `read` on a view of one generation that no clear touched
