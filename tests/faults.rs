@@ -659,7 +659,7 @@ fn sixty_four_writers_fill_a_big_field() {
         }
     });
     let many = table.memory_bytes();
-    let documented = stats_core::__private::open_field_max_bytes(BIG_CAPACITY, 112);
+    let documented = stats_core::__private_0_1::open_field_max_bytes(BIG_CAPACITY, 112);
     const SLACK: usize = 64 << 10;
     println!(
         "faults: 65,536 keys: one writer {one_writer} B, {WRITERS} writers {many} B, \

@@ -29,7 +29,7 @@ const MAX_KEY_LEN: usize = 112;
 const KEYS: u64 = 10_000_000;
 const EARLY: u64 = 100_000;
 
-/// The bytes one key store takes, from `stats-core/src/key_store.rs`:
+/// The bytes one key store takes, from `stats-core/src/keyed/store.rs`:
 ///
 /// * entries: each `8 * (1 + ceil(max_key_len / 8))` bytes: the key's
 ///   length and the key, 8 bytes a word (120 bytes for 112-byte keys);
@@ -46,7 +46,7 @@ fn key_store_bytes(capacity: usize, max_key_len: usize) -> usize {
 }
 
 /// The field's counts once `keys` entries were written by one thread, from
-/// `stats-core/src/stripes.rs`: one stripe's chunks of 64 counts (512
+/// `stats-core/src/keyed/stripes.rs`: one stripe's chunks of 64 counts (512
 /// bytes each) that the entries fall in, plus every stripe's table of
 /// chunk slots (24 bytes a slot, at most 9 stripes) in each of the two
 /// generations.

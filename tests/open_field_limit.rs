@@ -11,7 +11,7 @@
 #![deny(warnings, missing_docs, unused_qualifications, unused_results)]
 #![deny(clippy::all, clippy::pedantic)]
 
-use stats_core::__private::{DEFAULT_MAX_KEY_LEN, MAX_OPEN_FIELD_BYTES, open_field_max_bytes};
+use stats_core::__private_0_1::{DEFAULT_MAX_KEY_LEN, MAX_OPEN_FIELD_BYTES, open_field_max_bytes};
 use stats_core::{Keyed, StatTable};
 
 /// The most keys that fit with the default `max_key_len` (112 bytes).

@@ -164,31 +164,19 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod buckets;
-mod cursor;
-mod handle;
-mod iter;
-mod key;
-mod key_store;
 mod keyed;
-mod keyed_handle;
-mod open_field;
-mod open_limit;
-mod schema;
-mod shard;
-mod sharded;
-mod stripes;
+mod read;
+mod rows;
 mod sync;
 mod table;
-mod thread_slot;
 
-pub use cursor::Cursor;
-pub use handle::{Counter, Gauge};
-pub use iter::{Iter, Label, LabelValue, Series, StaleIterator, Value};
-pub use key::{KeyLabel, StatKey};
-pub use keyed::Keyed;
-pub use keyed_handle::{ClosedKeyed, ClosedKeyedIter, OpenKeyed, OpenKeyedIter};
-pub use schema::{MetricKind, StatTable, Table};
+pub use keyed::handle::{ClosedKeyed, ClosedKeyedIter, OpenKeyed, OpenKeyedIter};
+pub use keyed::key::{KeyLabel, StatKey};
+pub use keyed::value::Keyed;
+pub use read::cursor::Cursor;
+pub use read::iter::{Iter, Label, LabelValue, Series, StaleIterator, Value};
+pub use table::handle::{Counter, Gauge};
+pub use table::traits::{MetricKind, StatTable, Table};
 
 /// Derives a concurrent statistics table for a struct with named fields.
 ///
@@ -313,14 +301,36 @@ pub use stats_derive::StatTable;
 pub use stats_derive::StatKey;
 
 /// What generated code uses. Not public API: no stability promises.
+///
+/// The name carries this crate's major and minor version, and the derive
+/// names the module for its own version, so a derive and a runtime of
+/// different versions fail to compile instead of misbehaving.
 #[doc(hidden)]
-pub mod __private {
-    pub use crate::key_store::DEFAULT_MAX_KEY_LEN;
-    pub use crate::open_limit::{MAX_OPEN_FIELD_BYTES, open_field_max_bytes};
-    pub use crate::schema::{FieldDesc, FieldShape, RawValues, Schema, fill_closed};
-    pub use crate::table::RawTable;
-    pub use crate::{
-        ClosedKeyed, Counter, Cursor, Gauge, Iter, KeyLabel, Keyed, MetricKind, OpenKeyed, StatKey,
-        StatTable, Table,
-    };
+pub mod __private_0_1 {
+    pub use crate::keyed::handle::{ClosedKeyed, OpenKeyed};
+    pub use crate::keyed::key::{KeyLabel, StatKey};
+    pub use crate::keyed::limit::{MAX_OPEN_FIELD_BYTES, open_field_max_bytes};
+    pub use crate::keyed::store::DEFAULT_MAX_KEY_LEN;
+    pub use crate::keyed::value::Keyed;
+    pub use crate::read::cursor::Cursor;
+    pub use crate::read::iter::Iter;
+    pub use crate::table::contract::{FieldDesc, FieldShape, RawValues, Schema, fill_closed};
+    pub use crate::table::handle::{Counter, Gauge};
+    pub use crate::table::raw::RawTable;
+    pub use crate::table::traits::{MetricKind, StatTable, Table};
+}
+
+#[cfg(test)]
+mod tests {
+    /// The hidden module's name follows the crate's version.
+    #[test]
+    fn the_private_module_is_named_for_this_version() {
+        let mut version = env!("CARGO_PKG_VERSION").split('.');
+        let (major, minor) = (version.next(), version.next());
+        assert_eq!(
+            (major, minor),
+            (Some("0"), Some("1")),
+            "rename __private_0_1"
+        );
+    }
 }

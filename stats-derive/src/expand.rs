@@ -1,6 +1,7 @@
 //! Code generation: the table, its field enum, and the trait impls.
 
 use crate::ast::{Container, Field, FieldKind};
+use crate::case;
 use crate::ctxt::Ctxt;
 use crate::valid;
 use proc_macro2::{Ident, TokenStream};
@@ -24,29 +25,6 @@ pub fn derive_stat_table(input: &DeriveInput) -> TokenStream {
     expand(&cont)
 }
 
-/// `created` -> `Created`, `errors_5xx` -> `Errors5xx`, `r#type` -> `Type`.
-pub fn variant_name(field: &Ident) -> Ident {
-    let name: String = field
-        .unraw()
-        .to_string()
-        .split('_')
-        .filter(|part| !part.is_empty())
-        .map(|part| {
-            let mut chars = part.chars();
-            chars.next().map_or_else(String::new, |first| {
-                first.to_uppercase().chain(chars).collect()
-            })
-        })
-        .collect();
-    // A field named `_` or `__` has no letters to keep.
-    let name = if name.is_empty() {
-        "Field".to_owned()
-    } else {
-        name
-    };
-    Ident::new(&name, field.span())
-}
-
 fn table_ident(cont: &Container<'_>) -> Ident {
     format_ident!("{}Table", cont.ident)
 }
@@ -56,10 +34,7 @@ fn field_enum_ident(cont: &Container<'_>) -> Ident {
 }
 
 fn runtime(cont: &Container<'_>) -> TokenStream {
-    match &cont.attrs.krate {
-        Some(path) => quote!(#path::__private),
-        None => quote!(::stats_core::__private),
-    }
+    crate::symbol::runtime_path(cont.attrs.krate.as_ref())
 }
 
 /// The error path: a bare table type and constructor, so uses of
@@ -220,7 +195,7 @@ fn expand_schema(cont: &Container<'_>) -> TokenStream {
                 name: #name,
                 help: #help,
                 kind: #kind,
-                slot: #slot,
+                offset: #slot,
                 shape: #shape,
             }
         }
@@ -469,7 +444,7 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
         .iter()
         .map(|place| accessor(cont, &layout, place));
     let add_to_arms = layout.plain().map(|place| {
-        let variant = variant_name(place.field.ident);
+        let variant = case::variant_name(place.field.ident);
         let slot = &place.slot;
         match place.field.kind {
             FieldKind::Gauge => quote!(#field_enum::#variant => self.raw.add_to_gauge(#slot, n)),
@@ -633,7 +608,7 @@ fn expand_field_enum(cont: &Container<'_>) -> TokenStream {
     let rt = runtime(cont);
     let field_enum = field_enum_ident(cont);
     let fields: Vec<&Field<'_>> = cont.plain_fields().collect();
-    let variants: Vec<Ident> = fields.iter().map(|f| variant_name(f.ident)).collect();
+    let variants: Vec<Ident> = fields.iter().map(|f| case::variant_name(f.ident)).collect();
     let variant_docs = fields.iter().map(|field| {
         let metric = cont.metric_name(field);
         if field.help.is_empty() {
@@ -720,5 +695,49 @@ fn expand_field_enum(cont: &Container<'_>) -> TokenStream {
                 self.desc().kind
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::derive_stat_table;
+    use crate::symbol::TABLE_METHODS;
+
+    /// `symbol::TABLE_METHODS` is the list the validator checks field names
+    /// against; this keeps it the list of what `expand_table` generates, so
+    /// a method added to one and not the other fails here.
+    #[test]
+    fn table_methods_are_the_generated_methods() {
+        let input: syn::DeriveInput = syn::parse_quote! {
+            struct Stats {
+                /// A field whose accessor is not a table method.
+                only_field: u64,
+            }
+        };
+        let file: syn::File =
+            syn::parse2(derive_stat_table(&input)).expect("the derive's output parses");
+        let mut generated: Vec<String> = file
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Impl(block)
+                    if block.trait_.is_none()
+                        && matches!(&*block.self_ty, syn::Type::Path(path) if path.path.is_ident("StatsTable")) =>
+                {
+                    Some(block)
+                }
+                _ => None,
+            })
+            .flat_map(|block| &block.items)
+            .filter_map(|item| match item {
+                syn::ImplItem::Fn(method) => Some(method.sig.ident.to_string()),
+                _ => None,
+            })
+            .filter(|name| name != "only_field")
+            .collect();
+        generated.sort();
+        let mut listed: Vec<String> = TABLE_METHODS.iter().map(ToString::to_string).collect();
+        listed.sort();
+        assert_eq!(generated, listed);
     }
 }

@@ -1,7 +1,7 @@
 //! `#[derive(StatTable)]`: the code generator behind `stats-core`.
 //!
 //! Use it through `stats_core::StatTable`, where it is documented; generated
-//! code refers to the runtime only as `::stats_core::__private` (or the path
+//! code refers to the runtime only as `::stats_core::__private_0_1` (or the path
 //! given by `#[stat_table(crate = "...")]`).
 //!
 //! The pipeline reads like thiserror's and serde's: `attr` turns raw
@@ -16,6 +16,7 @@
 
 mod ast;
 mod attr;
+mod case;
 mod ctxt;
 mod expand;
 mod limits;

@@ -3,7 +3,7 @@
 //! together.
 //!
 //! The memory bound mirrors the runtime's
-//! `stats_core::__private::open_field_max_bytes` and `MAX_OPEN_FIELD_BYTES`
+//! `stats_core::__private_0_1::open_field_max_bytes` and `MAX_OPEN_FIELD_BYTES`
 //! (`stats-core/src/open_limit.rs`), so that the derive can reject a field
 //! that is too large with an error on the offending option. The derive
 //! cannot name the runtime's constants (a proc macro runs before the crate
@@ -50,7 +50,7 @@ const STRIPE_BYTES: u64 = 256;
 
 /// The most bytes an open keyed field of `capacity` keys of up to
 /// `max_key_len` bytes ever takes: the derive's copy of the runtime's
-/// `stats_core::__private::open_field_max_bytes`, term by term (two
+/// `stats_core::__private_0_1::open_field_max_bytes`, term by term (two
 /// generations, each of the keys, the hash index, the free list and the
 /// striped counts). Saturates instead of overflowing.
 pub const fn open_field_max_bytes(capacity: u64, max_key_len: u64) -> u64 {
@@ -154,7 +154,7 @@ mod tests {
     }
 
     /// The numbers the runtime computes (`tests/open_field_limit.rs` checks
-    /// them against `stats_core::__private::open_field_max_bytes`).
+    /// them against `stats_core::__private_0_1::open_field_max_bytes`).
     #[test]
     fn the_mirror_gives_the_runtimes_numbers() {
         assert_eq!(open_field_max_bytes(64, 0), 19_376);

@@ -8,6 +8,7 @@
 //! needed).
 
 use crate::attr::{KeyAttrs, KeyPlace, Spanned};
+use crate::case;
 use crate::ctxt::Ctxt;
 use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, quote};
@@ -89,13 +90,10 @@ impl<'a> KeyEnum<'a> {
         })
     }
 
-    /// The runtime's private module: `::stats_core::__private` unless
-    /// `#[stat_key(crate = "...")]` names another path.
+    /// The runtime's private module (see `symbol::runtime_path`), under
+    /// the path `#[stat_key(crate = "...")]` names, if any.
     fn runtime(&self) -> TokenStream {
-        match &self.krate {
-            Some(path) => quote!(#path::__private),
-            None => quote!(::stats_core::__private),
-        }
+        crate::symbol::runtime_path(self.krate.as_ref())
     }
 }
 
@@ -118,7 +116,7 @@ impl<'a> Variant<'a> {
         // An explicit discriminant (`Card = 10`) is allowed and ignored: the
         // index is the declaration position.
         let label = attrs.rename.unwrap_or_else(|| Spanned {
-            value: snake_case(&ident.unraw().to_string()),
+            value: case::snake_case(&ident.unraw().to_string()),
             tokens: ident.to_token_stream(),
         });
         Self { ident, label }
@@ -164,30 +162,6 @@ fn check_labels(cx: &Ctxt, key: &KeyEnum<'_>) {
     }
 }
 
-/// The `snake_case` label of a variant name: words are split before an
-/// uppercase letter that follows a lowercase letter or a digit
-/// (`BankTransfer` -> `bank_transfer`, `Http2Server` -> `http2_server`), and
-/// before the last capital of a run of capitals followed by a lowercase
-/// letter, so an acronym stays one word (`HTTPServer` -> `http_server`,
-/// `HTTP2` -> `http2`, `IPv4` -> `i_pv4`). Then everything is lowercased.
-/// Digits never start a word, and an `_` already in the name is kept as the
-/// only separator (`Bank_Transfer` -> `bank_transfer`).
-fn snake_case(name: &str) -> String {
-    let chars: Vec<char> = name.chars().collect();
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_uppercase() && i > 0 && !out.ends_with('_') {
-            let prev = chars[i - 1];
-            let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if prev.is_lowercase() || prev.is_numeric() || (prev.is_uppercase() && next_is_lower) {
-                out.push('_');
-            }
-        }
-        out.extend(c.to_lowercase());
-    }
-    out
-}
-
 fn expand(key: &KeyEnum<'_>) -> TokenStream {
     let ident = key.ident;
     let rt = key.runtime();
@@ -227,35 +201,6 @@ fn expand(key: &KeyEnum<'_>) -> TokenStream {
                     #(Self::#variants => #indices,)*
                 }
             }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::snake_case;
-
-    #[test]
-    fn snake_case_splits_words_and_keeps_acronyms_whole() {
-        let cases = [
-            ("Card", "card"),
-            ("BankTransfer", "bank_transfer"),
-            ("HttpServer", "http_server"),
-            ("HTTPServer", "http_server"),
-            ("HTTP2", "http2"),
-            ("Http2Server", "http2_server"),
-            ("IPv4", "i_pv4"),
-            ("ABTest", "ab_test"),
-            ("X509Cert", "x509_cert"),
-            ("Errors5xx", "errors5xx"),
-            ("Bank_Transfer", "bank_transfer"),
-            ("A", "a"),
-            ("AB", "ab"),
-            ("Über", "über"),
-            ("ÜberSchnell", "über_schnell"),
-        ];
-        for (name, label) in cases {
-            assert_eq!(snake_case(name), label, "{name}");
         }
     }
 }

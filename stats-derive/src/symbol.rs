@@ -38,7 +38,8 @@ pub const STAT_KEY: &str = "stat_key";
 pub const RENAME: &str = "rename";
 
 /// Methods of the generated table; a field accessor of the same name would
-/// clash with them.
+/// clash with them. A test in `expand.rs` checks this is exactly what the
+/// table's impl generates.
 pub const TABLE_METHODS: &[&str] = &[
     "inc",
     "add",
@@ -59,5 +60,26 @@ pub fn one_of(keys: &[&str]) -> String {
         Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
         Some((last, _)) => last.clone(),
         None => String::new(),
+    }
+}
+
+/// The runtime's hidden module, named for this crate's major and minor
+/// version (`__private_0_1`): the runtime of the same version names its
+/// module alike, so a derive and a runtime of different versions fail to
+/// compile instead of misbehaving.
+pub fn private_module() -> proc_macro2::Ident {
+    let mut version = env!("CARGO_PKG_VERSION").split('.');
+    let major = version.next().unwrap_or("0");
+    let minor = version.next().unwrap_or("0");
+    quote::format_ident!("__private_{major}_{minor}")
+}
+
+/// The path generated code names the runtime by: `::stats_core::__private_X_Y`,
+/// or `{path}::__private_X_Y` for `crate = "path"`.
+pub fn runtime_path(krate: Option<&syn::Path>) -> proc_macro2::TokenStream {
+    let private = private_module();
+    match krate {
+        Some(path) => quote::quote!(#path::#private),
+        None => quote::quote!(::stats_core::#private),
     }
 }

@@ -1,8 +1,8 @@
 //! Rules that look at more than one attribute or field.
 
 use crate::ast::Container;
+use crate::case::variant_name;
 use crate::ctxt::Ctxt;
-use crate::expand::variant_name;
 use crate::symbol;
 use std::collections::HashMap;
 use syn::ext::IdentExt;

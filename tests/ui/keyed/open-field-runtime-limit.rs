@@ -3,8 +3,8 @@
 // bound is stricter than the derive's copy still rejects the field. Here a
 // runtime re-exported with a 1 MiB limit.
 mod strict {
-    pub mod __private {
-        pub use stats_core::__private::*;
+    pub mod __private_0_1 {
+        pub use stats_core::__private_0_1::*;
         pub const MAX_OPEN_FIELD_BYTES: usize = 1 << 20;
     }
 }

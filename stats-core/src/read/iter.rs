@@ -3,56 +3,17 @@
 //!
 //! Every table carries a version that destructive changes (a reset, or
 //! clearing a keyed field) move: odd while a change runs, even after it (see
-//! [`crate::table`]). An iterator remembers the version it was made at and
+//! [`crate::table::raw`]). An iterator remembers the version it was made at and
 //! compares before and after every read, so it sees one side of a change or
 //! goes stale; one made while a change runs is stale from the start. New data
 //! never moves the version, so writers never make an iterator stale.
 
-use crate::open_field::OpenField;
-use crate::schema::{FieldDesc, FieldShape, MetricKind};
+use crate::table::contract::FieldShape;
+use crate::table::reader::{TableReader, check_version};
+use crate::table::traits::MetricKind;
 use std::borrow::Cow;
 use std::error::Error;
 use std::fmt;
-
-/// What cursors, iterators and keyed handles need from a table, without its
-/// sizes in the type.
-pub(crate) trait TableReader: Sync {
-    fn table_name(&self) -> &'static str;
-    fn fields(&self) -> &'static [FieldDesc];
-    /// Twice the destructive changes, plus one while a change runs.
-    fn state(&self) -> u64;
-    /// Raw counter sums (reset baseline not subtracted) and gauge levels.
-    fn read_raw(&self, counters: &mut [u64], gauges: &mut [i64]);
-    /// One counter since the last reset or clear.
-    fn counter(&self, slot: usize) -> u64;
-    /// One gauge's level.
-    fn gauge(&self, gauge: usize) -> i64;
-    /// Adds to a counter in the calling thread's row.
-    fn add_counter(&self, slot: usize, n: u64);
-    /// The open keyed field with this index.
-    fn open_field(&self, index: usize) -> &OpenField;
-    /// Zeroes `len` counters from `first` (a closed keyed field) and bumps
-    /// the version.
-    fn clear_slots(&self, first: usize, len: usize);
-    /// Empties an open keyed field and its overflow, and bumps the version.
-    fn clear_open(&self, index: usize);
-}
-
-/// `Err` if a destructive change ran since the table was in state
-/// `made_at`, or was running then: what every versioned iterator checks
-/// before and after it reads.
-pub(crate) fn check_version(table: &dyn TableReader, made_at: u64) -> Result<(), StaleIterator> {
-    let now = table.state();
-    if now == made_at && made_at & 1 == 0 {
-        Ok(())
-    } else {
-        Err(StaleIterator {
-            table: table.table_name(),
-            expected: made_at / 2,
-            found: now.div_ceil(2),
-        })
-    }
-}
 
 /// The value of one series.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -241,14 +202,14 @@ impl<'a> Iter<'a> {
             match desc.shape {
                 FieldShape::Plain => {
                     let value = match desc.kind {
-                        MetricKind::Gauge => Value::Gauge(table.gauge(desc.slot)),
-                        MetricKind::Counter => Value::Counter(table.counter(desc.slot)),
+                        MetricKind::Gauge => Value::Gauge(table.gauge(desc.offset)),
+                        MetricKind::Counter => Value::Counter(table.counter(desc.offset)),
                     };
                     return (Some(series(value, None)), next_field);
                 }
                 FieldShape::Closed { label, labels } => {
                     if let Some(&key) = labels.get(at.within) {
-                        let value = Value::Counter(table.counter(desc.slot + at.within));
+                        let value = Value::Counter(table.counter(desc.offset + at.within));
                         let label = Label {
                             name: label,
                             value: LabelValue::Key(Cow::Borrowed(key)),
@@ -261,7 +222,7 @@ impl<'a> Iter<'a> {
                     }
                     // The overflow of a closed key set counts only keys that a
                     // hand-written `StatKey` left out of `ALL`: shown when not 0.
-                    let overflow = table.counter(desc.slot + labels.len());
+                    let overflow = table.counter(desc.offset + labels.len());
                     if at.within == labels.len() && overflow != 0 {
                         let label = Label {
                             name: label,
@@ -280,7 +241,7 @@ impl<'a> Iter<'a> {
                             Some((entry, key, count)) => {
                                 (LabelValue::Key(Cow::Owned(key)), count, entry + 1)
                             }
-                            None => (LabelValue::Overflow, table.counter(desc.slot), OVERFLOW),
+                            None => (LabelValue::Overflow, table.counter(desc.offset), OVERFLOW),
                         };
                         let label = Label {
                             name: label,

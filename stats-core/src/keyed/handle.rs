@@ -1,12 +1,13 @@
 //! Handles to a keyed field of a table: what `table.by_method()` and
 //! `table.by_region()` return, and their versioned iterators.
 
-use crate::StatKey;
-use crate::iter::{StaleIterator, TableReader, check_version as check};
-use crate::key::checked_index;
-use crate::keyed::Keyed;
-use crate::open_field::OpenField;
-use crate::sharded::ShardedCounters;
+use crate::keyed::key::StatKey;
+use crate::keyed::key::checked_index;
+use crate::keyed::open::OpenField;
+use crate::keyed::value::Keyed;
+use crate::read::iter::StaleIterator;
+use crate::rows::Rows;
+use crate::table::reader::{TableReader, check_version as check};
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -38,29 +39,25 @@ use std::marker::PhantomData;
 /// let counts: Vec<_> = table.by_method().iter().collect();
 /// assert_eq!(counts, [(Method::Card, 1), (Method::Wallet, 2)]);
 /// ```
-pub struct ClosedKeyed<'a, K, const SLOTS: usize> {
-    counters: &'a ShardedCounters<SLOTS>,
+pub struct ClosedKeyed<'a, K, const WORDS: usize> {
+    counters: &'a Rows<WORDS>,
     table: &'a dyn TableReader,
-    /// The slot of the first variant.
+    /// The index of the first variant.
     first: usize,
     key: PhantomData<fn(K)>,
 }
 
-impl<K, const SLOTS: usize> Clone for ClosedKeyed<'_, K, SLOTS> {
+impl<K, const WORDS: usize> Clone for ClosedKeyed<'_, K, WORDS> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<K, const SLOTS: usize> Copy for ClosedKeyed<'_, K, SLOTS> {}
+impl<K, const WORDS: usize> Copy for ClosedKeyed<'_, K, WORDS> {}
 
-impl<'a, K: StatKey, const SLOTS: usize> ClosedKeyed<'a, K, SLOTS> {
-    pub(crate) fn new(
-        counters: &'a ShardedCounters<SLOTS>,
-        table: &'a dyn TableReader,
-        first: usize,
-    ) -> Self {
-        debug_assert!(first + K::ALL.len() < SLOTS);
+impl<'a, K: StatKey, const WORDS: usize> ClosedKeyed<'a, K, WORDS> {
+    pub(crate) fn new(counters: &'a Rows<WORDS>, table: &'a dyn TableReader, first: usize) -> Self {
+        debug_assert!(first + K::ALL.len() < WORDS);
         Self {
             counters,
             table,
@@ -82,11 +79,11 @@ impl<'a, K: StatKey, const SLOTS: usize> ClosedKeyed<'a, K, SLOTS> {
     /// another field's counter.
     #[inline]
     pub fn add(&self, key: K, n: u64) {
-        let slot = checked_index(key).map_or(self.overflow_slot(), |index| self.first + index);
-        self.counters.add(slot, n);
+        let index = checked_index(key).map_or(self.overflow_index(), |index| self.first + index);
+        self.counters.add(index, n);
     }
 
-    fn overflow_slot(&self) -> usize {
+    fn overflow_index(&self) -> usize {
         self.first + K::ALL.len()
     }
 
@@ -102,7 +99,7 @@ impl<'a, K: StatKey, const SLOTS: usize> ClosedKeyed<'a, K, SLOTS> {
     /// (`table.add(&step)` with `Keyed::add_overflow`).
     #[must_use]
     pub fn overflow(&self) -> u64 {
-        self.table.counter(self.overflow_slot())
+        self.table.counter(self.overflow_index())
     }
 
     /// The field's counts as a snapshot would show them.
@@ -135,7 +132,7 @@ impl<'a, K: StatKey, const SLOTS: usize> ClosedKeyed<'a, K, SLOTS> {
     }
 }
 
-impl<K: StatKey + fmt::Debug, const SLOTS: usize> fmt::Debug for ClosedKeyed<'_, K, SLOTS> {
+impl<K: StatKey + fmt::Debug, const WORDS: usize> fmt::Debug for ClosedKeyed<'_, K, WORDS> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("ClosedKeyed")
             .field(&self.snapshot())
@@ -261,8 +258,8 @@ impl<K> fmt::Debug for ClosedKeyedIter<'_, K> {
 ///   `24 * ceil(capacity / 64)` bytes, and 512 bytes for each chunk of 64
 ///   entries once one of them is written in that stripe.
 ///
-/// The worst case is `stats_core::__private::open_field_max_bytes`, and the
-/// derive rejects a field whose worst case exceeds 64 MiB. For
+/// The derive rejects a field whose worst case, by these terms, exceeds
+/// 64 MiB. For
 /// `capacity = 1024` one thread's writes leave the table at about 320 KiB
 /// whatever keys clients send: `tests/keyed_hostile.rs` throws 10^7
 /// distinct keys at such a field and measures it with a counting
@@ -297,7 +294,7 @@ pub struct OpenKeyed<'a> {
     field: &'a OpenField,
     table: &'a dyn TableReader,
     index: usize,
-    overflow_slot: usize,
+    overflow_index: usize,
 }
 
 impl<'a> OpenKeyed<'a> {
@@ -305,13 +302,13 @@ impl<'a> OpenKeyed<'a> {
         field: &'a OpenField,
         table: &'a dyn TableReader,
         index: usize,
-        overflow_slot: usize,
+        overflow_index: usize,
     ) -> Self {
         Self {
             field,
             table,
             index,
-            overflow_slot,
+            overflow_index,
         }
     }
 
@@ -326,7 +323,7 @@ impl<'a> OpenKeyed<'a> {
     #[inline]
     pub fn add(&self, key: &str, n: u64) {
         if n != 0 && !self.field.add(key, n) {
-            self.table.add_counter(self.overflow_slot, n);
+            self.table.add_counter(self.overflow_index, n);
         }
     }
 
@@ -337,7 +334,7 @@ impl<'a> OpenKeyed<'a> {
             self.add(key, n);
         }
         if step.overflow() != 0 {
-            self.table.add_counter(self.overflow_slot, step.overflow());
+            self.table.add_counter(self.overflow_index, step.overflow());
         }
     }
 
@@ -375,7 +372,7 @@ impl<'a> OpenKeyed<'a> {
     /// their own key.
     #[must_use]
     pub fn overflow(&self) -> u64 {
-        self.table.counter(self.overflow_slot)
+        self.table.counter(self.overflow_index)
     }
 
     /// The field's counts as a snapshot would show them.

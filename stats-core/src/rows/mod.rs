@@ -1,12 +1,12 @@
-//! The table's counters as one [`Shard`] per writer thread.
+//! The table's counters as one [`Row`] per writer thread.
 //!
 //! Each thread that writes to a table gets its own cache-line-aligned row,
-//! found by the thread's slot (see [`crate::thread_slot`]): one inlined
+//! found by the thread's slot (see [`crate::rows::slot`]): one inlined
 //! thread-local load, one bucket pointer load, no lock, no hashing. Because a
 //! row has one writer, an increment is a load and a release store (see
-//! [`crate::shard`]); readers sum the rows.
+//! [`crate::rows::row`]); readers sum the rows.
 //!
-//! Rows live in buckets of doubling size ([`crate::buckets`]), allocated when
+//! Rows live in buckets of doubling size ([`crate::rows::buckets`]), allocated when
 //! the first thread whose slot falls in them writes, and never moved or
 //! freed until the table is dropped, so a reference to a row stays valid
 //! without a lock. When a thread exits, its slot, and with it its row in
@@ -14,22 +14,26 @@
 //! values, so totals stay exact and the number of rows is bounded by twice
 //! the number of threads alive at once (writes from a dying thread's
 //! thread-local destructors borrow a slot per write: see
-//! [`crate::thread_slot`]).
+//! [`crate::rows::slot`]).
 
-use crate::buckets::Buckets;
-use crate::shard::Shard;
-use crate::thread_slot::{self, Location};
+pub(crate) mod buckets;
+pub(crate) mod row;
+pub(crate) mod slot;
+
+use buckets::Buckets;
 use crossbeam_utils::CachePadded;
+use row::Row;
+use slot::Location;
 
 /// Padded so two threads' rows never share a cache line.
-type Row<const N: usize> = CachePadded<Shard<N>>;
+type PaddedRow<const N: usize> = CachePadded<Row<N>>;
 
 /// `N` counters sharded by writer thread.
-pub(crate) struct ShardedCounters<const N: usize> {
-    rows: Buckets<Row<N>>,
+pub(crate) struct Rows<const N: usize> {
+    rows: Buckets<PaddedRow<N>>,
 }
 
-impl<const N: usize> ShardedCounters<N> {
+impl<const N: usize> Rows<N> {
     pub(crate) fn new() -> Self {
         Self {
             rows: Buckets::new(),
@@ -39,8 +43,8 @@ impl<const N: usize> ShardedCounters<N> {
     /// Runs `write` on this thread's row, allocating its bucket on the
     /// thread's first write.
     #[inline]
-    fn with_local<R>(&self, write: impl FnOnce(&Shard<N>) -> R) -> R {
-        thread_slot::with_current(|location| match self.rows.get(location) {
+    fn with_local<R>(&self, write: impl FnOnce(&Row<N>) -> R) -> R {
+        slot::with_current(|location| match self.rows.get(location) {
             Some(rows) => write(&rows[location.index]),
             None => write(self.allocate(location)),
         })
@@ -48,23 +52,23 @@ impl<const N: usize> ShardedCounters<N> {
 
     #[cold]
     #[inline(never)]
-    fn allocate(&self, location: Location) -> &Shard<N> {
+    fn allocate(&self, location: Location) -> &Row<N> {
         let rows = self.rows.get_or_init(location, |slots| {
-            (0..slots).map(|_| CachePadded::new(Shard::new())).collect()
+            (0..slots).map(|_| CachePadded::new(Row::new())).collect()
         });
         &rows[location.index]
     }
 
-    fn rows(&self) -> impl Iterator<Item = &Shard<N>> {
+    fn rows(&self) -> impl Iterator<Item = &Row<N>> {
         self.rows
             .allocated()
             .flat_map(|rows| rows.iter().map(|row| &**row))
     }
 
-    /// Adds `n` to counter `slot` in this thread's row.
+    /// Adds `n` to counter `index` in this thread's row.
     #[inline]
-    pub(crate) fn add(&self, slot: usize, n: u64) {
-        self.with_local(|row| row.add(slot, n));
+    pub(crate) fn add(&self, index: usize, n: u64) {
+        self.with_local(|row| row.add(index, n));
     }
 
     /// Adds `deltas` to this thread's row in one consistent write.
@@ -83,19 +87,19 @@ impl<const N: usize> ShardedCounters<N> {
     }
 
     /// The sum of one counter over all rows.
-    pub(crate) fn sum_slot(&self, slot: usize) -> u64 {
+    pub(crate) fn sum_of(&self, index: usize) -> u64 {
         self.rows()
-            .fold(0u64, |sum, row| sum.wrapping_add(row.load(slot)))
+            .fold(0u64, |sum, row| sum.wrapping_add(row.load(index)))
     }
 
     /// How many rows are allocated: fewer than twice the largest number of
     /// writing threads that were alive at once.
     pub(crate) fn shard_count(&self) -> usize {
-        self.rows.allocated().map(<[Row<N>]>::len).sum()
+        self.rows.allocated().map(<[PaddedRow<N>]>::len).sum()
     }
 
     /// The bytes the rows take.
     pub(crate) fn memory_bytes(&self) -> usize {
-        self.shard_count() * size_of::<Row<N>>()
+        self.shard_count() * size_of::<PaddedRow<N>>()
     }
 }

@@ -5,7 +5,7 @@
 //!
 //! An increment loads the epoch, whose low bit names the generation in
 //! use, enters a stripe of that generation's counts (one compare-and-swap;
-//! see [`crate::stripes`]), loads the epoch again, finds (or adds) the key's
+//! see [`crate::keyed::stripes`]), loads the epoch again, finds (or adds) the key's
 //! entry in the generation's key store, adds to the entry's count in its
 //! stripe, and leaves the stripe. If the epoch moved between the two loads,
 //! a clear retired the generation meanwhile: the writer leaves without
@@ -56,8 +56,8 @@
 //! a clear, with writers that start over, and a reader against a clear and
 //! a re-inserted key.
 
-use crate::key_store::{KeyHasher, KeyStore, Slot};
-use crate::stripes::{Counts, stripe_count, stripe_hint};
+use crate::keyed::store::{KeyHasher, KeyStore, Placement};
+use crate::keyed::stripes::{Counts, stripe_count, stripe_hint};
 use crate::sync::{AtomicU64, Mutex, Ordering};
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, Weak};
@@ -229,12 +229,12 @@ impl OpenField {
             // Inside the stripe, a clear that retired this generation is
             // seen: see the module docs. Then start over in the new one.
             if self.epoch.load(Ordering::Acquire) == epoch {
-                let slot = generation.keys.find_or_insert(key);
-                if let Slot::Entry(entry) = slot {
+                let index = generation.keys.find_or_insert(key);
+                if let Placement::Entry(entry) = index {
                     held.add(entry, n);
                 }
                 generation.counts.leave(held);
-                return matches!(slot, Slot::Entry(_));
+                return matches!(index, Placement::Entry(_));
             }
             generation.counts.leave(held);
         }

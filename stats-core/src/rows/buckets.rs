@@ -1,12 +1,12 @@
 //! Per-thread storage in buckets of doubling size: the table's rows
-//! ([`crate::sharded`]).
+//! ([`crate::rows`]).
 //!
 //! Bucket `b` holds the items of thread slots `2^b - 1 ..= 2^(b+1) - 2` (see
-//! [`crate::thread_slot::Location`]). A bucket is allocated when the first
+//! [`crate::rows::slot::Location`]). A bucket is allocated when the first
 //! thread whose slot falls in it writes, and is never moved or freed until
 //! its owner is dropped, so a reference into it stays valid without a lock.
 
-use crate::thread_slot::Location;
+use crate::rows::slot::Location;
 use std::sync::OnceLock;
 
 /// One bucket per bit of a slot number: enough for any slot.

@@ -1,6 +1,6 @@
 //! Handles to one field of a table: what `table.created()` returns.
 
-use crate::sharded::ShardedCounters;
+use crate::rows::Rows;
 use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -28,22 +28,22 @@ use std::sync::{Mutex, PoisonError};
 /// assert_eq!(table.served().get(), 42);
 /// ```
 #[derive(Clone, Copy)]
-pub struct Counter<'a, const SLOTS: usize> {
-    counters: &'a ShardedCounters<SLOTS>,
-    slot: usize,
-    baseline: &'a arc_swap::ArcSwap<[u64; SLOTS]>,
+pub struct Counter<'a, const WORDS: usize> {
+    counters: &'a Rows<WORDS>,
+    index: usize,
+    baseline: &'a arc_swap::ArcSwap<[u64; WORDS]>,
 }
 
-impl<'a, const SLOTS: usize> Counter<'a, SLOTS> {
+impl<'a, const WORDS: usize> Counter<'a, WORDS> {
     pub(crate) fn new(
-        counters: &'a ShardedCounters<SLOTS>,
-        slot: usize,
-        baseline: &'a arc_swap::ArcSwap<[u64; SLOTS]>,
+        counters: &'a Rows<WORDS>,
+        index: usize,
+        baseline: &'a arc_swap::ArcSwap<[u64; WORDS]>,
     ) -> Self {
-        debug_assert!(slot < SLOTS, "counter slot {slot} out of {SLOTS}");
+        debug_assert!(index < WORDS, "counter index {index} out of {WORDS}");
         Self {
             counters,
-            slot,
+            index,
             baseline,
         }
     }
@@ -51,13 +51,13 @@ impl<'a, const SLOTS: usize> Counter<'a, SLOTS> {
     /// Adds one.
     #[inline]
     pub fn inc(&self) {
-        self.counters.add(self.slot, 1);
+        self.counters.add(self.index, 1);
     }
 
     /// Adds `n`, wrapping at `u64::MAX`.
     #[inline]
     pub fn add(&self, n: u64) {
-        self.counters.add(self.slot, n);
+        self.counters.add(self.index, n);
     }
 
     /// The current value since the last reset: the sum over all threads.
@@ -65,12 +65,12 @@ impl<'a, const SLOTS: usize> Counter<'a, SLOTS> {
     #[must_use]
     pub fn get(&self) -> u64 {
         self.counters
-            .sum_slot(self.slot)
-            .wrapping_sub(self.baseline.load()[self.slot])
+            .sum_of(self.index)
+            .wrapping_sub(self.baseline.load()[self.index])
     }
 }
 
-impl<const SLOTS: usize> fmt::Debug for Counter<'_, SLOTS> {
+impl<const WORDS: usize> fmt::Debug for Counter<'_, WORDS> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Counter")
             .field("value", &self.get())
@@ -121,22 +121,22 @@ impl<const SLOTS: usize> fmt::Debug for Counter<'_, SLOTS> {
 /// assert_eq!(table.in_use().get(), -2);
 /// ```
 #[derive(Clone, Copy)]
-pub struct Gauge<'a, const SLOTS: usize> {
-    counters: &'a ShardedCounters<SLOTS>,
+pub struct Gauge<'a, const WORDS: usize> {
+    counters: &'a Rows<WORDS>,
     /// The word of the ups; the downs are the next word.
     ups: usize,
     base: &'a AtomicI64,
     set_order: &'a Mutex<()>,
 }
 
-impl<'a, const SLOTS: usize> Gauge<'a, SLOTS> {
+impl<'a, const WORDS: usize> Gauge<'a, WORDS> {
     pub(crate) fn new(
-        counters: &'a ShardedCounters<SLOTS>,
+        counters: &'a Rows<WORDS>,
         ups: usize,
         base: &'a AtomicI64,
         set_order: &'a Mutex<()>,
     ) -> Self {
-        debug_assert!(ups + 1 < SLOTS, "gauge words {ups} out of {SLOTS}");
+        debug_assert!(ups + 1 < WORDS, "gauge words {ups} out of {WORDS}");
         Self {
             counters,
             ups,
@@ -198,7 +198,7 @@ pub(crate) fn net_level(sums: &[u64], ups: usize) -> i64 {
     sums[ups].wrapping_sub(sums[ups + 1]) as i64
 }
 
-impl<const SLOTS: usize> fmt::Debug for Gauge<'_, SLOTS> {
+impl<const WORDS: usize> fmt::Debug for Gauge<'_, WORDS> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Gauge").field("value", &self.get()).finish()
     }

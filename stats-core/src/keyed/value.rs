@@ -1,6 +1,6 @@
 //! [`Keyed`]: the value of a keyed field in a snapshot, a delta or a step.
 
-use crate::key::{KeyLabel, key_order};
+use crate::keyed::key::{KeyLabel, key_order};
 use std::borrow::Borrow;
 use std::fmt;
 

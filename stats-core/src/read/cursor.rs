@@ -1,9 +1,10 @@
 //! Lossless deltas: a reader that remembers what it has already reported.
 
-use crate::iter::TableReader;
-use crate::keyed::Keyed;
-use crate::open_field::{CursorState, OpenField};
-use crate::schema::{FieldShape, MetricKind, RawValues, StatTable};
+use crate::keyed::open::{CursorState, OpenField};
+use crate::keyed::value::Keyed;
+use crate::table::contract::{FieldShape, RawValues};
+use crate::table::reader::TableReader;
+use crate::table::traits::{MetricKind, StatTable};
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -70,17 +71,17 @@ pub struct Cursor<'a, S> {
 struct OpenCursor {
     /// The field's index among the open keyed fields.
     index: usize,
-    /// The field's overflow slot.
-    overflow_slot: usize,
+    /// The field's overflow index.
+    overflow_index: usize,
     /// The field's hold on this cursor: its inbox and last counts.
     state: CursorState,
 }
 
 impl OpenCursor {
-    fn new(table: &dyn TableReader, index: usize, overflow_slot: usize) -> Self {
+    fn new(table: &dyn TableReader, index: usize, overflow_index: usize) -> Self {
         Self {
             index,
-            overflow_slot,
+            overflow_index,
             state: table.open_field(index).cursor(),
         }
     }
@@ -108,7 +109,7 @@ impl<'a, S: StatTable> Cursor<'a, S> {
         let open = fields
             .iter()
             .filter_map(|f| match f.shape {
-                FieldShape::Open { index, .. } => Some(OpenCursor::new(table, index, f.slot)),
+                FieldShape::Open { index, .. } => Some(OpenCursor::new(table, index, f.offset)),
                 FieldShape::Plain | FieldShape::Closed { .. } => None,
             })
             .collect();
@@ -171,7 +172,7 @@ impl<'a, S: StatTable> Cursor<'a, S> {
             .open
             .iter_mut()
             .map(|field| {
-                let overflow = counters.get(field.overflow_slot).copied().unwrap_or(0);
+                let overflow = counters.get(field.overflow_index).copied().unwrap_or(0);
                 field.delta(table, overflow)
             })
             .collect();

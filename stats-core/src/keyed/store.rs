@@ -1,6 +1,6 @@
 //! The keys of one open key set: a fixed number of entries, each holding one
 //! key, found by a lock-free hash index. The counts live apart, in
-//! [`crate::stripes`], indexed by entry.
+//! [`crate::keyed::stripes`], indexed by entry.
 //!
 //! # Layout
 //!
@@ -28,7 +28,7 @@
 //!
 //! Cells go from empty to full once and stay full until a clear resets the
 //! whole store, which it does only while no writer is inside it (see
-//! [`crate::open_field`]). Linear probing keeps every key reachable from
+//! [`crate::keyed::open`]). Linear probing keeps every key reachable from
 //! its home cell through full cells. To add
 //! a key, a thread probes from the key's home cell; on reaching an empty
 //! cell it takes a free entry, writes the key into it (nobody else can see
@@ -62,7 +62,7 @@
 //! of the new key then also sees the generation the new key's writer saw,
 //! so its check of the generation after the read fails and it reads again,
 //! instead of pairing the new key with the old count (see
-//! [`crate::open_field`]).
+//! [`crate::keyed::open`]).
 
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 use crossbeam_queue::ArrayQueue;
@@ -70,8 +70,8 @@ use std::hash::BuildHasher;
 
 /// The keys' hasher: foldhash with a random seed per field of each table.
 ///
-/// Not SipHash, which cost 9 ns of a 30 ns increment against 1 ns for
-/// foldhash (`benches/keyed.rs`). What a hash-flooding client could gain
+/// Not SipHash, which cost most of an increment in `benches/keyed.rs` (the
+/// figures are in `benches/README.md`). What a hash-flooding client could gain
 /// here is bounded anyway: the index never holds more than half its cells,
 /// so a probe ends at an empty cell, and a key set never grows, so the worst
 /// colliding keys can do is make the probes of one field longer, never lose
@@ -107,7 +107,7 @@ pub(crate) struct KeyStore {
 
 /// Where a key's increments went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Slot {
+pub(crate) enum Placement {
     /// The key's own entry.
     Entry(usize),
     /// The store is full, or the key is too long: count it as overflow.
@@ -207,9 +207,9 @@ impl KeyStore {
 
     /// The entry of `key`, adding the key if it is new and there is room.
     #[inline]
-    pub(crate) fn find_or_insert(&self, key: &str) -> Slot {
+    pub(crate) fn find_or_insert(&self, key: &str) -> Placement {
         if key.len() > self.max_key_len {
-            return Slot::Overflow;
+            return Placement::Overflow;
         }
         let (tag, mut cell) = self.home(key);
         // An entry this thread took and wrote `key` into, not yet published.
@@ -231,7 +231,7 @@ impl KeyStore {
                         }
                         // Full, and the probe reached an empty cell: the key
                         // is not here and cannot be added.
-                        None => return Slot::Overflow,
+                        None => return Placement::Overflow,
                     },
                 };
                 let new = u64::from(tag) << 32 | (entry as u64 + 1);
@@ -239,7 +239,7 @@ impl KeyStore {
                 {
                     Ok(_) => {
                         self.len.fetch_add(1, Ordering::Relaxed);
-                        return Slot::Entry(entry);
+                        return Placement::Entry(entry);
                     }
                     // Another key took the cell first: look at it below.
                     Err(now) => value = now,
@@ -250,7 +250,7 @@ impl KeyStore {
                     // Never published, so nobody has seen it.
                     let _ = self.free.push(unused as u32);
                 }
-                return Slot::Entry(entry);
+                return Placement::Entry(entry);
             }
             cell = (cell + 1) & (self.cells.len() - 1);
         }
@@ -315,8 +315,8 @@ impl KeyStore {
 /// The bytes as little-endian words, the last one zero-padded.
 ///
 /// Whole words convert directly: copying every chunk into a buffer, as a
-/// single loop would, compiled to a `memcpy` call per word and cost 4 to 6
-/// ns a lookup (`benches/keyed.rs`).
+/// single loop would, compiled to a `memcpy` call per word, a cost that
+/// `benches/keyed.rs` showed (`benches/README.md`).
 #[inline]
 fn words(bytes: &[u8]) -> impl Iterator<Item = u64> + '_ {
     let whole = bytes.chunks_exact(8);
@@ -343,7 +343,7 @@ impl std::fmt::Debug for KeyStore {
 
 #[cfg(all(test, not(stats_loom)))]
 mod tests {
-    use super::{DEFAULT_MAX_KEY_LEN, KeyHasher, KeyStore, Slot, words};
+    use super::{DEFAULT_MAX_KEY_LEN, KeyHasher, KeyStore, Placement, words};
 
     fn store(capacity: usize) -> KeyStore {
         KeyStore::new(capacity, DEFAULT_MAX_KEY_LEN, KeyHasher::default())
@@ -373,12 +373,12 @@ mod tests {
         let store = store(2);
         let a = store.find_or_insert("a");
         let b = store.find_or_insert("b");
-        assert!(matches!(a, Slot::Entry(_)) && matches!(b, Slot::Entry(_)));
+        assert!(matches!(a, Placement::Entry(_)) && matches!(b, Placement::Entry(_)));
         assert_ne!(a, b);
         assert_eq!(store.find_or_insert("a"), a);
-        assert_eq!(store.find_or_insert("c"), Slot::Overflow);
+        assert_eq!(store.find_or_insert("c"), Placement::Overflow);
         assert_eq!(store.find("c"), None);
-        let Slot::Entry(entry) = a else {
+        let Placement::Entry(entry) = a else {
             unreachable!()
         };
         assert_eq!(
@@ -388,9 +388,9 @@ mod tests {
         assert_eq!(store.len(), 2);
         store.reset();
         assert_eq!((store.len(), store.find("a")), (0, None));
-        assert!(matches!(store.find_or_insert("c"), Slot::Entry(_)));
-        assert!(matches!(store.find_or_insert("d"), Slot::Entry(_)));
-        assert_eq!(store.find_or_insert("e"), Slot::Overflow);
+        assert!(matches!(store.find_or_insert("c"), Placement::Entry(_)));
+        assert!(matches!(store.find_or_insert("d"), Placement::Entry(_)));
+        assert_eq!(store.find_or_insert("e"), Placement::Overflow);
     }
 
     #[test]
@@ -408,22 +408,25 @@ mod tests {
         let entries: Vec<_> = keys.iter().map(|key| store.find_or_insert(key)).collect();
         assert_eq!(store.len(), 7);
         for (key, entry) in keys.iter().zip(&entries) {
-            let Slot::Entry(entry) = *entry else {
+            let Placement::Entry(entry) = *entry else {
                 panic!("{key:?} overflowed")
             };
             assert_eq!(store.key(entry), *key);
             assert_eq!(store.find(key), Some(entry));
         }
         let long = "k".repeat(DEFAULT_MAX_KEY_LEN);
-        assert!(matches!(store.find_or_insert(&long), Slot::Entry(_)));
-        assert_eq!(store.find_or_insert(&format!("{long}k")), Slot::Overflow);
+        assert!(matches!(store.find_or_insert(&long), Placement::Entry(_)));
+        assert_eq!(
+            store.find_or_insert(&format!("{long}k")),
+            Placement::Overflow
+        );
     }
 }
 
 /// Loom models: `RUSTFLAGS="--cfg stats_loom" cargo test -p stats-core --release --lib loom`.
 #[cfg(all(test, stats_loom))]
 mod loom_tests {
-    use super::{KeyHasher, KeyStore, Slot};
+    use super::{KeyHasher, KeyStore, Placement};
     use loom::sync::Arc;
     use loom::thread;
 
@@ -455,7 +458,7 @@ mod loom_tests {
             let mine = store.find_or_insert("k");
             let theirs = other.join().unwrap();
             assert_eq!(mine, theirs);
-            assert!(matches!(mine, Slot::Entry(_)));
+            assert!(matches!(mine, Placement::Entry(_)));
             assert_eq!(store.len(), 1);
             assert_eq!(store.free.len(), 1);
         });
@@ -475,7 +478,7 @@ mod loom_tests {
             };
             let mine = store.find_or_insert(&a);
             let theirs = other.join().unwrap();
-            let (Slot::Entry(mine), Slot::Entry(theirs)) = (mine, theirs) else {
+            let (Placement::Entry(mine), Placement::Entry(theirs)) = (mine, theirs) else {
                 panic!("a key overflowed a store with room");
             };
             assert_ne!(mine, theirs);

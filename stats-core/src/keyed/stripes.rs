@@ -26,7 +26,7 @@
 //! # Waiting for writers
 //!
 //! [`Counts::wait_for_writers`] is how a clear knows no writer is still
-//! inside a retired generation (see [`crate::open_field`]): it takes and
+//! inside a retired generation (see [`crate::keyed::open`]): it takes and
 //! gives back every owned stripe's guard, and waits until the shared
 //! guard reads 0. Every access to a guard is a read-modify-write, or a
 //! release store by its holder, so the clear and each writer meet in the
@@ -46,8 +46,8 @@ pub const MAX_STRIPES: usize = 8;
 /// Entries per chunk of a stripe's counts: 512 bytes.
 pub const CHUNK: usize = 64;
 
-/// What one chunk costs: its counts and its slot in the stripe's table.
-/// The slot is 16 bytes on 64-bit targets; the bound keeps 24, the figure
+/// What one chunk costs: its counts and its index in the stripe's table.
+/// The index is 16 bytes on 64-bit targets; the bound keeps 24, the figure
 /// the derive's limit and the docs were set with.
 pub(crate) const CHUNK_BYTES: usize = CHUNK * 8 + 24;
 const _: () = assert!(size_of::<OnceLock<Chunk>>() <= 24);

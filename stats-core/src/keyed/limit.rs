@@ -3,7 +3,7 @@
 //! [`MAX_OPEN_FIELD_BYTES`] however many threads write to it and whatever
 //! keys they send.
 
-use crate::stripes::{CHUNK, CHUNK_BYTES, MAX_STRIPES, STRIPE_BYTES};
+use crate::keyed::stripes::{CHUNK, CHUNK_BYTES, MAX_STRIPES, STRIPE_BYTES};
 
 /// The most memory one open keyed field may take: 64 MiB. The derive
 /// rejects a field whose [`open_field_max_bytes`] is larger.
@@ -18,7 +18,7 @@ pub const MAX_OPEN_FIELD_BYTES: usize = 64 << 20;
 /// * the free list: `16 * capacity`;
 /// * the counts: 8 + 1 stripes of `ceil(capacity / 64)`
 ///   chunks of 64 counts, each chunk 536 bytes (512 once written, 24 for
-///   its slot in the stripe's table), plus 256 bytes a stripe (on 64-bit
+///   its index in the stripe's table), plus 256 bytes a stripe (on 64-bit
 ///   targets).
 ///
 /// Saturates instead of overflowing.

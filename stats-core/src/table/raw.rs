@@ -3,11 +3,11 @@
 //!
 //! # The row
 //!
-//! A table of `SLOTS` words keeps its counter slots first (plain counters,
+//! A table of `WORDS` words keeps its counter slots first (plain counters,
 //! then each closed keyed field's variants and its overflow, then each
 //! open keyed field's overflow, in field order), then two words per gauge:
 //! the gauge's ups and its downs. Every word only grows, so a row is copied
-//! consistently by the two-pass protocol of [`crate::shard`], and a step
+//! consistently by the two-pass protocol of [`crate::rows::row`], and a step
 //! (`table.add(&step)`) that moves counters and gauges is one write of the
 //! row: a reader sees all of it or none of it. A gauge's level is its base
 //! (moved only by `set`) plus the ups minus the downs of every row.
@@ -40,30 +40,33 @@
 //! A closed keyed field is a run of counter slots, one per variant plus its
 //! overflow, so it is read, reset and cleared like plain counters: clearing
 //! one moves the baseline of its slots only. An open keyed field has a key
-//! store of its own (see [`crate::open_field`]) and one counter slot for its
+//! store of its own (see [`crate::keyed::open`]) and one counter index for its
 //! overflow; a reset or a clear empties the store and moves the overflow's
 //! baseline.
 
-use crate::handle::{Counter, Gauge, net_level};
-use crate::iter::Iter;
-use crate::keyed::Keyed;
-use crate::keyed_handle::{ClosedKeyed, OpenKeyed};
-use crate::open_field::OpenField;
-use crate::schema::{FieldDesc, FieldShape, MetricKind, RawValues, Schema, StatTable};
-use crate::sharded::ShardedCounters;
-use crate::{Cursor, StatKey, iter::TableReader};
+use crate::keyed::handle::{ClosedKeyed, OpenKeyed};
+use crate::keyed::key::StatKey;
+use crate::keyed::open::OpenField;
+use crate::keyed::value::Keyed;
+use crate::read::cursor::Cursor;
+use crate::read::iter::Iter;
+use crate::rows::Rows;
+use crate::table::contract::{FieldDesc, FieldShape, RawValues, Schema};
+use crate::table::handle::{Counter, Gauge, net_level};
+use crate::table::reader::TableReader;
+use crate::table::traits::{MetricKind, StatTable};
 use arc_swap::ArcSwap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// The storage behind a generated `{Struct}Table`: `SLOTS` words per row
+/// The storage behind a generated `{Struct}Table`: `WORDS` words per row
 /// (the counter slots, then two per gauge) and `GAUGES` gauges. Not public
 /// API: use the generated table.
 #[doc(hidden)]
-pub struct RawTable<const SLOTS: usize, const GAUGES: usize> {
+pub struct RawTable<const WORDS: usize, const GAUGES: usize> {
     name: &'static str,
     fields: &'static [FieldDesc],
-    counters: ShardedCounters<SLOTS>,
+    counters: Rows<WORDS>,
     /// The counter slots come first; the gauges' words after them.
     counter_slots: usize,
     /// Each gauge's base: its level is the base plus its rows' net.
@@ -73,7 +76,7 @@ pub struct RawTable<const SLOTS: usize, const GAUGES: usize> {
     /// The open keyed fields, in field order.
     open: Box<[OpenField]>,
     /// The raw counter sums at the last reset; readers subtract them.
-    baseline: ArcSwap<[u64; SLOTS]>,
+    baseline: ArcSwap<[u64; WORDS]>,
     /// Twice the destructive changes, plus one while a change runs: see the
     /// module docs.
     state: AtomicU64,
@@ -81,7 +84,7 @@ pub struct RawTable<const SLOTS: usize, const GAUGES: usize> {
     change_order: Mutex<()>,
 }
 
-impl<const SLOTS: usize, const GAUGES: usize> RawTable<SLOTS, GAUGES> {
+impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
     /// An empty table for the struct `S`.
     #[must_use]
     pub fn new<S: Schema>() -> Self {
@@ -90,7 +93,7 @@ impl<const SLOTS: usize, const GAUGES: usize> RawTable<SLOTS, GAUGES> {
             .filter(|f| f.kind == MetricKind::Counter)
             .map(|f| f.shape.counter_slots())
             .sum::<usize>();
-        debug_assert_eq!(counter_slots + 2 * GAUGES, SLOTS);
+        debug_assert_eq!(counter_slots + 2 * GAUGES, WORDS);
         debug_assert_eq!(
             S::FIELDS
                 .iter()
@@ -101,7 +104,7 @@ impl<const SLOTS: usize, const GAUGES: usize> RawTable<SLOTS, GAUGES> {
         Self {
             name: S::TABLE_NAME,
             fields: S::FIELDS,
-            counters: ShardedCounters::new(),
+            counters: Rows::new(),
             counter_slots,
             gauge_bases: std::array::from_fn(|_| AtomicI64::new(0)),
             set_order: Mutex::new(()),
@@ -116,17 +119,17 @@ impl<const SLOTS: usize, const GAUGES: usize> RawTable<SLOTS, GAUGES> {
                     FieldShape::Plain | FieldShape::Closed { .. } => None,
                 })
                 .collect(),
-            baseline: ArcSwap::from_pointee([0; SLOTS]),
+            baseline: ArcSwap::from_pointee([0; WORDS]),
             state: AtomicU64::new(0),
             change_order: Mutex::new(()),
         }
     }
 
-    /// The handle of counter `slot`.
+    /// The handle of counter `index`.
     #[inline]
     #[must_use]
-    pub fn counter(&self, slot: usize) -> Counter<'_, SLOTS> {
-        Counter::new(&self.counters, slot, &self.baseline)
+    pub fn counter(&self, index: usize) -> Counter<'_, WORDS> {
+        Counter::new(&self.counters, index, &self.baseline)
     }
 
     /// The row word of gauge `gauge`'s ups; its downs follow.
@@ -138,7 +141,7 @@ impl<const SLOTS: usize, const GAUGES: usize> RawTable<SLOTS, GAUGES> {
     /// The handle of gauge `gauge`.
     #[inline]
     #[must_use]
-    pub fn gauge(&self, gauge: usize) -> Gauge<'_, SLOTS> {
+    pub fn gauge(&self, gauge: usize) -> Gauge<'_, WORDS> {
         Gauge::new(
             &self.counters,
             self.gauge_word(gauge),
@@ -147,19 +150,19 @@ impl<const SLOTS: usize, const GAUGES: usize> RawTable<SLOTS, GAUGES> {
         )
     }
 
-    /// The handle of the closed keyed field whose first slot is `first`.
+    /// The handle of the closed keyed field whose first index is `first`.
     #[inline]
     #[must_use]
-    pub fn closed_keyed<K: StatKey>(&self, first: usize) -> ClosedKeyed<'_, K, SLOTS> {
+    pub fn closed_keyed<K: StatKey>(&self, first: usize) -> ClosedKeyed<'_, K, WORDS> {
         ClosedKeyed::new(&self.counters, self, first)
     }
 
     /// The handle of open keyed field `index`, whose overflow counter is
-    /// `overflow_slot`.
+    /// `overflow_index`.
     #[inline]
     #[must_use]
-    pub fn open_keyed(&self, index: usize, overflow_slot: usize) -> OpenKeyed<'_> {
-        OpenKeyed::new(&self.open[index], self, index, overflow_slot)
+    pub fn open_keyed(&self, index: usize, overflow_index: usize) -> OpenKeyed<'_> {
+        OpenKeyed::new(&self.open[index], self, index, overflow_index)
     }
 
     /// Adds `n` to gauge `gauge`, for `add_to(field, n)` on a gauge: values
@@ -174,7 +177,7 @@ impl<const SLOTS: usize, const GAUGES: usize> RawTable<SLOTS, GAUGES> {
     /// every gauge delta, in one consistent write to this thread's row.
     #[inline]
     pub fn add(&self, counters: &[u64], gauges: &[i64; GAUGES]) {
-        let mut words = [0u64; SLOTS];
+        let mut words = [0u64; WORDS];
         for (word, &n) in words.iter_mut().zip(counters) {
             *word = n;
         }
@@ -190,13 +193,13 @@ impl<const SLOTS: usize, const GAUGES: usize> RawTable<SLOTS, GAUGES> {
     }
 
     /// The raw sums of every row, each row copied consistently.
-    fn raw_sums(&self) -> [u64; SLOTS] {
+    fn raw_sums(&self) -> [u64; WORDS] {
         self.counters.sum()
     }
 
     /// The gauges' levels from raw sums. The bases are loaded after the
     /// sums, so a `set` that completed before the rows were read is seen.
-    fn gauge_levels(&self, sums: &[u64; SLOTS]) -> [i64; GAUGES] {
+    fn gauge_levels(&self, sums: &[u64; WORDS]) -> [i64; GAUGES] {
         std::array::from_fn(|gauge| {
             self.gauge_bases[gauge]
                 .load(Ordering::Acquire)
@@ -205,7 +208,7 @@ impl<const SLOTS: usize, const GAUGES: usize> RawTable<SLOTS, GAUGES> {
     }
 
     /// The counters since the last reset, and the gauges' levels.
-    fn read_since_reset(&self) -> ([u64; SLOTS], [i64; GAUGES]) {
+    fn read_since_reset(&self) -> ([u64; WORDS], [i64; GAUGES]) {
         // Load the baseline first: the sums read after it are at least as new
         // as the ones the reset copied, so the subtraction never goes below 0.
         let baseline = self.baseline.load();
@@ -237,7 +240,7 @@ impl<const SLOTS: usize, const GAUGES: usize> RawTable<SLOTS, GAUGES> {
             .filter_map(|desc| match desc.shape {
                 FieldShape::Open { index, .. } => Some(Keyed::from_counts(
                     self.open[index].read(|view| view.counts()).0,
-                    counters[desc.slot],
+                    counters[desc.offset],
                 )),
                 FieldShape::Plain | FieldShape::Closed { .. } => None,
             })
@@ -293,8 +296,8 @@ impl<const SLOTS: usize, const GAUGES: usize> RawTable<SLOTS, GAUGES> {
     /// current sums, so they read as zero.
     fn move_baseline(&self, first: usize, len: usize) {
         let mut baseline = **self.baseline.load();
-        for (slot, base) in baseline.iter_mut().enumerate().skip(first).take(len) {
-            *base = self.counters.sum_slot(slot);
+        for (index, base) in baseline.iter_mut().enumerate().skip(first).take(len) {
+            *base = self.counters.sum_of(index);
         }
         self.baseline.store(Arc::new(baseline));
     }
@@ -321,12 +324,12 @@ impl<const SLOTS: usize, const GAUGES: usize> RawTable<SLOTS, GAUGES> {
     pub fn memory_bytes(&self) -> usize {
         size_of::<Self>()
             + self.counters.memory_bytes()
-            + size_of::<[u64; SLOTS]>()
+            + size_of::<[u64; WORDS]>()
             + self.open.iter().map(OpenField::memory_bytes).sum::<usize>()
     }
 }
 
-impl<const SLOTS: usize, const GAUGES: usize> TableReader for RawTable<SLOTS, GAUGES> {
+impl<const WORDS: usize, const GAUGES: usize> TableReader for RawTable<WORDS, GAUGES> {
     fn table_name(&self) -> &'static str {
         self.name
     }
@@ -345,16 +348,16 @@ impl<const SLOTS: usize, const GAUGES: usize> TableReader for RawTable<SLOTS, GA
         gauges.copy_from_slice(&self.gauge_levels(&sums));
     }
 
-    fn counter(&self, slot: usize) -> u64 {
-        RawTable::counter(self, slot).get()
+    fn counter(&self, index: usize) -> u64 {
+        RawTable::counter(self, index).get()
     }
 
     fn gauge(&self, gauge: usize) -> i64 {
         RawTable::gauge(self, gauge).get()
     }
 
-    fn add_counter(&self, slot: usize, n: u64) {
-        self.counters.add(slot, n);
+    fn add_counter(&self, index: usize, n: u64) {
+        self.counters.add(index, n);
     }
 
     fn open_field(&self, index: usize) -> &OpenField {
@@ -374,13 +377,13 @@ impl<const SLOTS: usize, const GAUGES: usize> TableReader for RawTable<SLOTS, GA
             return;
         };
         self.change(|| {
-            self.move_baseline(desc.slot, 1);
+            self.move_baseline(desc.offset, 1);
             field.clear();
         });
     }
 }
 
-impl<const SLOTS: usize, const GAUGES: usize> std::fmt::Debug for RawTable<SLOTS, GAUGES> {
+impl<const WORDS: usize, const GAUGES: usize> std::fmt::Debug for RawTable<WORDS, GAUGES> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let (sums, gauges) = self.read_since_reset();
         f.debug_struct("RawTable")

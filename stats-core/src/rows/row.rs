@@ -3,7 +3,7 @@
 //! # The algorithm
 //!
 //! A shard belongs to exactly one writer thread at a time (see
-//! [`crate::sharded`]), so an increment needs no read-modify-write
+//! [`crate::rows`]), so an increment needs no read-modify-write
 //! instruction: the owner loads the value and stores the sum. That is the
 //! hardware limit for a counter: no `lock`-prefixed instruction, no cache
 //! line shared with another writer.
@@ -42,16 +42,14 @@
 //!
 //! On x86-64 every one of these operations is a plain `mov`; the orderings
 //! only stop the compiler from reordering. The hot path is one load and one
-//! store, which `benches/hot_path.rs` measured at the speed of the bare
-//! per-thread loop plus the row lookup; the odd/even phase on every
-//! increment, which this replaced, cost about a tenth of it.
+//! store; `benches/README.md` has what it measures against the bare
+//! per-thread loop, and what the odd/even phase it replaced cost.
 //!
 //! Progress: the writer never waits for readers, so a reader retries while
 //! the owner writes between its two passes. The passes are short (the second
-//! reads lines the first just brought in), so retries succeed quickly: with a
-//! 64-counter row (eight cache lines) and an owner bumping three of its
-//! counters without pause, a reader took 3.4 million snapshots a second, the
-//! slowest in 236 µs (measured once on this project's machine).
+//! reads lines the first just brought in), so retries succeed quickly; the
+//! rate and the slowest copy under a writer that never pauses are in
+//! `benches/README.md`.
 //!
 //! The loom models at the end of this file explore every interleaving of a
 //! writer and a reader and assert that every copy is a state the row really
@@ -61,7 +59,7 @@
 use crate::sync::{AtomicU64, Ordering, fence};
 
 /// A row of `N` counters with one writer and any number of readers.
-pub(crate) struct Shard<const N: usize> {
+pub(crate) struct Row<const N: usize> {
     /// Even: no multi-counter write is under way; odd: one is. Only
     /// multi-counter writes change it. Wraps after 2^63 such writes.
     seq: AtomicU64,
@@ -69,7 +67,7 @@ pub(crate) struct Shard<const N: usize> {
     values: [AtomicU64; N],
 }
 
-impl<const N: usize> Shard<N> {
+impl<const N: usize> Row<N> {
     /// A row of zeros.
     pub(crate) fn new() -> Self {
         Self {
@@ -80,8 +78,8 @@ impl<const N: usize> Shard<N> {
 
     /// Adds `n` (wrapping) to one counter. Only the owner thread may call this.
     #[inline]
-    pub(crate) fn add(&self, slot: usize, n: u64) {
-        let value = &self.values[slot];
+    pub(crate) fn add(&self, index: usize, n: u64) {
+        let value = &self.values[index];
         // Release: a reader that sees this value sees every earlier write.
         value.store(
             value.load(Ordering::Relaxed).wrapping_add(n),
@@ -141,18 +139,18 @@ impl<const N: usize> Shard<N> {
 
     /// One counter's current value. A single atomic load is consistent on its
     /// own, so no sequence check is needed.
-    pub(crate) fn load(&self, slot: usize) -> u64 {
-        self.values[slot].load(Ordering::Relaxed)
+    pub(crate) fn load(&self, index: usize) -> u64 {
+        self.values[index].load(Ordering::Relaxed)
     }
 }
 
 #[cfg(all(test, not(stats_loom)))]
 mod tests {
-    use super::Shard;
+    use super::Row;
 
     #[test]
     fn add_and_copy() {
-        let shard = Shard::<3>::new();
+        let shard = Row::<3>::new();
         shard.add(0, 5);
         shard.add_all(&[1, 2, 3]);
         let mut sums = [10, 0, 0];
@@ -163,7 +161,7 @@ mod tests {
 
     #[test]
     fn counters_wrap_instead_of_overflowing() {
-        let shard = Shard::<1>::new();
+        let shard = Row::<1>::new();
         shard.add(0, u64::MAX);
         shard.add(0, 2);
         assert_eq!(shard.load(0), 1);
@@ -173,7 +171,7 @@ mod tests {
 /// Loom models: `RUSTFLAGS="--cfg stats_loom" cargo test -p stats-core --release --lib loom`.
 #[cfg(all(test, stats_loom))]
 mod loom_tests {
-    use super::Shard;
+    use super::Row;
     use loom::sync::Arc;
     use loom::thread;
 
@@ -188,7 +186,7 @@ mod loom_tests {
     /// asserts the copy is one of the states the row passed through.
     fn check(writes: &'static [Write]) {
         loom::model(move || {
-            let shard = Arc::new(Shard::<2>::new());
+            let shard = Arc::new(Row::<2>::new());
             let reader = {
                 let shard = Arc::clone(&shard);
                 thread::spawn(move || {
@@ -201,9 +199,9 @@ mod loom_tests {
             let mut state = [0u64; 2];
             for write in writes {
                 match *write {
-                    Write::One(slot, n) => {
-                        shard.add(slot, n);
-                        state[slot] += n;
+                    Write::One(index, n) => {
+                        shard.add(index, n);
+                        state[index] += n;
                     }
                     Write::All(deltas) => {
                         shard.add_all(&deltas);
