@@ -164,17 +164,24 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// The derive names the runtime `::stats_core`; the health table is derived
+// here, inside the runtime itself.
+extern crate self as stats_core;
+
+mod defend;
 mod keyed;
 mod read;
 mod rows;
 mod sync;
 mod table;
 
+pub use defend::health::{Health, HealthTable};
 pub use keyed::handle::{ClosedKeyed, ClosedKeyedIter, OpenKeyed, OpenKeyedIter};
 pub use keyed::key::{KeyLabel, StatKey};
 pub use keyed::value::Keyed;
 pub use read::cursor::Cursor;
 pub use read::iter::{Iter, Label, LabelValue, Series, StaleIterator, Value};
+pub use read::snapshot::{DEFAULT_SNAPSHOT_DEADLINE, Snapshot};
 pub use table::handle::{Counter, Gauge};
 pub use table::traits::{MetricKind, StatTable, Table};
 
@@ -274,6 +281,8 @@ pub use table::traits::{MetricKind, StatTable, Table};
 /// ```
 #[cfg(feature = "derive")]
 pub use stats_derive::StatTable;
+#[cfg(not(feature = "derive"))]
+use stats_derive::StatTable;
 
 /// Derives [`StatKey`](trait@StatKey) for a fieldless enum: a closed key set
 /// whose variants key the series of a `Keyed<Enum>` table field.
@@ -300,6 +309,15 @@ pub use stats_derive::StatTable;
 #[cfg(feature = "derive")]
 pub use stats_derive::StatKey;
 
+/// A snapshot of the library's own health table: what its defences did
+/// (writes a breaker dropped, snapshots that missed their deadline, row
+/// copies retried, stale iterators, keyed overflow). See [`Health`].
+#[cfg(not(stats_loom))]
+#[must_use]
+pub fn health() -> Health {
+    defend::health::table().snapshot()
+}
+
 /// What generated code uses. Not public API: no stability promises.
 ///
 /// The name carries this crate's major and minor version, and the derive
@@ -314,6 +332,7 @@ pub mod __private_0_1 {
     pub use crate::keyed::value::Keyed;
     pub use crate::read::cursor::Cursor;
     pub use crate::read::iter::Iter;
+    pub use crate::read::snapshot::Snapshot;
     pub use crate::table::contract::{FieldDesc, FieldShape, RawValues, Schema, fill_closed};
     pub use crate::table::handle::{Counter, Gauge};
     pub use crate::table::raw::RawTable;

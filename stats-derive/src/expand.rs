@@ -527,6 +527,15 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
                 self.raw.snapshot()
             }
 
+            /// A fresh snapshot if the copy completes within `within`, else
+            /// the last one published, marked stale: see
+            /// `stats_core::Snapshot`. The write-up's deadline is
+            /// `stats_core::DEFAULT_SNAPSHOT_DEADLINE` (50 ms).
+            #[must_use]
+            #vis fn snapshot_within(&self, within: ::core::time::Duration) -> #rt::Snapshot<#ident> {
+                self.raw.snapshot_within(within)
+            }
+
             /// A reader whose deltas return what changed since its previous
             /// delta; its first delta covers what happens after this call.
             #[must_use]
@@ -580,6 +589,10 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
 
             fn snapshot(&self) -> #ident {
                 self.raw.snapshot()
+            }
+
+            fn snapshot_within(&self, within: ::core::time::Duration) -> #rt::Snapshot<#ident> {
+                self.raw.snapshot_within(within)
             }
 
             fn cursor(&self) -> #rt::Cursor<'_, #ident> {

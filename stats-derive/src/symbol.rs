@@ -45,6 +45,7 @@ pub const TABLE_METHODS: &[&str] = &[
     "add",
     "add_to",
     "snapshot",
+    "snapshot_within",
     "cursor",
     "iter",
     "reset",

@@ -79,8 +79,11 @@ impl<'a, K: StatKey, const WORDS: usize> ClosedKeyed<'a, K, WORDS> {
     /// another field's counter.
     #[inline]
     pub fn add(&self, key: K, n: u64) {
-        let index = checked_index(key).map_or(self.overflow_index(), |index| self.first + index);
-        self.counters.add(index, n);
+        let index = checked_index(key).unwrap_or_else(|| {
+            crate::defend::health::count(|health| health.keyed_overflow().inc());
+            K::ALL.len()
+        });
+        self.counters.add(self.first + index, n);
     }
 
     fn overflow_index(&self) -> usize {
@@ -323,6 +326,7 @@ impl<'a> OpenKeyed<'a> {
     #[inline]
     pub fn add(&self, key: &str, n: u64) {
         if n != 0 && !self.field.add(key, n) {
+            crate::defend::health::count(|health| health.keyed_overflow().inc());
             self.table.add_counter(self.overflow_index, n);
         }
     }

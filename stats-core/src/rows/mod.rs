@@ -24,6 +24,7 @@ use buckets::Buckets;
 use crossbeam_utils::CachePadded;
 use row::Row;
 use slot::Location;
+use std::time::Instant;
 
 /// Padded so two threads' rows never share a cache line.
 type PaddedRow<const N: usize> = CachePadded<Row<N>>;
@@ -84,6 +85,18 @@ impl<const N: usize> Rows<N> {
             row.add_consistent_copy_to(&mut sums);
         }
         sums
+    }
+
+    /// [`Self::sum`], or `None` once `deadline` has passed: checked before
+    /// each row and between a row's copy attempts.
+    pub(crate) fn sum_before(&self, deadline: Instant) -> Option<[u64; N]> {
+        let mut sums = [0; N];
+        for row in self.rows() {
+            if Instant::now() >= deadline || !row.add_copy_before(&mut sums, Some(deadline)) {
+                return None;
+            }
+        }
+        Some(sums)
     }
 
     /// The sum of one counter over all rows.

@@ -57,6 +57,7 @@
 //! fail.
 
 use crate::sync::{AtomicU64, Ordering, fence};
+use std::time::Instant;
 
 /// A row of `N` counters with one writer and any number of readers.
 pub(crate) struct Row<const N: usize> {
@@ -113,6 +114,13 @@ impl<const N: usize> Row<N> {
     /// the owner writes during the copy; a copy takes two passes over one or
     /// a few cache lines, so a retry almost always succeeds.
     pub(crate) fn add_consistent_copy_to(&self, sums: &mut [u64; N]) {
+        let copied = self.add_copy_before(sums, None);
+        debug_assert!(copied, "no deadline, so the copy completes");
+    }
+
+    /// [`Self::add_consistent_copy_to`], giving up (with `sums` untouched)
+    /// once `deadline` has passed between two attempts: `false` then.
+    pub(crate) fn add_copy_before(&self, sums: &mut [u64; N], deadline: Option<Instant>) -> bool {
         let backoff = crossbeam_utils::Backoff::new();
         let mut first = [0u64; N];
         let mut second = [0u64; N];
@@ -130,11 +138,17 @@ impl<const N: usize> Row<N> {
                     break;
                 }
             }
+            // The write-up's mismatch: detected, and repaired by copying again.
+            crate::defend::health::count(|health| health.snapshot_retries().inc());
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                return false;
+            }
             crate::sync::snooze(&backoff);
         }
         for (sum, value) in sums.iter_mut().zip(first) {
             *sum = sum.wrapping_add(value);
         }
+        true
     }
 
     /// One counter's current value. A single atomic load is consistent on its

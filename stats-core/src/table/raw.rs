@@ -50,14 +50,16 @@ use crate::keyed::open::OpenField;
 use crate::keyed::value::Keyed;
 use crate::read::cursor::Cursor;
 use crate::read::iter::Iter;
+use crate::read::snapshot::Snapshot;
 use crate::rows::Rows;
 use crate::table::contract::{FieldDesc, FieldShape, RawValues, Schema};
 use crate::table::handle::{Counter, Gauge, net_level};
 use crate::table::reader::TableReader;
 use crate::table::traits::{MetricKind, StatTable};
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, ArcSwapOption};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 /// The storage behind a generated `{Struct}Table`: `WORDS` words per row
 /// (the counter slots, then two per gauge) and `GAUGES` gauges. Not public
@@ -82,6 +84,12 @@ pub struct RawTable<const WORDS: usize, const GAUGES: usize> {
     state: AtomicU64,
     /// Serialises resets and clears, so the baseline only moves forward.
     change_order: Mutex<()>,
+    /// Ticked at the start and the end of every read that may publish.
+    read_ticks: AtomicU64,
+    /// The last snapshot published: see [`crate::read::snapshot`].
+    published: ArcSwapOption<Reading>,
+    /// When the table was built.
+    built: Instant,
 }
 
 impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
@@ -122,6 +130,9 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
             baseline: ArcSwap::from_pointee([0; WORDS]),
             state: AtomicU64::new(0),
             change_order: Mutex::new(()),
+            read_ticks: AtomicU64::new(0),
+            published: ArcSwapOption::empty(),
+            built: Instant::now(),
         }
     }
 
@@ -220,31 +231,94 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
         (sums, gauges)
     }
 
-    /// A snapshot as the user's struct.
+    /// A snapshot as the user's struct; it is published (see
+    /// [`crate::read::snapshot`]).
     #[must_use]
     pub fn snapshot<S: Schema>(&self) -> S {
-        let (sums, gauges) = self.read_since_reset();
-        let counters = &sums[..self.counter_slots];
-        let mut open = self.open_snapshots(counters);
-        S::from_raw(&mut RawValues {
+        // Without a deadline a reading always completes.
+        let reading = self.read(None).unwrap_or_else(|| self.as_built());
+        let snapshot = reading.to_struct();
+        self.publish(reading);
+        snapshot
+    }
+
+    /// A fresh snapshot if it completes within `within`, else the last one
+    /// published, marked stale: see [`crate::read::snapshot`].
+    #[must_use]
+    pub fn snapshot_within<S: Schema>(&self, within: Duration) -> Snapshot<S> {
+        let deadline = Instant::now().checked_add(within);
+        if let Some(reading) = self.read(Some(deadline.unwrap_or_else(far_future))) {
+            let snapshot = Snapshot::new(reading.to_struct(), reading.taken_at, false);
+            self.publish(reading);
+            return snapshot;
+        }
+        crate::defend::health::count(|health| health.snapshot_timeout().inc());
+        let published = self.published.load_full();
+        let reading = published
+            .as_deref()
+            .map_or_else(|| self.as_built(), Clone::clone);
+        Snapshot::new(reading.to_struct(), reading.taken_at, true)
+    }
+
+    /// Reads the table: counters since the last reset, gauges, open keyed
+    /// fields; `None` if `deadline` passed first.
+    fn read(&self, deadline: Option<Instant>) -> Option<Reading> {
+        let started = self.read_ticks.fetch_add(1, Ordering::AcqRel);
+        let taken_at = Instant::now();
+        // Load the baseline first: the sums read after it are at least as new
+        // as the ones the reset copied, so the subtraction never goes below 0.
+        let baseline = self.baseline.load();
+        let mut sums = match deadline {
+            None => self.raw_sums(),
+            Some(deadline) => self.counters.sum_before(deadline)?,
+        };
+        let gauges = self.gauge_levels(&sums).to_vec();
+        for (value, base) in sums.iter_mut().zip(baseline.iter()) {
+            *value = value.wrapping_sub(*base);
+        }
+        let counters = sums[..self.counter_slots].to_vec();
+        let mut open = Vec::with_capacity(self.open.len());
+        for desc in self.fields {
+            if let FieldShape::Open { index, .. } = desc.shape {
+                if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                    return None;
+                }
+                let counts = self.open[index].read(|view| view.counts()).0;
+                open.push(Keyed::from_counts(counts, counters[desc.offset]));
+            }
+        }
+        let ended = self.read_ticks.fetch_add(1, Ordering::AcqRel);
+        Some(Reading {
+            started,
+            ended,
+            taken_at,
             counters,
-            gauges: &gauges,
-            open: &mut open,
+            gauges,
+            open,
         })
     }
 
-    /// Each open keyed field's counts, with its overflow from `counters`.
-    fn open_snapshots(&self, counters: &[u64]) -> Vec<Keyed<String>> {
-        self.fields
-            .iter()
-            .filter_map(|desc| match desc.shape {
-                FieldShape::Open { index, .. } => Some(Keyed::from_counts(
-                    self.open[index].read(|view| view.counts()).0,
-                    counters[desc.offset],
-                )),
-                FieldShape::Plain | FieldShape::Closed { .. } => None,
-            })
-            .collect()
+    /// The table as it was built: what a snapshot that missed its deadline
+    /// returns when none was ever published.
+    fn as_built(&self) -> Reading {
+        Reading {
+            started: 0,
+            ended: 0,
+            taken_at: self.built,
+            counters: vec![0; self.counter_slots],
+            gauges: vec![0; GAUGES],
+            open: vec![Keyed::default(); self.open.len()],
+        }
+    }
+
+    /// Publishes `reading` if it began after the published one ended, so
+    /// published snapshots only move forward.
+    fn publish(&self, reading: Reading) {
+        let reading = Arc::new(reading);
+        self.published.rcu(|current| match current {
+            Some(current) if reading.started <= current.ended => Some(Arc::clone(current)),
+            _ => Some(Arc::clone(&reading)),
+        });
     }
 
     /// A cursor whose first delta covers what happens after this call.
@@ -327,6 +401,37 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
             + size_of::<[u64; WORDS]>()
             + self.open.iter().map(OpenField::memory_bytes).sum::<usize>()
     }
+}
+
+/// What one read of a table saw: the values of a snapshot, and the read
+/// ticks that order it against other reads.
+#[derive(Clone)]
+struct Reading {
+    /// The table's read counter when the read began and when it ended.
+    started: u64,
+    ended: u64,
+    taken_at: Instant,
+    /// The counter slots, since the last reset.
+    counters: Vec<u64>,
+    gauges: Vec<i64>,
+    /// One per open keyed field, overflow included.
+    open: Vec<Keyed<String>>,
+}
+
+impl Reading {
+    fn to_struct<S: Schema>(&self) -> S {
+        S::from_raw(&mut RawValues {
+            counters: &self.counters,
+            gauges: &self.gauges,
+            open: &mut self.open.clone(),
+        })
+    }
+}
+
+/// A deadline so far away that it never passes: for a `within` too large
+/// to add to now.
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(60 * 60 * 24 * 365 * 100)
 }
 
 impl<const WORDS: usize, const GAUGES: usize> TableReader for RawTable<WORDS, GAUGES> {

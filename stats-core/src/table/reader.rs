@@ -38,6 +38,7 @@ pub(crate) fn check_version(table: &dyn TableReader, made_at: u64) -> Result<(),
     if now == made_at && made_at & 1 == 0 {
         Ok(())
     } else {
+        crate::defend::health::count(|health| health.stale_iterator().inc());
         Err(StaleIterator {
             table: table.table_name(),
             expected: made_at / 2,

@@ -3,7 +3,9 @@
 
 use crate::read::cursor::Cursor;
 use crate::read::iter::Iter;
+use crate::read::snapshot::Snapshot;
 use crate::table::contract::Schema;
+use std::time::Duration;
 
 /// Whether a series only goes up or goes up and down.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -106,6 +108,10 @@ pub trait Table: Send + Sync {
     /// invariant that every writer keeps holds in it if the table was never
     /// reset (a reset's copy can split a writer's separate increments).
     fn snapshot(&self) -> Self::Stats;
+
+    /// A fresh snapshot if it completes within `within`, else the last one
+    /// published, marked stale. See [`Snapshot`].
+    fn snapshot_within(&self, within: Duration) -> Snapshot<Self::Stats>;
 
     /// A reader that returns what changed since its previous delta.
     fn cursor(&self) -> Cursor<'_, Self::Stats>;

@@ -1,0 +1,4 @@
+//! The runtime defences: the library's own health table, and the circuit
+//! breaker on slow writes.
+
+pub(crate) mod health;
