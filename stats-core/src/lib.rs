@@ -175,6 +175,7 @@ mod rows;
 mod sync;
 mod table;
 
+pub use defend::breaker::{Breaker, BreakerConfig, BreakerState, Clock};
 pub use defend::health::{Health, HealthTable};
 pub use keyed::handle::{ClosedKeyed, ClosedKeyedIter, OpenKeyed, OpenKeyedIter};
 pub use keyed::key::{KeyLabel, StatKey};
@@ -315,6 +316,11 @@ pub use stats_derive::StatKey;
 #[cfg(not(stats_loom))]
 #[must_use]
 pub fn health() -> Health {
+    // The gauge of the global breaker's state is read when the table is,
+    // and written past the breakers, as every health count is.
+    defend::health::count(|table| {
+        table.breaker_state().set(Breaker::global().state() as i64);
+    });
     defend::health::table().snapshot()
 }
 
@@ -325,6 +331,7 @@ pub fn health() -> Health {
 /// different versions fail to compile instead of misbehaving.
 #[doc(hidden)]
 pub mod __private_0_1 {
+    pub use crate::defend::breaker::Breaker;
     pub use crate::keyed::handle::{ClosedKeyed, OpenKeyed};
     pub use crate::keyed::key::{KeyLabel, StatKey};
     pub use crate::keyed::limit::{MAX_OPEN_FIELD_BYTES, open_field_max_bytes};

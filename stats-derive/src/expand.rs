@@ -446,11 +446,25 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
     let add_to_arms = layout.plain().map(|place| {
         let variant = case::variant_name(place.field.ident);
         let slot = &place.slot;
-        match place.field.kind {
-            FieldKind::Gauge => quote!(#field_enum::#variant => self.raw.add_to_gauge(#slot, n)),
-            _ => quote!(#field_enum::#variant => self.raw.counter(#slot).add(n)),
-        }
+        let is_gauge = matches!(place.field.kind, FieldKind::Gauge);
+        quote!(#field_enum::#variant => (#slot, #is_gauge))
     });
+    // The field's place first, then one write: one copy of the write path,
+    // not one per field. A struct without plain fields has an empty enum.
+    let add_to_body = if layout.plain().next().is_none() {
+        quote!(match field {})
+    } else {
+        quote! {
+            let (index, is_gauge): (::core::primitive::usize, ::core::primitive::bool) = match field {
+                #(#add_to_arms,)*
+            };
+            if is_gauge {
+                self.raw.add_to_gauge(index, n);
+            } else {
+                self.raw.counter(index).add(n);
+            }
+        }
+    };
     let step_param = if layout.fields.is_empty() {
         quote!(_)
     } else {
@@ -504,15 +518,13 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
             /// `n` is added to its level (values above `i64::MAX` wrap).
             #[inline]
             #vis fn add_to(&self, field: #field_enum, n: ::core::primitive::u64) {
-                match field {
-                    #(#add_to_arms,)*
-                }
+                #add_to_body
             }
 
-            /// Adds every field of `step` in one step: a snapshot or delta
-            /// sees all of its counters or none, closed keyed fields
-            /// included. Gauges are added after the counters, then the keys
-            /// of open keyed fields one by one.
+            /// Adds every field of `step` in one write of the thread's row: a
+            /// snapshot or delta sees all of its counters and gauges or none,
+            /// closed keyed fields included. Then the keys of open keyed
+            /// fields, one by one.
             #[inline]
             #vis fn add(&self, #step_param: &#ident) {
                 #add_body
@@ -565,6 +577,24 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
             #[must_use]
             #vis fn version(&self) -> ::core::primitive::u64 {
                 self.raw.version()
+            }
+
+            /// The table's circuit breaker: `open()`, `close()`, `state()`.
+            /// Writes while it or `stats_core::Breaker::global()` is open are
+            /// dropped and counted in the health table's `write_blocked`.
+            #[must_use]
+            #vis fn breaker(&self) -> &#rt::Breaker {
+                self.raw.breaker()
+            }
+
+            /// An empty table guarded by `breaker` (a breaker of another
+            /// configuration, or with a clock of the caller's, for tests)
+            /// instead of a default one.
+            #[must_use]
+            #vis fn with_breaker(breaker: #rt::Breaker) -> Self {
+                Self {
+                    raw: #rt::RawTable::with_breaker::<#ident>(breaker),
+                }
             }
 
             /// How many per-thread rows the table has allocated: below twice

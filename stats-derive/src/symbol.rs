@@ -52,6 +52,8 @@ pub const TABLE_METHODS: &[&str] = &[
     "version",
     "shard_count",
     "memory_bytes",
+    "breaker",
+    "with_breaker",
 ];
 
 /// Formats a key list as `` `a`, `b` or `c` ``.

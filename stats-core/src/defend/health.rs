@@ -7,6 +7,7 @@
 //! done it).
 
 use crate::StatTable;
+use std::cell::Cell;
 
 /// The library's own statistics: one process-wide table, read with
 /// [`health`](crate::health), exported with every registry.
@@ -56,12 +57,28 @@ pub(crate) fn table() -> &'static HealthTable {
     &HEALTH
 }
 
-/// Runs `count` on the health table; under loom, whose atomics cannot
-/// outlive one model, nothing.
-#[inline]
+thread_local! {
+    /// Whether this thread is counting in the health table: its writes then
+    /// pass every breaker, or counting a blocked write would be blocked in
+    /// turn. `const`, no destructor.
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `count` on the health table, whose writes no breaker blocks;
+/// under loom, whose atomics cannot outlive one model, nothing.
+#[cold]
 pub(crate) fn count(count: impl FnOnce(&HealthTable)) {
     #[cfg(not(stats_loom))]
-    count(table());
+    {
+        let was = COUNTING.with(|counting| counting.replace(true));
+        count(table());
+        COUNTING.with(|counting| counting.set(was));
+    }
     #[cfg(stats_loom)]
     let _ = count;
+}
+
+/// Whether the calling thread is counting in the health table.
+pub(crate) fn counting() -> bool {
+    COUNTING.with(Cell::get)
 }

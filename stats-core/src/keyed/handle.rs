@@ -1,6 +1,7 @@
 //! Handles to a keyed field of a table: what `table.by_method()` and
 //! `table.by_region()` return, and their versioned iterators.
 
+use crate::defend::gate;
 use crate::keyed::key::StatKey;
 use crate::keyed::key::checked_index;
 use crate::keyed::open::OpenField;
@@ -83,7 +84,11 @@ impl<'a, K: StatKey, const WORDS: usize> ClosedKeyed<'a, K, WORDS> {
             crate::defend::health::count(|health| health.keyed_overflow().inc());
             K::ALL.len()
         });
-        self.counters.add(self.first + index, n);
+        gate::write!(
+            self.counters.breaker(),
+            self.counters.add(self.first + index, n),
+            self.counters.add(self.first + index, 0),
+        );
     }
 
     fn overflow_index(&self) -> usize {
@@ -325,10 +330,25 @@ impl<'a> OpenKeyed<'a> {
     /// there is room; otherwise adds `n` to the overflow.
     #[inline]
     pub fn add(&self, key: &str, n: u64) {
-        if n != 0 && !self.field.add(key, n) {
+        if n != 0 {
+            gate::write!(
+                self.table.breaker(),
+                self.add_now(key, n),
+                self.field.add(key, 0)
+            );
+        }
+    }
+
+    /// The write itself, past the breakers: whether it crossed a sampling
+    /// boundary.
+    #[inline]
+    fn add_now(&self, key: &str, n: u64) -> bool {
+        let (counted, crossed) = self.field.add(key, n);
+        if !counted {
             crate::defend::health::count(|health| health.keyed_overflow().inc());
             self.table.add_counter(self.overflow_index, n);
         }
+        crossed
     }
 
     /// Adds every count of `step` under its key, and its overflow to the

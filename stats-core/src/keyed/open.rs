@@ -213,15 +213,17 @@ impl OpenField {
         &self.generations[(epoch & 1) as usize]
     }
 
-    /// Adds `n` to `key`; `false` if it went to overflow instead.
+    /// Adds `n` to `key`: whether it was counted under the key (`false`:
+    /// it goes to the overflow), and whether the count crossed a sampling
+    /// boundary (see [`crate::defend::gate`]).
     #[inline]
-    pub(crate) fn add(&self, key: &str, n: u64) -> bool {
+    pub(crate) fn add(&self, key: &str, n: u64) -> (bool, bool) {
         self.add_from(key, n, stripe_hint())
     }
 
     /// [`Self::add`], trying stripe `hint` first.
     #[inline]
-    fn add_from(&self, key: &str, n: u64, hint: usize) -> bool {
+    fn add_from(&self, key: &str, n: u64, hint: usize) -> (bool, bool) {
         loop {
             let epoch = self.epoch.load(Ordering::Acquire);
             let generation = self.generation(epoch);
@@ -229,12 +231,13 @@ impl OpenField {
             // Inside the stripe, a clear that retired this generation is
             // seen: see the module docs. Then start over in the new one.
             if self.epoch.load(Ordering::Acquire) == epoch {
-                let index = generation.keys.find_or_insert(key);
-                if let Placement::Entry(entry) = index {
-                    held.add(entry, n);
-                }
+                let placement = generation.keys.find_or_insert(key);
+                let crossed = match placement {
+                    Placement::Entry(entry) => held.add(entry, n),
+                    Placement::Overflow => false,
+                };
                 generation.counts.leave(held);
-                return matches!(index, Placement::Entry(_));
+                return (matches!(placement, Placement::Entry(_)), crossed);
             }
             generation.counts.leave(held);
         }
@@ -434,8 +437,8 @@ mod loom_tests {
                 .map(|&(key, hint)| {
                     let field = Arc::clone(&field);
                     thread::spawn(move || {
-                        assert!(field.add_from(key, 1, hint));
-                        assert!(field.add_from(key, 1, hint));
+                        assert!(field.add_from(key, 1, hint).0);
+                        assert!(field.add_from(key, 1, hint).0);
                     })
                 })
                 .collect();
@@ -501,14 +504,14 @@ mod loom_tests {
     fn loom_reader_never_pairs_a_new_key_with_an_old_count() {
         loom::model(|| {
             let field = Arc::new(OpenField::with_stripes(1, 8, 1));
-            assert!(field.add_from("a", 2, 0));
+            assert!(field.add_from("a", 2, 0).0);
             let reader = {
                 let field = Arc::clone(&field);
                 thread::spawn(move || field.read(|view| view.counts()).0)
             };
             field.clear();
             field.clear();
-            assert!(field.add_from("b", 1, 0));
+            assert!(field.add_from("b", 1, 0).0);
             let seen = reader.join().unwrap();
             let allowed: [&[(&str, u64)]; 3] = [&[("a", 2)], &[], &[("b", 1)]];
             let seen: Vec<(&str, u64)> = seen.iter().map(|(k, n)| (k.as_str(), *n)).collect();

@@ -115,17 +115,19 @@ pub(crate) struct Held<'a> {
 impl Held<'_> {
     /// Adds `n` to `entry`'s count in this stripe.
     #[inline]
-    pub(crate) fn add(&self, entry: usize, n: u64) {
+    /// Returns whether the count crossed a sampling boundary (see
+    /// [`crate::defend::gate`]).
+    pub(crate) fn add(&self, entry: usize, n: u64) -> bool {
         let count = self.stripe.count(entry);
-        if self.shared {
-            count.fetch_add(n, Ordering::Release);
+        let old = if self.shared {
+            count.fetch_add(n, Ordering::Release)
         } else {
             // The guard makes this thread the stripe's one writer.
-            count.store(
-                count.load(Ordering::Relaxed).wrapping_add(n),
-                Ordering::Release,
-            );
-        }
+            let old = count.load(Ordering::Relaxed);
+            count.store(old.wrapping_add(n), Ordering::Release);
+            old
+        };
+        crate::defend::gate::crossed(old, old.wrapping_add(n))
     }
 }
 

@@ -20,6 +20,7 @@ pub(crate) mod buckets;
 pub(crate) mod row;
 pub(crate) mod slot;
 
+use crate::defend::breaker::Breaker;
 use buckets::Buckets;
 use crossbeam_utils::CachePadded;
 use row::Row;
@@ -32,18 +33,27 @@ type PaddedRow<const N: usize> = CachePadded<Row<N>>;
 /// `N` counters sharded by writer thread.
 pub(crate) struct Rows<const N: usize> {
     rows: Buckets<PaddedRow<N>>,
+    /// The circuit breaker that guards writes to these rows (the table's):
+    /// here so that a field handle reaches it without a pointer of its own.
+    breaker: Breaker,
 }
 
 impl<const N: usize> Rows<N> {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(breaker: Breaker) -> Self {
         Self {
             rows: Buckets::new(),
+            breaker,
         }
+    }
+
+    /// The breaker that guards writes to these rows.
+    pub(crate) fn breaker(&self) -> &Breaker {
+        &self.breaker
     }
 
     /// Runs `write` on this thread's row, allocating its bucket on the
     /// thread's first write.
-    #[inline]
+    #[inline(always)]
     fn with_local<R>(&self, write: impl FnOnce(&Row<N>) -> R) -> R {
         slot::with_current(|location| match self.rows.get(location) {
             Some(rows) => write(&rows[location.index]),
@@ -66,16 +76,18 @@ impl<const N: usize> Rows<N> {
             .flat_map(|rows| rows.iter().map(|row| &**row))
     }
 
-    /// Adds `n` to counter `index` in this thread's row.
-    #[inline]
-    pub(crate) fn add(&self, index: usize, n: u64) {
-        self.with_local(|row| row.add(index, n));
+    /// Adds `n` to counter `index` in this thread's row; whether it crossed
+    /// a sampling boundary.
+    #[inline(always)]
+    pub(crate) fn add(&self, index: usize, n: u64) -> bool {
+        self.with_local(|row| row.add(index, n))
     }
 
-    /// Adds `deltas` to this thread's row in one consistent write.
+    /// Adds `deltas` to this thread's row in one consistent write; whether
+    /// it crossed a sampling boundary.
     #[inline]
-    pub(crate) fn add_all(&self, deltas: &[u64; N]) {
-        self.with_local(|row| row.add_all(deltas));
+    pub(crate) fn add_all(&self, deltas: &[u64; N]) -> bool {
+        self.with_local(|row| row.add_all(deltas))
     }
 
     /// The sum over all rows, each row copied consistently.

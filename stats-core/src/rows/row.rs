@@ -78,20 +78,23 @@ impl<const N: usize> Row<N> {
     }
 
     /// Adds `n` (wrapping) to one counter. Only the owner thread may call this.
+    /// Returns whether the counter crossed a sampling boundary (see
+    /// [`crate::defend::gate`]).
     #[inline]
-    pub(crate) fn add(&self, index: usize, n: u64) {
+    pub(crate) fn add(&self, index: usize, n: u64) -> bool {
         let value = &self.values[index];
+        let old = value.load(Ordering::Relaxed);
+        let new = old.wrapping_add(n);
         // Release: a reader that sees this value sees every earlier write.
-        value.store(
-            value.load(Ordering::Relaxed).wrapping_add(n),
-            Ordering::Release,
-        );
+        value.store(new, Ordering::Release);
+        crate::defend::gate::crossed(old, new)
     }
 
     /// Adds every element of `deltas` (wrapping) in one write, so a reader sees
     /// all of them or none. Only the owner thread may call this.
+    /// Returns whether the row's step count crossed a sampling boundary.
     #[inline]
-    pub(crate) fn add_all(&self, deltas: &[u64; N]) {
+    pub(crate) fn add_all(&self, deltas: &[u64; N]) -> bool {
         let seq = self.seq.load(Ordering::Relaxed);
         debug_assert!(seq & 1 == 0, "a shard has exactly one writer at a time");
         self.seq.store(seq.wrapping_add(1), Ordering::Relaxed);
@@ -108,6 +111,7 @@ impl<const N: usize> Row<N> {
         }
         // Release: a reader that loads this even `seq` sees every value.
         self.seq.store(seq.wrapping_add(2), Ordering::Release);
+        crate::defend::gate::crossed(seq, seq.wrapping_add(2))
     }
 
     /// Adds a consistent copy of the row into `sums` (wrapping). Retries while

@@ -121,7 +121,7 @@ thread_local! {
 /// Runs `write` with the calling thread's row location: the thread's own
 /// slot, assigned on its first write, or, for a thread whose destructors
 /// are running, a slot lent for this one call.
-#[inline]
+#[inline(always)]
 pub(crate) fn with_current<R>(write: impl FnOnce(Location) -> R) -> R {
     let location = LOCATION.with(Cell::get);
     if location.bucket < NO_SLOT {

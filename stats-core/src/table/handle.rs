@@ -1,5 +1,6 @@
 //! Handles to one field of a table: what `table.created()` returns.
 
+use crate::defend::gate;
 use crate::rows::Rows;
 use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -51,13 +52,21 @@ impl<'a, const WORDS: usize> Counter<'a, WORDS> {
     /// Adds one.
     #[inline]
     pub fn inc(&self) {
-        self.counters.add(self.index, 1);
+        gate::write!(
+            self.counters.breaker(),
+            self.counters.add(self.index, 1),
+            self.counters.add(self.index, 0),
+        );
     }
 
     /// Adds `n`, wrapping at `u64::MAX`.
     #[inline]
     pub fn add(&self, n: u64) {
-        self.counters.add(self.index, n);
+        gate::write!(
+            self.counters.breaker(),
+            self.counters.add(self.index, n),
+            self.counters.add(self.index, 0),
+        );
     }
 
     /// The current value since the last reset: the sum over all threads.
@@ -148,23 +157,32 @@ impl<'a, const WORDS: usize> Gauge<'a, WORDS> {
     /// Adds one.
     #[inline]
     pub fn inc(&self) {
-        self.counters.add(self.ups, 1);
+        self.add_to_word(self.ups, 1);
     }
 
     /// Subtracts one.
     #[inline]
     pub fn dec(&self) {
-        self.counters.add(self.ups + 1, 1);
+        self.add_to_word(self.ups + 1, 1);
     }
 
     /// Adds `n` (negative to subtract), wrapping at the `i64` bounds.
     #[inline]
     pub fn add(&self, n: i64) {
-        if n > 0 {
-            self.counters.add(self.ups, n.unsigned_abs());
-        } else if n < 0 {
-            self.counters.add(self.ups + 1, n.unsigned_abs());
+        let word = if n >= 0 { self.ups } else { self.ups + 1 };
+        if n != 0 {
+            self.add_to_word(word, n.unsigned_abs());
         }
+    }
+
+    /// Adds `n` to the ups or downs word `word`, through the breakers.
+    #[inline]
+    fn add_to_word(&self, word: usize, n: u64) {
+        gate::write!(
+            self.counters.breaker(),
+            self.counters.add(word, n),
+            self.counters.add(word, 0),
+        );
     }
 
     /// Sets the level: see [the type's docs](Self#a-set-racing-an-add) for
@@ -172,12 +190,18 @@ impl<'a, const WORDS: usize> Gauge<'a, WORDS> {
     pub fn set(&self, value: i64) {
         // The lock guards no data, only the order of sets; a poisoned one is
         // fine to use.
+        gate::write!(self.counters.breaker(), self.set_now(value), ());
+    }
+
+    /// The set itself, past the breakers; never a sample.
+    fn set_now(&self, value: i64) -> bool {
         let _order = self
             .set_order
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let net = net_level(&self.counters.sum(), self.ups);
         self.base.store(value.wrapping_sub(net), Ordering::Release);
+        false
     }
 
     /// The current level. This copies every thread's row consistently (the

@@ -44,6 +44,8 @@
 //! overflow; a reset or a clear empties the store and moves the overflow's
 //! baseline.
 
+use crate::defend::breaker::Breaker;
+use crate::defend::gate;
 use crate::keyed::handle::{ClosedKeyed, OpenKeyed};
 use crate::keyed::key::StatKey;
 use crate::keyed::open::OpenField;
@@ -93,9 +95,16 @@ pub struct RawTable<const WORDS: usize, const GAUGES: usize> {
 }
 
 impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
-    /// An empty table for the struct `S`.
+    /// An empty table for the struct `S`, with a breaker of the default
+    /// configuration.
     #[must_use]
     pub fn new<S: Schema>() -> Self {
+        Self::with_breaker::<S>(Breaker::new())
+    }
+
+    /// An empty table for the struct `S` guarded by `breaker`.
+    #[must_use]
+    pub fn with_breaker<S: Schema>(breaker: Breaker) -> Self {
         let counter_slots = S::FIELDS
             .iter()
             .filter(|f| f.kind == MetricKind::Counter)
@@ -112,7 +121,7 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
         Self {
             name: S::TABLE_NAME,
             fields: S::FIELDS,
-            counters: Rows::new(),
+            counters: Rows::new(breaker),
             counter_slots,
             gauge_bases: std::array::from_fn(|_| AtomicI64::new(0)),
             set_order: Mutex::new(()),
@@ -200,7 +209,11 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
                 words[ups + 1] = n.unsigned_abs();
             }
         }
-        self.counters.add_all(&words);
+        gate::write!(
+            self.counters.breaker(),
+            self.counters.add_all(&words),
+            self.counters.add_all(&[0; WORDS]),
+        );
     }
 
     /// The raw sums of every row, each row copied consistently.
@@ -376,6 +389,12 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
         self.baseline.store(Arc::new(baseline));
     }
 
+    /// The table's circuit breaker.
+    #[must_use]
+    pub fn breaker(&self) -> &Breaker {
+        self.counters.breaker()
+    }
+
     /// How many destructive changes (resets and clears) have begun.
     #[must_use]
     pub fn version(&self) -> u64 {
@@ -459,6 +478,10 @@ impl<const WORDS: usize, const GAUGES: usize> TableReader for RawTable<WORDS, GA
 
     fn gauge(&self, gauge: usize) -> i64 {
         RawTable::gauge(self, gauge).get()
+    }
+
+    fn breaker(&self) -> &Breaker {
+        self.counters.breaker()
     }
 
     fn add_counter(&self, index: usize, n: u64) {

@@ -2,6 +2,7 @@
 //! the table's sizes in their types, and the staleness check of every
 //! versioned iterator.
 
+use crate::defend::breaker::Breaker;
 use crate::keyed::open::OpenField;
 use crate::read::iter::StaleIterator;
 use crate::table::contract::FieldDesc;
@@ -21,6 +22,8 @@ pub(crate) trait TableReader: Sync {
     fn gauge(&self, gauge: usize) -> i64;
     /// Adds to a counter in the calling thread's row.
     fn add_counter(&self, index: usize, n: u64);
+    /// The table's circuit breaker.
+    fn breaker(&self) -> &Breaker;
     /// The open keyed field with this index.
     fn open_field(&self, index: usize) -> &OpenField;
     /// Zeroes `len` counters from `first` (a closed keyed field) and bumps
