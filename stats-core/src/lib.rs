@@ -77,6 +77,50 @@
 //!   side of a reset or goes stale, never a mix.
 //! * `reset()` restarts counters; gauges are levels and keep them.
 //!
+//! ## The defences
+//!
+//! The incident write-up wrapped its counters in five layers; here they are
+//! the table itself (initialisation checks at compile time, atomic writes
+//! to preallocated storage) and three runtime defences:
+//!
+//! * **Snapshots with a deadline**: `table.snapshot_within(d)` returns a
+//!   [`Snapshot`], fresh if the copy completes within `d`
+//!   ([`DEFAULT_SNAPSHOT_DEADLINE`] is the write-up's 50 ms), else the last
+//!   one published, marked stale. Published snapshots only move forward.
+//! * **A circuit breaker on slow writes**: every table has one
+//!   (`table.breaker()`), and [`Breaker::global`] guards them all. One write
+//!   in about 1,024 is timed; 3 consecutive samples over 10 ms open the
+//!   table's breaker, writes are then dropped and counted, and after a
+//!   cool-down it half-opens and healthy probes close it.
+//! * **The library's own health**: [`health`] snapshots a table of what the
+//!   defences did: writes blocked, breaker trips, snapshot timeouts, row
+//!   copies retried, stale iterators, keyed overflow.
+//!
+//! ```
+//! use stats_core::{Breaker, BreakerState, StatTable};
+//! use std::time::Duration;
+//!
+//! #[derive(StatTable, Debug, Default)]
+//! struct Jobs {
+//!     /// Jobs done.
+//!     done: u64,
+//! }
+//!
+//! let table = Jobs::table();
+//! table.done().inc();
+//! let snapshot = table.snapshot_within(Duration::from_millis(50));
+//! assert_eq!((snapshot.done, snapshot.is_stale()), (1, false));
+//!
+//! let blocked = stats_core::health().write_blocked;
+//! table.breaker().open(); // the manual switch
+//! table.done().inc(); // dropped, and counted
+//! assert_eq!(table.breaker().state(), BreakerState::Open);
+//! table.breaker().close();
+//! assert_eq!(table.done().get(), 1);
+//! assert_eq!(stats_core::health().write_blocked, blocked + 1);
+//! # let _ = Breaker::global();
+//! ```
+//!
 //! ## The hot path
 //!
 //! A thread's first write to a table allocates its row (rows come in
