@@ -386,6 +386,7 @@ pub mod __private_0_1 {
     pub use crate::read::snapshot::Snapshot;
     pub use crate::table::contract::{FieldDesc, FieldShape, RawValues, Schema, fill_closed};
     pub use crate::table::handle::{Counter, Gauge};
+    pub use crate::table::layout::{Layout, RawAccess};
     pub use crate::table::raw::RawTable;
     pub use crate::table::traits::{MetricKind, StatTable, Table};
 }

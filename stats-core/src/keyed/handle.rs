@@ -7,7 +7,7 @@ use crate::keyed::key::checked_index;
 use crate::keyed::open::OpenField;
 use crate::keyed::value::Keyed;
 use crate::read::iter::StaleIterator;
-use crate::rows::Rows;
+use crate::table::layout::{Layout, RawAccess};
 use crate::table::reader::{TableReader, check_version as check};
 use std::fmt;
 use std::marker::PhantomData;
@@ -40,27 +40,26 @@ use std::marker::PhantomData;
 /// let counts: Vec<_> = table.by_method().iter().collect();
 /// assert_eq!(counts, [(Method::Card, 1), (Method::Wallet, 2)]);
 /// ```
-pub struct ClosedKeyed<'a, K, const WORDS: usize> {
-    counters: &'a Rows<WORDS>,
+pub struct ClosedKeyed<'a, K, T: Layout> {
+    raw: &'a T::Raw,
     table: &'a dyn TableReader,
     /// The index of the first variant.
     first: usize,
     key: PhantomData<fn(K)>,
 }
 
-impl<K, const WORDS: usize> Clone for ClosedKeyed<'_, K, WORDS> {
+impl<K, T: Layout> Clone for ClosedKeyed<'_, K, T> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<K, const WORDS: usize> Copy for ClosedKeyed<'_, K, WORDS> {}
+impl<K, T: Layout> Copy for ClosedKeyed<'_, K, T> {}
 
-impl<'a, K: StatKey, const WORDS: usize> ClosedKeyed<'a, K, WORDS> {
-    pub(crate) fn new(counters: &'a Rows<WORDS>, table: &'a dyn TableReader, first: usize) -> Self {
-        debug_assert!(first + K::ALL.len() < WORDS);
+impl<'a, K: StatKey, T: Layout> ClosedKeyed<'a, K, T> {
+    pub(crate) fn new(raw: &'a T::Raw, table: &'a dyn TableReader, first: usize) -> Self {
         Self {
-            counters,
+            raw,
             table,
             first,
             key: PhantomData,
@@ -85,9 +84,9 @@ impl<'a, K: StatKey, const WORDS: usize> ClosedKeyed<'a, K, WORDS> {
             K::ALL.len()
         });
         gate::write!(
-            self.counters.breaker(),
-            self.counters.add(self.first + index, n),
-            self.counters.add(self.first + index, 0),
+            self.raw.table_breaker(),
+            self.raw.add_word(self.first + index, n),
+            self.raw.add_word(self.first + index, 0),
         );
     }
 
@@ -140,7 +139,7 @@ impl<'a, K: StatKey, const WORDS: usize> ClosedKeyed<'a, K, WORDS> {
     }
 }
 
-impl<K: StatKey + fmt::Debug, const WORDS: usize> fmt::Debug for ClosedKeyed<'_, K, WORDS> {
+impl<K: StatKey + fmt::Debug, T: Layout> fmt::Debug for ClosedKeyed<'_, K, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("ClosedKeyed")
             .field(&self.snapshot())

@@ -1,10 +1,8 @@
 //! Handles to one field of a table: what `table.created()` returns.
 
 use crate::defend::gate;
-use crate::rows::Rows;
+use crate::table::layout::{Layout, RawAccess};
 use std::fmt;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Mutex, PoisonError};
 
 /// A counter field of a table: `table.created()`.
 ///
@@ -28,34 +26,31 @@ use std::sync::{Mutex, PoisonError};
 /// table.served().add(41);
 /// assert_eq!(table.served().get(), 42);
 /// ```
-#[derive(Clone, Copy)]
-pub struct Counter<'a, const WORDS: usize> {
-    counters: &'a Rows<WORDS>,
+pub struct Counter<'a, T: Layout> {
+    raw: &'a T::Raw,
     index: usize,
-    baseline: &'a arc_swap::ArcSwap<[u64; WORDS]>,
 }
 
-impl<'a, const WORDS: usize> Counter<'a, WORDS> {
-    pub(crate) fn new(
-        counters: &'a Rows<WORDS>,
-        index: usize,
-        baseline: &'a arc_swap::ArcSwap<[u64; WORDS]>,
-    ) -> Self {
-        debug_assert!(index < WORDS, "counter index {index} out of {WORDS}");
-        Self {
-            counters,
-            index,
-            baseline,
-        }
+impl<T: Layout> Clone for Counter<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Layout> Copy for Counter<'_, T> {}
+
+impl<'a, T: Layout> Counter<'a, T> {
+    pub(crate) fn new(raw: &'a T::Raw, index: usize) -> Self {
+        Self { raw, index }
     }
 
     /// Adds one.
     #[inline]
     pub fn inc(&self) {
         gate::write!(
-            self.counters.breaker(),
-            self.counters.add(self.index, 1),
-            self.counters.add(self.index, 0),
+            self.raw.table_breaker(),
+            self.raw.add_word(self.index, 1),
+            self.raw.add_word(self.index, 0),
         );
     }
 
@@ -63,9 +58,9 @@ impl<'a, const WORDS: usize> Counter<'a, WORDS> {
     #[inline]
     pub fn add(&self, n: u64) {
         gate::write!(
-            self.counters.breaker(),
-            self.counters.add(self.index, n),
-            self.counters.add(self.index, 0),
+            self.raw.table_breaker(),
+            self.raw.add_word(self.index, n),
+            self.raw.add_word(self.index, 0),
         );
     }
 
@@ -73,13 +68,11 @@ impl<'a, const WORDS: usize> Counter<'a, WORDS> {
     /// This reads every thread's row; it is for reports, not for the hot path.
     #[must_use]
     pub fn get(&self) -> u64 {
-        self.counters
-            .sum_of(self.index)
-            .wrapping_sub(self.baseline.load()[self.index])
+        self.raw.counter_value(self.index)
     }
 }
 
-impl<const WORDS: usize> fmt::Debug for Counter<'_, WORDS> {
+impl<T: Layout> fmt::Debug for Counter<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Counter")
             .field("value", &self.get())
@@ -129,28 +122,27 @@ impl<const WORDS: usize> fmt::Debug for Counter<'_, WORDS> {
 /// table.reset(); // a level survives a reset
 /// assert_eq!(table.in_use().get(), -2);
 /// ```
-#[derive(Clone, Copy)]
-pub struct Gauge<'a, const WORDS: usize> {
-    counters: &'a Rows<WORDS>,
-    /// The word of the ups; the downs are the next word.
+pub struct Gauge<'a, T: Layout> {
+    raw: &'a T::Raw,
+    gauge: usize,
+    /// The row word of the ups; the downs are the next word.
     ups: usize,
-    base: &'a AtomicI64,
-    set_order: &'a Mutex<()>,
 }
 
-impl<'a, const WORDS: usize> Gauge<'a, WORDS> {
-    pub(crate) fn new(
-        counters: &'a Rows<WORDS>,
-        ups: usize,
-        base: &'a AtomicI64,
-        set_order: &'a Mutex<()>,
-    ) -> Self {
-        debug_assert!(ups + 1 < WORDS, "gauge words {ups} out of {WORDS}");
+impl<T: Layout> Clone for Gauge<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Layout> Copy for Gauge<'_, T> {}
+
+impl<'a, T: Layout> Gauge<'a, T> {
+    pub(crate) fn new(raw: &'a T::Raw, gauge: usize) -> Self {
         Self {
-            counters,
-            ups,
-            base,
-            set_order,
+            raw,
+            gauge,
+            ups: raw.gauge_ups(gauge),
         }
     }
 
@@ -179,29 +171,23 @@ impl<'a, const WORDS: usize> Gauge<'a, WORDS> {
     #[inline]
     fn add_to_word(&self, word: usize, n: u64) {
         gate::write!(
-            self.counters.breaker(),
-            self.counters.add(word, n),
-            self.counters.add(word, 0),
+            self.raw.table_breaker(),
+            self.raw.add_word(word, n),
+            self.raw.add_word(word, 0),
         );
     }
 
     /// Sets the level: see [the type's docs](Self#a-set-racing-an-add) for
     /// what a set racing an update means.
     pub fn set(&self, value: i64) {
-        // The lock guards no data, only the order of sets; a poisoned one is
-        // fine to use.
-        gate::write!(self.counters.breaker(), self.set_now(value), ());
-    }
-
-    /// The set itself, past the breakers; never a sample.
-    fn set_now(&self, value: i64) -> bool {
-        let _order = self
-            .set_order
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let net = net_level(&self.counters.sum(), self.ups);
-        self.base.store(value.wrapping_sub(net), Ordering::Release);
-        false
+        gate::write!(
+            self.raw.table_breaker(),
+            {
+                self.raw.set_gauge(self.gauge, value);
+                false
+            },
+            (),
+        );
     }
 
     /// The current level. This copies every thread's row consistently (the
@@ -209,9 +195,7 @@ impl<'a, const WORDS: usize> Gauge<'a, WORDS> {
     /// had is never shown); it is for reports, not for the hot path.
     #[must_use]
     pub fn get(&self) -> i64 {
-        let net = net_level(&self.counters.sum(), self.ups);
-        // The base after the rows: see `RawTable::gauge_levels`.
-        self.base.load(Ordering::Acquire).wrapping_add(net)
+        self.raw.gauge_level(self.gauge)
     }
 }
 
@@ -222,7 +206,7 @@ pub(crate) fn net_level(sums: &[u64], ups: usize) -> i64 {
     sums[ups].wrapping_sub(sums[ups + 1]) as i64
 }
 
-impl<const WORDS: usize> fmt::Debug for Gauge<'_, WORDS> {
+impl<T: Layout> fmt::Debug for Gauge<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Gauge").field("value", &self.get()).finish()
     }

@@ -4,6 +4,7 @@
 
 pub(crate) mod contract;
 pub(crate) mod handle;
+pub(crate) mod layout;
 pub(crate) mod raw;
 pub(crate) mod reader;
 pub(crate) mod traits;

@@ -56,6 +56,7 @@ use crate::read::snapshot::Snapshot;
 use crate::rows::Rows;
 use crate::table::contract::{FieldDesc, FieldShape, RawValues, Schema};
 use crate::table::handle::{Counter, Gauge, net_level};
+use crate::table::layout::{Layout, RawAccess};
 use crate::table::reader::TableReader;
 use crate::table::traits::{MetricKind, StatTable};
 use arc_swap::{ArcSwap, ArcSwapOption};
@@ -145,11 +146,12 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
         }
     }
 
-    /// The handle of counter `index`.
+    /// The handle of counter `index`, for the table `T` this storage is.
     #[inline]
     #[must_use]
-    pub fn counter(&self, index: usize) -> Counter<'_, WORDS> {
-        Counter::new(&self.counters, index, &self.baseline)
+    pub fn counter<T: Layout<Raw = Self>>(&self, index: usize) -> Counter<'_, T> {
+        debug_assert!(index < WORDS, "counter index {index} out of {WORDS}");
+        Counter::new(self, index)
     }
 
     /// The row word of gauge `gauge`'s ups; its downs follow.
@@ -158,23 +160,32 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
         self.counter_slots + 2 * gauge
     }
 
-    /// The handle of gauge `gauge`.
+    /// The handle of gauge `gauge`, for the table `T` this storage is.
     #[inline]
     #[must_use]
-    pub fn gauge(&self, gauge: usize) -> Gauge<'_, WORDS> {
-        Gauge::new(
-            &self.counters,
-            self.gauge_word(gauge),
-            &self.gauge_bases[gauge],
-            &self.set_order,
-        )
+    pub fn gauge<T: Layout<Raw = Self>>(&self, gauge: usize) -> Gauge<'_, T> {
+        debug_assert!(gauge < GAUGES, "gauge {gauge} out of {GAUGES}");
+        Gauge::new(self, gauge)
     }
 
-    /// The handle of the closed keyed field whose first index is `first`.
+    /// The handle of the closed keyed field whose first index is `first`,
+    /// for the table `T` this storage is.
     #[inline]
     #[must_use]
-    pub fn closed_keyed<K: StatKey>(&self, first: usize) -> ClosedKeyed<'_, K, WORDS> {
-        ClosedKeyed::new(&self.counters, self, first)
+    pub fn closed_keyed<T: Layout<Raw = Self>, K: StatKey>(
+        &self,
+        first: usize,
+    ) -> ClosedKeyed<'_, K, T> {
+        debug_assert!(first + K::ALL.len() < WORDS);
+        ClosedKeyed::new(self, self, first)
+    }
+
+    /// Adds `n` (negative to subtract) to gauge `gauge`'s ups or downs, past
+    /// the breakers; whether the word crossed a sampling boundary.
+    fn gauge_add(&self, gauge: usize, n: i64) -> bool {
+        let ups = self.gauge_word(gauge);
+        let word = if n >= 0 { ups } else { ups + 1 };
+        self.counters.add(word, n.unsigned_abs())
     }
 
     /// The handle of open keyed field `index`, whose overflow counter is
@@ -190,7 +201,14 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
     #[inline]
     pub fn add_to_gauge(&self, gauge: usize, n: u64) {
         #[allow(clippy::cast_possible_wrap)] // the documented wrap
-        self.gauge(gauge).add(n as i64);
+        let n = n as i64;
+        if n != 0 {
+            gate::write!(
+                self.counters.breaker(),
+                self.gauge_add(gauge, n),
+                self.gauge_add(gauge, 0),
+            );
+        }
     }
 
     /// Adds a step: every counter delta (the counter slots, in order) and
@@ -422,6 +440,48 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
     }
 }
 
+impl<const WORDS: usize, const GAUGES: usize> RawAccess for RawTable<WORDS, GAUGES> {
+    #[inline(always)]
+    fn add_word(&self, index: usize, n: u64) -> bool {
+        self.counters.add(index, n)
+    }
+
+    #[inline]
+    fn table_breaker(&self) -> &Breaker {
+        self.counters.breaker()
+    }
+
+    fn counter_value(&self, index: usize) -> u64 {
+        self.counters
+            .sum_of(index)
+            .wrapping_sub(self.baseline.load()[index])
+    }
+
+    #[inline]
+    fn gauge_ups(&self, gauge: usize) -> usize {
+        self.gauge_word(gauge)
+    }
+
+    fn set_gauge(&self, gauge: usize, value: i64) {
+        // The lock guards no data, only the order of sets; a poisoned one
+        // is fine to use.
+        let _order = self
+            .set_order
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let net = net_level(&self.counters.sum(), self.gauge_word(gauge));
+        self.gauge_bases[gauge].store(value.wrapping_sub(net), Ordering::Release);
+    }
+
+    fn gauge_level(&self, gauge: usize) -> i64 {
+        // The base after the rows: see `gauge_levels`.
+        let net = net_level(&self.counters.sum(), self.gauge_word(gauge));
+        self.gauge_bases[gauge]
+            .load(Ordering::Acquire)
+            .wrapping_add(net)
+    }
+}
+
 /// What one read of a table saw: the values of a snapshot, and the read
 /// ticks that order it against other reads.
 #[derive(Clone)]
@@ -473,11 +533,11 @@ impl<const WORDS: usize, const GAUGES: usize> TableReader for RawTable<WORDS, GA
     }
 
     fn counter(&self, index: usize) -> u64 {
-        RawTable::counter(self, index).get()
+        self.counter_value(index)
     }
 
     fn gauge(&self, gauge: usize) -> i64 {
-        RawTable::gauge(self, gauge).get()
+        self.gauge_level(gauge)
     }
 
     fn breaker(&self) -> &Breaker {
