@@ -220,7 +220,7 @@ mod sync;
 mod table;
 
 pub use defend::breaker::{Breaker, BreakerConfig, BreakerState, Clock};
-pub use defend::health::{Health, HealthTable};
+pub use defend::health::{Health, HealthTable, health};
 pub use keyed::handle::{ClosedKeyed, ClosedKeyedIter, OpenKeyed, OpenKeyedIter};
 pub use keyed::key::{KeyLabel, StatKey};
 pub use keyed::value::Keyed;
@@ -354,20 +354,6 @@ use stats_derive::StatTable;
 #[cfg(feature = "derive")]
 pub use stats_derive::StatKey;
 
-/// A snapshot of the library's own health table: what its defences did
-/// (writes a breaker dropped, snapshots that missed their deadline, row
-/// copies retried, stale iterators, keyed overflow). See [`Health`].
-#[cfg(not(stats_loom))]
-#[must_use]
-pub fn health() -> Health {
-    // The gauge of the global breaker's state is read when the table is,
-    // and written past the breakers, as every health count is.
-    defend::health::count(|table| {
-        table.breaker_state().set(Breaker::global().state() as i64);
-    });
-    defend::health::table().snapshot()
-}
-
 /// What generated code uses. Not public API: no stability promises.
 ///
 /// The name carries this crate's major and minor version, and the derive
@@ -389,19 +375,4 @@ pub mod __private_0_1 {
     pub use crate::table::layout::{Layout, RawAccess};
     pub use crate::table::raw::RawTable;
     pub use crate::table::traits::{MetricKind, StatTable, Table};
-}
-
-#[cfg(test)]
-mod tests {
-    /// The hidden module's name follows the crate's version.
-    #[test]
-    fn the_private_module_is_named_for_this_version() {
-        let mut version = env!("CARGO_PKG_VERSION").split('.');
-        let (major, minor) = (version.next(), version.next());
-        assert_eq!(
-            (major, minor),
-            (Some("0"), Some("1")),
-            "rename __private_0_1"
-        );
-    }
 }

@@ -272,6 +272,8 @@ fn open_options(
 /// * a closed key set's `LABELS` has one label per variant of `ALL` (a
 ///   hand-written `StatKey` could say otherwise, and the table's layout
 ///   counts the variants while its series name them);
+/// * the runtime's default key length is the derive's (the derive needs it
+///   at expansion time, for the memory limit);
 /// * an open keyed field's worst-case memory, by the runtime's own
 ///   `open_field_max_bytes`, is within the runtime's `MAX_OPEN_FIELD_BYTES`.
 ///   The derive has already checked this against its copy of the formula
@@ -310,6 +312,17 @@ fn field_assertions(cont: &Container<'_>) -> TokenStream {
                 field = field.ident.unraw(),
                 len = max_key_len.map_or_else(|| "the default".to_owned(), |len| len.to_string()),
             );
+            // The derive checked the limit with its own default key length;
+            // the runtime's must be the same one.
+            let same_default = max_key_len.is_none().then(|| {
+                let default = crate::limits::DEFAULT_MAX_KEY_LEN as usize;
+                quote! {
+                    const _: () = ::core::assert!(
+                        #rt::DEFAULT_MAX_KEY_LEN == #default,
+                        "the derive and the runtime disagree on the default max_key_len",
+                    );
+                }
+            });
             let (capacity, max_key_len) = open_options(&rt, capacity, max_key_len);
             Some(quote! {
                 const _: () = ::core::assert!(
@@ -317,6 +330,7 @@ fn field_assertions(cont: &Container<'_>) -> TokenStream {
                         <= #rt::MAX_OPEN_FIELD_BYTES,
                     #message,
                 );
+                #same_default
             })
         })
         .collect()

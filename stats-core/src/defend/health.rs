@@ -82,3 +82,27 @@ pub(crate) fn count(count: impl FnOnce(&HealthTable)) {
 pub(crate) fn counting() -> bool {
     COUNTING.with(Cell::get)
 }
+
+/// A snapshot of the library's own health table: what its defences did
+/// (writes a breaker dropped, snapshots that missed their deadline, row
+/// copies retried, stale iterators, keyed overflow). See [`Health`].
+#[cfg(not(stats_loom))]
+#[must_use]
+pub fn health() -> Health {
+    // The gauge of the global breaker's state is read when the table is,
+    // and written past the breakers, as every health count is.
+    count(|table| {
+        table
+            .breaker_state()
+            .set(crate::defend::breaker::Breaker::global().state() as i64);
+    });
+    table().snapshot()
+}
+
+/// Under loom, whose atomics cannot outlive one model, there is no health
+/// table to read.
+#[cfg(stats_loom)]
+#[must_use]
+pub fn health() -> Health {
+    Health::default()
+}

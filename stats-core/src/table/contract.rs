@@ -143,3 +143,18 @@ pub trait Schema: Sized {
     /// Builds the struct from the values a snapshot or delta read.
     fn from_raw(raw: &mut RawValues<'_>) -> Self;
 }
+
+#[cfg(test)]
+mod private_module_tests {
+    /// The hidden module's name follows the crate's version.
+    #[test]
+    fn the_private_module_is_named_for_this_version() {
+        let mut version = env!("CARGO_PKG_VERSION").split('.');
+        let (major, minor) = (version.next(), version.next());
+        assert_eq!(
+            (major, minor),
+            (Some("0"), Some("1")),
+            "rename __private_0_1"
+        );
+    }
+}
