@@ -213,6 +213,7 @@
 extern crate self as stats_core;
 
 mod defend;
+mod histogram;
 mod keyed;
 mod read;
 mod rows;
@@ -221,11 +222,13 @@ mod table;
 
 pub use defend::breaker::{Breaker, BreakerConfig, BreakerState, Clock};
 pub use defend::health::{Health, HealthTable, health};
+pub use histogram::handle::{HistogramField, HistogramTimer};
+pub use histogram::value::Histogram;
 pub use keyed::handle::{ClosedKeyed, ClosedKeyedIter, OpenKeyed, OpenKeyedIter};
 pub use keyed::key::{KeyLabel, StatKey};
 pub use keyed::value::Keyed;
 pub use read::cursor::Cursor;
-pub use read::iter::{Iter, Label, LabelValue, Series, StaleIterator, Value};
+pub use read::iter::{HistogramSeries, Iter, Label, LabelValue, Series, StaleIterator, Value};
 pub use read::snapshot::{DEFAULT_SNAPSHOT_DEADLINE, Snapshot};
 pub use table::handle::{Counter, Gauge};
 pub use table::traits::{MetricKind, StatTable, Table};
@@ -362,6 +365,8 @@ pub use stats_derive::StatKey;
 #[doc(hidden)]
 pub mod __private_0_1 {
     pub use crate::defend::breaker::Breaker;
+    pub use crate::histogram::handle::HistogramField;
+    pub use crate::histogram::value::Histogram;
     pub use crate::keyed::handle::{ClosedKeyed, OpenKeyed};
     pub use crate::keyed::key::{KeyLabel, StatKey};
     pub use crate::keyed::limit::{MAX_OPEN_FIELD_BYTES, open_field_max_bytes};
@@ -370,7 +375,9 @@ pub mod __private_0_1 {
     pub use crate::read::cursor::Cursor;
     pub use crate::read::iter::Iter;
     pub use crate::read::snapshot::Snapshot;
-    pub use crate::table::contract::{FieldDesc, FieldShape, RawValues, Schema, fill_closed};
+    pub use crate::table::contract::{
+        FieldDesc, FieldShape, RawValues, Schema, fill_closed, fill_histogram,
+    };
     pub use crate::table::handle::{Counter, Gauge};
     pub use crate::table::layout::{Layout, RawAccess};
     pub use crate::table::raw::RawTable;

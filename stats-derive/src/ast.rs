@@ -33,6 +33,8 @@ pub struct Field<'a> {
     pub short_name: Spanned<String>,
     /// The doc comment, lines joined by spaces.
     pub help: String,
+    /// A histogram's bucket bounds, sorted; empty for other fields.
+    pub bounds: Vec<u64>,
 }
 
 /// What a field becomes in the table.
@@ -54,6 +56,9 @@ pub enum FieldKind<'a> {
         /// The longest key it stores, in bytes; `None` for the default.
         max_key_len: Option<u64>,
     },
+    /// A `Histogram` with `histogram(buckets = ..)`; its bounds are in
+    /// [`Field::bounds`].
+    Histogram,
     /// Not part of the table.
     Skip,
 }
@@ -62,6 +67,12 @@ impl FieldKind<'_> {
     /// Whether the field is a `Keyed<K>`.
     pub fn is_keyed(self) -> bool {
         matches!(self, Self::ClosedKeyed { .. } | Self::OpenKeyed { .. })
+    }
+
+    /// Whether the field is one series, a counter or a gauge: what the
+    /// `{Struct}Field` enum and `inc(field)` cover.
+    pub fn is_plain(self) -> bool {
+        matches!(self, Self::Counter | Self::Gauge)
     }
 }
 
@@ -130,7 +141,7 @@ impl<'a> Container<'a> {
 
     /// The plain (not keyed) fields: those of the `{Struct}Field` enum.
     pub fn plain_fields(&self) -> impl Iterator<Item = &Field<'a>> {
-        self.table_fields().filter(|f| !f.kind.is_keyed())
+        self.table_fields().filter(|f| f.kind.is_plain())
     }
 
     /// The full metric name of a field: `prefix_name`, or `name` without a
@@ -148,6 +159,14 @@ impl<'a> Field<'a> {
         let ident = field.ident.as_ref()?;
         let attrs = FieldAttrs::parse(cx, &field.attrs);
         let kind = classify(cx, field, &attrs)?;
+        let bounds = match (&attrs.histogram, kind) {
+            (Some(histogram), FieldKind::Histogram) => histogram
+                .buckets
+                .as_ref()
+                .map(|buckets| buckets.value.clone())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
         let short_name = attrs.name.unwrap_or_else(|| Spanned {
             value: ident.unraw().to_string(),
             tokens: ident.to_token_stream(),
@@ -171,6 +190,7 @@ impl<'a> Field<'a> {
             label,
             short_name,
             help: doc_comment(&field.attrs),
+            bounds,
         })
     }
 }
@@ -195,6 +215,9 @@ fn classify<'a>(cx: &Ctxt, field: &'a syn::Field, attrs: &FieldAttrs) -> Option<
         return Some(FieldKind::Skip);
     }
     let ty = &field.ty;
+    if is_histogram(ty) || attrs.histogram.is_some() {
+        return classify_histogram(cx, ty, attrs);
+    }
     if let Some(key) = keyed_key(ty) {
         return classify_keyed(cx, ty, key, attrs);
     }
@@ -386,6 +409,99 @@ fn check_open_field_memory(
         help,
     );
     false
+}
+
+/// The most buckets a histogram may have (the `+Inf` bucket aside): each is
+/// a word of every writing thread's row.
+pub const MAX_BUCKETS: usize = 64;
+
+/// A `Histogram` field: its type, its `histogram(buckets = ..)`, and the
+/// bounds: sorted, distinct, at least one, at most [`MAX_BUCKETS`].
+fn classify_histogram<'a>(cx: &Ctxt, ty: &Type, attrs: &FieldAttrs) -> Option<FieldKind<'a>> {
+    let Some(histogram) = &attrs.histogram else {
+        cx.error_help(
+            ty,
+            "a `Histogram` field needs its buckets",
+            "add `#[stat(histogram(buckets = [10, 100, 1000]))]` or `#[stat(histogram(buckets = exponential(10, 2, 8)))]`",
+        );
+        return None;
+    };
+    let mut ok = true;
+    if !is_histogram(ty) {
+        cx.error_help(
+            &histogram.keyword,
+            format!(
+                "`histogram` needs a `Histogram` field, not `{}`",
+                type_text(ty)
+            ),
+            "declare the field as `stats_core::Histogram`",
+        );
+        ok = false;
+    }
+    for (option, tokens) in [
+        ("gauge", attrs.gauge.as_ref()),
+        ("keyed", attrs.keyed.as_ref().map(|keyed| &keyed.keyword)),
+    ] {
+        if let Some(tokens) = tokens {
+            cx.error_help(
+                tokens,
+                format!("`{option}` cannot be combined with `histogram`"),
+                format!("remove `{option}`: a histogram counts observations in buckets"),
+            );
+            ok = false;
+        }
+    }
+    let Some(buckets) = &histogram.buckets else {
+        if ok && !histogram.buckets_written {
+            cx.error_help(
+                &histogram.keyword,
+                "`histogram` needs `buckets`",
+                "write `histogram(buckets = [10, 100, 1000])`",
+            );
+        }
+        return None;
+    };
+    let bounds = &buckets.value;
+    if bounds.is_empty() {
+        cx.error_help(
+            &buckets.tokens,
+            "a histogram needs at least one bucket bound",
+            "list the upper bounds: `buckets = [10, 100, 1000]`",
+        );
+        ok = false;
+    } else if bounds.len() > MAX_BUCKETS {
+        cx.error_help(
+            &buckets.tokens,
+            format!(
+                "{} buckets are more than the {MAX_BUCKETS} a histogram may have",
+                bounds.len()
+            ),
+            "each bucket is a word in every writing thread's row: use fewer, wider buckets",
+        );
+        ok = false;
+    } else if let Some(pair) = bounds.windows(2).find(|pair| pair[0] >= pair[1]) {
+        cx.error_help(
+            &buckets.tokens,
+            format!(
+                "bucket bounds must rise: {} is followed by {}",
+                pair[0], pair[1]
+            ),
+            "list each bound once, smallest first",
+        );
+        ok = false;
+    }
+    ok.then_some(FieldKind::Histogram)
+}
+
+/// A type written `Histogram` (with any path before it).
+fn is_histogram(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    path.qself.is_none()
+        && path
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "Histogram" && s.arguments.is_none())
 }
 
 /// `K` of a type written `Keyed<K>` (with any path before `Keyed`).

@@ -36,6 +36,20 @@ pub struct FieldAttrs {
     pub name: Option<Spanned<String>>,
     /// `keyed(...)`.
     pub keyed: Option<KeyedAttrs>,
+    /// `histogram(...)`.
+    pub histogram: Option<HistogramAttrs>,
+}
+
+/// Options of `histogram(...)` inside `#[stat(...)]`.
+pub struct HistogramAttrs {
+    /// The `histogram` keyword, for spans.
+    pub keyword: proc_macro2::TokenStream,
+    /// `buckets = [..]` or `buckets = exponential(start, factor, count)`:
+    /// the bounds as written, before they are checked.
+    pub buckets: Option<Spanned<Vec<u64>>>,
+    /// Whether `buckets` was written at all (its error, if any, is already
+    /// reported).
+    pub buckets_written: bool,
 }
 
 /// Options of `keyed(...)` inside `#[stat(...)]`.
@@ -91,6 +105,9 @@ impl FieldAttrs {
                 } else if meta.path.is_ident(symbol::NAME) {
                     let lit = string_value(&meta)?;
                     set_once(cx, &meta, &mut out.name, spanned(&lit));
+                } else if meta.path.is_ident(symbol::HISTOGRAM) {
+                    let histogram = HistogramAttrs::parse(cx, &meta)?;
+                    set_once(cx, &meta, &mut out.histogram, histogram);
                 } else if meta.path.is_ident(symbol::KEYED) {
                     let keyed = KeyedAttrs::parse(cx, &meta)?;
                     set_once(cx, &meta, &mut out.keyed, keyed);
@@ -146,6 +163,144 @@ impl KeyedAttrs {
         })?;
         Ok(out)
     }
+}
+
+impl HistogramAttrs {
+    /// Reads `histogram(buckets = [..])` or
+    /// `histogram(buckets = exponential(start, factor, count))`.
+    fn parse(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Self> {
+        let path = &meta.path;
+        let mut out = Self {
+            keyword: quote::quote!(#path),
+            buckets: None,
+            buckets_written: false,
+        };
+        if !meta.input.peek(syn::token::Paren) {
+            cx.error_help(
+                path,
+                "`histogram` needs its buckets",
+                "write `histogram(buckets = [10, 100, 1000])` or `histogram(buckets = exponential(10, 2, 8))`",
+            );
+            skip_value(meta)?;
+            return Ok(out);
+        }
+        meta.parse_nested_meta(|inner| {
+            if inner.path.is_ident(symbol::BUCKETS) {
+                out.buckets_written = true;
+                let value: syn::Expr = inner.value()?.parse()?;
+                if let Some(buckets) = bucket_bounds(cx, &value) {
+                    set_once(cx, &inner, &mut out.buckets, buckets);
+                }
+            } else {
+                unknown(cx, &inner, "stat(histogram)", &[symbol::BUCKETS]);
+                skip_value(&inner)?;
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+/// The bounds of `[a, b, ..]` or `exponential(start, factor, count)`, as
+/// written; `None` (and an error) for anything else. Whether they are sorted
+/// and how many is checked later, with the field.
+fn bucket_bounds(cx: &Ctxt, value: &syn::Expr) -> Option<Spanned<Vec<u64>>> {
+    let tokens = quote::quote!(#value);
+    let int = |expr: &syn::Expr| -> Option<u64> {
+        match expr {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(lit),
+                ..
+            }) => match lit.base10_parse::<u64>() {
+                Ok(value) => Some(value),
+                Err(_) => {
+                    cx.error_help(
+                        lit,
+                        "a bucket bound is a whole number",
+                        "use a `u64` literal",
+                    );
+                    None
+                }
+            },
+            other => {
+                cx.error_help(
+                    other,
+                    "a bucket bound must be an integer literal",
+                    "histogram values are `u64`: write bounds such as `[10, 100, 1000]`",
+                );
+                None
+            }
+        }
+    };
+    match value {
+        syn::Expr::Array(array) => {
+            let bounds: Vec<Option<u64>> = array.elems.iter().map(int).collect();
+            let bounds: Option<Vec<u64>> = bounds.into_iter().collect();
+            bounds.map(|value| Spanned { value, tokens })
+        }
+        syn::Expr::Call(call) if matches!(&*call.func, syn::Expr::Path(path) if path.path.is_ident(symbol::EXPONENTIAL)) =>
+        {
+            let args: Vec<Option<u64>> = call.args.iter().map(int).collect();
+            let [Some(start), Some(factor), Some(count)] = args[..] else {
+                if args.len() != 3 {
+                    cx.error_help(
+                        call,
+                        "`exponential` takes three whole numbers",
+                        "write `exponential(start, factor, count)`: `count` bounds from `start`, each `factor` times the one before",
+                    );
+                }
+                return None;
+            };
+            exponential(cx, call, start, factor, count).map(|value| Spanned { value, tokens })
+        }
+        other => {
+            cx.error_help(
+                other,
+                "`buckets` must be a list of bounds or `exponential(start, factor, count)`",
+                "write `buckets = [10, 100, 1000]` or `buckets = exponential(10, 2, 8)`",
+            );
+            None
+        }
+    }
+}
+
+/// `count` bounds from `start`, each `factor` times the one before.
+fn exponential(
+    cx: &Ctxt,
+    call: &syn::ExprCall,
+    start: u64,
+    factor: u64,
+    count: u64,
+) -> Option<Vec<u64>> {
+    if start == 0 || factor < 2 || count == 0 {
+        cx.error_help(
+            call,
+            "`exponential` needs a start of at least 1, a factor of at least 2 and a count of at least 1",
+            "for example `exponential(10, 2, 8)`: 10, 20, 40, .. 1280",
+        );
+        return None;
+    }
+    let mut bounds = Vec::new();
+    let mut bound = start;
+    for _ in 0..count.min(u64::from(u16::MAX)) {
+        bounds.push(bound);
+        match bound.checked_mul(factor) {
+            Some(next) => bound = next,
+            None if bounds.len() as u64 == count => break,
+            None => {
+                cx.error_help(
+                    call,
+                    format!(
+                        "`exponential` passes `u64::MAX` after {} bounds",
+                        bounds.len()
+                    ),
+                    "lower the start, the factor or the count",
+                );
+                return None;
+            }
+        }
+    }
+    Some(bounds)
 }
 
 fn spanned_int(lit: &syn::LitInt) -> syn::Result<Spanned<u64>> {

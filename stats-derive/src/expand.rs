@@ -102,6 +102,11 @@ impl<'a, 'b> Layout<'a, 'b> {
                     counters.clone(),
                     Some(quote!(<#key as #rt::StatKey>::ALL.len() + 1)),
                 ),
+                // One word per bucket (the last is `+Inf`), then the sum.
+                FieldKind::Histogram => {
+                    let width = field.bounds.len() + 2;
+                    (counters.clone(), Some(quote!(#width)))
+                }
                 FieldKind::Skip => continue,
             };
             if let Some(width) = width {
@@ -131,7 +136,7 @@ impl<'a, 'b> Layout<'a, 'b> {
     }
 
     fn plain(&self) -> impl Iterator<Item = &Place<'a, 'b>> {
-        self.fields.iter().filter(|p| !p.field.kind.is_keyed())
+        self.fields.iter().filter(|p| p.field.kind.is_plain())
     }
 }
 
@@ -185,6 +190,10 @@ fn expand_schema(cont: &Container<'_>) -> TokenStream {
                     }
                 }
             }
+            FieldKind::Histogram => {
+                let bounds = &field.bounds;
+                quote!(#rt::FieldShape::Histogram { bounds: &[#(#bounds),*] })
+            }
             FieldKind::Counter | FieldKind::Gauge | FieldKind::Skip => {
                 quote!(#rt::FieldShape::Plain)
             }
@@ -218,6 +227,10 @@ fn expand_schema(cont: &Container<'_>) -> TokenStream {
             FieldKind::OpenKeyed { .. } => {
                 let index = place.open_index;
                 quote!(#field_ident: raw.open(#index))
+            }
+            FieldKind::Histogram => {
+                let bounds = &field.bounds;
+                quote!(#field_ident: raw.histogram(#slot, &[#(#bounds),*]))
             }
             FieldKind::Skip => quote!(#field_ident: ::core::default::Default::default()),
         }
@@ -339,6 +352,7 @@ fn field_assertions(cont: &Container<'_>) -> TokenStream {
 fn kind_tokens(rt: &TokenStream, kind: FieldKind<'_>) -> TokenStream {
     match kind {
         FieldKind::Gauge => quote!(#rt::MetricKind::Gauge),
+        FieldKind::Histogram => quote!(#rt::MetricKind::Histogram),
         FieldKind::Counter
         | FieldKind::ClosedKeyed { .. }
         | FieldKind::OpenKeyed { .. }
@@ -380,6 +394,14 @@ fn accessor(cont: &Container<'_>, place: &Place<'_, '_>) -> TokenStream {
                 quote!(self.raw.open_keyed(#index, #slot)),
             )
         }
+        FieldKind::Histogram => {
+            let bounds = &field.bounds;
+            (
+                format!("The histogram `{metric}`{help}"),
+                quote!(#rt::HistogramField<'_, #table>),
+                quote!(self.raw.histogram_field::<Self>(#slot, &[#(#bounds),*])),
+            )
+        }
         FieldKind::Counter | FieldKind::Skip => (
             format!("The counter `{metric}`{help}"),
             quote!(#rt::Counter<'_, #table>),
@@ -419,6 +441,12 @@ fn add_step_body(cont: &Container<'_>, layout: &Layout<'_, '_>) -> TokenStream {
                 open_steps.push(
                     quote!(self.raw.open_keyed(#index, #slot).add_keyed(&step.#field_ident);),
                 );
+            }
+            FieldKind::Histogram => {
+                let bounds = &place.field.bounds;
+                counter_fills.push(quote!(
+                    #rt::fill_histogram(&mut counters, #slot, &[#(#bounds),*], &step.#field_ident);
+                ));
             }
             FieldKind::Skip => {}
         }

@@ -20,8 +20,14 @@ pub const SKIP: &str = "skip";
 pub const NAME: &str = "name";
 /// `#[stat(keyed(...))]`.
 pub const KEYED: &str = "keyed";
+/// `#[stat(histogram(...))]`.
+pub const HISTOGRAM: &str = "histogram";
+/// `#[stat(histogram(buckets = [..]))]`.
+pub const BUCKETS: &str = "buckets";
+/// `#[stat(histogram(buckets = exponential(start, factor, count)))]`.
+pub const EXPONENTIAL: &str = "exponential";
 /// The keys `#[stat]` accepts, for the unknown-key message.
-pub const FIELD_KEYS: &[&str] = &[GAUGE, SKIP, NAME, KEYED];
+pub const FIELD_KEYS: &[&str] = &[GAUGE, SKIP, NAME, KEYED, HISTOGRAM];
 
 /// `#[stat(keyed(capacity = 256))]`.
 pub const CAPACITY: &str = "capacity";

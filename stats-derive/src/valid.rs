@@ -82,7 +82,7 @@ fn check_accessor_names(cx: &Ctxt, cont: &Container<'_>) {
                 ),
             );
         }
-        if field.kind.is_keyed() {
+        if !field.kind.is_plain() {
             continue;
         }
         let variant = variant_name(field.ident).to_string();

@@ -99,7 +99,7 @@ impl<'a, S: StatTable> Cursor<'a, S> {
         let fields = table.fields();
         let counters = fields
             .iter()
-            .filter(|f| f.kind == MetricKind::Counter)
+            .filter(|f| f.kind != MetricKind::Gauge)
             .map(|f| f.shape.counter_slots())
             .sum();
         let gauges = fields
@@ -110,7 +110,9 @@ impl<'a, S: StatTable> Cursor<'a, S> {
             .iter()
             .filter_map(|f| match f.shape {
                 FieldShape::Open { index, .. } => Some(OpenCursor::new(table, index, f.offset)),
-                FieldShape::Plain | FieldShape::Closed { .. } => None,
+                FieldShape::Plain | FieldShape::Closed { .. } | FieldShape::Histogram { .. } => {
+                    None
+                }
             })
             .collect();
         let mut cursor = Self {

@@ -36,8 +36,28 @@ pub struct Series {
     pub kind: MetricKind,
     /// The value when the iterator reached this series.
     pub value: Value,
-    /// The key of a keyed field's series; `None` for a plain field.
+    /// The key of a keyed field's series, or a histogram bucket's `le`;
+    /// `None` for a plain field.
     pub label: Option<Label>,
+    /// Which series of a histogram this is; `None` for other fields.
+    pub histogram: Option<HistogramSeries>,
+}
+
+/// One series of a histogram field, as Prometheus exposes them: every
+/// bucket's cumulative count (`_bucket{le="..."}`), then the sum and the
+/// count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HistogramSeries {
+    /// The observations at or below `le` (`None`: `+Inf`, every one).
+    Bucket {
+        /// The bucket's upper bound; `None` for `+Inf`.
+        le: Option<u64>,
+    },
+    /// The sum of the observed values.
+    Sum,
+    /// How many observations.
+    Count,
 }
 
 /// The label of one series of a keyed field: `region="eu-west"`.
@@ -194,6 +214,7 @@ impl<'a> Iter<'a> {
                 kind: desc.kind,
                 value,
                 label,
+                histogram: None,
             };
             let next_field = Position {
                 field: at.field + 1,
@@ -203,7 +224,9 @@ impl<'a> Iter<'a> {
                 FieldShape::Plain => {
                     let value = match desc.kind {
                         MetricKind::Gauge => Value::Gauge(table.gauge(desc.offset)),
-                        MetricKind::Counter => Value::Counter(table.counter(desc.offset)),
+                        MetricKind::Counter | MetricKind::Histogram => {
+                            Value::Counter(table.counter(desc.offset))
+                        }
                     };
                     return (Some(series(value, None)), next_field);
                 }
@@ -230,6 +253,56 @@ impl<'a> Iter<'a> {
                         };
                         let value = Value::Counter(overflow);
                         return (Some(series(value, Some(label))), next_field);
+                    }
+                }
+                FieldShape::Histogram { bounds } => {
+                    // Buckets (cumulative), then the sum, then the count.
+                    if at.within <= bounds.len() + 1 {
+                        let next = Position {
+                            within: at.within + 1,
+                            ..at
+                        };
+                        let cumulative = |upto: usize| {
+                            (0..=upto).fold(0u64, |total, bucket| {
+                                total.wrapping_add(table.counter(desc.offset + bucket))
+                            })
+                        };
+                        let (part, value, label) = match at.within {
+                            bucket if bucket <= bounds.len() => {
+                                let le = bounds.get(bucket).copied();
+                                let text =
+                                    le.map_or_else(|| "+Inf".to_owned(), |le| le.to_string());
+                                let label = Label {
+                                    name: "le",
+                                    value: LabelValue::Key(Cow::Owned(text)),
+                                };
+                                (
+                                    HistogramSeries::Bucket { le },
+                                    cumulative(bucket),
+                                    Some(label),
+                                )
+                            }
+                            _ => (
+                                HistogramSeries::Sum,
+                                table.counter(desc.offset + bounds.len() + 1),
+                                None,
+                            ),
+                        };
+                        let mut series = series(Value::Counter(value), label);
+                        series.histogram = Some(part);
+                        return (Some(series), next);
+                    }
+                    if at.within == bounds.len() + 2 {
+                        let next = Position {
+                            within: at.within + 1,
+                            ..at
+                        };
+                        let count = (0..=bounds.len()).fold(0u64, |total, bucket| {
+                            total.wrapping_add(table.counter(desc.offset + bucket))
+                        });
+                        let mut series = series(Value::Counter(count), None);
+                        series.histogram = Some(HistogramSeries::Count);
+                        return (Some(series), next);
                     }
                 }
                 FieldShape::Open { label, index, .. } => {

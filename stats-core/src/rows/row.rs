@@ -92,6 +92,28 @@ impl<const N: usize> Row<N> {
 
     /// Adds every element of `deltas` (wrapping) in one write, so a reader sees
     /// all of them or none. Only the owner thread may call this.
+    /// Adds `a` to counter `i` and `b` to counter `j` in one write, so a
+    /// reader sees both or neither (a histogram's bucket and sum). Only
+    /// the owner thread may call this; whether the step count crossed a
+    /// sampling boundary.
+    #[inline]
+    pub(crate) fn add_two(&self, i: usize, a: u64, j: usize, b: u64) -> bool {
+        let seq = self.seq.load(Ordering::Relaxed);
+        debug_assert!(seq & 1 == 0, "a row has exactly one writer at a time");
+        self.seq.store(seq.wrapping_add(1), Ordering::Relaxed);
+        // As in `add_all`: the odd `seq` before the values.
+        fence(Ordering::Release);
+        for (index, n) in [(i, a), (j, b)] {
+            let value = &self.values[index];
+            value.store(
+                value.load(Ordering::Relaxed).wrapping_add(n),
+                Ordering::Release,
+            );
+        }
+        self.seq.store(seq.wrapping_add(2), Ordering::Release);
+        crate::defend::gate::crossed(seq, seq.wrapping_add(2))
+    }
+
     /// Returns whether the row's step count crossed a sampling boundary.
     #[inline]
     pub(crate) fn add_all(&self, deltas: &[u64; N]) -> bool {

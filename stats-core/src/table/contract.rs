@@ -2,6 +2,7 @@
 //! tells the runtime about a user's struct (`Schema`, `FieldDesc`), and what
 //! the runtime hands back to build the struct (`RawValues`). Not public API.
 
+use crate::histogram::value::Histogram;
 use crate::keyed::key::StatKey;
 use crate::keyed::key::checked_index;
 use crate::keyed::value::Keyed;
@@ -42,6 +43,12 @@ pub enum FieldShape {
         /// The variants' label values, in index order.
         labels: &'static [&'static str],
     },
+    /// A histogram: one counter per bucket from `index` on (the last is
+    /// `+Inf`), then the sum.
+    Histogram {
+        /// The buckets' upper bounds, sorted.
+        bounds: &'static [u64],
+    },
     /// `Keyed<String>`: a key store of its own, and an overflow counter at
     /// `index`.
     Open {
@@ -63,6 +70,7 @@ impl FieldShape {
         match self {
             Self::Plain | Self::Open { .. } => 1,
             Self::Closed { labels, .. } => labels.len() + 1,
+            Self::Histogram { bounds } => bounds.len() + 2,
         }
     }
 }
@@ -102,6 +110,15 @@ impl RawValues<'_> {
         )
     }
 
+    /// The histogram field whose first bucket is `index`.
+    #[must_use]
+    pub fn histogram(&self, index: usize, bounds: &'static [u64]) -> Histogram {
+        let buckets: Vec<u64> = (0..=bounds.len())
+            .map(|bucket| self.counter(index + bucket))
+            .collect();
+        Histogram::from_parts(bounds, &buckets, self.counter(index + bounds.len() + 1))
+    }
+
     /// The open keyed field with index `index`; a second call returns an
     /// empty value.
     pub fn open(&mut self, index: usize) -> Keyed<String> {
@@ -131,6 +148,29 @@ pub fn fill_closed<K: StatKey>(counters: &mut [u64], first: usize, keyed: &Keyed
         );
     }
     add(overflow, keyed.overflow());
+}
+
+/// Writes a histogram field's observations into a step's counter slots,
+/// from `first` on: its buckets and its sum. A value with other bounds has
+/// each of its buckets moved to where the bucket's upper bound falls. Not
+/// public API: `table.add(&step)` uses it.
+#[doc(hidden)]
+pub fn fill_histogram(
+    counters: &mut [u64],
+    first: usize,
+    bounds: &'static [u64],
+    step: &Histogram,
+) {
+    let mut ours = Histogram::from_parts(bounds, &vec![0; bounds.len() + 1], 0);
+    ours.merge(step);
+    for (offset, (_, count)) in ours.buckets().enumerate() {
+        if let Some(word) = counters.get_mut(first + offset) {
+            *word = word.wrapping_add(count);
+        }
+    }
+    if let Some(word) = counters.get_mut(first + bounds.len() + 1) {
+        *word = word.wrapping_add(ours.sum());
+    }
 }
 
 /// The derive's description of a struct. Not public API.

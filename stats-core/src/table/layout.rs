@@ -22,8 +22,14 @@ pub trait RawAccess: Sync + 'static {
     fn add_word(&self, index: usize, n: u64) -> bool;
     /// The table's circuit breaker.
     fn table_breaker(&self) -> &Breaker;
+    /// Adds `a` to word `i` and `b` to word `j` in one consistent write.
+    /// Past the breakers.
+    fn add_two(&self, i: usize, a: u64, j: usize, b: u64) -> bool;
     /// Counter `index` since the last reset or clear.
     fn counter_value(&self, index: usize) -> u64;
+    /// Counters `first..first + out.len()` since the last reset, every
+    /// thread's row copied consistently.
+    fn read_words(&self, first: usize, out: &mut [u64]);
     /// The row word of gauge `gauge`'s ups; its downs follow.
     fn gauge_ups(&self, gauge: usize) -> usize;
     /// Sets gauge `gauge`'s level. Past the breakers.

@@ -46,6 +46,7 @@
 
 use crate::defend::breaker::Breaker;
 use crate::defend::gate;
+use crate::histogram::handle::HistogramField;
 use crate::keyed::handle::{ClosedKeyed, OpenKeyed};
 use crate::keyed::key::StatKey;
 use crate::keyed::open::OpenField;
@@ -108,7 +109,7 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
     pub fn with_breaker<S: Schema>(breaker: Breaker) -> Self {
         let counter_slots = S::FIELDS
             .iter()
-            .filter(|f| f.kind == MetricKind::Counter)
+            .filter(|f| f.kind != MetricKind::Gauge)
             .map(|f| f.shape.counter_slots())
             .sum::<usize>();
         debug_assert_eq!(counter_slots + 2 * GAUGES, WORDS);
@@ -134,7 +135,9 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
                         max_key_len,
                         ..
                     } => Some(OpenField::new(capacity, max_key_len)),
-                    FieldShape::Plain | FieldShape::Closed { .. } => None,
+                    FieldShape::Plain
+                    | FieldShape::Closed { .. }
+                    | FieldShape::Histogram { .. } => None,
                 })
                 .collect(),
             baseline: ArcSwap::from_pointee([0; WORDS]),
@@ -178,6 +181,19 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
     ) -> ClosedKeyed<'_, K, T> {
         debug_assert!(first + K::ALL.len() < WORDS);
         ClosedKeyed::new(self, self, first)
+    }
+
+    /// The handle of the histogram field whose first bucket is `first`, for
+    /// the table `T` this storage is.
+    #[inline]
+    #[must_use]
+    pub fn histogram_field<T: Layout<Raw = Self>>(
+        &self,
+        first: usize,
+        bounds: &'static [u64],
+    ) -> HistogramField<'_, T> {
+        debug_assert!(first + bounds.len() + 1 < WORDS);
+        HistogramField::new(self, first, bounds)
     }
 
     /// Adds `n` (negative to subtract) to gauge `gauge`'s ups or downs, past
@@ -444,6 +460,20 @@ impl<const WORDS: usize, const GAUGES: usize> RawAccess for RawTable<WORDS, GAUG
     #[inline(always)]
     fn add_word(&self, index: usize, n: u64) -> bool {
         self.counters.add(index, n)
+    }
+
+    #[inline(always)]
+    fn add_two(&self, i: usize, a: u64, j: usize, b: u64) -> bool {
+        self.counters.add_two(i, a, j, b)
+    }
+
+    fn read_words(&self, first: usize, out: &mut [u64]) {
+        let baseline = self.baseline.load();
+        let sums = self.raw_sums();
+        for (offset, word) in out.iter_mut().enumerate() {
+            let index = first + offset;
+            *word = sums[index].wrapping_sub(baseline[index]);
+        }
     }
 
     #[inline]

@@ -17,15 +17,19 @@ pub enum MetricKind {
     /// An `i64` level that goes up and down, or is set. Prometheus type
     /// `gauge`.
     Gauge,
+    /// Observations counted in buckets, with their sum. Prometheus type
+    /// `histogram`.
+    Histogram,
 }
 
 impl MetricKind {
-    /// The Prometheus type name: `counter` or `gauge`.
+    /// The Prometheus type name: `counter`, `gauge` or `histogram`.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Counter => "counter",
             Self::Gauge => "gauge",
+            Self::Histogram => "histogram",
         }
     }
 }
