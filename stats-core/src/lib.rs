@@ -244,6 +244,7 @@ pub use table::traits::{MetricKind, StatTable, Table};
 /// | `#[stat(skip)] name: T` | not part of the table; `T: Default` fills it in snapshots |
 /// | `name: Keyed<E>`, `E: StatKey` | a closed key set: one counter per variant; [`ClosedKeyed`] |
 /// | `#[stat(keyed(capacity = N))] name: Keyed<String>` | an open key set of up to `N` keys plus an overflow counter; [`OpenKeyed`] |
+/// | `#[stat(histogram(buckets = [..]))] name: Histogram` | a histogram of `u64` observations: a count per bucket and the sum; [`HistogramField`] |
 ///
 /// # Container attributes: `#[stat_table(...)]`
 ///
@@ -271,6 +272,11 @@ pub use table::traits::{MetricKind, StatTable, Table};
 ///     that fits: 138,880 keys of the default 112 bytes, 7,965 of 4,096 bytes;
 ///   * `label = "..."`: the label name of the field's series; by default
 ///     the field name without a `by_` prefix (`by_region` gives `region`).
+/// * `histogram(buckets = [b1, b2, ..])` or
+///   `histogram(buckets = exponential(start, factor, count))`, on a
+///   `Histogram` field: the buckets' upper bounds, `u64`, rising, at least 1
+///   and at most 64 (`le` is inclusive; a last bucket, `+Inf`, takes the
+///   rest). `exponential(10, 2, 4)` is `[10, 20, 40, 80]`.
 ///
 /// A field's doc comment becomes its help text (`Field::help()`, the
 /// Prometheus `HELP` line).
