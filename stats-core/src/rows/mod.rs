@@ -80,14 +80,14 @@ impl<const N: usize> Rows<N> {
     /// a sampling boundary.
     #[inline(always)]
     pub(crate) fn add(&self, index: usize, n: u64) -> bool {
-        self.with_local(|row| row.add(index, n))
+        self.with_local(move |row| row.add(index, n))
     }
 
     /// Adds `a` to counter `i` and `b` to counter `j` of this thread's row
     /// in one consistent write; whether it crossed a sampling boundary.
     #[inline(always)]
     pub(crate) fn add_two(&self, i: usize, a: u64, j: usize, b: u64) -> bool {
-        self.with_local(|row| row.add_two(i, a, j, b))
+        self.with_local(move |row| row.add_two(i, a, j, b))
     }
 
     /// Adds `deltas` to this thread's row in one consistent write; whether

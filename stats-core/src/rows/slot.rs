@@ -121,31 +121,58 @@ thread_local! {
 /// Runs `write` with the calling thread's row location: the thread's own
 /// slot, assigned on its first write, or, for a thread whose destructors
 /// are running, a slot lent for this one call.
+///
+/// `write` is only ever called here, inline, and never handed to an
+/// out-of-line function: a closure passed to one must exist in memory, and
+/// what it captures (a write's word index and amount) would then be stored
+/// to the stack and loaded back on every write.
 #[inline(always)]
 pub(crate) fn with_current<R>(write: impl FnOnce(Location) -> R) -> R {
     let location = LOCATION.with(Cell::get);
     if location.bucket < NO_SLOT {
         write(location)
     } else {
-        without_slot(location, write)
+        let lent = Lent::take(location);
+        write(lent.location)
     }
 }
 
-#[cold]
-#[inline(never)]
-fn without_slot<R>(location: Location, write: impl FnOnce(Location) -> R) -> R {
-    if location == Location::UNASSIGNED
-        && let Some(location) = assign()
-    {
-        return write(location);
+/// The location of a thread without a slot of its own yet, or exiting: a
+/// slot lent for one write (given back when this is dropped).
+struct Lent {
+    location: Location,
+    slot: Option<usize>,
+}
+
+impl Lent {
+    #[cold]
+    #[inline(never)]
+    fn take(location: Location) -> Self {
+        if location == Location::UNASSIGNED
+            && let Some(location) = assign()
+        {
+            return Self {
+                location,
+                slot: None,
+            };
+        }
+        // Exiting: borrow a slot. While this thread holds it no other thread
+        // does, so the row keeps its one writer; the mutex orders this write
+        // before the slot's next owner's.
+        let slot = allocator().take();
+        Self {
+            location: Location::of(slot),
+            slot: Some(slot),
+        }
     }
-    // Exiting: borrow a slot. While this thread holds it no other thread
-    // does, so the row keeps its one writer; the mutex orders this write
-    // before the slot's next owner's.
-    let slot = allocator().take();
-    let result = write(Location::of(slot));
-    allocator().give_back(slot);
-    result
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot {
+            allocator().give_back(slot);
+        }
+    }
 }
 
 /// Assigns this thread a slot of its own, or `None` if its thread-locals

@@ -45,7 +45,7 @@ impl<'a, T: Layout> Counter<'a, T> {
     }
 
     /// Adds one.
-    #[inline]
+    #[inline(always)]
     pub fn inc(&self) {
         gate::write!(
             self.raw.table_breaker(),
@@ -55,7 +55,7 @@ impl<'a, T: Layout> Counter<'a, T> {
     }
 
     /// Adds `n`, wrapping at `u64::MAX`.
-    #[inline]
+    #[inline(always)]
     pub fn add(&self, n: u64) {
         gate::write!(
             self.raw.table_breaker(),
@@ -147,19 +147,19 @@ impl<'a, T: Layout> Gauge<'a, T> {
     }
 
     /// Adds one.
-    #[inline]
+    #[inline(always)]
     pub fn inc(&self) {
         self.add_to_word(self.ups, 1);
     }
 
     /// Subtracts one.
-    #[inline]
+    #[inline(always)]
     pub fn dec(&self) {
         self.add_to_word(self.ups + 1, 1);
     }
 
     /// Adds `n` (negative to subtract), wrapping at the `i64` bounds.
-    #[inline]
+    #[inline(always)]
     pub fn add(&self, n: i64) {
         let word = if n >= 0 { self.ups } else { self.ups + 1 };
         if n != 0 {
@@ -168,7 +168,7 @@ impl<'a, T: Layout> Gauge<'a, T> {
     }
 
     /// Adds `n` to the ups or downs word `word`, through the breakers.
-    #[inline]
+    #[inline(always)]
     fn add_to_word(&self, word: usize, n: u64) {
         gate::write!(
             self.raw.table_breaker(),
