@@ -11,7 +11,7 @@ mod support;
 
 use stats_core::{Histogram, StatTable};
 use std::hint::black_box;
-use support::timed_round;
+use support::{env_or, median_rate};
 
 #[derive(StatTable, Debug, Default)]
 #[stat_table(prefix = "bench")]
@@ -25,31 +25,6 @@ struct Requests {
 
 /// Values that fall in every bucket, `+Inf` included.
 const VALUES: [u64; 8] = [5, 50, 500, 5_000, 50_000, 500_000, 70, 700];
-
-fn median_rate(
-    threads: usize,
-    rounds: usize,
-    per_thread: u64,
-    work: &(dyn Fn(usize) + Sync),
-) -> f64 {
-    timed_round(threads, work); // warm-up
-    let mut rates: Vec<f64> = (0..rounds)
-        .map(|_| {
-            #[allow(clippy::cast_precision_loss)]
-            let ops = threads as f64 * per_thread as f64;
-            ops / timed_round(threads, work).as_secs_f64()
-        })
-        .collect();
-    rates.sort_by(f64::total_cmp);
-    rates[rates.len() / 2]
-}
-
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn main() {
     let rounds = usize::try_from(env_or("HISTOGRAM_ROUNDS", 7)).unwrap_or(7);

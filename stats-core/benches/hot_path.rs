@@ -21,7 +21,7 @@ use crossbeam_utils::CachePadded;
 use stats_core::StatTable;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
-use support::timed_round;
+use support::{env_or, median_rate as measure};
 
 /// The table the benchmark writes to.
 #[derive(StatTable, Debug, Default)]
@@ -37,30 +37,6 @@ struct Orders {
 }
 
 /// Median increments per second over `rounds` rounds.
-fn measure(
-    threads: usize,
-    rounds: usize,
-    incs_per_thread: u64,
-    work: &(dyn Fn(usize) + Sync),
-) -> f64 {
-    timed_round(threads, work); // warm-up: first-touch allocation, frequency ramp
-    let mut rates: Vec<f64> = (0..rounds)
-        .map(|_| {
-            let elapsed = timed_round(threads, work).as_secs_f64();
-            (threads as f64 * incs_per_thread as f64) / elapsed
-        })
-        .collect();
-    rates.sort_by(f64::total_cmp);
-    rates[rates.len() / 2]
-}
-
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is accepted.
     let rounds = usize::try_from(env_or("HOT_PATH_ROUNDS", 7)).unwrap_or(7);

@@ -34,6 +34,8 @@
 
 mod support;
 
+use support::env_or;
+
 use dashmap::DashMap;
 use prometheus::{IntCounterVec, Opts};
 use stats_core::{Keyed, StatKey, StatTable};
@@ -172,13 +174,6 @@ fn cycle(keys: &[String], iters: u64, mut f: impl FnMut(&str)) {
             next = 0;
         }
     }
-}
-
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 fn closed_keys(threads: usize, rounds: usize, round: Duration) {
