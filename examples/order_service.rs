@@ -17,12 +17,23 @@
 //!
 //! `ORDER_SERVICE_THREADS` and `ORDER_SERVICE_SECONDS` set the same values;
 //! flags win over the environment.
+//!
+//! With `--listen 127.0.0.1:9898` it serves its tables (and the library's
+//! health table) on `GET /metrics` while it runs, for Prometheus to scrape;
+//! `--linger 30` keeps serving the final values for 30 s after the workers
+//! stop. With `--archive orders.jsonl` it appends one JSON line per table
+//! each second, and the final snapshot last. It always prints the final
+//! snapshot as one JSON line starting with `final snapshot: `.
 
-use stats_core::{Keyed, LabelValue, StatKey, StatTable, Value};
+use stats_core::{
+    Archiver, JsonLines, Keyed, LabelValue, Registry, StatKey, StatTable, TableSnapshot, Value,
+};
 use stats_examples::{seconds as seconds_arg, whole_number};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::process::ExitCode;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -216,19 +227,32 @@ fn worker(table: &OrderStatsTable, seed: u64, stop: &AtomicBool) -> Tally {
 struct Config {
     threads: usize,
     duration: Duration,
+    /// Where to serve `/metrics`.
+    listen: Option<String>,
+    /// The JSON-lines archive.
+    archive: Option<PathBuf>,
+    /// How long to keep serving after the workers stop.
+    linger: Duration,
 }
 
-const USAGE: &str = "usage: order_service [--threads N] [--seconds S]\n\
-    defaults: 4 threads, 3 seconds; ORDER_SERVICE_THREADS and ORDER_SERVICE_SECONDS also set them";
+const USAGE: &str = "usage: order_service [--threads N] [--seconds S] [--listen ADDR] [--archive FILE] [--linger S]\n\
+    defaults: 4 threads, 3 seconds; ORDER_SERVICE_THREADS and ORDER_SERVICE_SECONDS also set them\n\
+    --listen ADDR   serve GET /metrics on ADDR (say 127.0.0.1:9898) while running\n\
+    --archive FILE  append one JSON line per table each second, and the final snapshot\n\
+    --linger S      keep serving /metrics for S seconds after the workers stop";
 
 fn parse_config() -> Result<Config, String> {
     let mut threads = std::env::var("ORDER_SERVICE_THREADS").ok();
     let mut seconds = std::env::var("ORDER_SERVICE_SECONDS").ok();
+    let (mut listen, mut archive, mut linger) = (None, None, None);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--threads" => threads = Some(args.next().ok_or("--threads needs a value")?),
             "--seconds" => seconds = Some(args.next().ok_or("--seconds needs a value")?),
+            "--listen" => listen = Some(args.next().ok_or("--listen needs an address")?),
+            "--archive" => archive = Some(PathBuf::from(args.next().ok_or("--archive needs a file")?)),
+            "--linger" => linger = Some(args.next().ok_or("--linger needs a value")?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -242,7 +266,67 @@ fn parse_config() -> Result<Config, String> {
         None => Duration::from_secs(3),
         Some(text) => seconds_arg("seconds", &text, 3600.0)?,
     };
-    Ok(Config { threads, duration })
+    let linger = match linger {
+        None => Duration::ZERO,
+        Some(text) => seconds_arg("linger", &text, 3600.0)?,
+    };
+    Ok(Config {
+        threads,
+        duration,
+        listen,
+        archive,
+        linger,
+    })
+}
+
+/// The endpoint and the archive, as the flags ask.
+struct Exporters {
+    registry: Registry,
+    server: Option<stats_core::MetricsServer>,
+    archiver: Option<Archiver>,
+}
+
+impl Exporters {
+    fn start(config: &Config, table: &Arc<OrderStatsTable>) -> Result<Self, String> {
+        let registry = Registry::new();
+        registry
+            .register(Arc::clone(table))
+            .map_err(|e| e.to_string())?;
+        let server = match &config.listen {
+            None => None,
+            Some(addr) => {
+                let server = registry
+                    .serve(addr.as_str())
+                    .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+                println!("serving http://{}/metrics", server.local_addr());
+                Some(server)
+            }
+        };
+        let archiver = match &config.archive {
+            None => None,
+            Some(path) => {
+                let sink = JsonLines::append(path)
+                    .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+                let archiver = Archiver::builder()
+                    .sink(sink)
+                    .build()
+                    .map_err(|e| format!("cannot start the archiver: {e}"))?;
+                Some(archiver)
+            }
+        };
+        Ok(Self {
+            registry,
+            server,
+            archiver,
+        })
+    }
+
+    /// Archives every table (once a second).
+    fn tick(&self) {
+        if let Some(archiver) = &self.archiver {
+            archiver.archive(&self.registry);
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -262,7 +346,15 @@ fn main() -> ExitCode {
         config.duration.as_secs_f64()
     );
 
-    let table = OrderStats::table();
+    let shared = Arc::new(OrderStats::table());
+    let exporters = match Exporters::start(&config, &shared) {
+        Ok(exporters) => exporters,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let table: &OrderStatsTable = &shared;
     let stop = AtomicBool::new(false);
     let started = Instant::now();
     let mut reported = OrderStats::default();
@@ -286,6 +378,7 @@ fn main() -> ExitCode {
             let delta = cursor.delta();
             let interval = next_tick.duration_since(tick).as_secs_f64().max(1e-9);
             tick = next_tick;
+            exporters.tick();
             reported.accumulate(&delta);
             let failed_share = 100.0 * delta.failed as f64 / delta.created.max(1) as f64;
             println!(
@@ -376,6 +469,31 @@ fn main() -> ExitCode {
         elapsed,
         config.threads
     );
+
+    // The final values, as one JSON line, and last in the archive: the
+    // end-to-end test compares them with what Prometheus scraped.
+    let last = TableSnapshot::of(table, Duration::from_secs(1));
+    let mut json = String::new();
+    last.write_json(&mut json);
+    println!("final snapshot: {json}");
+    if let Some(archiver) = exporters.archiver {
+        archiver.submit(&last);
+        let stats = archiver.shutdown();
+        println!(
+            "archive: {} snapshots written, {} failed, {} dropped",
+            stats[0].delivered, stats[0].failed, stats[0].dropped
+        );
+    }
+    if let Some(server) = &exporters.server {
+        if !config.linger.is_zero() {
+            println!(
+                "serving the final values on http://{}/metrics for {:.1} s",
+                server.local_addr(),
+                config.linger.as_secs_f64()
+            );
+            std::thread::sleep(config.linger);
+        }
+    }
 
     let outcomes = snapshot.paid + snapshot.failed + snapshot.rejected;
     let mut ok = true;

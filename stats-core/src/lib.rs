@@ -212,7 +212,9 @@
 // here, inside the runtime itself.
 extern crate self as stats_core;
 
+mod archive;
 mod defend;
+mod export;
 mod histogram;
 mod keyed;
 mod read;
@@ -220,8 +222,18 @@ mod rows;
 mod sync;
 mod table;
 
+pub use archive::archiver::{
+    Archiver, ArchiverBuilder, DEFAULT_QUEUE_CAPACITY, DEFAULT_SINK_TIMEOUT, DEFAULT_WORKERS,
+    SinkStats,
+};
+pub use archive::sink::{JsonLines, Publication, Sink, SinkError};
 pub use defend::breaker::{Breaker, BreakerConfig, BreakerState, Clock};
 pub use defend::health::{Health, HealthTable, health};
+pub use export::http::{MAX_RESPONDERS, MetricsServer};
+pub use export::names::RegisterError;
+pub use export::registry::{RegistrableTable, Registry};
+pub use export::snapshot::TableSnapshot;
+pub use export::text::Format;
 pub use histogram::handle::{HistogramField, HistogramTimer};
 pub use histogram::value::Histogram;
 pub use keyed::handle::{ClosedKeyed, ClosedKeyedIter, OpenKeyed, OpenKeyedIter};
@@ -371,6 +383,7 @@ pub use stats_derive::StatKey;
 #[doc(hidden)]
 pub mod __private_0_1 {
     pub use crate::defend::breaker::Breaker;
+    pub use crate::export::snapshot::Exported;
     pub use crate::histogram::handle::HistogramField;
     pub use crate::histogram::value::Histogram;
     pub use crate::keyed::handle::{ClosedKeyed, OpenKeyed};

@@ -684,6 +684,10 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
             fn version(&self) -> ::core::primitive::u64 {
                 self.raw.version()
             }
+
+            fn exported(&self) -> &dyn #rt::Exported {
+                &self.raw
+            }
         }
     }
 }

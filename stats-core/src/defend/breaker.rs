@@ -368,6 +368,10 @@ pub struct Breaker {
     /// `None`: the system clock, so the global breaker can be a `static`
     /// that the write path reads without a lazy initialisation check.
     clock: Option<Arc<dyn Clock>>,
+    /// Whether it guards table writes, and so counts in [`NOT_CLOSED`]; an
+    /// archive sink's breaker does not, so an open one costs writers
+    /// nothing.
+    guards_writes: bool,
 }
 
 /// How many breakers of the process are not closed (open or half-open):
@@ -390,7 +394,7 @@ impl Drop for Breaker {
         // A table dropped with its breaker open leaves the count as it
         // found it.
         if state_of(self.word.load(Ordering::Relaxed)) != CLOSED {
-            not_closed_changed(-1);
+            self.not_closed_changed(-1);
         }
     }
 }
@@ -433,6 +437,7 @@ impl Breaker {
             word: CachePadded::new(AtomicU64::new(CLOSED)),
             config,
             clock: None,
+            guards_writes: true,
         }
     }
 
@@ -472,6 +477,26 @@ impl Breaker {
             word: CachePadded::new(AtomicU64::new(CLOSED)),
             config,
             clock: Some(clock),
+            guards_writes: true,
+        }
+    }
+
+    /// A breaker that guards something other than table writes (an
+    /// archive sink): writers' one check ignores it.
+    pub(crate) fn detached(config: BreakerConfig) -> Self {
+        Self {
+            word: CachePadded::new(AtomicU64::new(CLOSED)),
+            config,
+            clock: None,
+            guards_writes: false,
+        }
+    }
+
+    /// Moves the count of breakers that are not closed, if this one
+    /// guards writes.
+    fn not_closed_changed(&self, by: isize) {
+        if self.guards_writes {
+            not_closed_changed(by);
         }
     }
 
@@ -497,6 +522,7 @@ impl Breaker {
             word: CachePadded::new(AtomicU64::new(CLOSED)),
             config: BreakerConfig::DEFAULT,
             clock: None,
+            guards_writes: true,
         };
         &GLOBAL
     }
@@ -535,7 +561,7 @@ impl Breaker {
         // report histories no machine produces.)
         let before = self.word.swap(MANUAL, Ordering::Relaxed);
         if state_of(before) == CLOSED {
-            not_closed_changed(1);
+            self.not_closed_changed(1);
         }
     }
 
@@ -557,7 +583,7 @@ impl Breaker {
         // A swap, as in `open`.
         let before = self.word.swap(CLOSED, Ordering::Relaxed);
         if state_of(before) != CLOSED {
-            not_closed_changed(-1);
+            self.not_closed_changed(-1);
         }
     }
 
@@ -692,8 +718,8 @@ impl Breaker {
             {
                 Ok(_) => {
                     match transition {
-                        Transition::Tripped => not_closed_changed(1),
-                        Transition::Closed => not_closed_changed(-1),
+                        Transition::Tripped => self.not_closed_changed(1),
+                        Transition::Closed => self.not_closed_changed(-1),
                         Transition::None | Transition::Reopened => {}
                     }
                     return transition;

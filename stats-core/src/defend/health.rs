@@ -48,6 +48,10 @@ pub struct Health {
     pub stale_iterator: u64,
     /// Increments that went to a keyed field's overflow: the key set was full, the key too long, or a closed key outside its `ALL`.
     pub keyed_overflow: u64,
+    /// Snapshots an archiver dropped from a full sink queue to make room for newer ones.
+    pub archive_dropped: u64,
+    /// Archive sink calls that returned an error, panicked or ran past the archiver's sink timeout, and sink flushes that failed.
+    pub sink_errors: u64,
 }
 
 /// The process-wide health table.

@@ -59,6 +59,7 @@
 use crate::keyed::store::{KeyHasher, KeyStore, Placement};
 use crate::keyed::stripes::{Counts, stripe_count, stripe_hint};
 use crate::sync::{AtomicU64, Mutex, Ordering};
+use crate::table::reading::OpenCounts;
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, Weak};
 
@@ -125,6 +126,22 @@ impl View<'_> {
                 (count != 0).then(|| (entry, self.key(entry), count))
             })
             .collect()
+    }
+
+    /// Fills `out` with every key that has a non-zero count, sorted, in
+    /// two allocations (none once `out` and `scratch` have room).
+    pub(crate) fn counts_into(&self, out: &mut OpenCounts, scratch: &mut Vec<u8>) {
+        out.clear();
+        for entry in 0..self.used() {
+            let count = self.count(entry);
+            if count != 0 {
+                out.push(
+                    |text| self.generation.keys.key_into(entry, scratch, text),
+                    count,
+                );
+            }
+        }
+        out.sort();
     }
 
     /// Every key with a non-zero count: `(key, count)`.
@@ -245,7 +262,7 @@ impl OpenField {
 
     /// Runs `read` on a view of one generation that no clear touched
     /// meanwhile; returns the result and the view's epoch.
-    pub(crate) fn read<T>(&self, read: impl Fn(&View<'_>) -> T) -> (T, u64) {
+    pub(crate) fn read<T>(&self, mut read: impl FnMut(&View<'_>) -> T) -> (T, u64) {
         for _ in 0..OPTIMISTIC_READS {
             let epoch = self.epoch.load(Ordering::Acquire);
             let result = read(&self.view(epoch));

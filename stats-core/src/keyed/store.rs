@@ -277,10 +277,32 @@ impl KeyStore {
 
     /// The key of a published entry (one that some thread counted under).
     pub(crate) fn key(&self, entry: usize) -> String {
+        let mut bytes = Vec::new();
+        self.key_bytes(entry, &mut bytes);
+        // The bytes came from a `&str`, so this never replaces anything.
+        String::from_utf8(bytes)
+            .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+    }
+
+    /// Appends the key of `entry` to `out`, through `scratch` (emptied
+    /// first): no allocation once both have room.
+    pub(crate) fn key_into(&self, entry: usize, scratch: &mut Vec<u8>, out: &mut String) {
+        scratch.clear();
+        self.key_bytes(entry, scratch);
+        match std::str::from_utf8(scratch) {
+            Ok(key) => out.push_str(key),
+            // The bytes came from a `&str`, so this never happens.
+            Err(_) => out.push_str(&String::from_utf8_lossy(scratch)),
+        }
+    }
+
+    /// Appends the bytes of the key of `entry` to `bytes`.
+    fn key_bytes(&self, entry: usize, bytes: &mut Vec<u8>) {
         let len = usize::try_from(self.word(entry, LEN).load(Ordering::Acquire))
             .unwrap_or(usize::MAX)
             .min(self.max_key_len);
-        let mut bytes = Vec::with_capacity(len.next_multiple_of(8));
+        let start = bytes.len();
+        bytes.reserve(len.next_multiple_of(8));
         for i in 0..len.div_ceil(8) {
             bytes.extend_from_slice(
                 &self
@@ -289,10 +311,7 @@ impl KeyStore {
                     .to_le_bytes(),
             );
         }
-        bytes.truncate(len);
-        // The bytes came from a `&str`, so this never replaces anything.
-        String::from_utf8(bytes)
-            .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+        bytes.truncate(start + len);
     }
 
     /// Empties the store: no keys, every entry free. Only for a clear,

@@ -7,4 +7,5 @@ pub(crate) mod handle;
 pub(crate) mod layout;
 pub(crate) mod raw;
 pub(crate) mod reader;
+pub(crate) mod reading;
 pub(crate) mod traits;

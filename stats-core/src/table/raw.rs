@@ -46,19 +46,20 @@
 
 use crate::defend::breaker::Breaker;
 use crate::defend::gate;
+use crate::export::snapshot::{Exported, TableSnapshot};
 use crate::histogram::handle::HistogramField;
 use crate::keyed::handle::{ClosedKeyed, OpenKeyed};
 use crate::keyed::key::StatKey;
 use crate::keyed::open::OpenField;
-use crate::keyed::value::Keyed;
 use crate::read::cursor::Cursor;
 use crate::read::iter::Iter;
 use crate::read::snapshot::Snapshot;
 use crate::rows::Rows;
-use crate::table::contract::{FieldDesc, FieldShape, RawValues, Schema};
+use crate::table::contract::{FieldDesc, FieldShape, Schema};
 use crate::table::handle::{Counter, Gauge, net_level};
 use crate::table::layout::{Layout, RawAccess};
 use crate::table::reader::TableReader;
+use crate::table::reading::{self, OpenCounts, Reading};
 use crate::table::traits::{MetricKind, StatTable};
 use arc_swap::{ArcSwap, ArcSwapOption};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -307,11 +308,29 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
         Snapshot::new(reading.to_struct(), reading.taken_at, true)
     }
 
+    /// A snapshot for an exporter: a fresh read published if it completes
+    /// before the deadline, then whatever is published, so what exporters
+    /// show only moves forward (resets aside).
+    fn export_reading(&self, within: Duration) -> (Arc<Reading>, bool) {
+        let deadline = Instant::now().checked_add(within);
+        let fresh = self.read(Some(deadline.unwrap_or_else(far_future)));
+        let stale = fresh.is_none();
+        match fresh {
+            Some(reading) => self.publish(reading),
+            None => crate::defend::health::count(|health| health.snapshot_timeout().inc()),
+        }
+        let published = self
+            .published
+            .load_full()
+            .unwrap_or_else(|| Arc::new(self.as_built()));
+        (published, stale)
+    }
+
     /// Reads the table: counters since the last reset, gauges, open keyed
     /// fields; `None` if `deadline` passed first.
     fn read(&self, deadline: Option<Instant>) -> Option<Reading> {
         let started = self.read_ticks.fetch_add(1, Ordering::AcqRel);
-        let taken_at = Instant::now();
+        let (taken_at, taken_at_wall) = reading::now();
         // Load the baseline first: the sums read after it are at least as new
         // as the ones the reset copied, so the subtraction never goes below 0.
         let baseline = self.baseline.load();
@@ -325,20 +344,21 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
         }
         let counters = sums[..self.counter_slots].to_vec();
         let mut open = Vec::with_capacity(self.open.len());
-        for desc in self.fields {
-            if let FieldShape::Open { index, .. } = desc.shape {
-                if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-                    return None;
-                }
-                let counts = self.open[index].read(|view| view.counts()).0;
-                open.push(Keyed::from_counts(counts, counters[desc.offset]));
+        let mut scratch = Vec::new();
+        for field in &self.open {
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                return None;
             }
+            let mut counts = OpenCounts::with_capacity(field.len());
+            field.read(|view| view.counts_into(&mut counts, &mut scratch));
+            open.push(counts);
         }
         let ended = self.read_ticks.fetch_add(1, Ordering::AcqRel);
         Some(Reading {
             started,
             ended,
             taken_at,
+            taken_at_wall,
             counters,
             gauges,
             open,
@@ -348,14 +368,7 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
     /// The table as it was built: what a snapshot that missed its deadline
     /// returns when none was ever published.
     fn as_built(&self) -> Reading {
-        Reading {
-            started: 0,
-            ended: 0,
-            taken_at: self.built,
-            counters: vec![0; self.counter_slots],
-            gauges: vec![0; GAUGES],
-            open: vec![Keyed::default(); self.open.len()],
-        }
+        Reading::empty(self.counter_slots, GAUGES, self.open.len(), self.built)
     }
 
     /// Publishes `reading` if it began after the published one ended, so
@@ -512,35 +525,30 @@ impl<const WORDS: usize, const GAUGES: usize> RawAccess for RawTable<WORDS, GAUG
     }
 }
 
-/// What one read of a table saw: the values of a snapshot, and the read
-/// ticks that order it against other reads.
-#[derive(Clone)]
-struct Reading {
-    /// The table's read counter when the read began and when it ended.
-    started: u64,
-    ended: u64,
-    taken_at: Instant,
-    /// The counter slots, since the last reset.
-    counters: Vec<u64>,
-    gauges: Vec<i64>,
-    /// One per open keyed field, overflow included.
-    open: Vec<Keyed<String>>,
-}
-
-impl Reading {
-    fn to_struct<S: Schema>(&self) -> S {
-        S::from_raw(&mut RawValues {
-            counters: &self.counters,
-            gauges: &self.gauges,
-            open: &mut self.open.clone(),
-        })
-    }
-}
-
 /// A deadline so far away that it never passes: for a `within` too large
 /// to add to now.
 fn far_future() -> Instant {
     Instant::now() + Duration::from_secs(60 * 60 * 24 * 365 * 100)
+}
+
+impl<const WORDS: usize, const GAUGES: usize> Exported for RawTable<WORDS, GAUGES> {
+    fn table_name(&self) -> &'static str {
+        self.name
+    }
+
+    fn fields(&self) -> &'static [FieldDesc] {
+        self.fields
+    }
+
+    fn export_within(&self, within: Duration) -> TableSnapshot {
+        let (reading, stale) = self.export_reading(within);
+        TableSnapshot {
+            table_name: self.name,
+            fields: self.fields,
+            reading,
+            stale,
+        }
+    }
 }
 
 impl<const WORDS: usize, const GAUGES: usize> TableReader for RawTable<WORDS, GAUGES> {

@@ -1,6 +1,7 @@
 //! The public traits that tie a user's struct to its generated table, and
 //! the kind of a series.
 
+use crate::export::snapshot::Exported;
 use crate::read::cursor::Cursor;
 use crate::read::iter::Iter;
 use crate::read::snapshot::Snapshot;
@@ -128,4 +129,8 @@ pub trait Table: Send + Sync {
 
     /// How many destructive changes (resets) the table has seen.
     fn version(&self) -> u64;
+
+    /// What exporters read the table through. Not public API: generated.
+    #[doc(hidden)]
+    fn exported(&self) -> &dyn Exported;
 }
