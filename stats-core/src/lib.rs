@@ -234,6 +234,10 @@ pub use export::names::RegisterError;
 pub use export::registry::{RegistrableTable, Registry};
 pub use export::snapshot::TableSnapshot;
 pub use export::text::Format;
+#[cfg(feature = "prometheus")]
+pub use export::prometheus::PrometheusCollector;
+#[cfg(feature = "prometheus-client")]
+pub use export::prometheus_client::PrometheusClientCollector;
 pub use histogram::handle::{HistogramField, HistogramTimer};
 pub use histogram::value::Histogram;
 pub use keyed::handle::{ClosedKeyed, ClosedKeyedIter, OpenKeyed, OpenKeyedIter};

@@ -32,6 +32,10 @@ use crate::export::snapshot::TableSnapshot;
 use crate::table::contract::{FieldDesc, FieldShape};
 use crate::table::traits::MetricKind;
 
+/// The help text of a keyed field's overflow family.
+pub(crate) const OVERFLOW_HELP: &str =
+    "Increments not counted under their own key: the key set was full or the key too long.";
+
 /// An exposition format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -173,10 +177,7 @@ impl Writer<'_> {
         let mut name = String::new();
         name.push_str(family);
         name.push_str("_overflow");
-        self.counter_family(
-            &name,
-            "Increments not counted under their own key: the key set was full or the key too long.",
-        );
+        self.counter_family(&name, OVERFLOW_HELP);
         self.sample(&name, "_total", None, count);
     }
 
