@@ -31,8 +31,8 @@ use stats_core::{
 use stats_examples::{seconds as seconds_arg, whole_number};
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::process::ExitCode;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -251,7 +251,9 @@ fn parse_config() -> Result<Config, String> {
             "--threads" => threads = Some(args.next().ok_or("--threads needs a value")?),
             "--seconds" => seconds = Some(args.next().ok_or("--seconds needs a value")?),
             "--listen" => listen = Some(args.next().ok_or("--listen needs an address")?),
-            "--archive" => archive = Some(PathBuf::from(args.next().ok_or("--archive needs a file")?)),
+            "--archive" => {
+                archive = Some(PathBuf::from(args.next().ok_or("--archive needs a file")?))
+            }
             "--linger" => linger = Some(args.next().ok_or("--linger needs a value")?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
@@ -484,15 +486,15 @@ fn main() -> ExitCode {
             stats[0].delivered, stats[0].failed, stats[0].dropped
         );
     }
-    if let Some(server) = &exporters.server {
-        if !config.linger.is_zero() {
-            println!(
-                "serving the final values on http://{}/metrics for {:.1} s",
-                server.local_addr(),
-                config.linger.as_secs_f64()
-            );
-            std::thread::sleep(config.linger);
-        }
+    if let Some(server) = &exporters.server
+        && !config.linger.is_zero()
+    {
+        println!(
+            "serving the final values on http://{}/metrics for {:.1} s",
+            server.local_addr(),
+            config.linger.as_secs_f64()
+        );
+        std::thread::sleep(config.linger);
     }
 
     let outcomes = snapshot.paid + snapshot.failed + snapshot.rejected;

@@ -2,6 +2,7 @@
 //! read, with the field descriptions to name them, shared (`Arc`) rather
 //! than copied, whatever the table's struct.
 
+use crate::export::text::TableText;
 use crate::table::contract::FieldDesc;
 use crate::table::reading::Reading;
 use crate::table::traits::Table;
@@ -41,6 +42,8 @@ pub struct TableSnapshot {
     pub(crate) fields: &'static [FieldDesc],
     pub(crate) reading: Arc<Reading>,
     pub(crate) stale: bool,
+    /// The table's fixed exposition text.
+    pub(crate) text: Arc<TableText>,
 }
 
 impl TableSnapshot {

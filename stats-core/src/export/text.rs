@@ -96,15 +96,76 @@ impl Format {
     }
 }
 
-/// Appends the series of one table in `format` to `out`.
+/// Appends the series of one table in `format` to `out`: the fixed text
+/// of each field (see [`TableText`]) with the snapshot's values.
 pub(crate) fn encode_table(snapshot: &TableSnapshot, format: Format, out: &mut String) {
-    let mut writer = Writer {
-        out,
-        format,
-        numbers: itoa::Buffer::new(),
+    let reading = &snapshot.reading;
+    let mut numbers = itoa::Buffer::new();
+    let line = |prefix: &str, value: &str, out: &mut String| {
+        out.push_str(prefix);
+        out.push_str(value);
+        out.push('\n');
     };
-    for field in snapshot.fields {
-        writer.field(snapshot, field);
+    for (field, text) in snapshot.fields.iter().zip(snapshot.text.of(format)) {
+        out.push_str(&text.header);
+        match (field.kind, field.shape) {
+            (MetricKind::Gauge, _) => {
+                line(
+                    &text.samples[0],
+                    numbers.format(reading.gauge(field.offset)),
+                    out,
+                );
+            }
+            (_, FieldShape::Plain) => {
+                line(
+                    &text.samples[0],
+                    numbers.format(reading.counter(field.offset)),
+                    out,
+                );
+            }
+            (_, FieldShape::Closed { labels, .. }) => {
+                for (i, prefix) in text.samples.iter().enumerate() {
+                    line(
+                        prefix,
+                        numbers.format(reading.counter(field.offset + i)),
+                        out,
+                    );
+                }
+                let overflow = reading.counter(field.offset + labels.len());
+                if overflow != 0 {
+                    out.push_str(&text.overflow_header);
+                    line(&text.overflow_sample, numbers.format(overflow), out);
+                }
+            }
+            (_, FieldShape::Open { index, .. }) => {
+                for (key, count) in reading.open(index).iter() {
+                    out.push_str(&text.samples[0]);
+                    escape_label_value(key, out);
+                    line("\"} ", numbers.format(count), out);
+                }
+                out.push_str(&text.overflow_header);
+                line(
+                    &text.overflow_sample,
+                    numbers.format(reading.counter(field.offset)),
+                    out,
+                );
+            }
+            (_, FieldShape::Histogram { bounds }) => {
+                // Bucket prefixes, then `_sum`, then `_count`.
+                let mut cumulative = 0_u64;
+                for (i, prefix) in text.samples.iter().take(bounds.len() + 1).enumerate() {
+                    cumulative = cumulative.wrapping_add(reading.counter(field.offset + i));
+                    line(prefix, numbers.format(cumulative), out);
+                }
+                let sum = reading.counter(field.offset + bounds.len() + 1);
+                line(&text.samples[bounds.len() + 1], numbers.format(sum), out);
+                line(
+                    &text.samples[bounds.len() + 2],
+                    numbers.format(cumulative),
+                    out,
+                );
+            }
+        }
     }
 }
 
@@ -115,147 +176,152 @@ pub(crate) fn finish(format: Format, out: &mut String) {
     }
 }
 
-struct Writer<'a> {
-    out: &'a mut String,
-    format: Format,
-    numbers: itoa::Buffer,
+/// The text of a table's exposition that no value changes: per format and
+/// field, its `HELP` and `TYPE` lines and the start of each sample line,
+/// escaped. Built once per table, so a scrape copies it in a few blocks
+/// and formats only the values (and open keys).
+#[derive(Debug)]
+pub(crate) struct TableText {
+    prometheus_text: Vec<FieldText>,
+    openmetrics: Vec<FieldText>,
 }
 
-impl Writer<'_> {
-    fn field(&mut self, snapshot: &TableSnapshot, field: &FieldDesc) {
-        let reading = &snapshot.reading;
+#[derive(Debug, Default)]
+struct FieldText {
+    /// Empty for a plain field or gauge: its sample holds it.
+    header: String,
+    /// A plain field or gauge: its header, then its sample's name and the
+    /// space. A closed
+    /// keyed field: one per variant, up to the space. An open keyed field:
+    /// up to the opening quote of the label value. A histogram: each
+    /// bucket's, then `_sum`'s, then `_count`'s.
+    samples: Vec<String>,
+    /// A keyed field's overflow family: its header and its sample's start.
+    overflow_header: String,
+    overflow_sample: String,
+}
+
+impl TableText {
+    pub(crate) fn new(fields: &[FieldDesc]) -> Self {
+        let of = |format| {
+            fields
+                .iter()
+                .map(|field| FieldText::new(field, format))
+                .collect()
+        };
+        Self {
+            prometheus_text: of(Format::PrometheusText),
+            openmetrics: of(Format::OpenMetrics),
+        }
+    }
+
+    fn of(&self, format: Format) -> &[FieldText] {
+        match format {
+            Format::PrometheusText => &self.prometheus_text,
+            Format::OpenMetrics => &self.openmetrics,
+        }
+    }
+}
+
+impl FieldText {
+    fn new(field: &FieldDesc, format: Format) -> Self {
         let name = field.name;
+        let mut text = Self::default();
         match (field.kind, field.shape) {
+            // One series: the header and the sample's start in one string.
             (MetricKind::Gauge, _) => {
-                self.family(name, "gauge", field.help);
-                self.sample(name, "", None, reading.gauge(field.offset));
+                let mut lead = String::new();
+                header(&mut lead, format, name, "", "gauge", field.help);
+                lead.push_str(name);
+                lead.push(' ');
+                text.samples.push(lead);
             }
             (_, FieldShape::Plain) => {
                 let family = counter_family(name);
-                self.counter_family(family, field.help);
-                self.sample(family, "_total", None, reading.counter(field.offset));
+                let mut lead = String::new();
+                counter_header(&mut lead, format, family, field.help);
+                lead.push_str(family);
+                lead.push_str("_total ");
+                text.samples.push(lead);
             }
             (_, FieldShape::Closed { label, labels }) => {
                 let family = counter_family(name);
-                self.counter_family(family, field.help);
-                for (i, value) in labels.iter().enumerate() {
-                    let count = reading.counter(field.offset + i);
-                    self.sample(family, "_total", Some((label, value)), count);
+                counter_header(&mut text.header, format, family, field.help);
+                for value in labels {
+                    let mut sample = format!("{family}_total{{{label}=\"");
+                    escape_label_value(value, &mut sample);
+                    sample.push_str("\"} ");
+                    text.samples.push(sample);
                 }
-                let overflow = reading.counter(field.offset + labels.len());
-                if overflow != 0 {
-                    self.overflow(family, overflow);
-                }
+                text.overflow(format, family);
             }
-            (_, FieldShape::Open { label, index, .. }) => {
+            (_, FieldShape::Open { label, .. }) => {
                 let family = counter_family(name);
-                self.counter_family(family, field.help);
-                for (key, count) in reading.open(index).iter() {
-                    self.sample(family, "_total", Some((label, key)), count);
-                }
-                self.overflow(family, reading.counter(field.offset));
+                counter_header(&mut text.header, format, family, field.help);
+                text.samples.push(format!("{family}_total{{{label}=\""));
+                text.overflow(format, family);
             }
             (_, FieldShape::Histogram { bounds }) => {
-                self.family(name, "histogram", field.help);
-                let mut cumulative = 0_u64;
-                for (i, bound) in bounds.iter().enumerate() {
-                    cumulative = cumulative.wrapping_add(reading.counter(field.offset + i));
-                    self.bucket(name, Some(*bound), cumulative);
+                header(&mut text.header, format, name, "", "histogram", field.help);
+                // OpenMetrics wants `le` as a canonical float.
+                let decimals = if format == Format::OpenMetrics {
+                    ".0"
+                } else {
+                    ""
+                };
+                for bound in bounds {
+                    text.samples
+                        .push(format!("{name}_bucket{{le=\"{bound}{decimals}\"}} "));
                 }
-                cumulative = cumulative.wrapping_add(reading.counter(field.offset + bounds.len()));
-                self.bucket(name, None, cumulative);
-                let sum = reading.counter(field.offset + bounds.len() + 1);
-                self.sample(name, "_sum", None, sum);
-                self.sample(name, "_count", None, cumulative);
+                text.samples.push(format!("{name}_bucket{{le=\"+Inf\"}} "));
+                text.samples.push(format!("{name}_sum "));
+                text.samples.push(format!("{name}_count "));
             }
         }
+        text
     }
 
-    /// The family of a keyed field's overflow, and its one sample.
-    fn overflow(&mut self, family: &str, count: u64) {
-        // Two pushes instead of a `format!`: no allocation per scrape.
-        let mut name = String::new();
-        name.push_str(family);
-        name.push_str("_overflow");
-        self.counter_family(&name, OVERFLOW_HELP);
-        self.sample(&name, "_total", None, count);
+    /// The family of a keyed field's overflow.
+    fn overflow(&mut self, format: Format, family: &str) {
+        let name = format!("{family}_overflow");
+        counter_header(&mut self.overflow_header, format, &name, OVERFLOW_HELP);
+        self.overflow_sample = format!("{name}_total ");
     }
+}
 
-    fn counter_family(&mut self, family: &str, help: &str) {
-        match self.format {
-            Format::PrometheusText => self.header(family, "_total", "counter", help),
-            Format::OpenMetrics => self.header(family, "", "counter", help),
+/// A counter family's `HELP` and `TYPE`: named `{family}_total` in the
+/// Prometheus text format, `{family}` in OpenMetrics.
+fn counter_header(out: &mut String, format: Format, family: &str, help: &str) {
+    let suffix = match format {
+        Format::PrometheusText => "_total",
+        Format::OpenMetrics => "",
+    };
+    header(out, format, family, suffix, "counter", help);
+}
+
+/// `# HELP` (when there is help text) and `# TYPE`, in each format's order.
+fn header(out: &mut String, format: Format, name: &str, suffix: &str, kind: &str, help: &str) {
+    let help_line = |out: &mut String| {
+        if !help.is_empty() {
+            out.push_str("# HELP ");
+            out.push_str(name);
+            out.push_str(suffix);
+            out.push(' ');
+            escape_help(help, format, out);
+            out.push('\n');
         }
+    };
+    if format == Format::PrometheusText {
+        help_line(out);
     }
-
-    fn family(&mut self, name: &str, kind: &str, help: &str) {
-        self.header(name, "", kind, help);
-    }
-
-    /// `# HELP` (when there is help text) and `# TYPE`, in each format's
-    /// order.
-    fn header(&mut self, name: &str, suffix: &str, kind: &str, help: &str) {
-        let help_line = |out: &mut String, format: Format| {
-            if !help.is_empty() {
-                out.push_str("# HELP ");
-                out.push_str(name);
-                out.push_str(suffix);
-                out.push(' ');
-                escape_help(help, format, out);
-                out.push('\n');
-            }
-        };
-        if self.format == Format::PrometheusText {
-            help_line(self.out, self.format);
-        }
-        self.out.push_str("# TYPE ");
-        self.out.push_str(name);
-        self.out.push_str(suffix);
-        self.out.push(' ');
-        self.out.push_str(kind);
-        self.out.push('\n');
-        if self.format == Format::OpenMetrics {
-            help_line(self.out, self.format);
-        }
-    }
-
-    fn sample(
-        &mut self,
-        name: &str,
-        suffix: &str,
-        label: Option<(&str, &str)>,
-        value: impl itoa::Integer,
-    ) {
-        self.out.push_str(name);
-        self.out.push_str(suffix);
-        if let Some((label, value)) = label {
-            self.out.push('{');
-            self.out.push_str(label);
-            self.out.push_str("=\"");
-            escape_label_value(value, self.out);
-            self.out.push_str("\"}");
-        }
-        self.out.push(' ');
-        self.out.push_str(self.numbers.format(value));
-        self.out.push('\n');
-    }
-
-    fn bucket(&mut self, name: &str, le: Option<u64>, count: u64) {
-        self.out.push_str(name);
-        self.out.push_str("_bucket{le=\"");
-        match le {
-            Some(bound) => {
-                self.out.push_str(self.numbers.format(bound));
-                if self.format == Format::OpenMetrics {
-                    // OpenMetrics wants `le` as a canonical float.
-                    self.out.push_str(".0");
-                }
-            }
-            None => self.out.push_str("+Inf"),
-        }
-        self.out.push_str("\"} ");
-        self.out.push_str(self.numbers.format(count));
-        self.out.push('\n');
+    out.push_str("# TYPE ");
+    out.push_str(name);
+    out.push_str(suffix);
+    out.push(' ');
+    out.push_str(kind);
+    out.push('\n');
+    if format == Format::OpenMetrics {
+        help_line(out);
     }
 }
 
@@ -282,6 +348,14 @@ fn escape_help(help: &str, format: Format, out: &mut String) {
 
 /// Appends `text` with each ASCII byte that `escape_of` names replaced.
 fn escape(text: &str, out: &mut String, escape_of: impl Fn(u8) -> Option<&'static str>) {
+    // Most text needs no escape: one scan, one copy.
+    if text
+        .bytes()
+        .all(|byte| byte > b'\\' || escape_of(byte).is_none())
+    {
+        out.push_str(text);
+        return;
+    }
     let mut clean = 0;
     for (at, byte) in text.bytes().enumerate() {
         if let Some(escaped) = escape_of(byte) {

@@ -5,6 +5,7 @@
 pub(crate) mod handle;
 pub(crate) mod key;
 pub(crate) mod limit;
+pub(crate) mod listing;
 pub(crate) mod open;
 pub(crate) mod store;
 pub(crate) mod stripes;

@@ -56,10 +56,10 @@
 //! a clear, with writers that start over, and a reader against a clear and
 //! a re-inserted key.
 
+use crate::keyed::listing::{KeyText, OpenCounts};
 use crate::keyed::store::{KeyHasher, KeyStore, Placement};
 use crate::keyed::stripes::{Counts, stripe_count, stripe_hint};
 use crate::sync::{AtomicU64, Mutex, Ordering};
-use crate::table::reading::OpenCounts;
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, Weak};
 
@@ -90,6 +90,8 @@ impl Generation {
 /// What a reader sees of one generation.
 pub(crate) struct View<'a> {
     generation: &'a Generation,
+    /// The epoch whose generation this is.
+    epoch: u64,
 }
 
 impl View<'_> {
@@ -128,20 +130,21 @@ impl View<'_> {
             .collect()
     }
 
-    /// Fills `out` with every key that has a non-zero count, sorted, in
-    /// two allocations (none once `out` and `scratch` have room).
-    pub(crate) fn counts_into(&self, out: &mut OpenCounts, scratch: &mut Vec<u8>) {
-        out.clear();
-        for entry in 0..self.used() {
-            let count = self.count(entry);
-            if count != 0 {
-                out.push(
-                    |text| self.generation.keys.key_into(entry, scratch, text),
-                    count,
-                );
-            }
+    /// Every key with a non-zero count and its count, sorted, through
+    /// `keys`, the field's [`KeyText`] (see [`crate::keyed::listing`]).
+    fn listing(&self, keys: &mut Arc<KeyText>, scratch: &mut Vec<u8>) -> OpenCounts {
+        let mut counts = vec![0; self.used()];
+        self.generation.counts.sum_into(&mut counts);
+        if keys.epoch() != self.epoch {
+            *keys = Arc::new(KeyText::new(self.epoch));
         }
-        out.sort();
+        let unseen = keys.unseen(&counts);
+        if !unseen.is_empty() {
+            Arc::make_mut(keys).add(unseen, |entry, text| {
+                self.generation.keys.key_into(entry as usize, scratch, text);
+            });
+        }
+        OpenCounts::new(Arc::clone(keys), &counts)
     }
 
     /// Every key with a non-zero count: `(key, count)`.
@@ -193,6 +196,9 @@ pub(crate) struct OpenField {
     clear_order: Mutex<()>,
     /// The inboxes of the field's cursors.
     cursors: Mutex<Vec<Weak<Mutex<Inbox>>>>,
+    /// The keys reads have seen, sorted: see [`crate::keyed::listing`].
+    /// Only readers take it: no writer ever waits for it.
+    keys_seen: Mutex<Arc<KeyText>>,
     capacity: usize,
 }
 
@@ -221,6 +227,7 @@ impl OpenField {
             epoch: AtomicU64::new(0),
             clear_order: Mutex::new(()),
             cursors: Mutex::new(Vec::new()),
+            keys_seen: Mutex::new(Arc::new(KeyText::new(0))),
         }
     }
 
@@ -283,7 +290,16 @@ impl OpenField {
     fn view(&self, epoch: u64) -> View<'_> {
         View {
             generation: self.generation(epoch),
+            epoch,
         }
+    }
+
+    /// Every key with a count, sorted, and the counts: what a snapshot
+    /// reads. Copies only the keys that are new since the last call.
+    pub(crate) fn listing(&self) -> OpenCounts {
+        let mut keys = lock(&self.keys_seen);
+        let mut scratch = Vec::new();
+        self.read(|view| view.listing(&mut keys, &mut scratch)).0
     }
 
     /// The count of `key`, if the field holds it.
@@ -331,7 +347,11 @@ impl OpenField {
         if cursors.is_empty() {
             return;
         }
-        let final_counts = View { generation }.counted();
+        let final_counts = View {
+            generation,
+            epoch: retired,
+        }
+        .counted();
         for inbox in cursors.iter().filter_map(Weak::upgrade) {
             let mut inbox = lock(&inbox);
             if inbox.epoch == retired {
@@ -419,6 +439,7 @@ impl OpenField {
                 .iter()
                 .map(|generation| generation.keys.memory_bytes() + generation.counts.memory_bytes())
                 .sum::<usize>()
+            + self.keys_seen.lock().map_or(0, |keys| keys.memory_bytes())
     }
 }
 

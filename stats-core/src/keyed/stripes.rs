@@ -254,6 +254,20 @@ impl Counts {
             .fold(0u64, |sum, stripe| sum.wrapping_add(stripe.loaded(entry)))
     }
 
+    /// Adds every stripe's counts of entries `0..out.len()` to `out`,
+    /// chunk by chunk (acquire loads, as [`Self::sum`]).
+    pub(crate) fn sum_into(&self, out: &mut [u64]) {
+        for stripe in self.owned.iter().chain(std::iter::once(&self.shared)) {
+            for (chunk, sums) in stripe.chunks.iter().zip(out.chunks_mut(CHUNK)) {
+                if let Some(counts) = chunk.get() {
+                    for (sum, count) in sums.iter_mut().zip(counts.iter()) {
+                        *sum = sum.wrapping_add(count.load(Ordering::Acquire));
+                    }
+                }
+            }
+        }
+    }
+
     /// Zeroes the counts of entries `0..entries`, with release stores so a
     /// reader that sees a zero also sees what retired the generation. Only
     /// while no writer is inside.

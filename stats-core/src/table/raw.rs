@@ -47,6 +47,7 @@
 use crate::defend::breaker::Breaker;
 use crate::defend::gate;
 use crate::export::snapshot::{Exported, TableSnapshot};
+use crate::export::text::TableText;
 use crate::histogram::handle::HistogramField;
 use crate::keyed::handle::{ClosedKeyed, OpenKeyed};
 use crate::keyed::key::StatKey;
@@ -59,11 +60,11 @@ use crate::table::contract::{FieldDesc, FieldShape, Schema};
 use crate::table::handle::{Counter, Gauge, net_level};
 use crate::table::layout::{Layout, RawAccess};
 use crate::table::reader::TableReader;
-use crate::table::reading::{self, OpenCounts, Reading};
+use crate::table::reading::{self, Reading};
 use crate::table::traits::{MetricKind, StatTable};
 use arc_swap::{ArcSwap, ArcSwapOption};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 /// The storage behind a generated `{Struct}Table`: `WORDS` words per row
@@ -95,6 +96,9 @@ pub struct RawTable<const WORDS: usize, const GAUGES: usize> {
     published: ArcSwapOption<Reading>,
     /// When the table was built.
     built: Instant,
+    /// Its exposition text that no value changes, built by the first
+    /// export.
+    exposition: OnceLock<Arc<TableText>>,
 }
 
 impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
@@ -147,6 +151,7 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
             read_ticks: AtomicU64::new(0),
             published: ArcSwapOption::empty(),
             built: Instant::now(),
+            exposition: OnceLock::new(),
         }
     }
 
@@ -344,14 +349,11 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
         }
         let counters = sums[..self.counter_slots].to_vec();
         let mut open = Vec::with_capacity(self.open.len());
-        let mut scratch = Vec::new();
         for field in &self.open {
             if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
                 return None;
             }
-            let mut counts = OpenCounts::with_capacity(field.len());
-            field.read(|view| view.counts_into(&mut counts, &mut scratch));
-            open.push(counts);
+            open.push(field.listing());
         }
         let ended = self.read_ticks.fetch_add(1, Ordering::AcqRel);
         Some(Reading {
@@ -547,6 +549,10 @@ impl<const WORDS: usize, const GAUGES: usize> Exported for RawTable<WORDS, GAUGE
             fields: self.fields,
             reading,
             stale,
+            text: Arc::clone(
+                self.exposition
+                    .get_or_init(|| Arc::new(TableText::new(self.fields))),
+            ),
         }
     }
 }

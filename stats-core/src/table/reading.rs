@@ -2,9 +2,9 @@
 //! snapshot builds the user's struct from it, the exporters and the
 //! archiver encode it as it is, without a copy per series.
 
+use crate::keyed::listing::OpenCounts;
 use crate::keyed::value::Keyed;
 use crate::table::contract::{FieldShape, RawValues, Schema};
-use std::ops::Range;
 use std::time::{Instant, SystemTime};
 
 /// The values of one read of a table, and the read ticks that order it
@@ -71,11 +71,10 @@ impl Reading {
 
     /// The keys of open keyed field `index`; empty outside the reading.
     pub(crate) fn open(&self, index: usize) -> &OpenCounts {
-        static EMPTY: OpenCounts = OpenCounts {
-            text: String::new(),
-            entries: Vec::new(),
-        };
-        self.open.get(index).unwrap_or(&EMPTY)
+        static EMPTY: std::sync::OnceLock<OpenCounts> = std::sync::OnceLock::new();
+        self.open
+            .get(index)
+            .unwrap_or_else(|| EMPTY.get_or_init(OpenCounts::default))
     }
 }
 
@@ -89,50 +88,4 @@ fn wall_clock_at(instant: Instant) -> SystemTime {
 /// The wall-clock time now, paired with the monotonic one.
 pub(crate) fn now() -> (Instant, SystemTime) {
     (Instant::now(), SystemTime::now())
-}
-
-/// The keys of one open keyed field and their counts, sorted by key, in
-/// two allocations whatever the number of keys: every key's text in one
-/// string, and a list of ranges into it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct OpenCounts {
-    text: String,
-    entries: Vec<(Range<usize>, u64)>,
-}
-
-impl OpenCounts {
-    /// An empty list with room for `keys` keys.
-    pub(crate) fn with_capacity(keys: usize) -> Self {
-        Self {
-            text: String::new(),
-            entries: Vec::with_capacity(keys),
-        }
-    }
-
-    /// Adds a key whose text `write` appends to the string it is given.
-    pub(crate) fn push(&mut self, write: impl FnOnce(&mut String), count: u64) {
-        let start = self.text.len();
-        write(&mut self.text);
-        self.entries.push((start..self.text.len(), count));
-    }
-
-    /// Forgets every key, keeping the memory.
-    pub(crate) fn clear(&mut self) {
-        self.text.clear();
-        self.entries.clear();
-    }
-
-    /// Sorts the keys (a store never holds one key twice).
-    pub(crate) fn sort(&mut self) {
-        let text = &self.text;
-        self.entries
-            .sort_unstable_by(|(a, _), (b, _)| text[a.clone()].cmp(&text[b.clone()]));
-    }
-
-    /// Every key and its count, in order.
-    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = (&str, u64)> + '_ {
-        self.entries
-            .iter()
-            .map(|(range, count)| (&self.text[range.clone()], *count))
-    }
 }
