@@ -149,3 +149,92 @@ fn clients_that_never_read_hold_no_writer_and_no_other_scrape() {
     let refused = TcpStream::connect_timeout(&addr, Duration::from_secs(5));
     assert!(refused.is_err(), "the port still accepts after the drop");
 }
+
+/// A scrape answered in full, within the client's patience.
+fn scrape_ok(addr: SocketAddr) -> bool {
+    let Ok(mut stream) = TcpStream::connect(addr) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
+    if stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut response = String::new();
+    stream.read_to_string(&mut response).is_ok() && response.starts_with("HTTP/1.1 200")
+}
+
+#[test]
+fn hostile_requests_neither_crash_nor_wedge_the_endpoint() {
+    let registry = Registry::new();
+    let server = registry.serve("127.0.0.1:0").expect("serves");
+    let addr = server.local_addr();
+
+    // Bodies announced and never sent, of absurd lengths: the body is
+    // never read, so nothing is allocated for it (this process would abort
+    // if it were).
+    let mut held = Vec::new();
+    for length in ["99999999999", "18446744073709551615", "100000"] {
+        for _ in 0..(stats_core::MAX_RESPONDERS + 1) {
+            let mut stream = TcpStream::connect(addr).expect("connect");
+            let request =
+                format!("GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n");
+            stream.write_all(request.as_bytes()).expect("send");
+            held.push(stream);
+        }
+    }
+    // A request head larger than the limit is refused, not buffered.
+    let mut huge = TcpStream::connect(addr).expect("connect");
+    let header = format!("X-Big: {}\r\n", "a".repeat(stats_core::MAX_HEAD_BYTES * 4));
+    let _ = huge.write_all(format!("GET /metrics HTTP/1.1\r\nHost: x\r\n{header}\r\n").as_bytes());
+    // Garbage and an unsupported version.
+    for garbage in [
+        "\x00\x01\x02 nonsense\r\n\r\n",
+        "GET /metrics HTTP/2.0\r\n\r\n",
+    ] {
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        let _ = stream.write_all(garbage.as_bytes());
+        held.push(stream);
+    }
+    assert!(scrape_ok(addr), "a scrape beside the hostile clients");
+
+    // Dropping the server closes the port at once, hostile clients or not.
+    drop(server);
+    let rebound = std::net::TcpListener::bind(addr);
+    assert!(rebound.is_ok(), "the port is still taken: {rebound:?}");
+    drop(held);
+}
+
+#[test]
+fn connections_beyond_the_limit_are_closed_and_idle_ones_time_out() {
+    let registry = Registry::new();
+    let server = registry.serve("127.0.0.1:0").expect("serves");
+    let addr = server.local_addr();
+    // Idle connections up to the limit and beyond: none sends a byte.
+    let idle: Vec<TcpStream> = (0..stats_core::MAX_CONNECTIONS + 8)
+        .map(|_| TcpStream::connect(addr).expect("the OS accepts"))
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    // The endpoint is full: a new connection is closed unanswered.
+    let mut refused = TcpStream::connect(addr).expect("the OS accepts");
+    refused
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("a read timeout");
+    let _ = refused.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut answer = String::new();
+    let _ = refused.read_to_string(&mut answer);
+    assert!(
+        answer.is_empty(),
+        "a connection over the limit was answered: {answer}"
+    );
+    // Idle clients are cut off after the header timeout, and scrapes are
+    // answered again.
+    std::thread::sleep(stats_core::HEADER_TIMEOUT + Duration::from_secs(1));
+    assert!(
+        scrape_ok(addr),
+        "a scrape after the idle connections timed out"
+    );
+    drop(idle);
+}

@@ -229,7 +229,9 @@ pub use archive::archiver::{
 pub use archive::sink::{JsonLines, Publication, Sink, SinkError};
 pub use defend::breaker::{Breaker, BreakerConfig, BreakerState, Clock};
 pub use defend::health::{Health, HealthTable, health};
-pub use export::http::{MAX_RESPONDERS, MetricsServer};
+pub use export::http::{
+    CONNECTION_TIMEOUT, HEADER_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES, MAX_RESPONDERS, MetricsServer,
+};
 pub use export::names::RegisterError;
 pub use export::registry::{RegistrableTable, Registry};
 pub use export::snapshot::TableSnapshot;

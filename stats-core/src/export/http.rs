@@ -1,24 +1,58 @@
-//! The `/metrics` endpoint, on `tiny_http`: a small synchronous server,
-//! so a service needs no async runtime to be scraped.
+//! The `/metrics` endpoint: hyper's HTTP/1 server on a single-threaded
+//! tokio runtime of its own, on a thread of its own, so a service needs no
+//! async runtime to be scraped and the endpoint shares nothing with the
+//! service's own runtime, if it has one.
 //!
-//! One thread accepts requests (tiny_http reads each connection on a
-//! thread of its own, so a client that sends its request slowly holds only
-//! that thread). Each scrape is answered by a short-lived responder thread:
-//! it reads the tables (each with the registry's deadline), encodes, and
-//! writes the response. Writers never wait for any of it, and a client that
-//! reads its response slowly, or never, holds only its own responder. At
-//! most [`MAX_RESPONDERS`] responders run at once; a scrape beyond that is
-//! answered `503 Service Unavailable` at once rather than queued.
+//! # What a client cannot do
+//!
+//! A scrape reads the tables (each with the registry's deadline) on a
+//! thread of tokio's blocking pool, never on the connection's task, and
+//! writers never wait for any of it. Every connection is bounded:
+//!
+//! * its request head must arrive within [`HEADER_TIMEOUT`] and fit in
+//!   [`MAX_HEAD_BYTES`] (hyper's limits: anything else is answered with an
+//!   error or dropped), and its body is never read, whatever its
+//!   `Content-Length` says;
+//! * the whole exchange, the response included, must end within
+//!   [`CONNECTION_TIMEOUT`]: a client that reads its response slowly, or
+//!   never, is disconnected then;
+//! * at most [`MAX_CONNECTIONS`] connections are open at once; a connection
+//!   beyond that is closed as soon as it is accepted, and at most
+//!   [`MAX_RESPONDERS`] scrapes are encoded at once, a scrape beyond that
+//!   being answered `503 Service Unavailable` at once.
+//!
+//! So a slow, idle or hostile client holds one connection for at most
+//! [`CONNECTION_TIMEOUT`], and at most [`MAX_CONNECTIONS`] of them hold the
+//! endpoint; its memory is bounded by the connections times the largest
+//! response.
 
 use crate::export::text::Format;
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::convert::Infallible;
 use std::io;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
+use std::time::Duration;
+use tokio::sync::oneshot;
 
-/// The most scrapes answered at once.
+/// The most scrapes encoded at once; more are answered `503`.
 pub const MAX_RESPONDERS: usize = 8;
+/// The most connections open at once; more are closed when accepted.
+pub const MAX_CONNECTIONS: usize = 64;
+/// How long a client has to send its request head.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a connection may last, the response included.
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
+/// The largest request head (request line and headers), in bytes.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 /// What an endpoint serves: encodes every series in a format.
 pub(crate) trait Exposition: Send + Sync + 'static {
@@ -26,16 +60,37 @@ pub(crate) trait Exposition: Send + Sync + 'static {
 }
 
 /// A running `/metrics` endpoint: [`Registry::serve`](crate::Registry::serve).
-/// Dropping it stops the server: it stops accepting, and the thread that
-/// accepted is joined (responders already answering finish on their own).
+/// Dropping it stops the server: when the drop returns, the port is
+/// closed and every connection with it.
 ///
-/// `GET /metrics` (or `HEAD`) answers `200` with OpenMetrics text when the
-/// `Accept` header prefers it (as Prometheus's does), else the Prometheus
-/// text format 0.0.4 (see [`Format::from_accept`]); anything else is `404`.
+/// `GET /metrics` (or `HEAD`; a query string is ignored) answers `200`
+/// with OpenMetrics text when the `Accept` header prefers it (as
+/// Prometheus's does), else the Prometheus text format 0.0.4 (see
+/// [`Format::from_accept`]); any other request is `404`.
+///
+/// # What a client cannot do
+///
+/// A scrape reads the tables (each with the registry's deadline) on a
+/// thread of its own, and writers never wait for any of it. Every
+/// connection is bounded:
+///
+/// * its request head must arrive within [`HEADER_TIMEOUT`] and fit in
+///   [`MAX_HEAD_BYTES`], and its body is never read, whatever its
+///   `Content-Length` says;
+/// * the whole exchange, the response included, must end within
+///   [`CONNECTION_TIMEOUT`]: a client that reads its response slowly, or
+///   never, is disconnected then;
+/// * at most [`MAX_CONNECTIONS`] connections are open at once (one beyond
+///   is closed as soon as it is accepted), and at most [`MAX_RESPONDERS`]
+///   scrapes are encoded at once (one beyond is answered `503`).
+///
+/// So a slow, idle or hostile client holds one connection for at most
+/// [`CONNECTION_TIMEOUT`], and the endpoint's memory is bounded by the
+/// connections times the largest response.
 pub struct MetricsServer {
     addr: SocketAddr,
-    server: Arc<tiny_http::Server>,
-    acceptor: Option<JoinHandle<()>>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
 }
 
 impl MetricsServer {
@@ -45,19 +100,31 @@ impl MetricsServer {
     ) -> io::Result<Self> {
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
-        let server = tiny_http::Server::from_listener(listener, None)
-            .map(Arc::new)
-            .map_err(io::Error::other)?;
-        let acceptor = {
-            let server = Arc::clone(&server);
-            std::thread::Builder::new()
-                .name("stats-metrics".to_owned())
-                .spawn(move || accept(&server, &exposition))?
-        };
+        listener.set_nonblocking(true)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .max_blocking_threads(MAX_RESPONDERS)
+            .thread_name("stats-metrics-responder")
+            .build()?;
+        let (stop, stopped) = oneshot::channel();
+        let thread = std::thread::Builder::new()
+            .name("stats-metrics".to_owned())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    // Inside the runtime: tokio's listener needs its reactor.
+                    // Cannot fail for a listener just bound; if it did,
+                    // there would be nothing to serve.
+                    if let Ok(listener) = tokio::net::TcpListener::from_std(listener) {
+                        serve(listener, exposition, stopped).await;
+                    }
+                });
+                // Dropping the runtime here cancels every connection.
+            })?;
         Ok(Self {
             addr,
-            server,
-            acceptor: Some(acceptor),
+            stop: Some(stop),
+            thread: Some(thread),
         })
     }
 
@@ -70,11 +137,15 @@ impl MetricsServer {
 
 impl Drop for MetricsServer {
     fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(acceptor) = self.acceptor.take() {
-            // The acceptor never panics (every error is answered or
-            // ignored), so the result says nothing.
-            let _ = acceptor.join();
+        if let Some(stop) = self.stop.take() {
+            // The server may have stopped already; then there is no one to
+            // tell.
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            // Its only code is the runtime, which catches the tasks'
+            // panics; the listener is closed when the join returns.
+            let _ = thread.join();
         }
     }
 }
@@ -87,52 +158,104 @@ impl std::fmt::Debug for MetricsServer {
     }
 }
 
-/// Answers requests until the server is unblocked.
-fn accept(server: &tiny_http::Server, exposition: &Arc<dyn Exposition>) {
+/// Accepts connections until told to stop.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    exposition: Arc<dyn Exposition>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let connections = Arc::new(AtomicUsize::new(0));
     let responders = Arc::new(AtomicUsize::new(0));
-    for request in server.incoming_requests() {
-        let is_scrape = matches!(
-            request.method(),
-            tiny_http::Method::Get | tiny_http::Method::Head
-        ) && request.url().split('?').next() == Some("/metrics");
-        if !is_scrape {
-            // A client gone already is no concern of ours.
-            let _ = request.respond(tiny_http::Response::empty(404));
+    loop {
+        let accepted = tokio::select! {
+            _ = &mut stopped => return,
+            accepted = listener.accept() => accepted,
+        };
+        let Ok((stream, _)) = accepted else {
+            // Out of file descriptors, or a connection reset before it was
+            // accepted: wait a little rather than spin, and go on.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        if connections.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
+            connections.fetch_sub(1, Ordering::AcqRel);
+            drop(stream);
             continue;
         }
-        if responders.fetch_add(1, Ordering::AcqRel) >= MAX_RESPONDERS {
-            responders.fetch_sub(1, Ordering::AcqRel);
-            let _ = request.respond(tiny_http::Response::empty(503));
-            continue;
-        }
-        let exposition = Arc::clone(exposition);
-        let done = Arc::clone(&responders);
-        let spawned = std::thread::Builder::new()
-            .name("stats-metrics-responder".to_owned())
-            .spawn(move || {
-                respond(request, &*exposition);
-                done.fetch_sub(1, Ordering::AcqRel);
+        let open = Counted(Arc::clone(&connections));
+        let exposition = Arc::clone(&exposition);
+        let responders = Arc::clone(&responders);
+        tokio::spawn(async move {
+            let _open = open;
+            let service = service_fn(move |request| {
+                answer(request, Arc::clone(&exposition), Arc::clone(&responders))
             });
-        if spawned.is_err() {
-            // No thread to spare: the request was dropped with the closure,
-            // which closes its connection.
-            responders.fetch_sub(1, Ordering::AcqRel);
-        }
+            let connection = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .max_buf_size(MAX_HEAD_BYTES)
+                .keep_alive(false)
+                .serve_connection(TokioIo::new(stream), service);
+            // An error or the deadline ends the connection; the client is
+            // told nothing more.
+            let _ = tokio::time::timeout(CONNECTION_TIMEOUT, connection).await;
+        });
     }
 }
 
-fn respond(request: tiny_http::Request, exposition: &dyn Exposition) {
+/// Takes one off a count when dropped.
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// The response to one request.
+async fn answer(
+    request: Request<hyper::body::Incoming>,
+    exposition: Arc<dyn Exposition>,
+    responders: Arc<AtomicUsize>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let is_scrape = matches!(*request.method(), Method::GET | Method::HEAD)
+        && request.uri().path() == "/metrics";
+    if !is_scrape {
+        return Ok(status(StatusCode::NOT_FOUND));
+    }
+    if responders.fetch_add(1, Ordering::AcqRel) >= MAX_RESPONDERS {
+        responders.fetch_sub(1, Ordering::AcqRel);
+        return Ok(status(StatusCode::SERVICE_UNAVAILABLE));
+    }
+    let busy = Counted(responders);
     let accept = request
         .headers()
-        .iter()
-        .find(|header| header.field.equiv("Accept"))
-        .map(|header| header.value.as_str())
+        .get(ACCEPT)
+        .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
     let format = Format::from_accept(accept);
-    let mut body = String::new();
-    exposition.encode_into(format, &mut body);
-    let content_type = tiny_http::Header::from_bytes("Content-Type", format.content_type())
-        .expect("a constant header is valid");
-    let response = tiny_http::Response::from_string(body).with_header(content_type);
-    let _ = request.respond(response);
+    let encoded = tokio::task::spawn_blocking(move || {
+        let _busy = busy;
+        let mut body = String::new();
+        exposition.encode_into(format, &mut body);
+        body
+    })
+    .await;
+    let Ok(body) = encoded else {
+        // The encoding panicked (a bug): say so rather than drop the
+        // connection.
+        return Ok(status(StatusCode::INTERNAL_SERVER_ERROR));
+    };
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    Ok(response)
+}
+
+fn status(code: StatusCode) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = code;
+    response
 }
