@@ -146,3 +146,71 @@ fn stale_snapshots_only_move_forward_with_concurrent_readers() {
         stop.store(true, Ordering::Relaxed);
     });
 }
+
+/// Found by the adversary: a fresh read that overlapped another reader's
+/// was returned but not published, so a later stale call fell back to an
+/// older published one and showed a lower counter. Calls that do not
+/// overlap must never go backwards, whatever their deadlines.
+#[test]
+fn calls_that_follow_each_other_never_go_backwards_across_threads() {
+    use std::time::Instant;
+    let table = Orders::table();
+    let stop = AtomicBool::new(false);
+    let origin = Instant::now();
+    let calls: Vec<(Duration, Duration, u64)> = std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    table.created().inc();
+                }
+            });
+        }
+        // Each reader alternates a read with time to complete and one
+        // whose deadline has passed; the readers overlap one another.
+        let readers: Vec<_> = (0..3)
+            .map(|_| {
+                let table = &table;
+                s.spawn(move || {
+                    (0..20_000)
+                        .map(|i| {
+                            let within = if i % 2 == 0 {
+                                Duration::from_secs(5)
+                            } else {
+                                Duration::ZERO
+                            };
+                            let began = origin.elapsed();
+                            let created = table.snapshot_within(within).created;
+                            (began, origin.elapsed(), created)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let calls = readers
+            .into_iter()
+            .flat_map(|r| r.join().expect("a reader"))
+            .collect();
+        stop.store(true, Ordering::Relaxed);
+        calls
+    });
+    // For each call, the most any call that ended before it began showed.
+    let mut by_end = calls.clone();
+    by_end.sort_by_key(|(_, ended, _)| *ended);
+    let mut by_start = calls;
+    by_start.sort_by_key(|(began, _, _)| *began);
+    let (mut most, mut next) = (0, 0);
+    let mut backwards = 0;
+    for (began, _, shown) in &by_start {
+        while next < by_end.len() && by_end[next].1 < *began {
+            most = most.max(by_end[next].2);
+            next += 1;
+        }
+        if *shown < most {
+            backwards += 1;
+        }
+    }
+    assert_eq!(
+        backwards, 0,
+        "calls showed less than a call that ended before they began"
+    );
+}

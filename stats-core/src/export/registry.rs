@@ -38,7 +38,8 @@ impl<T: Table + 'static> RegistrableTable for Arc<T> {
 /// Each scrape reads each table with a deadline (by default
 /// [`DEFAULT_SNAPSHOT_DEADLINE`]) and shows what the table published (see
 /// [`TableSnapshot::of`]), so a scrape never shows a counter lower than an
-/// earlier one did, unless the table was reset in between. The series are
+/// earlier one did, unless the table was reset (or a keyed field cleared)
+/// in between. The series are
 /// described in [`crate::export::text`]: fields in declaration order,
 /// tables in registration order.
 ///

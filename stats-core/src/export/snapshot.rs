@@ -51,7 +51,8 @@ impl TableSnapshot {
     /// fresh one if the read completes within `within`, else the last one
     /// the table published, marked stale (see [`Snapshot`]). Either way,
     /// what it shows was published, so a later call never shows a counter
-    /// lower than this one does, unless the table was reset in between.
+    /// lower than this one does, unless the table was reset (or a keyed
+    /// field cleared) in between.
     ///
     /// [`Snapshot`]: crate::Snapshot
     #[must_use]

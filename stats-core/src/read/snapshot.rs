@@ -13,8 +13,17 @@
 //! every row happened before the new one's, and since each row's counters
 //! only grow, every counter of the new one is at least what the published
 //! one showed: published snapshots only move forward, except across a
-//! `reset()`, which restarts counters. Snapshots that overlap the published
-//! one are returned to their reader, fresh, and not published.
+//! `reset()` or a keyed field's `clear()`, which restart counters. A
+//! snapshot that overlaps the published one is not published.
+//!
+//! `snapshot_within` returns what is published once its own read has
+//! offered itself: its own read when that was published, else the
+//! published one, which a concurrent reader took and which ended after
+//! this read began (not stale: it is as fresh as the deadline asked). So
+//! successive calls of `snapshot_within`, from any threads, never show a
+//! counter lower than an earlier call showed, reset and clear aside.
+//! `snapshot()` returns its own read, always: it may be newer than what is
+//! published.
 //!
 //! # The deadline
 //!
@@ -26,7 +35,7 @@
 //! it was built (every counter 0, every gauge 0, every keyed field empty),
 //! marked stale, with its age since the table was built. Either way an
 //! exporter that shows what `snapshot_within` returns never shows a counter
-//! lower than it showed before, reset aside. Each missed deadline counts in
+//! lower than it showed before, reset and clear aside. Each missed deadline counts in
 //! the library's health table (`stats_snapshot_timeout`).
 
 use std::fmt;

@@ -295,22 +295,13 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
         snapshot
     }
 
-    /// A fresh snapshot if it completes within `within`, else the last one
-    /// published, marked stale: see [`crate::read::snapshot`].
+    /// What is published once a read that completes within `within` has
+    /// offered itself, else the last one published, marked stale: see
+    /// [`crate::read::snapshot`].
     #[must_use]
     pub fn snapshot_within<S: Schema>(&self, within: Duration) -> Snapshot<S> {
-        let deadline = Instant::now().checked_add(within);
-        if let Some(reading) = self.read(Some(deadline.unwrap_or_else(far_future))) {
-            let snapshot = Snapshot::new(reading.to_struct(), reading.taken_at, false);
-            self.publish(reading);
-            return snapshot;
-        }
-        crate::defend::health::count(|health| health.snapshot_timeout().inc());
-        let published = self.published.load_full();
-        let reading = published
-            .as_deref()
-            .map_or_else(|| self.as_built(), Clone::clone);
-        Snapshot::new(reading.to_struct(), reading.taken_at, true)
+        let (reading, stale) = self.export_reading(within);
+        Snapshot::new(reading.to_struct(), reading.taken_at, stale)
     }
 
     /// A snapshot for an exporter: a fresh read published if it completes
