@@ -206,3 +206,98 @@ fn shutdown_delivers_everything_queued() {
     assert_eq!(stats[0].delivered, 500);
     assert_eq!(recorder.seen(), (1..=500).collect::<Vec<_>>());
 }
+
+/// Takes a minute over each write: for these tests, a sink that never
+/// returns.
+struct Stuck;
+
+impl Sink for Stuck {
+    fn write(&self, _: &TableSnapshot) -> Result<(), SinkError> {
+        std::thread::sleep(Duration::from_secs(60));
+        Ok(())
+    }
+}
+
+/// Panics in `flush`.
+struct PanicOnFlush(Recorder);
+
+impl Sink for PanicOnFlush {
+    fn write(&self, snapshot: &TableSnapshot) -> Result<(), SinkError> {
+        self.0.write(snapshot)
+    }
+
+    fn flush(&self) -> Result<(), SinkError> {
+        panic!("a flush with a bug");
+    }
+}
+
+/// Counts its flushes.
+#[derive(Clone, Default)]
+struct Flushes(Arc<Mutex<u32>>);
+
+impl Sink for Flushes {
+    fn write(&self, _: &TableSnapshot) -> Result<(), SinkError> {
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<(), SinkError> {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        Ok(())
+    }
+}
+
+/// Found by the adversary: a sink that never returns hung the shutdown; a
+/// flush that panicked made the shutdown panic and skipped the other
+/// sinks' flushes.
+#[test]
+fn shutdown_is_bounded_and_survives_a_panicking_flush() {
+    let _turn = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+    let errors_before = stats_core::health().sink_errors;
+    let flushes = Flushes::default();
+    let recorder = Recorder::default();
+    let archiver = Archiver::builder()
+        .sink(Stuck)
+        .sink(PanicOnFlush(recorder.clone()))
+        .sink(flushes.clone())
+        .sink_timeout(Duration::from_secs(120))
+        .shutdown_timeout(Duration::from_millis(500))
+        .build()
+        .expect("the archiver starts");
+    let table = Seq::table();
+    for seq in 1..=5 {
+        archiver.submit(&snapshot_numbered(&table, seq));
+    }
+    let begun = std::time::Instant::now();
+    let stats = archiver.shutdown();
+    // Bounded by the timeout, not by the stuck sink's minute (a generous
+    // margin: this is a liveness check, not a speed one).
+    assert!(begun.elapsed() < Duration::from_secs(30));
+    assert_eq!(recorder.seen(), [1, 2, 3, 4, 5]);
+    assert_eq!(*flushes.0.lock().unwrap_or_else(PoisonError::into_inner), 1);
+    // The stuck sink took the first snapshot and never came back: the
+    // other four are dropped, and nothing is unaccounted for.
+    assert_eq!(stats[0].delivered + stats[0].failed, 0);
+    assert_eq!(stats[0].dropped, 4);
+    assert_eq!(stats_core::health().sink_errors - errors_before, 1);
+}
+
+/// Found by the adversary: with a sink timeout of `Duration::MAX`, errors
+/// never opened the breaker.
+#[test]
+fn errors_open_the_breaker_whatever_the_timeout() {
+    let _turn = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+    let archiver = Archiver::builder()
+        .sink(Failing)
+        .sink_timeout(Duration::MAX)
+        .cool_down(Duration::from_secs(600))
+        .queue_capacity(usize::MAX) // clamped, not an allocation failure
+        .workers(usize::MAX) // clamped too
+        .build()
+        .expect("the archiver starts");
+    let table = Seq::table();
+    for seq in 1..=10 {
+        archiver.submit(&snapshot_numbered(&table, seq));
+    }
+    let stats = archiver.shutdown();
+    assert_eq!((stats[0].failed, stats[0].skipped), (3, 7));
+}

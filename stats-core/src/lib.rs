@@ -223,8 +223,8 @@ mod sync;
 mod table;
 
 pub use archive::archiver::{
-    Archiver, ArchiverBuilder, DEFAULT_QUEUE_CAPACITY, DEFAULT_SINK_TIMEOUT, DEFAULT_WORKERS,
-    SinkStats,
+    Archiver, ArchiverBuilder, DEFAULT_QUEUE_CAPACITY, DEFAULT_SHUTDOWN_TIMEOUT,
+    DEFAULT_SINK_TIMEOUT, DEFAULT_WORKERS, MAX_QUEUE_CAPACITY, MAX_WORKERS, SinkStats,
 };
 pub use archive::sink::{JsonLines, Publication, Sink, SinkError};
 pub use defend::breaker::{Breaker, BreakerConfig, BreakerState, Clock};

@@ -28,7 +28,12 @@
 //! failed, skipped, dropped, or still queued.
 //!
 //! [`Archiver::shutdown`] (or dropping the archiver) lets the workers
-//! empty every queue, joins them, and flushes every sink.
+//! empty every queue, joins them, and flushes every sink (a flush that
+//! fails or panics is counted in `stats_sink_errors_total`). It waits at
+//! most [`ArchiverBuilder::shutdown_timeout`] (default 10 s): a sink still
+//! inside a call then is abandoned, its worker left to finish on its own
+//! and its queued snapshots counted as dropped, so a sink that never
+//! returns cannot hang the shutdown.
 
 use crate::archive::sink::Sink;
 use crate::defend::breaker::{Admission, Breaker, BreakerConfig};
@@ -49,6 +54,12 @@ pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
 pub const DEFAULT_WORKERS: usize = 4;
 /// A sink call slower than this is a failure by default.
 pub const DEFAULT_SINK_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long shutdown waits for the workers by default.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most workers an archiver runs.
+pub const MAX_WORKERS: usize = 256;
+/// The largest sink queue.
+pub const MAX_QUEUE_CAPACITY: usize = 1 << 20;
 
 /// What happened to the snapshots submitted to one sink. Each submitted
 /// snapshot is counted once, or is still queued.
@@ -71,24 +82,35 @@ pub struct SinkStats {
 pub struct ArchiverBuilder {
     workers: usize,
     capacity: usize,
+    shutdown_timeout: Duration,
     sink_timeout: Duration,
     cool_down: Duration,
     sinks: Vec<Arc<dyn Sink>>,
 }
 
 impl ArchiverBuilder {
-    /// How many worker threads (at least 1; default 4).
+    /// How many worker threads (from 1 to [`MAX_WORKERS`]; default 4).
     #[must_use]
     pub fn workers(mut self, workers: usize) -> Self {
-        self.workers = workers.max(1);
+        self.workers = workers.clamp(1, MAX_WORKERS);
         self
     }
 
     /// How many snapshots each sink's queue holds before the oldest is
-    /// dropped (at least 1; default 1,024).
+    /// dropped (from 1 to [`MAX_QUEUE_CAPACITY`]; default 1,024).
     #[must_use]
     pub fn queue_capacity(mut self, capacity: usize) -> Self {
-        self.capacity = capacity.max(1);
+        self.capacity = capacity.clamp(1, MAX_QUEUE_CAPACITY);
+        self
+    }
+
+    /// How long [`Archiver::shutdown`] (or a drop) waits for the workers to
+    /// empty the queues (default 10 s). A sink still busy then is
+    /// abandoned: its worker is left to finish on its own, and the
+    /// snapshots still queued for it are counted as dropped.
+    #[must_use]
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
         self
     }
 
@@ -141,13 +163,19 @@ impl ArchiverBuilder {
             stopping: AtomicBool::new(false),
             wake: Mutex::new(()),
             woken: Condvar::new(),
+            finished: Mutex::new(0),
+            worker_done: Condvar::new(),
+            shutdown_timeout: self.shutdown_timeout,
         });
         let mut workers = Vec::with_capacity(self.workers);
         for n in 0..self.workers {
             let worker_shared = Arc::clone(&shared);
             let spawned = std::thread::Builder::new()
                 .name(format!("stats-archiver-{n}"))
-                .spawn(move || worker_shared.work());
+                .spawn(move || {
+                    let _done = WorkerDone(&worker_shared);
+                    worker_shared.work();
+                });
             match spawned {
                 Ok(worker) => workers.push(worker),
                 Err(error) => {
@@ -203,6 +231,24 @@ struct Shared {
     /// Idle workers wait here for a submit.
     wake: Mutex<()>,
     woken: Condvar,
+    /// How many workers have left their loop; shutdown waits on it.
+    finished: Mutex<usize>,
+    worker_done: Condvar,
+    shutdown_timeout: Duration,
+}
+
+/// Counts a worker as finished when it leaves, however it leaves.
+struct WorkerDone<'a>(&'a Shared);
+
+impl Drop for WorkerDone<'_> {
+    fn drop(&mut self) {
+        *self
+            .0
+            .finished
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) += 1;
+        self.0.worker_done.notify_all();
+    }
 }
 
 /// One sink, its queue, and the flag of the worker serving it.
@@ -224,12 +270,14 @@ struct Counts {
 
 impl Archiver {
     /// A builder with the defaults: 4 workers, queues of 1,024, a sink
-    /// timeout of 1 s, a cool-down of 5 s, no sinks.
+    /// timeout of 1 s, a cool-down of 5 s, a shutdown timeout of 10 s, no
+    /// sinks.
     #[must_use]
     pub fn builder() -> ArchiverBuilder {
         ArchiverBuilder {
             workers: DEFAULT_WORKERS,
             capacity: DEFAULT_QUEUE_CAPACITY,
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             sink_timeout: DEFAULT_SINK_TIMEOUT,
             cool_down: Duration::from_secs(5),
             sinks: Vec::new(),
@@ -269,7 +317,8 @@ impl Archiver {
     }
 
     /// Lets the workers empty every queue, joins them, flushes every sink,
-    /// and returns the final [`stats`](Self::stats).
+    /// and returns the final [`stats`](Self::stats); waits at most the
+    /// shutdown timeout (see the module docs).
     pub fn shutdown(mut self) -> Vec<SinkStats> {
         stop(&self.shared, std::mem::take(&mut self.workers));
         self.stats()
@@ -291,20 +340,52 @@ impl std::fmt::Debug for Archiver {
     }
 }
 
-/// Tells the workers to finish, joins them, and flushes the sinks.
+/// Tells the workers to finish and waits for them, up to the shutdown
+/// timeout; abandons the sinks still busy then (their queued snapshots
+/// count as dropped), and flushes the others.
 fn stop(shared: &Shared, workers: Vec<JoinHandle<()>>) {
     if workers.is_empty() {
         return;
     }
     shared.stopping.store(true, Ordering::Release);
     shared.woken.notify_all();
+    let deadline = Instant::now().checked_add(shared.shutdown_timeout);
+    let mut finished = shared
+        .finished
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    while *finished < workers.len() {
+        let left = deadline.map_or(Duration::from_secs(3600), |deadline| {
+            deadline.saturating_duration_since(Instant::now())
+        });
+        if left.is_zero() {
+            break;
+        }
+        finished = shared
+            .worker_done
+            .wait_timeout(finished, left)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0;
+    }
+    drop(finished);
     for worker in workers {
-        // Workers catch sinks' panics, so a join fails only if the
-        // runtime itself is out of memory: nothing to do about it here.
-        let _ = worker.join();
+        if worker.is_finished() {
+            // Workers catch sinks' panics: the join has nothing to report.
+            let _ = worker.join();
+        }
+        // A worker still inside a sink is left to finish on its own.
     }
     for lane in &shared.sinks {
-        if lane.sink.flush().is_err() {
+        if lane.serving.load(Ordering::Acquire) {
+            // Still busy: what it was not given is dropped.
+            while lane.queue.pop().is_some() {
+                lane.counts.dropped.fetch_add(1, Ordering::Relaxed);
+                crate::defend::health::count(|health| health.archive_dropped().inc());
+            }
+            continue;
+        }
+        let flushed = std::panic::catch_unwind(AssertUnwindSafe(|| lane.sink.flush()));
+        if !matches!(flushed, Ok(Ok(()))) {
             crate::defend::health::count(|health| health.sink_errors().inc());
         }
     }
@@ -317,7 +398,9 @@ impl Shared {
         loop {
             let served = self.serve_all();
             if !served {
-                if self.stopping.load(Ordering::Acquire) && self.all_empty() {
+                // Nothing left that this worker could take: every queue is
+                // empty or has a worker of its own.
+                if self.stopping.load(Ordering::Acquire) && self.nothing_to_take() {
                     return;
                 }
                 let idle = self.wake.lock().unwrap_or_else(PoisonError::into_inner);
@@ -331,8 +414,10 @@ impl Shared {
         }
     }
 
-    fn all_empty(&self) -> bool {
-        self.sinks.iter().all(|lane| lane.queue.is_empty())
+    fn nothing_to_take(&self) -> bool {
+        self.sinks
+            .iter()
+            .all(|lane| lane.queue.is_empty() || lane.serving.load(Ordering::Acquire))
     }
 
     /// Serves each sink that has snapshots and no worker; whether any
@@ -379,10 +464,9 @@ impl Lane {
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| self.sink.write(snapshot)))
             .unwrap_or_else(|_| Err("the sink panicked".into()));
         let took = started.elapsed();
+        // An error is as bad as a stall.
         let failed = result.is_err() || took > self.breaker.config().slow_write;
-        // An error is as bad as a stall: make it a slow sample.
-        let sample = if result.is_err() { Duration::MAX } else { took };
-        let _ = self.breaker.record(sample);
+        let _ = self.breaker.record_outcome(failed);
         if failed {
             self.counts.failed.fetch_add(1, Ordering::Relaxed);
             crate::defend::health::count(|health| health.sink_errors().inc());

@@ -686,7 +686,12 @@ impl Breaker {
     ///   probe closes it ([`Transition::Closed`]).
     /// * Open (automatically or by hand): ignored.
     pub(crate) fn record(&self, latency: Duration) -> Transition {
-        let slow = latency > self.config.slow_write;
+        self.record_outcome(latency > self.config.slow_write)
+    }
+
+    /// [`Self::record`] of a sample already judged: `slow` or healthy (an
+    /// archive sink's error is slow whatever its latency).
+    pub(crate) fn record_outcome(&self, slow: bool) -> Transition {
         let trip_after = u64::from(self.config.trip_after);
         let probes = u64::from(self.config.probes);
         // Read only when this sample would open the breaker.
