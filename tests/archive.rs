@@ -301,3 +301,59 @@ fn errors_open_the_breaker_whatever_the_timeout() {
     let stats = archiver.shutdown();
     assert_eq!((stats[0].failed, stats[0].skipped), (3, 7));
 }
+
+/// A table of no series: nothing of it can clash by name.
+#[derive(StatTable, Debug, Default)]
+struct Empty {}
+
+/// Found by the adversary: a `Publication` took tables whose names clash
+/// (its output then failed promtool) and told two instances of one struct
+/// apart by name only; an empty table could be registered twice; a
+/// counter `x` beside a gauge `x_created` broke strict OpenMetrics parsers.
+#[test]
+fn publications_and_registries_refuse_clashes_and_repeats() {
+    use stats_core::{Publication, RegisterError, Registry};
+
+    let (first, second) = (Seq::table(), Seq::table());
+    first.seq().add(100);
+    second.seq().add(1);
+    let publication = Publication::new();
+    publication
+        .write(&TableSnapshot::of(&first, Duration::from_secs(1)))
+        .expect("the first table");
+    let clash = publication.write(&TableSnapshot::of(&second, Duration::from_secs(1)));
+    assert!(clash.is_err(), "a second Seq table clashes by name");
+    first.seq().inc();
+    publication
+        .write(&TableSnapshot::of(&first, Duration::from_secs(1)))
+        .expect("the first table again");
+    let text = publication.encode_text();
+    assert!(text.contains("\nseq_total 101\n"), "{text}");
+    assert_eq!(text.matches("# TYPE seq_total counter").count(), 1);
+
+    let registry = Registry::new();
+    let empty: &'static EmptyTable = Box::leak(Box::new(Empty::table()));
+    registry.register(empty).expect("the first time");
+    assert_eq!(
+        registry.register(empty),
+        Err(RegisterError::AlreadyRegistered { table: "Empty" })
+    );
+    let another: &'static EmptyTable = Box::leak(Box::new(Empty::table()));
+    registry
+        .register(another)
+        .expect("another instance has no names to clash");
+
+    #[derive(StatTable, Debug, Default)]
+    struct Created {
+        /// A counter.
+        x: u64,
+        /// A gauge named as OpenMetrics names the counter's creation time.
+        #[stat(gauge)]
+        x_created: i64,
+    }
+    let created = Arc::new(Created::table());
+    assert!(matches!(
+        registry.register(created),
+        Err(RegisterError::DuplicateName { .. })
+    ));
+}

@@ -1360,11 +1360,17 @@ fn registry_rejects_duplicate_names() {
     let before = registry.encode_text();
 
     // The same table twice.
-    match registry.register(Arc::clone(&orders)) {
+    assert_eq!(
+        registry.register(Arc::clone(&orders)),
+        Err(RegisterError::AlreadyRegistered { table: "Orders" }),
+        "the same table twice"
+    );
+    // Another instance of the same struct: every name clashes.
+    match registry.register(Arc::new(Orders::table())) {
         Err(RegisterError::DuplicateName { first, second, .. }) => {
             assert_eq!((first, second), ("Orders", "Orders"));
         }
-        other => panic!("the same table twice: {other:?}"),
+        other => panic!("another instance of the same struct: {other:?}"),
     }
     // Another table with one of its names.
     let err = registry

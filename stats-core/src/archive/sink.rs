@@ -2,6 +2,7 @@
 //! publication an endpoint serves.
 
 use crate::export::http::{Exposition, MetricsServer};
+use crate::export::names::{RegisterError, check_table};
 use crate::export::snapshot::TableSnapshot;
 use crate::export::text::{Format, encode_table, finish};
 use arc_swap::ArcSwap;
@@ -159,7 +160,9 @@ impl<W: Write + Send + 'static> Sink for JsonLines<W> {
 
 /// A sink that keeps the latest snapshot of each table, for an endpoint
 /// to serve: scrapes then read what the archiver last saw, and never touch
-/// the tables. Clones share the publication.
+/// the tables. Tables are told apart by instance; one whose names clash
+/// with a table held already is refused (an error of the sink, counted by
+/// the archiver). Clones share the publication.
 ///
 /// # Examples
 ///
@@ -239,24 +242,57 @@ impl Exposition for Publication {
 }
 
 impl Sink for Publication {
+    /// Keeps `snapshot` as its table's latest (tables are told apart by
+    /// instance, not by struct).
+    ///
+    /// # Errors
+    ///
+    /// [`RegisterError`](crate::RegisterError) if the snapshot's table
+    /// would expose a name another table of the publication exposes, as
+    /// [`Registry::register`](crate::Registry::register) refuses it.
     fn write(&self, snapshot: &TableSnapshot) -> Result<(), SinkError> {
+        let mut refused = None;
         self.latest.rcu(|latest| {
+            refused = None;
             let mut next = Vec::clone(latest);
-            match next.iter_mut().find(|held| {
-                held.table_name == snapshot.table_name && held.fields == snapshot.fields
-            }) {
+            if let Some(held) = next
+                .iter_mut()
+                .find(|held| held.table_id == snapshot.table_id)
+            {
                 // Only forward: a snapshot older than the one held (two
-                // workers racing) does not replace it.
-                Some(held) if held.reading.taken_at <= snapshot.reading.taken_at => {
+                // archivers racing) does not replace it.
+                if held.reading.taken_at <= snapshot.reading.taken_at {
                     *held = snapshot.clone();
                 }
-                Some(_) => {}
-                None => next.push(snapshot.clone()),
+                return next;
+            }
+            match names_clash(&next, snapshot) {
+                Ok(()) => next.push(snapshot.clone()),
+                Err(error) => refused = Some(error),
             }
             next
         });
-        Ok(())
+        match refused {
+            Some(error) => Err(error.into()),
+            None => Ok(()),
+        }
     }
+}
+
+/// `Err` if `snapshot`'s table would expose a name one of `held` exposes.
+fn names_clash(held: &[TableSnapshot], snapshot: &TableSnapshot) -> Result<(), RegisterError> {
+    let names = check_table(snapshot.table_name, snapshot.fields)?;
+    for other in held {
+        let taken = check_table(other.table_name, other.fields)?;
+        if let Some(name) = names.iter().find(|name| taken.contains(name)) {
+            return Err(RegisterError::DuplicateName {
+                name: name.clone(),
+                first: other.table_name,
+                second: snapshot.table_name,
+            });
+        }
+    }
+    Ok(())
 }
 
 impl std::fmt::Debug for Publication {

@@ -5,12 +5,12 @@
 pub(crate) mod http;
 pub(crate) mod json;
 pub(crate) mod names;
-pub(crate) mod registry;
-pub(crate) mod snapshot;
-pub(crate) mod text;
 #[cfg(feature = "prometheus")]
 pub(crate) mod prometheus;
 #[cfg(feature = "prometheus-client")]
 pub(crate) mod prometheus_client;
+pub(crate) mod registry;
 #[cfg(feature = "serde")]
 mod serde;
+pub(crate) mod snapshot;
+pub(crate) mod text;

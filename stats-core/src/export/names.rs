@@ -19,7 +19,7 @@ pub(crate) fn exposed_names(field: &FieldDesc) -> Vec<String> {
     let name = field.name;
     match (field.kind, field.shape) {
         (MetricKind::Gauge, _) => vec![name.to_owned()],
-        (_, FieldShape::Histogram { .. }) => ["", "_bucket", "_sum", "_count"]
+        (_, FieldShape::Histogram { .. }) => ["", "_bucket", "_sum", "_count", "_created"]
             .iter()
             .map(|suffix| format!("{name}{suffix}"))
             .collect(),
@@ -33,8 +33,13 @@ pub(crate) fn exposed_names(field: &FieldDesc) -> Vec<String> {
     }
 }
 
+/// A counter family's names: OpenMetrics also reserves `_created` for it.
 fn counter_names(family: &str) -> Vec<String> {
-    vec![family.to_owned(), format!("{family}_total")]
+    vec![
+        family.to_owned(),
+        format!("{family}_total"),
+        format!("{family}_created"),
+    ]
 }
 
 /// Whether `name` is a valid metric name: `[a-zA-Z_:][a-zA-Z0-9_:]*`.
@@ -81,6 +86,11 @@ pub enum RegisterError {
         /// The offending label name.
         label: &'static str,
     },
+    /// The same table (the same instance) is registered already.
+    AlreadyRegistered {
+        /// The table's struct name.
+        table: &'static str,
+    },
     /// Two series families would have one name: in one table (a field
     /// `x` and a keyed field `x`'s overflow family `x_overflow`, or a
     /// counter `x` and a counter `x_total`), or in two tables (the same
@@ -111,6 +121,9 @@ impl fmt::Display for RegisterError {
                 "table `{table}`, metric `{metric}`: `{label}` is not a valid label name \
                  ([a-zA-Z_][a-zA-Z0-9_]*, not `__...`, `le` or `quantile`)"
             ),
+            Self::AlreadyRegistered { table } => {
+                write!(f, "this `{table}` table is registered already")
+            }
             Self::DuplicateName {
                 name,
                 first,

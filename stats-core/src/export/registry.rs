@@ -141,6 +141,7 @@ impl Registry {
     /// table); the registry is then unchanged.
     pub fn register(&self, table: impl RegistrableTable) -> Result<(), RegisterError> {
         let (name, fields) = (table.exported().table_name(), table.exported().fields());
+        let identity = table.exported().identity();
         let names = check_table(name, fields)?;
         let _order = self
             .inner
@@ -148,6 +149,12 @@ impl Registry {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let current = self.inner.tables.load_full();
+        if current
+            .iter()
+            .any(|entry| entry.table.exported().identity() == identity)
+        {
+            return Err(RegisterError::AlreadyRegistered { table: name });
+        }
         let health = health_names();
         let others = current
             .iter()

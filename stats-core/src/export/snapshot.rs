@@ -42,6 +42,8 @@ pub struct TableSnapshot {
     pub(crate) fields: &'static [FieldDesc],
     pub(crate) reading: Arc<Reading>,
     pub(crate) stale: bool,
+    /// Which table it is (see [`Exported::identity`]).
+    pub(crate) table_id: usize,
     /// The table's fixed exposition text.
     pub(crate) text: Arc<TableText>,
 }
@@ -111,6 +113,8 @@ pub trait Exported: Send + Sync {
     fn table_name(&self) -> &'static str;
     /// The table's fields.
     fn fields(&self) -> &'static [FieldDesc];
+    /// What tells this table from every other one alive: its address.
+    fn identity(&self) -> usize;
     /// A published snapshot, fresh if the read completes within `within`.
     fn export_within(&self, within: Duration) -> TableSnapshot;
 }

@@ -78,9 +78,11 @@ impl Format {
         for range in accept.split(',') {
             let mut parts = range.split(';').map(str::trim);
             let media = parts.next().unwrap_or_default().to_ascii_lowercase();
+            // Parameter names are case-insensitive: `q=` or `Q=`.
             let quality = parts
-                .filter_map(|param| param.strip_prefix("q="))
-                .find_map(|q| q.trim().parse::<f32>().ok())
+                .filter_map(|param| param.split_once('='))
+                .filter(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+                .find_map(|(_, q)| q.trim().parse::<f32>().ok())
                 .unwrap_or(1.0);
             match media.as_str() {
                 "application/openmetrics-text" => openmetrics = openmetrics.max(quality),
@@ -391,6 +393,10 @@ mod tests {
         assert_eq!(
             Format::from_accept("Application/OpenMetrics-Text"),
             Format::OpenMetrics
+        );
+        assert_eq!(
+            Format::from_accept("application/openmetrics-text;Q=0"),
+            Format::PrometheusText
         );
     }
 }

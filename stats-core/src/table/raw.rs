@@ -533,6 +533,10 @@ impl<const WORDS: usize, const GAUGES: usize> Exported for RawTable<WORDS, GAUGE
         self.fields
     }
 
+    fn identity(&self) -> usize {
+        std::ptr::from_ref(self).addr()
+    }
+
     fn export_within(&self, within: Duration) -> TableSnapshot {
         let (reading, stale) = self.export_reading(within);
         TableSnapshot {
@@ -540,6 +544,7 @@ impl<const WORDS: usize, const GAUGES: usize> Exported for RawTable<WORDS, GAUGE
             fields: self.fields,
             reading,
             stale,
+            table_id: self.identity(),
             text: Arc::clone(
                 self.exposition
                     .get_or_init(|| Arc::new(TableText::new(self.fields))),
