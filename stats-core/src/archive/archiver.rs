@@ -1,39 +1,5 @@
 //! The archiver (layer 4 of the incident write-up): snapshots go into a
 //! bounded queue per sink, and a fixed pool of workers hands them on.
-//!
-//! # Never blocking, nothing lost silently
-//!
-//! [`Archiver::submit`] puts the snapshot (a shared pointer, not a copy)
-//! into every sink's queue, a `crossbeam_queue::ArrayQueue`, with
-//! `force_push`: a full queue drops its oldest snapshot, counted in
-//! `stats_archive_dropped_total` and in the sink's [`SinkStats`]. So
-//! submitting never waits, whatever the sinks do.
-//!
-//! A worker takes charge of one sink at a time (a flag taken with a
-//! compare-and-swap) and hands it its queued snapshots in order, so a sink
-//! sees snapshots in the order they were submitted and is never called
-//! from two threads at once. A sink that stalls therefore holds one worker,
-//! and only its own queue fills: the other workers keep serving the other
-//! sinks. Keep more workers than sinks that may stall (the default is 4).
-//!
-//! Each sink has a circuit breaker ([`Breaker`], with
-//! [`ArchiverBuilder::sink_timeout`] as its slow threshold): a call that
-//! returns an error or takes longer than the timeout is counted in
-//! `stats_sink_errors_total` and in the sink's stats, and is a slow sample;
-//! three in a row open the breaker, and while it is open the sink's
-//! snapshots are skipped (counted in its stats as `skipped`) instead of
-//! sent. After the cool-down one call probes the sink again.
-//!
-//! Per sink, every submitted snapshot is exactly one of: delivered,
-//! failed, skipped, dropped, or still queued.
-//!
-//! [`Archiver::shutdown`] (or dropping the archiver) lets the workers
-//! empty every queue, joins them, and flushes every sink (a flush that
-//! fails or panics is counted in `stats_sink_errors_total`). It waits at
-//! most [`ArchiverBuilder::shutdown_timeout`] (default 10 s): a sink still
-//! inside a call then is abandoned, its worker left to finish on its own
-//! and its queued snapshots counted as dropped, so a sink that never
-//! returns cannot hang the shutdown.
 
 use crate::archive::sink::Sink;
 use crate::defend::breaker::{Admission, Breaker, BreakerConfig};
@@ -188,8 +154,41 @@ impl ArchiverBuilder {
     }
 }
 
-/// Hands snapshots to sinks on a fixed pool of worker threads: see the
-/// module docs ([`crate::archive::archiver`]) for what it guarantees.
+/// Hands snapshots to sinks on a fixed pool of worker threads.
+///
+/// # Never blocking, nothing lost silently
+///
+/// [`Archiver::submit`] puts the snapshot (a shared pointer, not a copy)
+/// into every sink's queue, a `crossbeam_queue::ArrayQueue`, with
+/// `force_push`: a full queue drops its oldest snapshot, counted in
+/// `stats_archive_dropped_total` and in the sink's [`SinkStats`]. So
+/// submitting never waits, whatever the sinks do.
+///
+/// A worker takes charge of one sink at a time (a flag taken with a
+/// compare-and-swap) and hands it its queued snapshots in order, so a sink
+/// sees snapshots in the order they were submitted and is never called
+/// from two threads at once. A sink that stalls therefore holds one worker,
+/// and only its own queue fills: the other workers keep serving the other
+/// sinks. Keep more workers than sinks that may stall (the default is 4).
+///
+/// Each sink has a circuit breaker ([`Breaker`], with
+/// [`ArchiverBuilder::sink_timeout`] as its slow threshold): a call that
+/// returns an error or takes longer than the timeout is counted in
+/// `stats_sink_errors_total` and in the sink's stats, and is a slow sample;
+/// three in a row open the breaker, and while it is open the sink's
+/// snapshots are skipped (counted in its stats as `skipped`) instead of
+/// sent. After the cool-down one call probes the sink again.
+///
+/// Per sink, every submitted snapshot is exactly one of: delivered,
+/// failed, skipped, dropped, or still queued.
+///
+/// [`Archiver::shutdown`] (or dropping the archiver) lets the workers
+/// empty every queue, joins them, and flushes every sink (a flush that
+/// fails or panics is counted in `stats_sink_errors_total`). It waits at
+/// most [`ArchiverBuilder::shutdown_timeout`] (default 10 s): a sink still
+/// inside a call then is abandoned, its worker left to finish on its own
+/// and its queued snapshots counted as dropped, so a sink that never
+/// returns cannot hang the shutdown.
 ///
 /// # Examples
 ///
@@ -318,7 +317,7 @@ impl Archiver {
 
     /// Lets the workers empty every queue, joins them, flushes every sink,
     /// and returns the final [`stats`](Self::stats); waits at most the
-    /// shutdown timeout (see the module docs).
+    /// shutdown timeout (see [`Archiver`]).
     pub fn shutdown(mut self) -> Vec<SinkStats> {
         stop(&self.shared, std::mem::take(&mut self.workers));
         self.stats()

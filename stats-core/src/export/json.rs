@@ -1,24 +1,6 @@
 //! A table snapshot as one JSON object: what the archiver's JSON-lines sink
-//! writes, one per line.
-//!
-//! ```text
-//! {"table":"OrderStats","timestamp_ms":1764467400123,"stale":false,
-//!  "stats":{"created":5,"in_flight":2,
-//!           "by_region":{"counts":{"eu-west":3},"overflow":0},
-//!           "latency_us":{"bounds":[100,1000],"buckets":[4,1,0],"count":5,"sum":1234}}}
-//! ```
-//!
-//! * `timestamp_ms`: when the read began, milliseconds since the Unix epoch.
-//! * `stats`: one member per field, under its Rust name: a counter or gauge
-//!   is a number; a keyed field is its keys' counts (only keys with a count,
-//!   sorted; a closed key set lists every variant) and its overflow; a
-//!   histogram is its bounds, its per-bucket counts (not cumulative; the
-//!   last bucket is `+Inf`), the count and the sum.
-//!
-//! This is also the shape that snapshots serialise to with the `serde`
-//! feature, so the last line of an archive compares equal to
-//! `serde_json::to_value(&table.snapshot())` for a struct that derives
-//! `Serialize` without renaming its fields.
+//! writes, one per line (the shape is documented on
+//! `TableSnapshot::write_json`).
 
 use crate::export::snapshot::TableSnapshot;
 use crate::table::contract::FieldShape;

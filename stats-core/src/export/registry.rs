@@ -40,7 +40,7 @@ impl<T: Table + 'static> RegistrableTable for Arc<T> {
 /// [`TableSnapshot::of`]), so a scrape never shows a counter lower than an
 /// earlier one did, unless the table was reset (or a keyed field cleared)
 /// in between. The series are
-/// described in [`crate::export::text`]: fields in declaration order,
+/// described in [`Format`]: fields in declaration order,
 /// tables in registration order.
 ///
 /// # Examples

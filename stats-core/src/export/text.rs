@@ -1,31 +1,5 @@
 //! The Prometheus text format 0.0.4 and OpenMetrics 1.0 text, written
 //! straight into a caller's buffer: no allocation per series.
-//!
-//! # What a table looks like
-//!
-//! Fields in declaration order, tables in registration order, the
-//! library's health table last. For `prefix = "orders"`:
-//!
-//! | field | Prometheus text 0.0.4 | OpenMetrics 1.0 |
-//! |---|---|---|
-//! | counter `created` | family and sample `orders_created_total` | family `orders_created`, sample `orders_created_total` |
-//! | gauge `in_flight` | `orders_in_flight` | the same |
-//! | closed keyed `by_method` | `orders_by_method_total{method="card"}`, every variant | the same samples |
-//! | open keyed `by_region` | `orders_by_region_total{region="eu"}`, keys with a count, sorted | the same samples |
-//! | a keyed field's overflow | a family of its own, `orders_by_region_overflow_total` | the same sample |
-//! | histogram `latency_us` | `orders_latency_us_bucket{le="100"}` (cumulative, then `+Inf`), `_sum`, `_count` | the same, `le="100.0"` |
-//!
-//! A counter whose name already ends in `_total` keeps it once. The
-//! overflow family counts the increments not counted under their own key
-//! (the key set was full or the key too long); an open keyed field always
-//! has one, a closed one only when a hand-written `StatKey` gave a key
-//! outside its `ALL`. It is a family of its own, not a label value, so no
-//! key can collide with it.
-//!
-//! `HELP` is the field's doc comment, with backslashes and newlines
-//! escaped (and double quotes, in OpenMetrics); label values escape
-//! backslashes, double quotes and newlines. OpenMetrics output ends with
-//! `# EOF`.
 
 use crate::export::names::counter_family;
 use crate::export::snapshot::TableSnapshot;
@@ -36,7 +10,34 @@ use crate::table::traits::MetricKind;
 pub(crate) const OVERFLOW_HELP: &str =
     "Increments not counted under their own key: the key set was full or the key too long.";
 
-/// An exposition format.
+/// An exposition format: what a [`Registry`](crate::Registry) encodes and
+/// `/metrics` serves.
+///
+/// # What a table looks like
+///
+/// Fields in declaration order, tables in registration order, the
+/// library's health table last. For `prefix = "orders"`:
+///
+/// | field | Prometheus text 0.0.4 | OpenMetrics 1.0 |
+/// |---|---|---|
+/// | counter `created` | family and sample `orders_created_total` | family `orders_created`, sample `orders_created_total` |
+/// | gauge `in_flight` | `orders_in_flight` | the same |
+/// | closed keyed `by_method` | `orders_by_method_total{method="card"}`, every variant | the same samples |
+/// | open keyed `by_region` | `orders_by_region_total{region="eu"}`, keys with a count, sorted | the same samples |
+/// | a keyed field's overflow | a family of its own, `orders_by_region_overflow_total` | the same sample |
+/// | histogram `latency_us` | `orders_latency_us_bucket{le="100"}` (cumulative, then `+Inf`), `_sum`, `_count` | the same, `le="100.0"` |
+///
+/// A counter whose name already ends in `_total` keeps it once. The
+/// overflow family counts the increments not counted under their own key
+/// (the key set was full or the key too long); an open keyed field always
+/// has one, a closed one only when a hand-written `StatKey` gave a key
+/// outside its `ALL`. It is a family of its own, not a label value, so no
+/// key can collide with it.
+///
+/// `HELP` is the field's doc comment, with backslashes and newlines
+/// escaped (and double quotes, in OpenMetrics); label values escape
+/// backslashes, double quotes and newlines. OpenMetrics output ends with
+/// `# EOF`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Format {
