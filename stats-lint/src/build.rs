@@ -44,9 +44,7 @@ pub fn check() {
 pub fn try_check() -> Result<Report, crate::Error> {
     let dir = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
-        .ok_or_else(|| {
-            crate::Error("CARGO_MANIFEST_DIR is not set: call this from build.rs".into())
-        })?;
+        .ok_or(crate::Error::NotInBuildScript)?;
     // Lint again whenever a source of any target changes.
     for entry in ["src", "tests", "benches", "examples", "build.rs"] {
         if dir.join(entry).exists() {

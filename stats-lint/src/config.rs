@@ -14,9 +14,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::lints::{self, Level};
-
 use crate::Error;
+use crate::diagnostic::Level;
+use crate::lints;
 
 /// The file name looked for at the workspace root.
 pub const FILE_NAME: &str = "stats-lint.toml";
@@ -32,6 +32,8 @@ pub struct Config {
     pub skip: Vec<String>,
     /// The folder the skip patterns are relative to.
     pub root: PathBuf,
+    /// How many packages are linted at once; `None`: one per core.
+    pub jobs: Option<usize>,
 }
 
 impl Config {
@@ -54,9 +56,14 @@ impl Config {
 
     /// Reads one configuration file.
     pub fn load(path: &Path) -> Result<Config, Error> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error(format!("cannot read {}: {e}", path.display())))?;
-        let mut c = Config::parse(&text).map_err(|e| Error(format!("{}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let mut c = Config::parse(&text).map_err(|e| match e {
+            Error::Config { message, .. } => Error::Config {
+                path: Some(path.to_path_buf()),
+                message,
+            },
+            other => other,
+        })?;
         c.root = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Ok(c)
     }
@@ -65,20 +72,20 @@ impl Config {
     pub fn parse(text: &str) -> Result<Config, Error> {
         let table: toml::Table = text
             .parse()
-            .map_err(|e: toml::de::Error| Error(e.to_string()))?;
+            .map_err(|e: toml::de::Error| Error::config(e.to_string().trim_end()))?;
         let mut c = Config::default();
         for (key, value) in &table {
             match key.as_str() {
                 "lints" => {
                     let t = value
                         .as_table()
-                        .ok_or_else(|| Error("`lints` must be a table".into()))?;
+                        .ok_or_else(|| Error::config("`lints` must be a table"))?;
                     for (name, level) in t {
                         let level_str = level.as_str().ok_or_else(|| {
-                            Error(format!("the level of `{name}` must be a string"))
+                            Error::config(format!("the level of `{name}` must be a string"))
                         })?;
                         let level = Level::parse(level_str).ok_or_else(|| {
-                            Error(format!(
+                            Error::config(format!(
                                 "unknown level `{level_str}` for `{name}` (expected allow, warn or deny)"
                             ))
                         })?;
@@ -88,26 +95,26 @@ impl Config {
                 "paths" => {
                     let t = value
                         .as_table()
-                        .ok_or_else(|| Error("`paths` must be a table".into()))?;
+                        .ok_or_else(|| Error::config("`paths` must be a table"))?;
                     for (k, v) in t {
                         if k != "skip" {
-                            return Err(Error(format!(
+                            return Err(Error::config(format!(
                                 "unknown key `paths.{k}` (expected `skip`)"
                             )));
                         }
                         let arr = v
                             .as_array()
-                            .ok_or_else(|| Error("`paths.skip` must be an array".into()))?;
+                            .ok_or_else(|| Error::config("`paths.skip` must be an array"))?;
                         for p in arr {
                             let s = p
                                 .as_str()
-                                .ok_or_else(|| Error("`paths.skip` must hold strings".into()))?;
+                                .ok_or_else(|| Error::config("`paths.skip` must hold strings"))?;
                             c.skip.push(s.trim_end_matches('/').to_string());
                         }
                     }
                 }
                 other => {
-                    return Err(Error(format!(
+                    return Err(Error::config(format!(
                         "unknown key `{other}` (expected `lints` or `paths`)"
                     )));
                 }
@@ -122,12 +129,8 @@ impl Config {
             self.warnings = Some(level);
             return Ok(());
         }
-        let lint = lints::find(name).ok_or_else(|| {
-            let known: Vec<&str> = lints::LINTS.iter().map(|l| l.name).collect();
-            Error(format!(
-                "unknown lint `{name}` (known lints: {})",
-                known.join(", ")
-            ))
+        let lint = lints::find(name).ok_or_else(|| Error::UnknownLint {
+            name: name.to_string(),
         })?;
         self.levels.insert(lint.name.to_string(), level);
         Ok(())

@@ -1,8 +1,60 @@
 //! Diagnostics: what a lint reports, independent of how it is rendered.
+//!
+//! This is the bottom layer of the crate: it imports nothing from the
+//! engine, the lints or the renderers, which all import it.
 
 use std::path::PathBuf;
 
-use crate::lints::Level;
+/// How seriously a finding is taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// Not reported.
+    Allow,
+    /// Reported as `warning`; the command still exits 0.
+    Warn,
+    /// Reported as `error`; the command exits 1 and `build::check()` fails the build.
+    Deny,
+}
+
+impl Level {
+    /// Parses `allow`, `warn` or `deny` (also `forbid`, treated as `deny`).
+    pub fn parse(s: &str) -> Option<Level> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "allow" => Some(Level::Allow),
+            "warn" | "warning" => Some(Level::Warn),
+            "deny" | "forbid" | "error" => Some(Level::Deny),
+            _ => None,
+        }
+    }
+
+    /// The name used in configuration (`allow`, `warn`, `deny`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Allow => "allow",
+            Level::Warn => "warn",
+            Level::Deny => "deny",
+        }
+    }
+
+    /// The name rustc prints for a finding at this level (`warning`, `error`).
+    pub fn diagnostic_name(self) -> &'static str {
+        match self {
+            Level::Allow => "allow",
+            Level::Warn => "warning",
+            Level::Deny => "error",
+        }
+    }
+}
+
+/// Something the run could not do that the user must know about: a file
+/// under a package that no target reaches, so it was not linted.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Notice {
+    /// The file, as displayed.
+    pub file: PathBuf,
+    /// What happened, lower case with no trailing period.
+    pub message: String,
+}
 
 /// A position in a source file: 1-based line, 1-based column counted in
 /// characters (rustc's convention for `column_start` in its JSON output).

@@ -1,9 +1,10 @@
 //! `stats-lint`: a Clippy-style linter for maps shared between threads.
 //!
 //! It reads Rust source with `syn` (it never builds or runs the code it
-//! reads), collects crate-wide facts about statics, struct fields, type
-//! aliases, `use` renames, `lazy_static!` and `thread_local!` (pass 1), then
-//! reports mutation sites of shared maps (pass 2). The lints:
+//! reads). For each package it collects facts about statics, struct fields,
+//! type aliases and each module's `use` table (pass 1), then walks every
+//! function with a value-flow engine that hands events to the lints (pass
+//! 2); a package's syntax trees are dropped once it is done. The lints:
 //!
 //! | lint | group | default |
 //! |---|---|---|
@@ -39,34 +40,55 @@
 pub mod build;
 pub mod config;
 pub mod diagnostic;
-pub mod engine;
+pub(crate) mod engine;
 mod error;
 pub mod lints;
 pub mod render;
-pub mod suppress;
-pub mod workspace;
+pub(crate) mod suppress;
+pub(crate) mod workspace;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use config::Config;
-pub use diagnostic::Diagnostic;
+pub use diagnostic::{Diagnostic, Level, Notice};
 pub use error::Error;
-pub use lints::{LINTS, Level, Lint};
+pub use lints::{LINTS, Lint};
 
-use engine::ParsedFile;
+use engine::{Exported, ParsedFile};
 use render::Sources;
 use render::json::TargetInfo;
+
+/// One source file to lint, with the path it is shown under.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    display: PathBuf,
+    text: String,
+}
+
+impl SourceFile {
+    /// A file's text and the path shown in diagnostics.
+    pub fn new(display: impl Into<PathBuf>, text: impl Into<String>) -> SourceFile {
+        SourceFile {
+            display: display.into(),
+            text: text.into(),
+        }
+    }
+}
 
 /// The result of a lint run.
 #[derive(Debug, Default)]
 pub struct Report {
     /// Findings, sorted by file, line and column.
     pub diagnostics: Vec<Diagnostic>,
-    /// The text of every linted file, for rendering.
+    /// Files under a linted package that no target reaches, so they were not
+    /// linted; sorted by path.
+    pub notices: Vec<Notice>,
+    /// The text of every file a finding points into, for rendering.
     pub sources: Sources,
-    /// The package and target of each file, for the JSON output.
+    /// The package and target of each file with a finding, for the JSON output.
     pub targets: HashMap<PathBuf, TargetInfo>,
     /// How many files were linted.
     pub files: usize,
@@ -82,21 +104,51 @@ impl Report {
 
     /// How many findings are at each level: `(warnings, errors)`.
     pub fn counts(&self) -> (usize, usize) {
-        let e = self
+        let errors = self
             .diagnostics
             .iter()
             .filter(|d| d.level == Level::Deny)
             .count();
-        (self.diagnostics.len() - e, e)
+        (self.diagnostics.len() - errors, errors)
     }
 
-    /// Every finding rendered like rustc, each followed by a blank line.
+    /// Every finding rendered like rustc (no colour), each followed by a blank line.
     pub fn render_human(&self) -> String {
+        self.render_human_with(false)
+    }
+
+    /// Every finding rendered like rustc, in colour or not, each followed by a blank line.
+    pub fn render_human_with(&self, color: bool) -> String {
+        let renderer = if color {
+            annotate_snippets::Renderer::styled()
+        } else {
+            annotate_snippets::Renderer::plain()
+        };
         let mut s = String::new();
         for d in &self.diagnostics {
-            s.push_str(&render::human::render(d, &self.sources));
+            s.push_str(&render::human::render_with(d, &self.sources, &renderer));
             s.push_str("\n\n");
         }
+        s
+    }
+
+    /// The closing summary of the human output: one line per file that was
+    /// not linted, then the counts.
+    pub fn summary(&self) -> String {
+        let mut s = String::new();
+        for n in &self.notices {
+            s.push_str(&format!("note: {}: {}\n", n.file.display(), n.message));
+        }
+        let (w, e) = self.counts();
+        let not_linted = if self.notices.is_empty() {
+            String::new()
+        } else {
+            format!(", {} file(s) not linted (listed above)", self.notices.len())
+        };
+        s.push_str(&format!(
+            "stats-lint: {} file(s), {} line(s){not_linted}: {w} warning(s), {e} error(s)\n",
+            self.files, self.lines
+        ));
         s
     }
 
@@ -118,7 +170,8 @@ impl Report {
         s
     }
 
-    /// One cargo JSON message per finding, one per line.
+    /// One cargo JSON message per finding, one per line, then one `note`
+    /// message per file that was not linted.
     pub fn render_json(&self) -> String {
         let mut s = String::new();
         for d in &self.diagnostics {
@@ -130,12 +183,21 @@ impl Report {
             s.push_str(&render::json::message(d, &self.sources, &t).to_string());
             s.push('\n');
         }
+        for n in &self.notices {
+            s.push_str(&render::json::notice(n).to_string());
+            s.push('\n');
+        }
         s
     }
 
-    /// The SARIF 2.1.0 log, pretty-printed.
+    /// The SARIF 2.1.0 log, pretty-printed; files not linted are tool
+    /// execution notifications.
     pub fn render_sarif(&self) -> String {
-        serde_json::to_string_pretty(&render::sarif::log(&self.diagnostics)).unwrap_or_default()
+        serde_json::to_string_pretty(&render::sarif::log_with_notices(
+            &self.diagnostics,
+            &self.notices,
+        ))
+        .unwrap_or_default()
     }
 }
 
@@ -150,33 +212,106 @@ pub fn display_path(p: &Path) -> PathBuf {
     p.strip_prefix("./").unwrap_or(p).to_path_buf()
 }
 
-/// Lints one file's text as a crate of its own, with default levels.
-pub fn lint_source(display: impl AsRef<Path>, text: &str) -> Report {
-    let display = display.as_ref().to_path_buf();
-    let f = ParsedFile::parse(display.clone(), display, text.to_string());
-    lint_files(vec![f], &Config::default())
+/// Every `.rs` file under a folder, sorted, skipping `target` and hidden folders.
+pub fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    workspace::walk_rs(dir, &mut out);
+    out
 }
 
-/// Lints already-read files as one crate: both passes, then levels and suppressions.
-pub fn lint_files(files: Vec<ParsedFile>, config: &Config) -> Report {
+/// The cargo registry's source cache, `$CARGO_HOME/registry/src` (by
+/// default `~/.cargo/registry/src`): a large body of real Rust code for the
+/// robustness test and the speed benchmark. `None` when neither `CARGO_HOME`
+/// nor `HOME` is set.
+pub fn registry_src() -> Option<PathBuf> {
+    workspace::registry_src()
+}
+
+/// Lints one file's text as a crate of its own, with default levels.
+pub fn lint_source(display: impl AsRef<Path>, text: &str) -> Report {
+    lint_files(
+        vec![SourceFile::new(display.as_ref(), text)],
+        &Config::default(),
+    )
+}
+
+/// Lints files as one crate: both passes, then levels and suppressions. A
+/// single file is the crate root; several files are modules named after
+/// their paths (`src/a/b.rs` is `crate::a::b`).
+pub fn lint_files(files: Vec<SourceFile>, config: &Config) -> Report {
+    let single = files.len() == 1;
+    let parsed = files
+        .into_iter()
+        .map(|f| {
+            let module = if single {
+                "crate".to_string()
+            } else {
+                workspace::loose_module(Path::new(""), &f.display)
+            };
+            ParsedFile::parse(f.display, module, f.text)
+        })
+        .collect();
     let mut report = Report::default();
-    lint_unit(files, config, &mut report);
+    merge(
+        &mut report,
+        lint_unit(parsed, Vec::new(), config, FILES_TREE_BUDGET, &[], None).0,
+    );
     finish(&mut report);
     report
 }
 
-fn lint_unit(files: Vec<ParsedFile>, config: &Config, report: &mut Report) {
-    let diags = engine::lint_crate(&files);
-    let mut supp = HashMap::new();
-    for f in &files {
-        report.files += 1;
-        report.lines += f.text.lines().count();
-        supp.insert(
-            f.display.clone(),
-            suppress::Suppressions::collect(f.ast.as_ref().ok(), &f.text),
-        );
-    }
-    for mut d in diags {
+/// The source size (bytes) of a unit up to which all of its syntax trees
+/// are kept between the two passes, shared between the worker threads: about
+/// 110,000 lines, whose trees take about 150 MB. A larger unit is parsed
+/// twice, one file at a time, so that memory is bounded by its largest file.
+const TREE_BUDGET: usize = 4 << 20;
+
+/// The same for [`lint_files`], whose caller holds every text already: the
+/// 100,000-line crate of the benchmark keeps its trees.
+const FILES_TREE_BUDGET: usize = 16 << 20;
+
+/// What one unit (a package, or a folder's loose files) contributes to the report.
+#[derive(Default)]
+struct UnitReport {
+    diagnostics: Vec<Diagnostic>,
+    notices: Vec<Notice>,
+    sources: Vec<(PathBuf, Arc<str>)>,
+    targets: Vec<(PathBuf, TargetInfo)>,
+    files: usize,
+    lines: usize,
+}
+
+/// Lints the files of one unit; its syntax trees are dropped on return, and
+/// only the text of files with a finding is kept.
+fn lint_unit(
+    files: Vec<ParsedFile>,
+    targets: Vec<(PathBuf, TargetInfo)>,
+    config: &Config,
+    tree_budget: usize,
+    imports: &[(String, Arc<Exported>)],
+    export: Option<&str>,
+) -> (UnitReport, Option<Exported>) {
+    let mut files = files;
+    let bytes: usize = files.iter().map(|f| f.text.len()).sum();
+    let keep_trees = bytes <= tree_budget;
+    let mut out = UnitReport::default();
+    let mut suppressions = HashMap::new();
+    let (found, exported) = engine::lint_package(
+        &mut files,
+        lints::passes(),
+        keep_trees,
+        imports,
+        export,
+        |display, text, ast| {
+            out.files += 1;
+            out.lines += text.lines().count();
+            suppressions.insert(
+                display.to_path_buf(),
+                suppress::Suppressions::collect(ast, text),
+            );
+        },
+    );
+    for mut d in found {
         let level = if d.lint == lints::SYNTAX_ERROR {
             Level::Warn
         } else {
@@ -185,7 +320,7 @@ fn lint_unit(files: Vec<ParsedFile>, config: &Config, report: &mut Report) {
         if level == Level::Allow {
             continue;
         }
-        if supp
+        if suppressions
             .get(&d.span.file)
             .is_some_and(|s| s.is_allowed(d.lint, d.span.start.line))
         {
@@ -206,13 +341,41 @@ fn lint_unit(files: Vec<ParsedFile>, config: &Config, report: &mut Report) {
             );
         }
         d.level = level;
-        report.diagnostics.push(d);
+        out.diagnostics.push(d);
     }
+    let mut needed: BTreeSet<&Path> = BTreeSet::new();
+    for d in &out.diagnostics {
+        needed.insert(&d.span.file);
+        for c in &d.children {
+            if let Some(s) = &c.span {
+                needed.insert(&s.file);
+            }
+        }
+    }
+    let needed: BTreeSet<PathBuf> = needed.into_iter().map(Path::to_path_buf).collect();
     for f in files {
-        report.sources.insert(f.display, Arc::from(f.text));
+        if needed.contains(&f.display) {
+            out.sources.push((f.display, Arc::from(f.text)));
+        }
     }
+    out.targets = targets
+        .into_iter()
+        .filter(|(p, _)| needed.contains(p))
+        .collect();
     // Spans of this unit are no longer needed: free proc-macro2's per-thread source map.
     proc_macro2::extra::invalidate_current_thread_spans();
+    (out, exported)
+}
+
+fn merge(report: &mut Report, unit: UnitReport) {
+    report.diagnostics.extend(unit.diagnostics);
+    report.notices.extend(unit.notices);
+    for (p, t) in unit.sources {
+        report.sources.insert(p, t);
+    }
+    report.targets.extend(unit.targets);
+    report.files += unit.files;
+    report.lines += unit.lines;
 }
 
 fn finish(report: &mut Report) {
@@ -220,41 +383,268 @@ fn finish(report: &mut Report) {
         .diagnostics
         .sort_by(|a, b| (&a.span, a.lint, &a.message).cmp(&(&b.span, b.lint, &b.message)));
     report.diagnostics.dedup();
+    report.notices.sort();
+    report.notices.dedup();
 }
 
-/// Lints files, crates, workspaces or folders: each package found from its
-/// manifest is one crate for pass 1; loose files form one crate per path.
-pub fn lint_paths(paths: &[PathBuf], config: &Config) -> Result<Report, Error> {
-    let mut report = Report::default();
+/// Reads, parses and lints one unit, keeping at most `tree_budget` bytes of
+/// source parsed at a time.
+fn run_unit(
+    unit: workspace::Unit,
+    config: &Config,
+    tree_budget: usize,
+    imports: &[(String, Arc<Exported>)],
+) -> Result<(UnitReport, Option<Exported>), Error> {
     let skip = |p: &Path| config.is_skipped(p);
-    for path in paths {
-        for unit in workspace::discover(path)? {
-            match unit {
-                workspace::Unit::Package(pkg) => {
-                    let files = workspace::load_package(&pkg, &display_path, &skip)?;
-                    let mut parsed = Vec::with_capacity(files.len());
-                    for (f, t) in files {
-                        report.targets.insert(f.display.clone(), t);
-                        parsed.push(f);
-                    }
-                    lint_unit(parsed, config, &mut report);
-                }
-                workspace::Unit::Loose(files) => {
-                    let mut parsed = Vec::new();
-                    for f in files {
-                        if skip(&f) {
-                            continue;
-                        }
-                        let bytes = std::fs::read(&f)
-                            .map_err(|e| Error(format!("cannot read {}: {e}", f.display())))?;
-                        let text = String::from_utf8_lossy(&bytes).into_owned();
-                        parsed.push(ParsedFile::parse(f.clone(), display_path(&f), text));
-                    }
-                    lint_unit(parsed, config, &mut report);
-                }
+    match unit {
+        workspace::Unit::Package(pkg) => {
+            let loaded = workspace::load_package(&pkg, &display_path, &skip, tree_budget)?;
+            let mut parsed = Vec::with_capacity(loaded.files.len());
+            let mut targets = Vec::with_capacity(loaded.files.len());
+            for (f, t) in loaded.files {
+                targets.push((f.display.clone(), t));
+                parsed.push(f);
             }
+            let root = pkg.lib_root();
+            let (mut report, exported) = lint_unit(
+                parsed,
+                targets,
+                config,
+                tree_budget,
+                imports,
+                root.as_deref(),
+            );
+            report.notices = loaded
+                .unreached
+                .iter()
+                .map(|f| Notice {
+                    file: display_path(f),
+                    message: format!(
+                        "not reached from any target of package `{}` (no `mod` declaration leads to it), so it was not linted",
+                        pkg.name
+                    ),
+                })
+                .collect();
+            Ok((report, exported))
         }
+        workspace::Unit::Loose(files) => {
+            let root = files
+                .first()
+                .and_then(|f| f.parent())
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            let root = files.iter().fold(root, |acc, f| {
+                let mut acc = acc;
+                while !f.starts_with(&acc) && acc.pop() {}
+                acc
+            });
+            let mut parsed = Vec::new();
+            for f in files {
+                if skip(&f) {
+                    continue;
+                }
+                let bytes = std::fs::read(&f).map_err(|e| Error::io(&f, e))?;
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                let module = workspace::loose_module(&root, &f);
+                // Parsed in pass 1, when the unit's size is known.
+                parsed.push(ParsedFile {
+                    display: display_path(&f),
+                    module,
+                    text,
+                    ast: None,
+                });
+            }
+            Ok(lint_unit(
+                parsed,
+                Vec::new(),
+                config,
+                tree_budget,
+                &[],
+                None,
+            ))
+        }
+    }
+}
+
+/// Lints files, crates, workspaces or folders. Each package found from its
+/// manifest is one unit for pass 1, and so is each folder's set of loose
+/// files. Units are linted in parallel (`config.jobs` threads, by default
+/// one per core), a package after the packages of the run it depends on, so
+/// that it sees the statics and types of their libraries; the report is the
+/// same whatever the thread count.
+pub fn lint_paths(paths: &[PathBuf], config: &Config) -> Result<Report, Error> {
+    let mut units = Vec::new();
+    for path in paths {
+        units.extend(workspace::discover(path)?);
+    }
+    let jobs = config
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, units.len().max(1));
+    let levels = dependency_levels(&units);
+    let deps: Vec<Vec<(String, usize)>> = units.iter().map(|u| run_deps(u, &units)).collect();
+    let mut exports: Vec<Option<Arc<Exported>>> = vec![None; units.len()];
+    let mut slots: Vec<Option<workspace::Unit>> = units.into_iter().map(Some).collect();
+    let mut results: Vec<(usize, Result<UnitReport, Error>)> = Vec::new();
+    let max_level = levels.iter().copied().max().unwrap_or(0);
+    for level in 0..=max_level {
+        let batch: Vec<Job> = (0..slots.len())
+            .filter(|&i| levels[i] == level)
+            .filter_map(|i| {
+                let unit = slots[i].take()?;
+                let imports = deps[i]
+                    .iter()
+                    .filter_map(|(name, j)| Some((name.clone(), exports[*j].clone()?)))
+                    .collect();
+                Some((i, unit, imports))
+            })
+            .collect();
+        for (i, result) in run_pool(batch, config, jobs) {
+            let result = result.map(|(report, exported)| {
+                exports[i] = exported.map(Arc::new);
+                report
+            });
+            results.push((i, result));
+        }
+    }
+    results.sort_by_key(|(i, _)| *i);
+    let mut report = Report::default();
+    for (_, r) in results {
+        merge(&mut report, r?);
     }
     finish(&mut report);
     Ok(report)
+}
+
+/// The packages of the run that a unit depends on, members of its own
+/// workspace: the name its code uses for each, and the unit's index.
+fn run_deps(unit: &workspace::Unit, units: &[workspace::Unit]) -> Vec<(String, usize)> {
+    let workspace::Unit::Package(pkg) = unit else {
+        return Vec::new();
+    };
+    pkg.deps
+        .iter()
+        .filter_map(|(name, package)| {
+            pkg.workspace.as_ref()?;
+            let j = units.iter().position(|u| {
+                matches!(u, workspace::Unit::Package(p)
+                    if &p.name == package && p.lib_root().is_some() && p.workspace == pkg.workspace)
+            })?;
+            Some((name.clone(), j))
+        })
+        .collect()
+}
+
+/// The level of each unit: 0 for a unit that depends on no package of the
+/// run, else one more than its deepest dependency (a cycle, possible through
+/// dev-dependencies, is cut where it is found).
+fn dependency_levels(units: &[workspace::Unit]) -> Vec<usize> {
+    fn level(
+        i: usize,
+        deps: &[Vec<(String, usize)>],
+        memo: &mut [Option<usize>],
+        visiting: &mut Vec<usize>,
+    ) -> usize {
+        if let Some(l) = memo[i] {
+            return l;
+        }
+        visiting.push(i);
+        let mut l = 0;
+        for (_, j) in &deps[i] {
+            if *j != i && !visiting.contains(j) {
+                l = l.max(level(*j, deps, memo, visiting) + 1);
+            }
+        }
+        visiting.pop();
+        memo[i] = Some(l);
+        l
+    }
+    let deps: Vec<Vec<(String, usize)>> = units.iter().map(|u| run_deps(u, units)).collect();
+    let mut memo = vec![None; units.len()];
+    (0..units.len())
+        .map(|i| level(i, &deps, &mut memo, &mut Vec::new()))
+        .collect()
+}
+
+type UnitResult = Result<(UnitReport, Option<Exported>), Error>;
+
+/// The facts a unit imports: the name its code uses for each dependency.
+type Imports = Vec<(String, Arc<Exported>)>;
+
+/// A unit to lint, with its index in the run and its imports.
+type Job = (usize, workspace::Unit, Imports);
+
+/// Lints a batch of units on `jobs` threads; results come back with their index.
+fn run_pool(batch: Vec<Job>, config: &Config, jobs: usize) -> Vec<(usize, UnitResult)> {
+    let count = batch.len();
+    // The largest units first, so that no large one is left running alone at the end.
+    let mut batch = batch;
+    if jobs > 1 {
+        batch.sort_by_cached_key(|(i, unit, _)| (std::cmp::Reverse(unit.source_bytes()), *i));
+    }
+    let next = AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Job>>> = batch
+        .into_iter()
+        .map(|b| std::sync::Mutex::new(Some(b)))
+        .collect();
+    let threads = jobs.min(count.max(1));
+    let mut results: Vec<(usize, UnitResult)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                // A deep syntax tree needs a deep stack.
+                std::thread::Builder::new()
+                    .stack_size(256 << 20)
+                    .spawn_scoped(scope, || {
+                        let mut done = Vec::new();
+                        loop {
+                            let k = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(slot) = slots.get(k) else {
+                                break;
+                            };
+                            let Some((i, unit, imports)) = slot.lock().ok().and_then(|mut u| u.take())
+                            else {
+                                continue;
+                            };
+                            let name = unit.name();
+                            // A bug of the linter on one package must not lose the others.
+                            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                run_unit(unit, config, TREE_BUDGET / jobs, &imports)
+                            }))
+                            .unwrap_or_else(|_| {
+                                proc_macro2::extra::invalidate_current_thread_spans();
+                                Ok((
+                                    UnitReport {
+                                        notices: vec![Notice {
+                                            file: name,
+                                            message: "stats-lint failed on this package (a bug: please report it), so it was not linted".into(),
+                                        }],
+                                        ..UnitReport::default()
+                                    },
+                                    None,
+                                ))
+                            });
+                            done.push((i, result));
+                        }
+                        done
+                    })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| match w {
+                Ok(handle) => handle.join().unwrap_or_default(),
+                Err(_) => Vec::new(),
+            })
+            .collect()
+    });
+    if results.len() != count {
+        results.push((
+            usize::MAX,
+            Err(Error::Io {
+                path: PathBuf::new(),
+                source: std::io::Error::other("a lint worker thread failed"),
+            }),
+        ));
+    }
+    results
 }

@@ -20,13 +20,13 @@ use syn::visit::Visit;
 
 /// The suppressions of one file.
 #[derive(Debug, Default)]
-pub struct Suppressions {
+pub(crate) struct Suppressions {
     ranges: Vec<(String, usize, usize)>,
 }
 
 impl Suppressions {
     /// Collects attribute and comment suppressions from a parsed file.
-    pub fn collect(file: Option<&syn::File>, text: &str) -> Suppressions {
+    pub(crate) fn collect(file: Option<&syn::File>, text: &str) -> Suppressions {
         let mut s = Suppressions::default();
         if let Some(file) = file {
             let mut v = AttrVisitor { out: &mut s.ranges };
@@ -58,7 +58,7 @@ impl Suppressions {
     }
 
     /// Whether `lint` is allowed at `line`.
-    pub fn is_allowed(&self, lint: &str, line: usize) -> bool {
+    pub(crate) fn is_allowed(&self, lint: &str, line: usize) -> bool {
         self.ranges
             .iter()
             .any(|(n, a, b)| n == lint && (*a..=*b).contains(&line))
@@ -86,9 +86,10 @@ fn allowed_names(list: &syn::MetaList, out: &mut Vec<String>) {
 }
 
 impl AttrVisitor<'_> {
-    fn attrs(&mut self, attrs: &[syn::Attribute], (start, end): (usize, usize)) {
+    /// The lint names allowed by some attributes.
+    fn names(attrs: &[syn::Attribute]) -> Vec<String> {
+        let mut names = Vec::new();
         for a in attrs {
-            let mut names = Vec::new();
             match &a.meta {
                 syn::Meta::List(l) if l.path.is_ident("cfg_attr") => {
                     // cfg_attr(stats_lint, allow(...), ...)
@@ -109,18 +110,32 @@ impl AttrVisitor<'_> {
                 syn::Meta::List(l) => allowed_names(l, &mut names),
                 _ => {}
             }
-            for n in names {
-                self.out.push((n, start, end));
-            }
+        }
+        names
+    }
+
+    fn attrs(&mut self, attrs: &[syn::Attribute], (start, end): (usize, usize)) {
+        for n in Self::names(attrs) {
+            self.out.push((n, start, end));
         }
     }
 
-    fn node(&mut self, attrs: &[syn::Attribute], span: proc_macro2::Span) {
+    /// `span` is only computed for a node with an `allow` of ours: computing
+    /// a syntax node's span walks all of its tokens, and most attributes are
+    /// doc comments.
+    fn node(&mut self, attrs: &[syn::Attribute], span: impl FnOnce() -> proc_macro2::Span) {
         if attrs.is_empty() {
             return;
         }
+        let names = Self::names(attrs);
+        if names.is_empty() {
+            return;
+        }
+        let span = span();
         let range = (span.start().line, span.end().line);
-        self.attrs(attrs, range);
+        for n in names {
+            self.out.push((n, range.0, range.1));
+        }
     }
 }
 
@@ -182,7 +197,7 @@ fn item_attrs(i: &syn::Item) -> &[syn::Attribute] {
 
 impl<'ast> Visit<'ast> for AttrVisitor<'_> {
     fn visit_item(&mut self, i: &'ast syn::Item) {
-        self.node(item_attrs(i), i.span());
+        self.node(item_attrs(i), || i.span());
         syn::visit::visit_item(self, i);
     }
 
@@ -193,32 +208,32 @@ impl<'ast> Visit<'ast> for AttrVisitor<'_> {
             syn::ImplItem::Type(t) => &t.attrs,
             _ => &[],
         };
-        self.node(attrs, i.span());
+        self.node(attrs, || i.span());
         syn::visit::visit_impl_item(self, i);
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
-        self.node(&l.attrs, l.span());
+        self.node(&l.attrs, || l.span());
         syn::visit::visit_local(self, l);
     }
 
     fn visit_expr(&mut self, e: &'ast syn::Expr) {
-        self.node(expr_attrs(e), e.span());
+        self.node(expr_attrs(e), || e.span());
         syn::visit::visit_expr(self, e);
     }
 
     fn visit_field(&mut self, f: &'ast syn::Field) {
-        self.node(&f.attrs, f.span());
+        self.node(&f.attrs, || f.span());
         syn::visit::visit_field(self, f);
     }
 
     fn visit_arm(&mut self, a: &'ast syn::Arm) {
-        self.node(&a.attrs, a.span());
+        self.node(&a.attrs, || a.span());
         syn::visit::visit_arm(self, a);
     }
 
     fn visit_stmt_macro(&mut self, m: &'ast syn::StmtMacro) {
-        self.node(&m.attrs, m.span());
+        self.node(&m.attrs, || m.span());
         syn::visit::visit_stmt_macro(self, m);
     }
 }

@@ -1,59 +1,111 @@
 //! Finding what to lint: the packages of a workspace from their manifests,
 //! each package's targets, and each target's module tree (`mod x;` resolved
-//! to `x.rs` or `x/mod.rs`, `#[path = ".."]` honoured).
+//! to `x.rs` or `x/mod.rs`, `#[path = ".."]` honoured, modules declared
+//! inside item macros such as `cfg_if!` followed). Every `.rs` file under a
+//! package that no target reaches is named, never skipped silently.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use crate::engine::ParsedFile;
-use crate::render::json::TargetInfo;
-
 use crate::Error;
+use crate::engine::ParsedFile;
+use crate::engine::facts::macro_items;
+use crate::render::json::TargetInfo;
 
 /// One target of a package.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Target {
+pub(crate) struct Target {
     /// The target's name.
-    pub name: String,
+    pub(crate) name: String,
     /// `lib`, `bin`, `test`, `bench`, `example` or `custom-build`.
-    pub kind: String,
+    pub(crate) kind: String,
     /// The root source file.
-    pub src: PathBuf,
+    pub(crate) src: PathBuf,
 }
 
 /// A package found from a manifest.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Package {
+pub(crate) struct Package {
     /// The package name.
-    pub name: String,
+    pub(crate) name: String,
     /// The package version.
-    pub version: String,
+    pub(crate) version: String,
     /// The edition.
-    pub edition: String,
+    pub(crate) edition: String,
     /// The `Cargo.toml`.
-    pub manifest: PathBuf,
+    pub(crate) manifest: PathBuf,
     /// Its targets.
-    pub targets: Vec<Target>,
+    pub(crate) targets: Vec<Target>,
+    /// Its dependencies (normal, dev and build): the name its code uses
+    /// (`-` as `_`) and the package name.
+    pub(crate) deps: Vec<(String, String)>,
+    /// The manifest of the workspace that lists it, if any: facts cross
+    /// packages only within one workspace (a library from the registry is
+    /// another crate's business, and its `HashMap` is not ours).
+    pub(crate) workspace: Option<PathBuf>,
+}
+
+impl Package {
+    /// The crate name of its library, when it has one.
+    pub(crate) fn lib_root(&self) -> Option<String> {
+        self.targets
+            .iter()
+            .any(|t| t.kind == "lib")
+            .then(|| self.name.replace('-', "_"))
+    }
 }
 
 /// A set of files linted together (one crate-wide pass 1).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Unit {
+pub(crate) enum Unit {
     /// A cargo package: its targets' module trees.
     Package(Package),
     /// Files that belong to no manifest (a folder of sources, or one file).
     Loose(Vec<PathBuf>),
 }
 
-fn read_manifest(path: &Path) -> Result<toml::Table, Error> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error(format!("cannot read {}: {e}", path.display())))?;
-    text.parse::<toml::Table>()
-        .map_err(|e| Error(format!("cannot parse {}: {e}", path.display())))
+impl Unit {
+    /// The size of the `.rs` files under the unit, from their metadata: an
+    /// estimate of the work it takes, for scheduling.
+    pub(crate) fn source_bytes(&self) -> u64 {
+        let size = |f: &Path| std::fs::metadata(f).map_or(0, |m| m.len());
+        match self {
+            Unit::Package(p) => {
+                let mut files = Vec::new();
+                let mut nested = Vec::new();
+                walk_rs_until_package(
+                    p.manifest.parent().unwrap_or(Path::new(".")),
+                    &mut files,
+                    &mut nested,
+                );
+                files.iter().map(|f| size(f)).sum()
+            }
+            Unit::Loose(files) => files.iter().map(|f| size(f)).sum(),
+        }
+    }
+
+    /// The path that names the unit: the manifest, or the first loose file.
+    pub(crate) fn name(&self) -> PathBuf {
+        match self {
+            Unit::Package(p) => p.manifest.clone(),
+            Unit::Loose(files) => files.first().cloned().unwrap_or_default(),
+        }
+    }
 }
 
-/// Finds the units under a path: a `.rs` file, a crate, a workspace, or any folder.
-pub fn discover(path: &Path) -> Result<Vec<Unit>, Error> {
+fn read_manifest(path: &Path) -> Result<toml::Table, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    text.parse::<toml::Table>().map_err(|e| Error::Manifest {
+        path: path.to_path_buf(),
+        message: e.to_string().trim_end().to_string(),
+    })
+}
+
+/// Finds the units under a path: a `.rs` file, a crate, a workspace, or any
+/// folder. In a folder without a manifest, each folder below it that has one
+/// is its own unit (so the cargo registry cache is linted package by
+/// package), and the remaining `.rs` files form one loose unit.
+pub(crate) fn discover(path: &Path) -> Result<Vec<Unit>, Error> {
     if path.is_file() {
         if path.file_name().is_some_and(|n| n == "Cargo.toml") {
             return discover(path.parent().unwrap_or(Path::new(".")));
@@ -61,7 +113,7 @@ pub fn discover(path: &Path) -> Result<Vec<Unit>, Error> {
         return Ok(vec![Unit::Loose(vec![path.to_path_buf()])]);
     }
     if !path.is_dir() {
-        return Err(Error(format!("no such file or folder: {}", path.display())));
+        return Err(Error::NotFound(path.to_path_buf()));
     }
     let manifest = path.join("Cargo.toml");
     if manifest.is_file() {
@@ -82,26 +134,66 @@ pub fn discover(path: &Path) -> Result<Vec<Unit>, Error> {
                     let mf = dir.join("Cargo.toml");
                     if mf.is_file() && dir != path {
                         let t = read_manifest(&mf)?;
-                        if let Some(p) = package(&mf, &t) {
+                        if let Some(mut p) = package(&mf, &t) {
+                            p.workspace = Some(manifest.clone());
                             units.push(Unit::Package(p));
                         }
                     }
                 }
             }
         }
-        if let Some(p) = package(&manifest, &table) {
+        if let Some(mut p) = package(&manifest, &table) {
+            if table.contains_key("workspace") {
+                p.workspace = Some(manifest.clone());
+            }
             units.insert(0, Unit::Package(p));
         }
         return Ok(units);
     }
     let mut files = Vec::new();
-    walk_rs(path, &mut files);
+    let mut packages = Vec::new();
+    walk_rs_until_package(path, &mut files, &mut packages);
     files.sort();
-    Ok(vec![Unit::Loose(files)])
+    let mut units = Vec::new();
+    if !files.is_empty() {
+        units.push(Unit::Loose(files));
+    }
+    for dir in packages {
+        units.extend(discover(&dir)?);
+    }
+    Ok(units)
+}
+
+/// Every `.rs` file under a folder, skipping `target` and hidden folders and
+/// stopping at folders that hold a `Cargo.toml` (listed in `packages`).
+fn walk_rs_until_package(dir: &Path, out: &mut Vec<PathBuf>, packages: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = rd.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let p = e.path();
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_dir() {
+            if name.starts_with('.') || name == "target" {
+                continue;
+            }
+            if p.join("Cargo.toml").is_file() {
+                packages.push(p);
+            } else {
+                walk_rs_until_package(&p, out, packages);
+            }
+        } else if ft.is_file() && name.ends_with(".rs") {
+            out.push(p);
+        }
+    }
 }
 
 /// Every `.rs` file under a folder, skipping `target` and hidden folders.
-pub fn walk_rs(dir: &Path, out: &mut Vec<PathBuf>) {
+pub(crate) fn walk_rs(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
@@ -266,12 +358,27 @@ fn package(manifest: &Path, t: &toml::Table) -> Option<Package> {
             root.join("build.rs"),
         ),
     }
+    let mut deps = Vec::new();
+    for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
+        if let Some(table) = t.get(key).and_then(|d| d.as_table()) {
+            for (dep, spec) in table {
+                let package = spec
+                    .get("package")
+                    .and_then(|p| p.as_str())
+                    .unwrap_or(dep)
+                    .to_string();
+                deps.push((dep.replace('-', "_"), package));
+            }
+        }
+    }
     Some(Package {
         name,
         version,
         edition,
         manifest: manifest.to_path_buf(),
         targets,
+        deps,
+        workspace: None,
     })
 }
 
@@ -299,15 +406,27 @@ fn auto_dir(
     }
 }
 
+/// A package read from disk: its parsed files, each with the target it was
+/// reached from, and the `.rs` files under it that no target reaches.
+pub(crate) struct LoadedPackage {
+    pub(crate) files: Vec<(ParsedFile, TargetInfo)>,
+    pub(crate) unreached: Vec<PathBuf>,
+}
+
 /// Reads and parses every file of a package's targets, following `mod`
-/// declarations. Returns the files and, for each, the target it was reached from.
-pub fn load_package(
+/// declarations (also inside item macros such as `cfg_if!`).
+/// Syntax trees are kept while the package's source read so far is within
+/// `tree_budget` bytes; later files are parsed again when linted.
+pub(crate) fn load_package(
     pkg: &Package,
     display: &dyn Fn(&Path) -> PathBuf,
     skip: &dyn Fn(&Path) -> bool,
-) -> Result<Vec<(ParsedFile, TargetInfo)>, Error> {
+    tree_budget: usize,
+) -> Result<LoadedPackage, Error> {
+    let mut bytes = 0usize;
     let mut out = Vec::new();
     let mut seen = HashSet::new();
+    let lib_name = pkg.name.replace('-', "_");
     for t in &pkg.targets {
         let info = TargetInfo {
             package: pkg.name.clone(),
@@ -318,29 +437,48 @@ pub fn load_package(
             src_path: absolute(&t.src),
             edition: pkg.edition.clone(),
         };
+        // The lib is named as other targets import it; the others get a root of their own.
+        let root = if t.kind == "lib" {
+            lib_name.clone()
+        } else {
+            format!("{}:{}", t.kind, t.name.replace('-', "_"))
+        };
         let base = t.src.parent().unwrap_or(Path::new(".")).to_path_buf();
-        let mut queue = vec![(t.src.clone(), base)];
-        while let Some((file, child_dir)) = queue.pop() {
-            if !seen.insert(normalize(&file)) || skip(&file) {
+        let mut queue = vec![(t.src.clone(), base, root)];
+        while let Some((file, child_dir, module)) = queue.pop() {
+            if skip(&file) || !seen.insert(normalize(&file)) {
                 continue;
             }
-            let text = match std::fs::read_to_string(&file) {
-                Ok(t) => t,
-                Err(e) if file == t.src => {
-                    return Err(Error(format!("cannot read {}: {e}", file.display())));
-                }
+            let text = match std::fs::read(&file) {
+                Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                Err(e) if file == t.src => return Err(Error::io(&file, e)),
                 Err(_) => continue,
             };
-            let pf = ParsedFile::parse(file.clone(), display(&file), text);
-            if let Ok(ast) = &pf.ast {
+            bytes += text.len();
+            let mut pf = ParsedFile::parse(display(&file), module.clone(), text);
+            if let Some(Ok(ast)) = &pf.ast {
                 let mut mods = Vec::new();
-                module_files(&ast.items, &child_dir, &mut mods);
+                module_files(&ast.items, &child_dir, &module, &mut mods, 0);
                 queue.extend(mods);
+            }
+            if bytes > tree_budget {
+                pf.ast = None;
             }
             out.push((pf, info.clone()));
         }
     }
-    Ok(out)
+    let root = pkg.manifest.parent().unwrap_or(Path::new("."));
+    let mut all = Vec::new();
+    let mut nested = Vec::new();
+    walk_rs_until_package(root, &mut all, &mut nested);
+    let unreached = all
+        .into_iter()
+        .filter(|f| !skip(f) && !seen.contains(&normalize(f)))
+        .collect();
+    Ok(LoadedPackage {
+        files: out,
+        unreached,
+    })
 }
 
 fn absolute(p: &Path) -> String {
@@ -359,48 +497,105 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
             }) => Some(s.value()),
             _ => None,
         },
+        // `#[cfg_attr(feature = "x", path = "y.rs")]`
+        syn::Meta::List(l) if l.path.is_ident("cfg_attr") => {
+            let parser = syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated;
+            let metas = l.parse_args_with(parser).ok()?;
+            metas.iter().skip(1).find_map(|m| match m {
+                syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) => Some(s.value()),
+                    _ => None,
+                },
+                _ => None,
+            })
+        }
         _ => None,
     })
 }
 
-/// The files declared by `mod x;` items, with the folder their own `mod`s live in.
-fn module_files(items: &[syn::Item], dir: &Path, out: &mut Vec<(PathBuf, PathBuf)>) {
+/// The files declared by `mod x;` items: the file, the folder its own `mod`s
+/// live in, and its module path.
+fn module_files(
+    items: &[syn::Item],
+    dir: &Path,
+    module: &str,
+    out: &mut Vec<(PathBuf, PathBuf, String)>,
+    depth: usize,
+) {
     for item in items {
-        let syn::Item::Mod(m) = item else { continue };
+        let m = match item {
+            syn::Item::Mod(m) => m,
+            syn::Item::Macro(mac) if depth < 8 => {
+                if let Some(inner) = macro_items(&mac.mac) {
+                    module_files(&inner, dir, module, out, depth + 1);
+                }
+                continue;
+            }
+            _ => continue,
+        };
         let name = m.ident.to_string();
         let name = name.strip_prefix("r#").unwrap_or(&name);
+        let sub_module = format!("{module}::{name}");
         match &m.content {
             Some((_, inner)) => {
                 let sub = match path_attr(&m.attrs) {
                     Some(p) => dir.join(p),
                     None => dir.join(name),
                 };
-                module_files(inner, &sub, out);
+                module_files(inner, &sub, &sub_module, out, depth + 1);
             }
             None => {
                 if let Some(p) = path_attr(&m.attrs) {
                     let f = dir.join(p);
                     let child = f.parent().unwrap_or(dir).to_path_buf();
-                    out.push((f, child));
+                    out.push((f, child, sub_module));
                     continue;
                 }
                 let flat = dir.join(format!("{name}.rs"));
                 let nested = dir.join(name).join("mod.rs");
                 if flat.is_file() {
-                    out.push((flat, dir.join(name)));
+                    out.push((flat, dir.join(name), sub_module));
                 } else if nested.is_file() {
-                    out.push((nested, dir.join(name)));
+                    out.push((nested, dir.join(name), sub_module));
                 }
             }
         }
     }
 }
 
+/// The module path of a loose file, from its path below the folder linted:
+/// `a/b.rs` is `crate::a::b`; `lib.rs`, `main.rs` and `mod.rs` name their folder.
+pub(crate) fn loose_module(root: &Path, file: &Path) -> String {
+    let rel = file.strip_prefix(root).unwrap_or(file);
+    let mut module = String::from("crate");
+    let comps: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    for (i, c) in comps.iter().enumerate() {
+        let last = i + 1 == comps.len();
+        let name = if last {
+            c.strip_suffix(".rs").unwrap_or(c)
+        } else {
+            c.as_str()
+        };
+        if (last && matches!(name, "lib" | "main" | "mod")) || (!last && name == "src") {
+            continue;
+        }
+        module.push_str("::");
+        module.push_str(&name.replace(['-', '.'], "_"));
+    }
+    module
+}
+
 /// The cargo registry's source cache, `$CARGO_HOME/registry/src` (by
 /// default `~/.cargo/registry/src`): a large body of real Rust code for the
 /// robustness test and the speed benchmark. `None` when neither `CARGO_HOME`
 /// nor `HOME` is set.
-pub fn registry_src() -> Option<PathBuf> {
+pub(crate) fn registry_src() -> Option<PathBuf> {
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;

@@ -74,9 +74,24 @@ fn sarif_validates_against_the_schema() {
     assert!(errors.is_empty(), "{errors:#?}");
     let results = log["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), report.diagnostics.len());
-    // A log with no results validates too.
+    // A log with no results validates too, and so does one with files not linted.
     let empty = stats_lint::render::sarif::log(&[]);
     assert!(validator.is_valid(&empty));
+    let notice = stats_lint::Notice {
+        file: "src/stray.rs".into(),
+        message: "not reached from any target, so it was not linted".into(),
+    };
+    let with_notice = stats_lint::render::sarif::log_with_notices(&[], &[notice]);
+    let errors: Vec<String> = validator
+        .iter_errors(&with_notice)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(
+        with_notice["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["locations"][0]["physicalLocation"]
+            ["artifactLocation"]["uri"],
+        "src/stray.rs"
+    );
     // And the validator is not vacuous: a broken log fails.
     let mut broken = log.clone();
     broken["version"] = serde_json::json!("9.9");
@@ -133,6 +148,73 @@ fn exit_codes() {
     assert_eq!(out.status.code(), Some(2));
     let out = bin().arg("--format=yaml").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn help_documents_usage_exit_codes_and_streams() {
+    let out = bin().arg("--help").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("Usage: cargo stats-lint"), "{help}");
+    for needle in [
+        "Exit status:",
+        "0  no finding at deny level",
+        "1  at least one",
+        "2  usage error",
+        "on stderr",
+        "on stdout",
+    ] {
+        assert!(help.contains(needle), "missing {needle:?} in {help}");
+    }
+}
+
+#[test]
+fn errors_are_typed_and_keep_their_sources() {
+    let err = stats_lint::lint_paths(
+        &[PathBuf::from("/no/such/path")],
+        &stats_lint::Config::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, stats_lint::Error::NotFound(_)), "{err:?}");
+    let err = stats_lint::Config::load(Path::new("/no/such/stats-lint.toml")).unwrap_err();
+    match &err {
+        stats_lint::Error::Io { source, .. } => {
+            assert_eq!(source.kind(), std::io::ErrorKind::NotFound)
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(std::error::Error::source(&err).is_some());
+    let mut config = stats_lint::Config::default();
+    let err = config.set("nope", stats_lint::Level::Deny).unwrap_err();
+    assert!(matches!(err, stats_lint::Error::UnknownLint { .. }));
+    assert!(
+        err.to_string().contains("known lints: counter_map"),
+        "{err}"
+    );
+}
+
+#[test]
+fn output_is_identical_with_one_or_many_threads() {
+    let paths: Vec<PathBuf> = [
+        "shared_map_mutation.rs",
+        "counter_map.rs",
+        "name_resolution.rs",
+    ]
+    .iter()
+    .map(|f| ui(f))
+    .collect();
+    let run = |jobs| {
+        let config = stats_lint::Config {
+            jobs: Some(jobs),
+            ..Default::default()
+        };
+        stats_lint::lint_paths(&paths, &config)
+            .unwrap()
+            .render_json()
+    };
+    let one = run(1);
+    assert!(one.lines().count() > 20);
+    assert_eq!(one, run(3));
 }
 
 #[test]

@@ -17,13 +17,12 @@ fn lints_the_whole_registry_cache_without_panicking() {
         eprintln!("SKIPPED: registry robustness test (STATS_LINT_SKIP_REGISTRY is set)");
         return;
     }
-    let root = stats_lint::workspace::registry_src().expect("CARGO_HOME or HOME is set");
+    let root = stats_lint::registry_src().expect("CARGO_HOME or HOME is set");
     // Deeply nested expressions need a deep stack, as in the command itself.
     let handle = std::thread::Builder::new()
         .stack_size(512 << 20)
         .spawn(move || {
-            let mut files = Vec::new();
-            stats_lint::workspace::walk_rs(&root, &mut files);
+            let files = stats_lint::rust_files(&root);
             let start = Instant::now();
             let (mut lines, mut findings, mut unparsed) = (0usize, 0usize, 0usize);
             let mut panicked = Vec::new();
@@ -65,7 +64,7 @@ fn lints_the_whole_registry_cache_without_panicking() {
     assert!(
         count >= MIN_FILES,
         "only {count} .rs files under {}: is the registry cache populated?",
-        stats_lint::workspace::registry_src()
+        stats_lint::registry_src()
             .expect("CARGO_HOME or HOME is set")
             .display()
     );

@@ -9,8 +9,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use stats_lint::engine::ParsedFile;
-use stats_lint::{Config, LINTS, Level, lint_files};
+use stats_lint::{Config, LINTS, Level, SourceFile, lint_files};
 
 fn ui_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui")
@@ -53,10 +52,7 @@ fn run(path: &Path) -> (Findings, Findings, String) {
             config.set(l.name, Level::Allow).unwrap();
         }
     }
-    let report = lint_files(
-        vec![ParsedFile::parse(display.clone(), display, text.clone())],
-        &config,
-    );
+    let report = lint_files(vec![SourceFile::new(display, text.clone())], &config);
     let found = report
         .diagnostics
         .iter()

@@ -99,12 +99,20 @@ fn facts_cross_files_and_module_tree_is_followed() {
         "build.rs",
         "static mut B: Option<std::collections::HashSet<u8>> = None;\nfn main() {}\n",
     );
-    // not part of any target: never linted
+    // not part of any target: not linted, and named in the report
     t.write(
         "src/orphan.rs",
         "static mut O: Option<std::collections::HashSet<u8>> = None;\n",
     );
     let got = findings(&t.0);
+    let report = lint_paths(std::slice::from_ref(&t.0), &Config::default()).unwrap();
+    let unlinted: Vec<String> = report
+        .notices
+        .iter()
+        .map(|n| n.file.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(unlinted.len(), 1, "{unlinted:?}");
+    assert!(unlinted[0].ends_with("src/orphan.rs"), "{unlinted:?}");
     let want = [
         ("static_mut_map", "build.rs", 1),
         ("poison_cascade", "src/handlers/api.rs", 4),
@@ -153,4 +161,155 @@ fn build_warning_lines() {
             "error[stats_lint::static_mut_map]: `static mut M` holds a map that any thread can reach without a lock at src/lib.rs:1:1"
         ]
     );
+}
+
+#[test]
+fn modules_inside_item_macros_and_unreached_files_are_reported() {
+    let t = TempDir::new("coverage");
+    t.write(
+        "Cargo.toml",
+        "[package]\nname = \"cov\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    t.write(
+        "src/lib.rs",
+        "cfg_if::cfg_if! {\n    if #[cfg(unix)] {\n        mod unix;\n        pub use unix::*;\n    } else {\n        #[path = \"platform/other.rs\"]\n        mod other;\n    }\n}\n\
+         macro_rules! decl { () => { mod never; } }\n\
+         mod state;\n",
+    );
+    t.write(
+        "src/unix.rs",
+        "static mut U: Option<std::collections::HashMap<u8, u8>> = None;\n",
+    );
+    t.write(
+        "src/platform/other.rs",
+        "static mut P: Option<std::collections::HashMap<u8, u8>> = None;\n",
+    );
+    // a module tree inside the macro-declared module, and an item inside cfg_if in a module
+    t.write(
+        "src/state.rs",
+        "use std::collections::HashMap;\nuse std::sync::{LazyLock, Mutex};\n\
+         cfg_if::cfg_if! {\n    if #[cfg(feature = \"x\")] {\n        pub static S: LazyLock<Mutex<HashMap<u8, u8>>> = LazyLock::new(Default::default);\n    }\n}\n\
+         pub fn f() { S.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear(); }\n",
+    );
+    // only reachable through a `macro_rules!` template, and a stray file
+    t.write("src/never.rs", "fn f() {}\n");
+    t.write("src/stray/helper.rs", "fn g() {}\n");
+    // a nested package is its own business, not a stray file of this one
+    t.write(
+        "nested/Cargo.toml",
+        "[package]\nname = \"nested\"\nversion = \"0.1.0\"\n",
+    );
+    t.write("nested/src/lib.rs", "fn h() {}\n");
+    let got = findings(&t.0);
+    let want = [
+        ("static_mut_map", "src/platform/other.rs", 1),
+        ("shared_map_mutation", "src/state.rs", 8),
+        ("static_mut_map", "src/unix.rs", 1),
+    ];
+    let want: Vec<(String, String, usize)> = want
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
+        .collect();
+    assert_eq!(got, want);
+    let report = lint_paths(std::slice::from_ref(&t.0), &Config::default()).unwrap();
+    let root = std::path::absolute(&t.0).unwrap();
+    let unlinted: Vec<String> = report
+        .notices
+        .iter()
+        .map(|n| {
+            let abs = std::path::absolute(&n.file).unwrap();
+            abs.strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(unlinted, ["src/never.rs", "src/stray/helper.rs"]);
+    // named in every format
+    let summary = report.summary();
+    assert!(
+        summary.contains("src/never.rs") && summary.contains("2 file(s) not linted"),
+        "{summary}"
+    );
+    let json = report.render_json();
+    assert_eq!(json.matches("stats_lint::not_linted").count(), 2, "{json}");
+    for line in json.lines() {
+        let m: cargo_metadata::Message = serde_json::from_str(line).unwrap();
+        assert!(
+            matches!(m, cargo_metadata::Message::CompilerMessage(_)),
+            "{line}"
+        );
+    }
+    let sarif: serde_json::Value = serde_json::from_str(&report.render_sarif()).unwrap();
+    let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert_eq!(notes.len(), 2);
+}
+
+#[test]
+fn statics_and_types_of_a_workspace_member_are_seen_by_its_dependents() {
+    let t = TempDir::new("cross");
+    t.write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"state\", \"web\"]\n",
+    );
+    t.write(
+        "state/Cargo.toml",
+        "[package]\nname = \"app-state\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    t.write(
+        "state/src/lib.rs",
+        "use std::collections::HashMap;\nuse std::sync::{LazyLock, Mutex};\n\
+         pub static SESSIONS: LazyLock<Mutex<HashMap<u64, String>>> = LazyLock::new(Default::default);\n\
+         pub mod model;\npub use model::AppState;\n",
+    );
+    t.write(
+        "state/src/model.rs",
+        "use std::collections::HashMap;\nuse std::sync::RwLock;\n\
+         pub struct AppState {\n    pub hits: RwLock<HashMap<String, u64>>,\n}\n",
+    );
+    t.write(
+        "web/Cargo.toml",
+        "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\napp-state = { path = \"../state\" }\n\n\
+         [dev-dependencies]\nst = { package = \"app-state\", path = \"../state\" }\n",
+    );
+    t.write(
+        "web/src/lib.rs",
+        "use std::sync::Arc;\nuse app_state::{AppState, SESSIONS};\n\
+         pub fn login(id: u64) {\n    SESSIONS.lock().unwrap().insert(id, String::new());\n}\n\
+         pub fn hit(s: Arc<AppState>) {\n    s.hits.write().unwrap().insert(\"x\".into(), 1);\n}\n\
+         pub fn renamed(s: &st::AppState) {\n    s.hits.write().unwrap().clear();\n}\n\
+         pub fn own(m: std::collections::HashMap<u8, u8>) {\n    let mut m = m;\n    m.insert(1, 1);\n}\n",
+    );
+    let got = findings(&t.0);
+    let want = [
+        ("poison_cascade", "web/src/lib.rs", 4),
+        ("shared_map_mutation", "web/src/lib.rs", 4),
+        ("poison_cascade", "web/src/lib.rs", 7),
+        ("shared_map_mutation", "web/src/lib.rs", 7),
+        ("poison_cascade", "web/src/lib.rs", 10),
+        ("shared_map_mutation", "web/src/lib.rs", 10),
+    ];
+    let want: Vec<(String, String, usize)> = want
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
+        .collect();
+    assert_eq!(got, want);
+    // The note points at the declaration in the other package.
+    let report = lint_paths(std::slice::from_ref(&t.0), &Config::default()).unwrap();
+    let note = report.diagnostics[1].children[0].span.as_ref().unwrap();
+    assert!(note.file.ends_with("state/src/lib.rs"), "{note:?}");
+    assert_eq!(note.start.line, 3);
+    // Same result on one thread as on several.
+    let one = lint_paths(
+        std::slice::from_ref(&t.0),
+        &Config {
+            jobs: Some(1),
+            ..Config::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(one.render_json(), report.render_json());
 }

@@ -1,7 +1,8 @@
 //! `cargo stats-lint`: lints a workspace, crate, folder or file for shared map mutation.
 //!
 //! Exit status: 0 when no finding is at deny level, 1 when one is, 2 on a
-//! usage or I/O error.
+//! usage or I/O error. The human format goes to stderr (as rustc's
+//! diagnostics do); `short`, `json` and `sarif` go to stdout.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -22,9 +23,32 @@ enum Format {
     Sarif,
 }
 
+const AFTER_HELP: &str = "\
+Output:
+  human  rendered like rustc, on stderr, followed by a summary line (and a
+         note for each file under a package that no target reaches)
+  short  one line per finding, on stdout
+  json   one cargo `compiler-message` JSON object per line, on stdout; files
+         that were not linted are `note` messages (code stats_lint::not_linted)
+  sarif  a SARIF 2.1.0 log on stdout; files not linted are tool execution
+         notifications
+  Errors that stop the run (exit code 2) always go to stderr.
+
+Exit status:
+  0  no finding at deny level (warnings only, or nothing found)
+  1  at least one finding at deny level (see -D)
+  2  usage error, unknown lint, bad configuration, or a path or file that
+     cannot be read";
+
 /// Lints Rust code for maps shared between threads.
 #[derive(Parser, Debug)]
-#[command(name = "cargo-stats-lint", version, about)]
+#[command(
+    name = "cargo-stats-lint",
+    bin_name = "cargo stats-lint",
+    version,
+    about,
+    after_help = AFTER_HELP
+)]
 struct Cli {
     /// Files, crates, workspaces or folders to lint (default: the current folder).
     paths: Vec<PathBuf>,
@@ -52,6 +76,9 @@ struct Cli {
     /// Colour the human output: auto, always or never.
     #[arg(long, default_value = "auto")]
     color: String,
+    /// How many packages to lint at once (default: one per core).
+    #[arg(long, short = 'j')]
+    jobs: Option<usize>,
 }
 
 fn main() -> ExitCode {
@@ -170,6 +197,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    config.jobs = cli.jobs;
     for (_, level, name) in level_ops(matches) {
         if let Err(e) = config.set(&name, level) {
             eprintln!("error: {e}");
@@ -192,25 +220,8 @@ fn run(cli: Cli, matches: &ArgMatches) -> ExitCode {
                 "never" => false,
                 _ => std::io::stderr().is_terminal(),
             };
-            let renderer = if color {
-                annotate_snippets::Renderer::styled()
-            } else {
-                annotate_snippets::Renderer::plain()
-            };
-            let mut s = String::new();
-            for d in &report.diagnostics {
-                s.push_str(&stats_lint::render::human::render_with(
-                    d,
-                    &report.sources,
-                    &renderer,
-                ));
-                s.push_str("\n\n");
-            }
-            let (w, e) = report.counts();
-            s.push_str(&format!(
-                "stats-lint: {} file(s), {} line(s): {w} warning(s), {e} error(s)\n",
-                report.files, report.lines
-            ));
+            let mut s = report.render_human_with(color);
+            s.push_str(&report.summary());
             std::io::stderr().write_all(s.as_bytes())
         }
         Format::Short => out.write_all(report.render_short().as_bytes()),

@@ -1,129 +1,226 @@
-//! The engine: parses a crate's files, collects crate-wide facts (pass 1),
-//! then walks each file for events (pass 2). It never runs or builds the
-//! code it reads.
+//! The value-flow engine. It parses nothing and reports nothing itself: it
+//! collects a package's facts (pass 1, [`facts`]), then walks every function
+//! with a scope of bindings (pass 2, [`walk`]) and hands each event (an item,
+//! a method call, a call, an assignment, a binary operation) to every
+//! [`LintPass`], with a [`Cx`] that answers questions about values: what a
+//! name resolves to, whether a value is shared between threads, which lock
+//! guards it, which map lookup it came from.
+//!
+//! The engine imports only [`crate::diagnostic`]; the lints import the
+//! engine. A new lint is one file under `src/lints/` that implements
+//! [`LintPass`].
 
-pub mod analyze;
-pub mod collect;
-pub mod ty;
+pub(crate) mod facts;
+pub(crate) mod ty;
+pub(crate) mod walk;
 
+use std::cell::RefCell;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::diagnostic::{Diagnostic, Pos, Span};
-use crate::lints::{self, Level};
+use crate::diagnostic::{Diagnostic, Level, Pos, Span};
+
+pub(crate) use facts::Exported;
+
+pub(crate) use ty::{Flavor, Shape};
+pub(crate) use walk::{Guard, Value};
+
+/// The pseudo-lint of files that do not parse.
+pub(crate) const SYNTAX_ERROR: &str = "syntax_error";
+
+/// A lint's detection: called by the walker for each event, in source order.
+/// Every method has an empty default; a lint implements the events it needs.
+pub(crate) trait LintPass {
+    /// An item: a `static`, an `impl`, a struct, a function (also items in function bodies).
+    fn check_item(&mut self, _cx: &Cx<'_>, _item: &syn::Item) {}
+    /// A method call, before its receiver and arguments are walked.
+    fn check_method_call(&mut self, _cx: &Cx<'_>, _call: &syn::ExprMethodCall) {}
+    /// A function call (`std::mem::take(&mut *guard)`).
+    fn check_call(&mut self, _cx: &Cx<'_>, _call: &syn::ExprCall) {}
+    /// An assignment `a = b`.
+    fn check_assign(&mut self, _cx: &Cx<'_>, _assign: &syn::ExprAssign) {}
+    /// A binary operation, including compound assignments (`+=`).
+    fn check_binary(&mut self, _cx: &Cx<'_>, _binary: &syn::ExprBinary) {}
+}
+
+/// What a lint may ask the engine while it handles an event.
+pub(crate) struct Cx<'w> {
+    walker: &'w walk::Walker<'w>,
+    out: &'w RefCell<Vec<Diagnostic>>,
+}
+
+impl Cx<'_> {
+    /// Follows an expression back to its owner (a static, a binding, a field,
+    /// a parameter, a function's return value): its shape, whether it is
+    /// shared between threads, which guard it is reached through.
+    pub(crate) fn value(&self, e: &syn::Expr) -> Option<Value> {
+        self.walker.value(e)
+    }
+
+    /// The full path a path expression resolves to in the current module.
+    pub(crate) fn resolve(&self, path: &syn::Path) -> String {
+        self.walker.resolve(path)
+    }
+
+    /// The shape of a type written in the current module.
+    pub(crate) fn shape_of(&self, ty: &syn::Type) -> Shape {
+        self.walker.shape_of_type(ty)
+    }
+
+    /// The full path of a type written in the current module, when it is a path.
+    pub(crate) fn type_path(&self, ty: &syn::Type) -> Option<String> {
+        match ty {
+            syn::Type::Path(tp) if tp.qself.is_none() => Some(self.resolve(&tp.path)),
+            _ => None,
+        }
+    }
+
+    /// Whether a shape holds a map anywhere (through locks, cells, containers, structs).
+    pub(crate) fn holds_map(&self, shape: &Shape) -> bool {
+        self.walker.facts.holds_map(shape, &mut HashSet::new())
+    }
+
+    /// The field through which `unsafe impl Sync` (`sync`) or `Send` for a
+    /// struct lets threads reach a map without a lock.
+    pub(crate) fn racy_map_field(&self, strukt: &str, sync: bool) -> Option<Span> {
+        self.walker
+            .facts
+            .racy_map_field(strukt, sync, &mut HashSet::new())
+    }
+
+    /// Whether some `&mut self` method of the package with this name mutates a map field.
+    pub(crate) fn may_be_mutator(&self, method: &str) -> bool {
+        self.walker.facts.may_be_mutator(method)
+    }
+
+    /// The map field a `&mut self` method of a struct mutates, and its declaration.
+    pub(crate) fn mutator(&self, strukt: &str, method: &str) -> Option<(String, Span)> {
+        self.walker.facts.mutator(strukt, method).cloned()
+    }
+
+    /// Which function body the walk is in (a new number for each body).
+    pub(crate) fn body_id(&self) -> usize {
+        self.walker.body_id()
+    }
+
+    /// A span of the current file.
+    pub(crate) fn span(&self, s: proc_macro2::Span) -> Span {
+        Span::from_pm2(self.walker.file, s)
+    }
+
+    /// The span from the start of `from` to the end of `to`, in the current file.
+    pub(crate) fn join(&self, from: proc_macro2::Span, to: proc_macro2::Span) -> Span {
+        Span::join(self.walker.file, from, to)
+    }
+
+    /// Reports a finding.
+    pub(crate) fn emit(&self, d: Diagnostic) {
+        self.out.borrow_mut().push(d);
+    }
+}
 
 /// Who owns a shared map: a static, a binding, a field or a parameter.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Owner {
+pub(crate) struct Owner {
     /// How the code names it (`COUNTS`, `state.counts`, `self.hits`).
-    pub name: String,
+    pub(crate) name: String,
     /// Where it is declared, when known.
-    pub decl: Option<Span>,
+    pub(crate) decl: Option<Span>,
 }
 
-/// Something pass 2 found; the lints turn events into diagnostics.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Event {
-    /// A mutating operation on a shared map.
-    Mutation {
-        /// The operation (method name through the closing parenthesis).
-        site: Span,
-        /// What mutates: "`insert`", "index assignment", ...
-        what: String,
-        /// The shared owner.
-        owner: Owner,
-    },
-    /// A counter update on a shared map.
-    Counter {
-        /// The update.
-        site: Span,
-        /// The shared owner.
-        owner: Owner,
-    },
-    /// `.lock().unwrap()` (or `write`, `expect`) on a poisoning lock around a shared map.
-    LockUnwrap {
-        /// From `lock` through the end of `unwrap(..)`.
-        site: Span,
-        /// `lock` or `write`.
-        lock: String,
-        /// `unwrap` or `expect`.
-        unwrap: String,
-        /// The shared owner.
-        owner: Owner,
-    },
-    /// A `static mut` whose type holds a map.
-    StaticMut {
-        /// From `static` through the type.
-        site: Span,
-        /// The static's name.
-        name: String,
-    },
-    /// `unsafe impl Sync`/`Send` for a type holding an unguarded map.
-    UnsafeImpl {
-        /// From `unsafe` through the self type.
-        site: Span,
-        /// `Sync` or `Send`.
-        trait_name: String,
-        /// The type.
-        type_name: String,
-        /// The field holding the map.
-        map_at: Option<Span>,
-    },
-}
-
-/// One source file of a crate, read and parsed.
-pub struct ParsedFile {
-    /// The path on disk.
-    pub path: PathBuf,
+/// One source file of a package, read and maybe parsed.
+pub(crate) struct ParsedFile {
     /// The path shown in diagnostics.
-    pub display: PathBuf,
+    pub(crate) display: PathBuf,
+    /// The module path of the file (`demo::handlers`); a loose file is `crate`.
+    pub(crate) module: String,
     /// The text.
-    pub text: String,
-    /// The syntax tree, or why it could not be parsed.
-    pub ast: Result<syn::File, syn::Error>,
+    pub(crate) text: String,
+    /// The syntax tree or why it could not be parsed; `None` when it was
+    /// dropped to bound memory, and is parsed again when needed.
+    pub(crate) ast: Option<Result<syn::File, syn::Error>>,
 }
 
 impl ParsedFile {
     /// Parses `text`.
-    pub fn parse(path: PathBuf, display: PathBuf, text: String) -> ParsedFile {
-        let ast = syn::parse_file(&text);
+    pub(crate) fn parse(display: PathBuf, module: String, text: String) -> ParsedFile {
+        let ast = Some(syn::parse_file(&text));
         ParsedFile {
-            path,
             display,
+            module,
             text,
             ast,
         }
     }
 }
 
-/// Runs both passes over the files of one crate and returns every finding at
-/// its lint's default level, before configuration and suppressions.
-pub fn lint_crate(files: &[ParsedFile]) -> Vec<Diagnostic> {
-    let facts = collect::Facts::collect(
-        files
-            .iter()
-            .filter_map(|f| f.ast.as_ref().ok().map(|a| (f.display.as_path(), a))),
-    );
-    let mut out = Vec::new();
-    for f in files {
-        match &f.ast {
-            Ok(ast) => {
-                for ev in analyze::analyze(ast, &f.display, &facts) {
-                    lints::check(&ev, &mut out);
-                }
-            }
-            Err(e) => out.push(syntax_error(&f.display, e)),
+/// Runs both passes over the files of one package and returns every finding
+/// at its lint's default level, before configuration and suppressions.
+/// `on_tree` sees each file's syntax tree once, in pass 2 (suppressions are
+/// read from it). With `keep_trees` false, a tree is dropped as soon as
+/// pass 1 has read it and parsed again for pass 2, so that at most one tree
+/// is alive at a time; every tree is dropped once pass 2 is done with it.
+///
+/// `imports` are the facts exported by the package's dependencies, each with
+/// the name the package's code uses for it; with `export` (the library's
+/// crate root), the library's facts are returned for the packages that
+/// depend on this one.
+pub(crate) fn lint_package(
+    files: &mut [ParsedFile],
+    passes: Vec<Box<dyn LintPass>>,
+    keep_trees: bool,
+    imports: &[(String, Arc<Exported>)],
+    export: Option<&str>,
+    mut on_tree: impl FnMut(&Path, &str, Option<&syn::File>),
+) -> (Vec<Diagnostic>, Option<Exported>) {
+    let mut facts = facts::Facts::default();
+    for (name, exported) in imports {
+        facts.import(exported);
+        facts.add_crate_alias(name, &exported.root);
+    }
+    for f in files.iter_mut() {
+        let tree = f.ast.take().unwrap_or_else(|| syn::parse_file(&f.text));
+        if let Ok(ast) = &tree {
+            facts.add_file(facts::FileInput {
+                display: &f.display,
+                module: &f.module,
+                ast,
+            });
+        }
+        if keep_trees {
+            f.ast = Some(tree);
         }
     }
-    out
+    facts.finish();
+    let exported = export.map(|root| facts.export(root));
+    let mut out = Vec::new();
+    let mut passes = passes;
+    for f in files.iter_mut() {
+        let tree = f.ast.take().unwrap_or_else(|| syn::parse_file(&f.text));
+        match &tree {
+            Ok(ast) => {
+                let (found, back) = walk::walk_file(ast, &f.display, &f.module, &facts, passes);
+                passes = back;
+                out.extend(found);
+                on_tree(&f.display, &f.text, Some(ast));
+            }
+            Err(e) => {
+                out.push(syntax_error(&f.display, e));
+                on_tree(&f.display, &f.text, None);
+            }
+        }
+    }
+    (out, exported)
 }
 
 /// The diagnostic for a file that does not parse.
-pub fn syntax_error(file: &Path, e: &syn::Error) -> Diagnostic {
+pub(crate) fn syntax_error(file: &Path, e: &syn::Error) -> Diagnostic {
     let start = e.span().start();
     let line = start.line.max(1);
     let column = start.column + 1;
     Diagnostic {
-        lint: lints::SYNTAX_ERROR,
+        lint: SYNTAX_ERROR,
         level: Level::Warn,
         message: format!("could not parse this file, so it was not linted: {e}"),
         span: Span {
@@ -136,5 +233,77 @@ pub fn syntax_error(file: &Path, e: &syn::Error) -> Diagnostic {
         },
         label: None,
         children: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn findings(src: &str) -> Vec<String> {
+        let mut f = ParsedFile::parse("lib.rs".into(), "crate".into(), src.into());
+        lint_package(
+            std::slice::from_mut(&mut f),
+            crate::lints::passes(),
+            false,
+            &[],
+            None,
+            |_, _, _| {},
+        )
+        .0
+        .into_iter()
+        .map(|d| format!("{}:{}", d.lint, d.span.start.line))
+        .collect()
+    }
+
+    /// Dropping trees between the passes (a unit over the memory budget)
+    /// changes nothing in the findings.
+    #[test]
+    fn the_two_pass_mode_finds_the_same() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui");
+        let run = |keep| {
+            let mut files: Vec<ParsedFile> = ["sharing.rs", "name_resolution.rs", "counter_map.rs"]
+                .iter()
+                .map(|n| {
+                    let text = std::fs::read_to_string(dir.join(n)).unwrap();
+                    ParsedFile::parse(n.into(), format!("crate::{}", &n[..n.len() - 3]), text)
+                })
+                .collect();
+            let mut trees = 0;
+            let (found, _) = lint_package(
+                &mut files,
+                crate::lints::passes(),
+                keep,
+                &[],
+                None,
+                |_, _, t| {
+                    trees += usize::from(t.is_some());
+                },
+            );
+            assert_eq!(trees, 3);
+            assert!(
+                files.iter().all(|f| f.ast.is_none()),
+                "trees dropped after pass 2"
+            );
+            found
+        };
+        let kept = run(true);
+        assert!(kept.len() > 40);
+        assert_eq!(kept, run(false));
+    }
+
+    #[test]
+    fn an_unparsable_file_is_a_finding() {
+        assert_eq!(findings("fn f( {"), ["syntax_error:1"]);
+    }
+
+    #[test]
+    fn lock_flavours_follow_the_module_use_table() {
+        let src = "mod a { use tokio::sync::Mutex; pub static M: Mutex<std::collections::HashMap<u8, u8>> = Mutex::const_new(Default::default()); }\n\
+                   mod b { use std::sync::Mutex; static N: Mutex<std::collections::HashMap<u8, u8>> = Mutex::new(Default::default());\n\
+                   fn f() { N.lock().unwrap().clear(); } }\n";
+        let got = findings(src);
+        assert!(got.contains(&"poison_cascade:3".to_string()), "{got:?}");
+        assert!(!got.iter().any(|g| g.ends_with(":1")), "{got:?}");
     }
 }

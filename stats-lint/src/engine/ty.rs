@@ -2,13 +2,14 @@
 //!
 //! The linter never type-checks: it reads type syntax (`Arc<Mutex<HashMap<K, V>>>`)
 //! and constructor calls (`Arc::new(Mutex::new(HashMap::new()))`) and turns
-//! them into a [`Shape`], after resolving `use` renames and type aliases
-//! collected in pass 1.
+//! them into a [`Shape`], after resolving each name by scope
+//! ([`super::facts::Facts::resolve`]): a name keeps its full path, so
+//! `reqwest::Client` is not the crate's own `Client`.
 
 /// Which lock implementation a `Mutex` or `RwLock` comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Flavor {
-    /// `std::sync` (or unknown): poisons on panic.
+pub(crate) enum Flavor {
+    /// `std::sync` (or a name that could not be resolved): poisons on panic.
     Std,
     /// `parking_lot`, `tokio`, `spin`, `async_lock`, `futures`: no poisoning.
     NoPoison,
@@ -16,15 +17,15 @@ pub enum Flavor {
 
 /// What a type is, as far as shared-map linting is concerned.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Shape {
+pub(crate) enum Shape {
     /// A map or set from std, hashbrown or indexmap; `value` is the value type.
     Map {
-        /// The type name (`HashMap`, `BTreeSet`, ...).
-        name: String,
         /// The value type (for sets: unknown).
         value: Box<Shape>,
     },
-    /// `Arc<T>`: whatever is inside is shared between threads.
+    /// `Arc<T>`, or a framework's shared-state wrapper (`axum::extract::State<T>`,
+    /// `Extension<T>`, `actix_web::web::Data<T>`): whatever is inside is
+    /// shared between threads.
     Arc(Box<Shape>),
     /// `Mutex<T>` / `RwLock<T>`.
     Lock {
@@ -33,17 +34,17 @@ pub enum Shape {
         /// The guarded value.
         inner: Box<Shape>,
     },
-    /// A transparent wrapper: `LazyLock`, `OnceLock`, `Lazy`, `Box`, `Option`,
-    /// `State`, references, ...
+    /// A transparent wrapper: `LazyLock`, `OnceLock`, `Lazy`, `Box`, `Option`, `&T`, ...
     Wrap(Box<Shape>),
     /// `Rc<T>`: shared ownership with a non-atomic count (transparent for access).
     Rc(Box<Shape>),
     /// `UnsafeCell`, `RefCell`, `Cell`: interior mutability without a lock.
     Cell(Box<Shape>),
-    /// Other generic containers (`Vec<T>`, tuples, arrays): not followed for
-    /// mutation, but searched for maps.
-    Other(Vec<Shape>),
-    /// A struct declared in the crate.
+    /// `Vec<T>`, `VecDeque<T>`, `[T; N]`, `[T]`: indexed element access.
+    Seq(Box<Shape>),
+    /// Tuples: searched for maps, not followed for access.
+    Tuple(Vec<Shape>),
+    /// A struct declared in the package, by full path.
     Named(String),
     /// A primitive integer.
     Int,
@@ -55,7 +56,7 @@ pub enum Shape {
 
 impl Shape {
     /// Strips transparent wrappers and `Arc`s; reports whether an `Arc` was crossed.
-    pub fn peel(&self) -> (&Shape, bool) {
+    pub(crate) fn peel(&self) -> (&Shape, bool) {
         let mut s = self;
         let mut arc = false;
         loop {
@@ -71,13 +72,23 @@ impl Shape {
     }
 
     /// Whether this is an integer or atomic integer.
-    pub fn is_numeric(&self) -> bool {
+    pub(crate) fn is_numeric(&self) -> bool {
         matches!(self.peel().0, Shape::Int | Shape::Atomic)
+    }
+
+    /// Whether this is a map or set (after transparent wrappers).
+    pub(crate) fn is_map(&self) -> bool {
+        matches!(self.peel().0, Shape::Map { .. })
+    }
+
+    /// Whether a value of this shape says nothing worth tracking.
+    pub(crate) fn is_unknown(&self) -> bool {
+        matches!(self, Shape::Unknown | Shape::Int | Shape::Atomic)
     }
 }
 
-/// Map and set type names recognised (std, hashbrown, indexmap, rustc-hash, ahash).
-pub const MAP_NAMES: &[&str] = &[
+/// Map type names recognised (std, hashbrown, indexmap, rustc-hash, ahash, fnv).
+pub(crate) const MAP_NAMES: &[&str] = &[
     "HashMap",
     "BTreeMap",
     "IndexMap",
@@ -87,7 +98,7 @@ pub const MAP_NAMES: &[&str] = &[
 ];
 
 /// Set type names recognised.
-pub const SET_NAMES: &[&str] = &[
+pub(crate) const SET_NAMES: &[&str] = &[
     "HashSet",
     "BTreeSet",
     "IndexSet",
@@ -97,60 +108,60 @@ pub const SET_NAMES: &[&str] = &[
 ];
 
 /// Names of transparent wrappers.
-pub const WRAP_NAMES: &[&str] = &[
+pub(crate) const WRAP_NAMES: &[&str] = &[
     "LazyLock",
     "OnceLock",
     "Lazy",
     "OnceCell",
     "Box",
     "Option",
-    "State",
-    "Extension",
     "Pin",
     "CachePadded",
     "ManuallyDrop",
     "LazyCell",
 ];
 
+/// Shared-state wrappers of web frameworks, with the crates that define them.
+/// One counts only when it carries a type argument and is imported from its
+/// framework (or is not resolved at all and the package has no type of that name).
+pub(crate) const FRAMEWORK_WRAPPERS: &[(&str, &[&str])] = &[
+    ("State", &["axum", "rocket", "poem", "salvo"]),
+    ("Extension", &["axum", "axum_extra", "tower_http"]),
+    ("Data", &["actix_web", "poem"]),
+];
+
 /// Names of lock types.
-pub const LOCK_NAMES: &[&str] = &["Mutex", "RwLock", "FairMutex", "ReentrantMutex"];
+pub(crate) const LOCK_NAMES: &[&str] = &["Mutex", "RwLock", "FairMutex", "ReentrantMutex"];
 
 /// Names of unsynchronised cells.
-pub const CELL_NAMES: &[&str] = &["UnsafeCell", "RefCell", "Cell", "SyncUnsafeCell"];
+pub(crate) const CELL_NAMES: &[&str] = &["UnsafeCell", "RefCell", "Cell", "SyncUnsafeCell"];
 
 /// Primitive integer names.
-pub const INT_NAMES: &[&str] = &[
+pub(crate) const INT_NAMES: &[&str] = &[
     "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
 ];
 
+/// Crates whose locks do not poison.
+const NO_POISON: &[&str] = &[
+    "parking_lot",
+    "tokio",
+    "spin",
+    "async_lock",
+    "futures",
+    "futures_util",
+    "async_std",
+    "lock_api",
+];
+
 /// Whether a name is an atomic integer type.
-pub fn is_atomic_name(name: &str) -> bool {
-    matches!(
-        name,
-        "AtomicU8"
-            | "AtomicU16"
-            | "AtomicU32"
-            | "AtomicU64"
-            | "AtomicUsize"
-            | "AtomicI8"
-            | "AtomicI16"
-            | "AtomicI32"
-            | "AtomicI64"
-            | "AtomicIsize"
-    )
+pub(crate) fn is_atomic_name(name: &str) -> bool {
+    name.starts_with("Atomic") && name != "AtomicBool" && name != "AtomicPtr"
 }
 
 /// The lock flavour implied by a full path (`parking_lot::Mutex`, `tokio::sync::RwLock`).
-pub fn flavor_of_path(path: &str) -> Flavor {
-    const NO_POISON: &[&str] = &[
-        "parking_lot",
-        "tokio",
-        "spin",
-        "async_lock",
-        "futures",
-        "async_std",
-    ];
-    if NO_POISON.iter().any(|p| path.contains(p)) {
+pub(crate) fn flavor_of_path(path: &str) -> Flavor {
+    let first = path.split("::").next().unwrap_or("");
+    if NO_POISON.contains(&first) {
         Flavor::NoPoison
     } else {
         Flavor::Std
@@ -158,7 +169,7 @@ pub fn flavor_of_path(path: &str) -> Flavor {
 }
 
 /// The type arguments of one path segment: `K, V` of `HashMap<K, V>`.
-pub fn type_args(seg: &syn::PathSegment) -> Vec<&syn::Type> {
+pub(crate) fn type_args(seg: &syn::PathSegment) -> Vec<&syn::Type> {
     match &seg.arguments {
         syn::PathArguments::AngleBracketed(a) => a
             .args

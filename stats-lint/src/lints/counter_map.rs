@@ -1,16 +1,21 @@
 //! `counter_map`: a shared map of integers used as counters.
 
-use crate::diagnostic::Diagnostic;
-use crate::engine::Event;
+use std::collections::HashSet;
+
+use syn::visit::Visit;
+
+use crate::engine::{Cx, Guard, LintPass, Value};
 use crate::lints::{declare_lint, diag, note_declaration};
 
 declare_lint! {
     /// ### What it does
-    /// Flags a map shared between threads whose values are used as counters:
-    /// `*map.entry(k).or_insert(0) += 1`, `.or_insert(0)`, `.and_modify(|v| *v += 1)`,
-    /// `*map.get_mut(k).unwrap() += n`, `map[k] += 1`, `*v += 1` on a value
-    /// bound from `get_mut`/`entry`, or `fetch_add`/`fetch_sub` on an atomic
-    /// looked up in the map. It reports once per map per function.
+    /// Flags a map shared between threads and held under a lock whose values
+    /// are used as counters: `*map.entry(k).or_insert(0) += 1`,
+    /// `.or_insert(0)`, `.and_modify(|v| *v += 1)`, `*map.get_mut(k).unwrap() += n`,
+    /// `map[k] += 1`, `*v += 1` on a value bound from `get_mut`/`entry`, or
+    /// `fetch_add`/`fetch_sub` on an atomic looked up under a lock. The
+    /// finding sits on the lookup (`entry`, `get_mut`, `map[k]`) that makes
+    /// the map a counter table, once per map per function.
     ///
     /// ### Why is this bad
     /// A keyed counter table behind one lock serialises every increment
@@ -22,7 +27,9 @@ declare_lint! {
     /// ### Known problems
     /// Counter updates in a helper function that receives `&mut u64` are not
     /// recognised, and a value type is known only from the map's declared
-    /// type or an integer literal on the right of `+=`.
+    /// type or an integer literal on the right of `+=`. A map of atomics read
+    /// without any lock (a fixed key set built once) is lock-free and is not
+    /// reported, and neither is a map reached through `&mut self`.
     ///
     /// ### Example
     /// ```rust,no_run
@@ -51,19 +58,87 @@ declare_lint! {
     );
 }
 
-/// The diagnostic for a counter event.
-pub(crate) fn check(event: &Event) -> Option<Diagnostic> {
-    let Event::Counter { site, owner } = event else {
-        return None;
-    };
-    let mut d = diag(
-        &COUNTER_MAP,
-        format!("shared map `{}` is used as a table of counters", owner.name),
-        site.clone(),
-        Some("counter update on a shared map"),
-    );
-    d = note_declaration(d, owner.decl.as_ref(), "the counter map is declared here");
-    Some(d.help(
-        "use `#[derive(StatTable)]` with a `Keyed` field: lock-free increments and bounded memory",
-    ))
+/// The detection: remembers which maps were reported in which function body.
+#[derive(Default)]
+pub(crate) struct Pass {
+    reported: HashSet<(usize, String)>,
+}
+
+/// A value looked up in a map that is shared and held under a lock.
+fn in_counter_table(v: &Value) -> bool {
+    v.lookup.is_some() && v.shared && matches!(v.guard, Guard::Lock { .. })
+}
+
+fn is_int_lit(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Lit(l) => matches!(l.lit, syn::Lit::Int(_)),
+        syn::Expr::Paren(p) => is_int_lit(&p.expr),
+        _ => false,
+    }
+}
+
+/// Whether a closure body contains `+=` or `-=`.
+fn has_compound_add(e: &syn::Expr) -> bool {
+    struct V(bool);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+            if matches!(b.op, syn::BinOp::AddAssign(_) | syn::BinOp::SubAssign(_)) {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+    }
+    let mut v = V(false);
+    v.visit_expr(e);
+    v.0
+}
+
+impl Pass {
+    fn report(&mut self, cx: &Cx<'_>, v: Value) {
+        let Some(lookup) = v.lookup else {
+            return;
+        };
+        if !self.reported.insert((cx.body_id(), v.owner.name.clone())) {
+            return;
+        }
+        let d = diag(
+            &COUNTER_MAP,
+            format!("shared map `{}` is used as a table of counters", v.owner.name),
+            lookup,
+            "counter lookup in a shared map",
+        );
+        let d = note_declaration(d, v.owner.decl.as_ref(), "the counter map is declared here");
+        cx.emit(d.help(
+            "use `#[derive(StatTable)]` with a `Keyed` field: lock-free increments and bounded memory",
+        ));
+    }
+}
+
+impl LintPass for Pass {
+    fn check_method_call(&mut self, cx: &Cx<'_>, m: &syn::ExprMethodCall) {
+        let counter = match m.method.to_string().as_str() {
+            "or_insert" => m.args.first().is_some_and(is_int_lit),
+            "fetch_add" | "fetch_sub" => true,
+            "and_modify" => m.args.first().is_some_and(has_compound_add),
+            _ => false,
+        };
+        if counter
+            && let Some(v) = cx.value(&m.receiver)
+            && in_counter_table(&v)
+        {
+            self.report(cx, v);
+        }
+    }
+
+    fn check_binary(&mut self, cx: &Cx<'_>, b: &syn::ExprBinary) {
+        if !matches!(b.op, syn::BinOp::AddAssign(_) | syn::BinOp::SubAssign(_)) {
+            return;
+        }
+        if let Some(v) = cx.value(&b.left)
+            && in_counter_table(&v)
+            && (v.shape.is_numeric() || is_int_lit(&b.right))
+        {
+            self.report(cx, v);
+        }
+    }
 }

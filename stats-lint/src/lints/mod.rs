@@ -1,59 +1,19 @@
-//! The lint registry: every lint's name, group, default level and documentation.
+//! The lints: each lives in its own file under `src/lints/`, which holds its
+//! declaration (name, group, default level and documentation, with Clippy's
+//! headings What it does / Why is this bad / Known problems / Example / Use
+//! instead) and its detection, a `Pass` that implements the engine's
+//! `LintPass` events. `build.rs` finds the files and generates the registry
+//! ([`LINTS`] and the passes); adding a lint touches one file and its UI test.
 //!
-//! Each lint lives in its own file, which declares it with `declare_lint!`
-//! (documentation headings as in Clippy: What it does / Why is this bad /
-//! Known problems / Example / Use instead) and turns the engine's
-//! [`Event`]s into [`Diagnostic`]s.
+//! The helpers below are shared by several lints (Clippy keeps such helpers
+//! in `clippy_utils`).
 
-use crate::diagnostic::Diagnostic;
-use crate::engine::Event;
+use crate::diagnostic::{Diagnostic, Span};
+use crate::engine::{Cx, Guard, Value};
 
-pub mod counter_map;
-pub mod poison_cascade;
-pub mod shared_map_mutation;
-pub mod static_mut_map;
-pub mod unsafe_sync_map;
+pub use crate::diagnostic::Level;
 
-/// How seriously a finding is taken.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Level {
-    /// Not reported.
-    Allow,
-    /// Reported as `warning`; the command still exits 0.
-    Warn,
-    /// Reported as `error`; the command exits 1 and `build::check()` fails the build.
-    Deny,
-}
-
-impl Level {
-    /// Parses `allow`, `warn` or `deny` (also `forbid`, treated as `deny`).
-    pub fn parse(s: &str) -> Option<Level> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "allow" => Some(Level::Allow),
-            "warn" | "warning" => Some(Level::Warn),
-            "deny" | "forbid" | "error" => Some(Level::Deny),
-            _ => None,
-        }
-    }
-
-    /// The name used in configuration (`allow`, `warn`, `deny`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Allow => "allow",
-            Level::Warn => "warn",
-            Level::Deny => "deny",
-        }
-    }
-
-    /// The name rustc prints for a finding at this level (`warning`, `error`).
-    pub fn diagnostic_name(self) -> &'static str {
-        match self {
-            Level::Allow => "allow",
-            Level::Warn => "warning",
-            Level::Deny => "error",
-        }
-    }
-}
+include!(concat!(env!("OUT_DIR"), "/lints.rs"));
 
 /// Lint groups, as in Clippy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -103,7 +63,7 @@ macro_rules! declare_lint {
         pub static $ident: $crate::lints::Lint = $crate::lints::Lint {
             name: $name,
             group: $crate::lints::Group::$group,
-            default_level: $crate::lints::Level::$level,
+            default_level: $crate::diagnostic::Level::$level,
             summary: $summary,
             docs: concat!($($doc, "\n"),*),
         };
@@ -111,17 +71,8 @@ macro_rules! declare_lint {
 }
 pub(crate) use declare_lint;
 
-/// Every lint, in a stable order.
-pub static LINTS: &[&Lint] = &[
-    &shared_map_mutation::SHARED_MAP_MUTATION,
-    &static_mut_map::STATIC_MUT_MAP,
-    &unsafe_sync_map::UNSAFE_SYNC_MAP,
-    &poison_cascade::POISON_CASCADE,
-    &counter_map::COUNTER_MAP,
-];
-
 /// The pseudo-lint used for files that do not parse.
-pub const SYNTAX_ERROR: &str = "syntax_error";
+pub const SYNTAX_ERROR: &str = crate::engine::SYNTAX_ERROR;
 
 /// Finds a lint by name (with or without the `stats_lint::` prefix).
 pub fn find(name: &str) -> Option<&'static Lint> {
@@ -129,29 +80,14 @@ pub fn find(name: &str) -> Option<&'static Lint> {
     LINTS.iter().copied().find(|l| l.name == name)
 }
 
-/// Turns one engine event into the diagnostics of every lint that cares about it,
-/// at each lint's default level.
-pub fn check(event: &Event, out: &mut Vec<Diagnostic>) {
-    out.extend(shared_map_mutation::check(event));
-    out.extend(static_mut_map::check(event));
-    out.extend(unsafe_sync_map::check(event));
-    out.extend(poison_cascade::check(event));
-    out.extend(counter_map::check(event));
-}
-
 /// Builds a diagnostic for `lint` at its default level.
-pub(crate) fn diag(
-    lint: &'static Lint,
-    message: String,
-    span: crate::diagnostic::Span,
-    label: Option<&str>,
-) -> Diagnostic {
+pub(crate) fn diag(lint: &'static Lint, message: String, span: Span, label: &str) -> Diagnostic {
     Diagnostic {
         lint: lint.name,
         level: lint.default_level,
         message,
         span,
-        label: label.map(str::to_string),
+        label: Some(label.to_string()),
         children: Vec::new(),
     }
 }
@@ -160,7 +96,7 @@ pub(crate) fn diag(
 /// pass 1 found the declaration.
 pub(crate) fn note_declaration(
     d: Diagnostic,
-    decl: Option<&crate::diagnostic::Span>,
+    decl: Option<&Span>,
     note: impl Into<String>,
 ) -> Diagnostic {
     match decl {
@@ -168,3 +104,151 @@ pub(crate) fn note_declaration(
         None => d,
     }
 }
+
+/// A place where a map is mutated: what mutates it and the map's value.
+pub(crate) struct Mutation {
+    /// The mutating call or assignment.
+    pub(crate) site: Span,
+    /// "`insert`", "index assignment", "`mem::take`", ...
+    pub(crate) what: String,
+    /// The map.
+    pub(crate) map: Value,
+}
+
+impl Mutation {
+    /// Whether the map is reached through `guard` (ignoring the lock's flavour and mode).
+    pub(crate) fn through(&self, guard: Guard) -> bool {
+        std::mem::discriminant(&self.map.guard) == std::mem::discriminant(&guard)
+    }
+}
+
+/// `map.insert(..)` and every other mutating method of a map or set.
+pub(crate) fn method_mutation(cx: &Cx<'_>, m: &syn::ExprMethodCall) -> Option<Mutation> {
+    let name = m.method.to_string();
+    let site = || cx.join(m.method.span(), m.paren_token.span.close());
+    if crate::engine::walk::MUTATING_METHODS.contains(&name.as_str()) {
+        let map = cx.value(&m.receiver)?;
+        return map.is_map().then(|| Mutation {
+            site: site(),
+            what: format!("`{name}`"),
+            map,
+        });
+    }
+    // A `&mut self` method of the package's own type that mutates one of its
+    // map fields, called on a shared value (`registry.write().unwrap().register(c)`).
+    if !cx.may_be_mutator(&name) {
+        return None;
+    }
+    let receiver = cx.value(&m.receiver)?;
+    let crate::engine::Shape::Named(strukt) = receiver.shape.peel().0 else {
+        return None;
+    };
+    let (field, decl) = cx.mutator(strukt, &name)?;
+    let shared = receiver.shared || receiver.shape.peel().1;
+    Some(Mutation {
+        site: site(),
+        what: format!("`{name}` (a `&mut self` method that mutates `{field}`)"),
+        map: Value {
+            shape: crate::engine::Shape::Map {
+                value: Box::new(crate::engine::Shape::Unknown),
+            },
+            shared,
+            owner: crate::engine::Owner {
+                name: format!("{}.{field}", receiver.owner.name),
+                decl: Some(decl),
+            },
+            ..receiver
+        },
+    })
+}
+
+/// `std::mem::take(&mut *map)`, `mem::replace`, `mem::swap`.
+pub(crate) fn call_mutation(cx: &Cx<'_>, c: &syn::ExprCall) -> Option<Mutation> {
+    let syn::Expr::Path(p) = &*c.func else {
+        return None;
+    };
+    let full = cx.resolve(&p.path);
+    let (module, name) = full.rsplit_once("::")?;
+    if !module.ends_with("mem") || !matches!(name, "take" | "replace" | "swap") {
+        return None;
+    }
+    let map = cx.value(c.args.first()?)?;
+    map.is_map().then(|| Mutation {
+        site: cx.span(syn::spanned::Spanned::span(c)),
+        what: format!("`mem::{name}`"),
+        map,
+    })
+}
+
+/// `map[k] = v` and `map[k] += n`.
+pub(crate) fn index_mutation(cx: &Cx<'_>, lhs: &syn::Expr, whole: Span) -> Option<Mutation> {
+    let mut lhs = lhs;
+    while let syn::Expr::Paren(p) = lhs {
+        lhs = &p.expr;
+    }
+    let syn::Expr::Index(ix) = lhs else {
+        return None;
+    };
+    let map = cx.value(&ix.expr)?;
+    map.is_map().then(|| Mutation {
+        site: whole,
+        what: "index assignment".to_string(),
+        map,
+    })
+}
+
+/// Whether a binary operator is a compound assignment (`+=`, `|=`, ...).
+pub(crate) fn is_compound_assign(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitXorAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+    )
+}
+
+/// Every map mutation at a method call, call, assignment or compound
+/// assignment: the lints that report mutations share this walk of the events.
+pub(crate) trait MutationPass {
+    /// Called for each mutation of a map.
+    fn check_mutation(&mut self, cx: &Cx<'_>, mutation: Mutation);
+}
+
+/// Implements the mutation events of `LintPass` for a [`MutationPass`].
+macro_rules! mutation_events {
+    () => {
+        fn check_method_call(&mut self, cx: &$crate::engine::Cx<'_>, call: &syn::ExprMethodCall) {
+            if let Some(m) = $crate::lints::method_mutation(cx, call) {
+                $crate::lints::MutationPass::check_mutation(self, cx, m);
+            }
+        }
+        fn check_call(&mut self, cx: &$crate::engine::Cx<'_>, call: &syn::ExprCall) {
+            if let Some(m) = $crate::lints::call_mutation(cx, call) {
+                $crate::lints::MutationPass::check_mutation(self, cx, m);
+            }
+        }
+        fn check_assign(&mut self, cx: &$crate::engine::Cx<'_>, assign: &syn::ExprAssign) {
+            let whole = cx.span(syn::spanned::Spanned::span(assign));
+            if let Some(m) = $crate::lints::index_mutation(cx, &assign.left, whole) {
+                $crate::lints::MutationPass::check_mutation(self, cx, m);
+            }
+        }
+        fn check_binary(&mut self, cx: &$crate::engine::Cx<'_>, binary: &syn::ExprBinary) {
+            if $crate::lints::is_compound_assign(&binary.op) {
+                let whole = cx.span(syn::spanned::Spanned::span(binary));
+                if let Some(m) = $crate::lints::index_mutation(cx, &binary.left, whole) {
+                    $crate::lints::MutationPass::check_mutation(self, cx, m);
+                }
+            }
+        }
+    };
+}
+pub(crate) use mutation_events;

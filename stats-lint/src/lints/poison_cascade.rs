@@ -1,26 +1,28 @@
 //! `poison_cascade`: `.lock().unwrap()` on a shared map's lock.
 
-use crate::diagnostic::Diagnostic;
-use crate::engine::Event;
+use crate::engine::{Cx, Flavor, Guard, LintPass};
 use crate::lints::{declare_lint, diag, note_declaration};
 
 declare_lint! {
     /// ### What it does
-    /// Flags `.lock().unwrap()`, `.lock().expect(..)`, `.write().unwrap()` and
-    /// `.write().expect(..)` on a `std::sync` lock that guards a map shared
+    /// Flags `.lock().unwrap()`, `.write().unwrap()` and `.read().unwrap()`
+    /// (or `.expect(..)`) on a `std::sync` lock that guards a map shared
     /// between threads.
     ///
     /// ### Why is this bad
     /// If any thread panics while it holds the guard, the lock is poisoned and
     /// from then on every `.lock().unwrap()` panics too: one bad request takes
     /// down every handler that touches the map, the same cascade as the
-    /// incident this project answers.
+    /// incident this project answers. A poisoned `RwLock` fails readers too,
+    /// so `.read().unwrap()` is part of the cascade.
     ///
     /// ### Known problems
-    /// `.read().unwrap()` is not flagged, although a poisoned `RwLock` fails
-    /// readers too. Locks are recognised by type name; a `Mutex` imported
-    /// from `parking_lot`, `tokio`, `spin` or `async_lock` does not poison and
-    /// is not flagged.
+    /// Locks are recognised by type after resolving `use`s: a `Mutex`
+    /// imported from `parking_lot`, `tokio`, `spin` or `async_lock` does not
+    /// poison and is not flagged, and a `Mutex` whose import cannot be seen
+    /// (a glob import of another crate) is taken for `std::sync::Mutex`.
+    /// Recovering from poison (`Err(p) => p.into_inner()`,
+    /// `.unwrap_or_else(PoisonError::into_inner)`) is not flagged.
     ///
     /// ### Example
     /// ```rust,no_run
@@ -45,31 +47,63 @@ declare_lint! {
     );
 }
 
-/// The diagnostic for a lock-then-unwrap event.
-pub(crate) fn check(event: &Event) -> Option<Diagnostic> {
-    let Event::LockUnwrap {
-        site,
-        lock,
-        unwrap,
-        owner,
-    } = event
-    else {
-        return None;
-    };
-    let mut d = diag(
-        &POISON_CASCADE,
-        format!(
-            "`.{lock}().{unwrap}()` on a shared map's lock panics in every caller once one holder has panicked"
-        ),
-        site.clone(),
-        Some("panics if the lock is poisoned"),
-    );
-    d = note_declaration(
-        d,
-        owner.decl.as_ref(),
-        format!("the lock is declared here, as `{}`", owner.name),
-    );
-    Some(d.help(
-        "use a lock-free table (`#[derive(StatTable)]`), `parking_lot` locks (no poisoning), or handle the `PoisonError` with `.unwrap_or_else(PoisonError::into_inner)`",
-    ))
+/// The detection.
+#[derive(Default)]
+pub(crate) struct Pass;
+
+impl LintPass for Pass {
+    fn check_method_call(&mut self, cx: &Cx<'_>, m: &syn::ExprMethodCall) {
+        let unwrap = m.method.to_string();
+        if unwrap != "unwrap" && unwrap != "expect" {
+            return;
+        }
+        let mut receiver = &*m.receiver;
+        while let syn::Expr::Paren(p) = receiver {
+            receiver = &p.expr;
+        }
+        let syn::Expr::MethodCall(lock_call) = receiver else {
+            return;
+        };
+        let lock = lock_call.method.to_string();
+        if !matches!(lock.as_str(), "lock" | "write" | "read") {
+            return;
+        }
+        let Some(value) = cx.value(receiver) else {
+            return;
+        };
+        let std_lock = matches!(
+            value.guard,
+            Guard::Lock {
+                flavor: Flavor::Std,
+                ..
+            }
+        );
+        if !(value.shared && std_lock && cx.holds_map(&value.shape)) {
+            return;
+        }
+        let end = m.paren_token.span.close();
+        // The finding goes on the line of the call that panics when the chain
+        // is split over several lines.
+        let site = if lock_call.method.span().start().line == m.method.span().start().line {
+            cx.join(lock_call.method.span(), end)
+        } else {
+            cx.join(m.method.span(), end)
+        };
+        let d = diag(
+            &POISON_CASCADE,
+            format!(
+                "`.{lock}().{unwrap}()` on a shared map's lock panics in every caller once one holder has panicked"
+            ),
+            site,
+            "panics if the lock is poisoned",
+        );
+        let d = note_declaration(
+            d,
+            value.owner.decl.as_ref(),
+            format!("the lock is declared here, as `{}`", value.owner.name),
+        );
+        cx.emit(d.help(
+            "use a lock-free table (`#[derive(StatTable)]`), `parking_lot` locks (no poisoning), or handle the `PoisonError` with `.unwrap_or_else(PoisonError::into_inner)`",
+        ));
+    }
 }

@@ -1,21 +1,23 @@
 //! `shared_map_mutation`: a map shared between threads, mutated under a lock.
 
-use crate::diagnostic::Diagnostic;
-use crate::engine::Event;
-use crate::lints::{declare_lint, diag, note_declaration};
+use crate::engine::{Cx, LintPass};
+use crate::lints::{Mutation, MutationPass, declare_lint, diag, mutation_events, note_declaration};
 
 declare_lint! {
     /// ### What it does
     /// Flags mutating calls (`insert`, `entry`, `get_mut`, `remove`, `clear`,
-    /// `extend`, `retain`, `drain`, `iter_mut`, index assignment, ...) on a
-    /// `HashMap`, `BTreeMap`, `HashSet`, `BTreeSet`, `hashbrown` or `indexmap`
-    /// map that is shared between threads: reached through a `static` (behind
-    /// `Mutex`, `RwLock`, `LazyLock`, `OnceLock`, `once_cell::sync::Lazy`,
-    /// `lazy_static!`, parking_lot or tokio locks) or through an
-    /// `Arc<Mutex<_>>` / `Arc<RwLock<_>>` held in a binding, a struct field, a
-    /// function parameter (including `axum::extract::State`) or a type alias,
-    /// including clones moved into `thread::spawn` or `tokio::spawn`, and
-    /// locals borrowed by scoped threads (`std::thread::scope`, `rayon::scope`).
+    /// `extend`, `retain`, `drain`, `iter_mut`, `mem::take`, index assignment,
+    /// ...) on a `HashMap`, `BTreeMap`, `HashSet`, `BTreeSet`, `hashbrown` or
+    /// `indexmap` map that is shared between threads and held under a write
+    /// lock (std, parking_lot or tokio): reached through a `static`, an `Arc`,
+    /// a framework's shared state (axum `State`/`Extension`, actix
+    /// `web::Data`), a field of a shared struct, `&self` of a type that holds
+    /// a lock, a `&Mutex<..>` parameter, a function returning `&'static`, or a
+    /// binding captured by a closure that runs on other threads (scoped
+    /// spawns, rayon, framework handlers, a lock moved into `thread::spawn`).
+    /// A `&mut self` method of the package's own type that mutates one of its
+    /// map fields counts when it is called on a shared, locked value
+    /// (`registry.write().unwrap().register(c)`).
     ///
     /// ### Why is this bad
     /// Every writer serialises on the one lock around the map: on two cores a
@@ -26,11 +28,11 @@ declare_lint! {
     ///
     /// ### Known problems
     /// The linter reads syntax, not types: a map is recognised by its type
-    /// name (after `use` renames and type aliases in the same crate), and a
-    /// value is followed through bindings, fields, parameters, `clone()` and
-    /// closures, but not through function return values or generic code.
-    /// A `&Mutex<HashMap<..>>` parameter of a function that scoped threads
-    /// call is not recognised (a local borrowed by `s.spawn(|| ..)` is).
+    /// name after resolving `use`s and aliases, and a value is followed
+    /// through bindings, fields, parameters, `clone()`, closures and
+    /// functions whose return type is written out, but not through generic
+    /// code, trait objects or types of other crates. A struct that is shared
+    /// anywhere in the package is treated as shared everywhere.
     ///
     /// ### Example
     /// ```rust,no_run
@@ -65,23 +67,32 @@ declare_lint! {
     );
 }
 
-/// The diagnostic for a mutation event.
-pub(crate) fn check(event: &Event) -> Option<Diagnostic> {
-    let Event::Mutation { site, what, owner } = event else {
-        return None;
-    };
-    let mut d = diag(
-        &SHARED_MAP_MUTATION,
-        format!("{what} mutates a map shared between threads"),
-        site.clone(),
-        Some("every writer serialises on one lock here"),
-    );
-    d = note_declaration(
-        d,
-        owner.decl.as_ref(),
-        format!("the shared map is declared here, as `{}`", owner.name),
-    );
-    Some(d.help(
-        "keep counters in `#[derive(StatTable)]` with a `Keyed` field, or use a concurrent map",
-    ))
+/// The detection.
+#[derive(Default)]
+pub(crate) struct Pass;
+
+impl MutationPass for Pass {
+    fn check_mutation(&mut self, cx: &Cx<'_>, m: Mutation) {
+        if !(m.map.shared && m.map.write_locked()) {
+            return;
+        }
+        let d = diag(
+            &SHARED_MAP_MUTATION,
+            format!("{} mutates a map shared between threads", m.what),
+            m.site,
+            "every writer serialises on one lock here",
+        );
+        let d = note_declaration(
+            d,
+            m.map.owner.decl.as_ref(),
+            format!("the shared map is declared here, as `{}`", m.map.owner.name),
+        );
+        cx.emit(d.help(
+            "keep counters in `#[derive(StatTable)]` with a `Keyed` field, or use a concurrent map",
+        ));
+    }
+}
+
+impl LintPass for Pass {
+    mutation_events!();
 }

@@ -1,14 +1,17 @@
-//! `static_mut_map`: a `static mut` whose type holds a map.
+//! `static_mut_map`: a `static mut` whose type holds a map, and every
+//! mutation of that map.
 
-use crate::diagnostic::Diagnostic;
-use crate::engine::Event;
-use crate::lints::{declare_lint, diag};
+use crate::engine::{Cx, Guard, LintPass};
+use crate::lints::{Mutation, MutationPass, declare_lint, diag, mutation_events, note_declaration};
 
 declare_lint! {
     /// ### What it does
     /// Flags a `static mut` item whose type holds a `HashMap`, `BTreeMap`,
     /// `HashSet`, `BTreeSet`, `hashbrown` or `indexmap` collection, directly
-    /// or inside `Option`, `Vec`, a struct of the same crate or a type alias.
+    /// or inside `Option`, `Vec`, a struct of the same package or a type
+    /// alias, and every place that mutates that map without a lock
+    /// (`CACHE.as_mut().unwrap().insert(..)`, `CACHE.get_or_insert_with(..)`):
+    /// the places a reviewer must change.
     ///
     /// ### Why is this bad
     /// Every access to a `static mut` needs `unsafe`, and two threads that
@@ -20,7 +23,9 @@ declare_lint! {
     /// ### Known problems
     /// A program that touches the map from one thread only is not racy, but
     /// nothing checks that it stays so. Map types are recognised by name
-    /// (after `use` renames and type aliases of the crate).
+    /// (after `use`s and type aliases of the package). A mutation through a
+    /// raw pointer kept in a binding (`let p = &raw mut CACHE;`) is seen only
+    /// when the pointer is used in the same expression.
     ///
     /// ### Example
     /// ```rust,no_run
@@ -43,24 +48,59 @@ declare_lint! {
     );
 }
 
-/// The diagnostic for a `static mut` event.
-pub(crate) fn check(event: &Event) -> Option<Diagnostic> {
-    let Event::StaticMut { site, name } = event else {
-        return None;
-    };
-    Some(
-        diag(
+/// The detection.
+#[derive(Default)]
+pub(crate) struct Pass;
+
+impl MutationPass for Pass {
+    fn check_mutation(&mut self, cx: &Cx<'_>, m: Mutation) {
+        if !m.through(Guard::StaticMut) {
+            return;
+        }
+        let d = diag(
             &STATIC_MUT_MAP,
-            format!("`static mut {name}` holds a map that any thread can reach without a lock"),
-            site.clone(),
-            Some("every access to this map is a potential data race"),
+            format!(
+                "{} mutates `static mut {}` without a lock",
+                m.what, m.map.owner.name
+            ),
+            m.site,
+            "a data race if another thread touches the map",
+        );
+        let d = note_declaration(d, m.map.owner.decl.as_ref(), "the `static mut` is declared here");
+        cx.emit(d.help(
+            "use `#[derive(StatTable)]` with a `Keyed` field for counters, or a `static` `LazyLock<Mutex<_>>`",
+        ));
+    }
+}
+
+impl LintPass for Pass {
+    fn check_item(&mut self, cx: &Cx<'_>, item: &syn::Item) {
+        let syn::Item::Static(s) = item else {
+            return;
+        };
+        if !matches!(s.mutability, syn::StaticMutability::Mut(_)) {
+            return;
+        }
+        if !cx.holds_map(&cx.shape_of(&s.ty)) {
+            return;
+        }
+        let d = diag(
+            &STATIC_MUT_MAP,
+            format!(
+                "`static mut {}` holds a map that any thread can reach without a lock",
+                s.ident
+            ),
+            cx.join(s.static_token.span, syn::spanned::Spanned::span(&s.ty)),
+            "every access to this map is a potential data race",
         )
         .note(
             "concurrent access to a `static mut` is undefined behaviour the compiler does not check",
             None,
-        )
-        .help(
+        );
+        cx.emit(d.help(
             "use `#[derive(StatTable)]` with a `Keyed` field for counters, or a `static` `LazyLock<Mutex<_>>`",
-        ),
-    )
+        ));
+    }
+
+    mutation_events!();
 }

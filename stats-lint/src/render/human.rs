@@ -3,8 +3,7 @@
 use annotate_snippets::{AnnotationKind, Group, Level as ALevel, Renderer, Snippet};
 
 use super::{Sources, excerpt};
-use crate::diagnostic::{ChildKind, Diagnostic, Span};
-use crate::lints::Level;
+use crate::diagnostic::{ChildKind, Diagnostic, Level, Span};
 
 /// Renders one diagnostic as rustc would print it (no colour).
 pub fn render(d: &Diagnostic, sources: &Sources) -> String {

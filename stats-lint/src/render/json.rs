@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use super::{Sources, excerpt, human};
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Diagnostic, Notice, Span};
 
 /// The package and target a file belongs to, for the cargo message envelope.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -150,5 +150,51 @@ pub fn message(d: &Diagnostic, sources: &Sources, target: &TargetInfo) -> Value 
             "test": true,
         },
         "message": diagnostic(d, sources),
+    })
+}
+
+/// The cargo message for a file that was not linted: a `note`-level
+/// compiler message with the code `stats_lint::not_linted` and a span on the
+/// file's first line, so tools that read cargo's output show it.
+pub fn notice(n: &Notice) -> Value {
+    let file = n.file.to_string_lossy();
+    let message = format!("{file}: {}", n.message);
+    json!({
+        "reason": "compiler-message",
+        "package_id": "stats-lint",
+        "manifest_path": "",
+        "target": {
+            "kind": ["lib"],
+            "crate_types": ["lib"],
+            "name": "unknown",
+            "src_path": file,
+            "edition": "2021",
+            "doc": false,
+            "doctest": false,
+            "test": false,
+        },
+        "message": {
+            "$message_type": "diagnostic",
+            "message": message,
+            "code": {"code": "stats_lint::not_linted", "explanation": null},
+            "level": "note",
+            "spans": [{
+                "file_name": file,
+                "byte_start": 0,
+                "byte_end": 0,
+                "line_start": 1,
+                "line_end": 1,
+                "column_start": 1,
+                "column_end": 1,
+                "is_primary": true,
+                "text": [],
+                "label": null,
+                "suggested_replacement": null,
+                "suggestion_applicability": null,
+                "expansion": null,
+            }],
+            "children": [],
+            "rendered": format!("note: {message}\n"),
+        },
     })
 }

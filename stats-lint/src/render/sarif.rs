@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use crate::diagnostic::{Diagnostic, Span};
-use crate::lints::{LINTS, Level};
+use crate::diagnostic::{Diagnostic, Level, Notice, Span};
+use crate::lints::LINTS;
 
 fn region(span: &Span) -> Value {
     json!({
@@ -36,6 +36,12 @@ fn sarif_level(l: Level) -> &'static str {
 
 /// A complete SARIF 2.1.0 log with one run holding every finding.
 pub fn log(diags: &[Diagnostic]) -> Value {
+    log_with_notices(diags, &[])
+}
+
+/// A complete SARIF 2.1.0 log; files that were not linted are listed as
+/// tool execution notifications of the run's invocation.
+pub fn log_with_notices(diags: &[Diagnostic], notices: &[Notice]) -> Value {
     let mut rules: Vec<Value> = LINTS
         .iter()
         .map(|l| {
@@ -94,6 +100,24 @@ pub fn log(diags: &[Diagnostic]) -> Value {
             r
         })
         .collect();
+    let notifications: Vec<Value> = notices
+        .iter()
+        .map(|n| {
+            json!({
+                "level": "note",
+                "message": {"text": n.message},
+                "descriptor": {"id": "stats_lint::not_linted"},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {
+                            "uri": n.file.to_string_lossy().replace('\\', "/"),
+                            "uriBaseId": "%SRCROOT%",
+                        }
+                    }
+                }],
+            })
+        })
+        .collect();
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -106,6 +130,10 @@ pub fn log(diags: &[Diagnostic]) -> Value {
                     "rules": rules,
                 }
             },
+            "invocations": [{
+                "executionSuccessful": true,
+                "toolExecutionNotifications": notifications,
+            }],
             "columnKind": "unicodeCodePoints",
             "results": results,
         }]

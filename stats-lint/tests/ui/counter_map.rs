@@ -28,31 +28,27 @@ fn get_mut_unwrap(k: &str) {
 
 fn get_mut_binding(k: &str) {
     let mut g = HITS.lock().unwrap();
-    if let Some(v) = g.get_mut(k) {
-        *v -= 1; //~ counter_map
+    if let Some(v) = g.get_mut(k) { //~ counter_map
+        *v -= 1;
     }
 }
 
 fn or_default_binding(k: &str) {
     let mut g = HITS.lock().unwrap();
-    let v = g.entry(k.to_string()).or_default();
-    *v += 2; //~ counter_map
+    let v = g.entry(k.to_string()).or_default(); //~ counter_map
+    *v += 2;
 }
 
 fn and_modify(k: &str) {
     HITS.lock()
         .unwrap()
-        .entry(k.to_string())
-        .and_modify(|v| *v += 1) //~ counter_map
+        .entry(k.to_string()) //~ counter_map
+        .and_modify(|v| *v += 1)
         .or_default();
 }
 
 fn index_add(m: Arc<Mutex<IndexMap<String, u64>>>, k: &str) {
     m.lock().unwrap()[k] += 1; //~ counter_map
-}
-
-fn atomics_in_a_static_map() {
-    ATOMICS.get("ok").unwrap().fetch_add(1, Ordering::Relaxed); //~ counter_map
 }
 
 fn atomics_behind_a_read_lock() {
@@ -71,7 +67,31 @@ fn spawned() {
     });
 }
 
+struct Stats {
+    by_key: HashMap<String, u64>,
+}
+
+static STATS: LazyLock<Mutex<Stats>> = LazyLock::new(|| Mutex::new(Stats { by_key: HashMap::new() }));
+
+fn through_a_shared_struct(k: &str) {
+    let mut s = STATS.lock().unwrap();
+    *s.by_key.entry(k.to_string()) //~ counter_map
+        .or_insert(0) += 1;
+}
+
 // ---- not flagged ----
+
+// `&mut self` wins: the struct is shared elsewhere, but this method has it to itself.
+impl Stats {
+    fn add_assign(&mut self, k: &str) {
+        *self.by_key.entry(k.to_string()).or_insert(0) += 1;
+    }
+}
+
+// A fixed key set of atomics read without a lock is already lock-free.
+fn atomics_in_a_static_map() {
+    ATOMICS.get("ok").unwrap().fetch_add(1, Ordering::Relaxed);
+}
 
 thread_local! {
     static TL: RefCell<HashMap<u32, u64>> = RefCell::new(HashMap::new());

@@ -19,13 +19,14 @@ fn flagged(stats: &Stats) {
     let s2 = shared.clone();
     std::thread::spawn(move || s2.lock().unwrap().insert(1)); //~ poison_cascade
     let n = stats.by_route.lock().unwrap().len(); //~ poison_cascade
+    // a writer's panic poisons readers too
+    let r = NAMES.read().unwrap().len(); //~ poison_cascade
 }
 
 // ---- not flagged ----
 
 fn not_flagged() {
     let g = HITS.lock().unwrap_or_else(PoisonError::into_inner);
-    let r = NAMES.read().unwrap().len();
     PL.lock().insert(1, 1);
     let local = Mutex::new(HashMap::<u32, u32>::new());
     local.lock().unwrap().insert(1, 1);

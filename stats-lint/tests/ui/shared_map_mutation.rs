@@ -153,6 +153,21 @@ fn renamed(s: Arc<Mutex<Map<u64, u64>>>) {
     s.lock().unwrap().insert(1, 1); //~ shared_map_mutation
 }
 
+// A type that holds a lock is built to be shared: its `&self` methods run on many threads.
+struct Owned {
+    m: Mutex<HashMap<u32, u32>>,
+}
+
+impl Owned {
+    fn put(&self) {
+        self.m.lock().unwrap().insert(1, 1); //~ shared_map_mutation
+    }
+
+    fn reset(&mut self) {
+        self.m.get_mut().unwrap().clear();
+    }
+}
+
 // ---- not flagged ----
 
 thread_local! {
@@ -170,15 +185,6 @@ fn neg_owned_by_one_function() {
     mx.lock().unwrap().insert(1, 1);
 }
 
-struct Owned {
-    m: Mutex<HashMap<u32, u32>>,
-}
-
-impl Owned {
-    fn put(&self) {
-        self.m.lock().unwrap().insert(1, 1);
-    }
-}
 
 fn neg_mut_param(m: &mut HashMap<u32, u32>) {
     m.insert(1, 1);

@@ -1,0 +1,1452 @@
+//! Pass 1: the facts of one package, collected before any lint runs, so
+//! that a mutation in `handlers.rs` can be traced to a `static` in
+//! `state.rs`, a struct field declared in another module, a type alias or a
+//! `use ... as ...` rename.
+//!
+//! Every item is keyed by its full path (`demo::state::SESSIONS`), every
+//! module keeps its own `use` table and glob imports, and a name is resolved
+//! from the module it is written in: local items, then `use`s, then globs,
+//! then the crate roots of the package. A name that does not resolve keeps
+//! the path it was written with (`reqwest::Client`, or a bare `Mutex`), so
+//! the crate's own types are never confused with another crate's.
+//!
+//! Collection is two phases: phase A records what each file declares, with
+//! the raw paths it names; phase B, once every module's `use` table is
+//! known, resolves those paths (which types are put in an `Arc`, which
+//! `&mut self` methods mutate a map field).
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::visit::Visit;
+
+use super::ty::{
+    self, CELL_NAMES, FRAMEWORK_WRAPPERS, INT_NAMES, LOCK_NAMES, MAP_NAMES, SET_NAMES, Shape,
+    WRAP_NAMES, flavor_of_path, is_atomic_name,
+};
+use crate::diagnostic::Span;
+
+/// A `static` item (including the bodies of `lazy_static!` and `thread_local!`).
+#[derive(Clone, Debug)]
+pub(crate) struct StaticFact {
+    /// The declared type.
+    pub(crate) ty: syn::Type,
+    /// The module its type is written in.
+    pub(crate) module: String,
+    /// `static mut`.
+    pub(crate) mutable: bool,
+    /// Declared in `thread_local!`: one per thread, never shared.
+    pub(crate) thread_local: bool,
+    /// Where the name is declared.
+    pub(crate) decl: Span,
+}
+
+/// A struct item.
+#[derive(Clone, Debug)]
+pub(crate) struct StructFact {
+    /// The module its field types are written in.
+    pub(crate) module: String,
+    /// Field name (or index for tuple structs), type and declaration span.
+    pub(crate) fields: Vec<(String, syn::Type, Span)>,
+}
+
+/// A function whose return type may lead to a shared value.
+#[derive(Clone, Debug)]
+pub(crate) struct FnFact {
+    /// The return type.
+    pub(crate) ret: syn::Type,
+    /// The module it is written in.
+    pub(crate) module: String,
+    /// The full path of `Self` for methods.
+    pub(crate) self_ty: Option<String>,
+}
+
+/// The `use` table of one module.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Module {
+    /// Local name to the path it stands for (`crate`, `self`, `super` replaced).
+    uses: HashMap<String, String>,
+    /// Paths of `use path::*`.
+    globs: Vec<String>,
+    /// Names of the items declared in the module (and in its function bodies).
+    items: HashSet<String>,
+}
+
+/// A `&mut self` method that mutates a map field of its type, before resolution.
+struct RawMutator {
+    self_ty: Vec<String>,
+    module: String,
+    method: String,
+    field: String,
+}
+
+/// Everything pass 1 knows about a package.
+#[derive(Default)]
+pub(crate) struct Facts {
+    modules: HashMap<String, Module>,
+    statics: HashMap<String, StaticFact>,
+    structs: HashMap<String, StructFact>,
+    /// Type aliases by full path: the type, its module, its type parameters.
+    aliases: HashMap<String, (syn::Type, String, Vec<String>)>,
+    fns: HashMap<String, FnFact>,
+    /// Last name to full paths, for names that do not resolve.
+    struct_names: HashMap<String, Vec<String>>,
+    static_names: HashMap<String, Vec<String>>,
+    /// Last names of the functions with a recorded return type.
+    fn_names: HashSet<String>,
+    /// Names of the `&mut self` methods that mutate a map field.
+    mutator_names: HashSet<String>,
+    /// A dependency renamed in the manifest: the name the code uses, and its crate root.
+    crate_aliases: HashMap<String, String>,
+    /// Structs put in an `Arc`, a `static` or a framework's shared state, and
+    /// the structs held in their fields.
+    shared_structs: HashSet<String>,
+    /// Types with `unsafe impl Sync`.
+    unsafe_sync: HashSet<String>,
+    /// `(type, method)` of `&mut self` methods that mutate a map field: the field and its declaration.
+    mutators: HashMap<(String, String), (String, Span)>,
+    // phase A leftovers, resolved in phase B
+    raw_shared: Vec<(Vec<String>, String)>,
+    raw_unsafe_sync: Vec<(Vec<String>, String)>,
+    raw_mutators: Vec<RawMutator>,
+    raw_fns: Vec<(Option<Vec<String>>, String, FnFact)>,
+}
+
+/// The facts of a package's library that other packages of the run may
+/// use: its modules' `use` tables, statics, structs, aliases, functions and
+/// what is known of them, with every type kept as source text so that it
+/// can move to the thread that lints a dependent package (syntax trees
+/// cannot leave the thread that parsed them).
+/// An exported struct: full path, module, fields (name, type text, declaration).
+type ExportedStruct = (String, String, Vec<(String, String, Span)>);
+
+#[derive(Debug, Default)]
+pub(crate) struct Exported {
+    /// The library's root module (its crate name).
+    pub(crate) root: String,
+    modules: Vec<(String, Module)>,
+    statics: Vec<(String, String, String, bool, bool, Span)>,
+    structs: Vec<ExportedStruct>,
+    aliases: Vec<(String, String, String, Vec<String>)>,
+    fns: Vec<(String, String, String, Option<String>)>,
+    shared_structs: Vec<String>,
+    unsafe_sync: Vec<String>,
+    mutators: Vec<((String, String), (String, Span))>,
+}
+
+/// A type as source text, for the shapes facts care about: paths with
+/// generic arguments, references, tuples, arrays and slices. Anything else
+/// is written `_`, which reads back as an unknown type.
+fn type_text(ty: &syn::Type) -> String {
+    let mut out = String::new();
+    write_type(ty, &mut out, 0);
+    out
+}
+
+fn write_type(ty: &syn::Type, out: &mut String, depth: usize) {
+    if depth > 32 {
+        out.push('_');
+        return;
+    }
+    match ty {
+        syn::Type::Path(tp) if tp.qself.is_none() => {
+            if tp.path.leading_colon.is_some() {
+                out.push_str("::");
+            }
+            for (i, seg) in tp.path.segments.iter().enumerate() {
+                if i > 0 {
+                    out.push_str("::");
+                }
+                out.push_str(&seg.ident.to_string());
+                if let syn::PathArguments::AngleBracketed(a) = &seg.arguments {
+                    out.push('<');
+                    for (j, arg) in a.args.iter().enumerate() {
+                        if j > 0 {
+                            out.push_str(", ");
+                        }
+                        match arg {
+                            syn::GenericArgument::Type(t) => write_type(t, out, depth + 1),
+                            syn::GenericArgument::Lifetime(l) => {
+                                out.push('\'');
+                                out.push_str(&l.ident.to_string());
+                            }
+                            _ => out.push('_'),
+                        }
+                    }
+                    out.push('>');
+                }
+            }
+        }
+        syn::Type::Reference(r) => {
+            out.push('&');
+            if let Some(l) = &r.lifetime {
+                out.push('\'');
+                out.push_str(&l.ident.to_string());
+                out.push(' ');
+            }
+            if r.mutability.is_some() {
+                out.push_str("mut ");
+            }
+            write_type(&r.elem, out, depth + 1);
+        }
+        syn::Type::Tuple(t) => {
+            out.push('(');
+            for (i, e) in t.elems.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_type(e, out, depth + 1);
+            }
+            if t.elems.len() == 1 {
+                out.push(',');
+            }
+            out.push(')');
+        }
+        syn::Type::Array(a) => {
+            out.push('[');
+            write_type(&a.elem, out, depth + 1);
+            out.push_str("; 1]");
+        }
+        syn::Type::Slice(a) => {
+            out.push('[');
+            write_type(&a.elem, out, depth + 1);
+            out.push(']');
+        }
+        syn::Type::Paren(p) => write_type(&p.elem, out, depth + 1),
+        syn::Type::Group(g) => write_type(&g.elem, out, depth + 1),
+        _ => out.push('_'),
+    }
+}
+
+/// One file of a package, as the collector sees it.
+pub(crate) struct FileInput<'a> {
+    /// The displayed path, for spans.
+    pub(crate) display: &'a Path,
+    /// The module path of the file (`demo::handlers::api`).
+    pub(crate) module: &'a str,
+    /// The syntax tree.
+    pub(crate) ast: &'a syn::File,
+}
+
+/// The identifiers of a path.
+pub(crate) fn path_segs(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
+fn parent(module: &str) -> &str {
+    module.rsplit_once("::").map(|(p, _)| p).unwrap_or(module)
+}
+
+fn root(module: &str) -> &str {
+    module.split("::").next().unwrap_or(module)
+}
+
+/// `crate`, `self` and `super` at the front of a path, replaced by the module they name.
+fn absolute(module: &str, segs: &[String]) -> Vec<String> {
+    let mut base: Option<String> = None;
+    let mut i = 0;
+    while i < segs.len() {
+        match segs[i].as_str() {
+            "crate" if i == 0 => base = Some(root(module).to_string()),
+            "self" if i == 0 => base = Some(module.to_string()),
+            "super" => {
+                let b = base.take().unwrap_or_else(|| module.to_string());
+                base = Some(parent(&b).to_string());
+            }
+            _ => break,
+        }
+        i += 1;
+    }
+    let mut out: Vec<String> = base
+        .map(|b| b.split("::").map(str::to_string).collect())
+        .unwrap_or_default();
+    out.extend(segs[i..].iter().cloned());
+    out
+}
+
+impl Facts {
+    /// Collects the facts of one package from its parsed files.
+    /// The facts of the library rooted at module `root`, for dependents.
+    pub(crate) fn export(&self, root: &str) -> Exported {
+        let prefix = format!("{root}::");
+        let ours = |k: &str| k == root || k.starts_with(&prefix);
+        Exported {
+            root: root.to_string(),
+            modules: self
+                .modules
+                .iter()
+                .filter(|(k, _)| ours(k))
+                .map(|(k, m)| (k.clone(), m.clone()))
+                .collect(),
+            statics: self
+                .statics
+                .iter()
+                .filter(|(k, s)| ours(k) && !s.thread_local)
+                .map(|(k, s)| {
+                    let ty = type_text(&s.ty);
+                    (
+                        k.clone(),
+                        ty,
+                        s.module.clone(),
+                        s.mutable,
+                        s.thread_local,
+                        s.decl.clone(),
+                    )
+                })
+                .collect(),
+            structs: self
+                .structs
+                .iter()
+                .filter(|(k, _)| ours(k))
+                .map(|(k, s)| {
+                    let fields = s
+                        .fields
+                        .iter()
+                        .map(|(n, ty, span)| (n.clone(), type_text(ty), span.clone()))
+                        .collect();
+                    (k.clone(), s.module.clone(), fields)
+                })
+                .collect(),
+            aliases: self
+                .aliases
+                .iter()
+                .filter(|(k, _)| ours(k))
+                .map(|(k, (ty, m, params))| (k.clone(), type_text(ty), m.clone(), params.clone()))
+                .collect(),
+            fns: self
+                .fns
+                .iter()
+                .filter(|(k, _)| ours(k))
+                .map(|(k, f)| {
+                    (
+                        k.clone(),
+                        type_text(&f.ret),
+                        f.module.clone(),
+                        f.self_ty.clone(),
+                    )
+                })
+                .collect(),
+            shared_structs: self
+                .shared_structs
+                .iter()
+                .filter(|k| ours(k))
+                .cloned()
+                .collect(),
+            unsafe_sync: self
+                .unsafe_sync
+                .iter()
+                .filter(|k| ours(k))
+                .cloned()
+                .collect(),
+            mutators: self
+                .mutators
+                .iter()
+                .filter(|((k, _), _)| ours(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
+    }
+
+    /// Records that the code names the crate `root` as `alias` (a dependency
+    /// renamed with `alias = { package = ".." }`).
+    pub(crate) fn add_crate_alias(&mut self, alias: &str, root: &str) {
+        if alias != root {
+            self.crate_aliases
+                .insert(alias.to_string(), root.to_string());
+        }
+    }
+
+    /// Adds the facts a dependency exported. The package's own items win;
+    /// an imported name never serves the fallback for names that do not
+    /// resolve (those stay the package's own).
+    pub(crate) fn import(&mut self, e: &Exported) {
+        let parse = |t: &str| syn::parse_str::<syn::Type>(t).ok();
+        for (k, m) in &e.modules {
+            self.modules.entry(k.clone()).or_insert_with(|| m.clone());
+        }
+        for (k, ty, module, mutable, tl, decl) in &e.statics {
+            if let Some(ty) = parse(ty) {
+                self.statics.entry(k.clone()).or_insert_with(|| StaticFact {
+                    ty,
+                    module: module.clone(),
+                    mutable: *mutable,
+                    thread_local: *tl,
+                    decl: decl.clone(),
+                });
+            }
+        }
+        for (k, module, fields) in &e.structs {
+            let fields = fields
+                .iter()
+                .filter_map(|(n, ty, span)| Some((n.clone(), parse(ty)?, span.clone())))
+                .collect();
+            self.structs.entry(k.clone()).or_insert_with(|| StructFact {
+                module: module.clone(),
+                fields,
+            });
+        }
+        for (k, ty, module, params) in &e.aliases {
+            if let Some(ty) = parse(ty) {
+                self.aliases
+                    .entry(k.clone())
+                    .or_insert_with(|| (ty, module.clone(), params.clone()));
+            }
+        }
+        for (k, ret, module, self_ty) in &e.fns {
+            if let Some(ret) = parse(ret) {
+                if let Some(name) = k.rsplit("::").next() {
+                    self.fn_names.insert(name.to_string());
+                }
+                self.fns.entry(k.clone()).or_insert_with(|| FnFact {
+                    ret,
+                    module: module.clone(),
+                    self_ty: self_ty.clone(),
+                });
+            }
+        }
+        self.shared_structs.extend(e.shared_structs.iter().cloned());
+        self.unsafe_sync.extend(e.unsafe_sync.iter().cloned());
+        for ((ty, method), v) in &e.mutators {
+            self.mutator_names.insert(method.clone());
+            self.mutators
+                .entry((ty.clone(), method.clone()))
+                .or_insert_with(|| v.clone());
+        }
+    }
+
+    /// Phase A for one file.
+    pub(crate) fn add_file(&mut self, f: FileInput<'_>) {
+        let mut c = Collector {
+            facts: self,
+            file: f.display,
+            module: f.module.to_string(),
+            self_ty: None,
+        };
+        c.module_entry();
+        c.visit_file(f.ast);
+    }
+
+    /// Phase B, once every file was added.
+    pub(crate) fn finish(&mut self) {
+        self.resolve_phase_b();
+    }
+
+    fn resolve_phase_b(&mut self) {
+        for (segs, module) in std::mem::take(&mut self.raw_shared) {
+            let full = self.resolve(&module, &segs);
+            if self.structs.contains_key(&full) {
+                self.shared_structs.insert(full);
+            } else if segs.len() == 1
+                && let Some(unique) = self.unique_struct(&segs[0])
+            {
+                self.shared_structs.insert(unique);
+            }
+        }
+        for (segs, module) in std::mem::take(&mut self.raw_unsafe_sync) {
+            let full = self.resolve(&module, &segs);
+            self.unsafe_sync.insert(full);
+        }
+        for (self_ty, name, mut fact) in std::mem::take(&mut self.raw_fns) {
+            let full = match self_ty {
+                Some(st) => {
+                    let st_full = self.resolve(&fact.module, &st);
+                    fact.self_ty = Some(st_full.clone());
+                    format!("{st_full}::{name}")
+                }
+                None => format!("{}::{name}", fact.module),
+            };
+            self.fn_names.insert(name);
+            self.fns.insert(full, fact);
+        }
+        for m in std::mem::take(&mut self.raw_mutators) {
+            let full = self.resolve(&m.module, &m.self_ty);
+            if let Some((shape, decl)) = self.field(&full, &m.field)
+                && shape.is_map()
+            {
+                self.mutator_names.insert(m.method.clone());
+                self.mutators.insert((full, m.method), (m.field, decl));
+            }
+        }
+        // The structs held in the fields of a shared struct are shared too.
+        let mut work: Vec<String> = self.shared_structs.iter().cloned().collect();
+        while let Some(s) = work.pop() {
+            let Some(fact) = self.structs.get(&s) else {
+                continue;
+            };
+            let mut found = Vec::new();
+            for (_, ty, _) in &fact.fields {
+                named_in(&self.shape_of(ty, &fact.module, Some(&s)), &mut found);
+            }
+            for n in found {
+                if self.shared_structs.insert(n.clone()) {
+                    work.push(n);
+                }
+            }
+        }
+    }
+
+    fn unique_struct(&self, name: &str) -> Option<String> {
+        match self.struct_names.get(name).map(Vec::as_slice) {
+            Some([one]) => Some(one.clone()),
+            _ => None,
+        }
+    }
+
+    /// The full path a path written in `module` stands for.
+    pub(crate) fn resolve(&self, module: &str, segs: &[String]) -> String {
+        let segs = absolute(module, segs);
+        let Some((first, rest)) = segs.split_first() else {
+            return String::new();
+        };
+        let mut full = self.resolve_first(module, first, 0);
+        for s in rest {
+            full.push_str("::");
+            full.push_str(s);
+        }
+        // A re-export (`pub use inner::Thing;`) in the module the path leads to.
+        if !rest.is_empty()
+            && let Some((m, last)) = full.rsplit_once("::")
+            && let Some(module) = self.modules.get(m)
+            && !module.items.contains(last)
+            && module.uses.contains_key(last)
+        {
+            return self.resolve_first(m, last, 1);
+        }
+        full
+    }
+
+    fn resolve_first(&self, module: &str, name: &str, depth: usize) -> String {
+        if depth > 8 {
+            return name.to_string();
+        }
+        if let Some(m) = self.modules.get(module) {
+            if m.items.contains(name) {
+                return format!("{module}::{name}");
+            }
+            if let Some(target) = m.uses.get(name) {
+                return self.canonical(module, target, depth + 1);
+            }
+            for g in &m.globs {
+                let g = self.canonical(module, g, depth + 1);
+                if let Some(gm) = self.modules.get(&g)
+                    && (gm.items.contains(name) || gm.uses.contains_key(name))
+                {
+                    return self.resolve_first(&g, name, depth + 1);
+                }
+            }
+        }
+        if let Some(root) = self.crate_aliases.get(name) {
+            return root.clone();
+        }
+        name.to_string()
+    }
+
+    /// A `use` target (already absolute for `crate`/`self`/`super`) as a full path:
+    /// a 2018-style path relative to the module (`use state::X;` for a child
+    /// module `state`) is prefixed, and re-exports are followed.
+    fn canonical(&self, module: &str, target: &str, depth: usize) -> String {
+        let first = target.split("::").next().unwrap_or(target);
+        let full = if self.modules.contains_key(&format!("{module}::{first}")) {
+            format!("{module}::{target}")
+        } else {
+            target.to_string()
+        };
+        if depth < 8
+            && let Some((m, last)) = full.rsplit_once("::")
+            && let Some(module) = self.modules.get(m)
+            && !module.items.contains(last)
+            && (module.uses.contains_key(last) || !module.globs.is_empty())
+        {
+            let again = self.resolve_first(m, last, depth + 1);
+            if again != last {
+                return again;
+            }
+        }
+        full
+    }
+
+    /// Whether a full path names an item of the package that is neither a struct nor an alias.
+    fn is_other_local_item(&self, full: &str) -> bool {
+        match full.rsplit_once("::") {
+            Some((m, last)) => self
+                .modules
+                .get(m)
+                .is_some_and(|module| module.items.contains(last)),
+            None => false,
+        }
+    }
+
+    /// The shape of a type written in `module`; `self_ty` replaces `Self`.
+    pub(crate) fn shape_of(&self, ty: &syn::Type, module: &str, self_ty: Option<&str>) -> Shape {
+        self.shape_depth(ty, module, self_ty, 0, &[])
+    }
+
+    /// `subst` gives the shapes of a generic alias's type parameters.
+    fn shape_depth(
+        &self,
+        ty: &syn::Type,
+        module: &str,
+        self_ty: Option<&str>,
+        depth: usize,
+        subst: &[(String, Shape)],
+    ) -> Shape {
+        if depth > 16 {
+            return Shape::Unknown;
+        }
+        let next = |t: &syn::Type| self.shape_depth(t, module, self_ty, depth + 1, subst);
+        match ty {
+            syn::Type::Path(tp) if tp.qself.is_none() => {
+                if let Some(ident) = tp.path.get_ident()
+                    && let Some((_, shape)) = subst.iter().find(|(n, _)| ident == n)
+                {
+                    return shape.clone();
+                }
+                self.path_shape(&tp.path, module, self_ty, depth, subst)
+            }
+            syn::Type::Reference(r) => Shape::Wrap(Box::new(next(&r.elem))),
+            syn::Type::Paren(p) => next(&p.elem),
+            syn::Type::Group(g) => next(&g.elem),
+            syn::Type::Tuple(t) => Shape::Tuple(t.elems.iter().map(next).collect()),
+            syn::Type::Array(a) => Shape::Seq(Box::new(next(&a.elem))),
+            syn::Type::Slice(a) => Shape::Seq(Box::new(next(&a.elem))),
+            _ => Shape::Unknown,
+        }
+    }
+
+    /// The full path of a path written in `module`, with `Self` replaced.
+    pub(crate) fn full_path(
+        &self,
+        path: &syn::Path,
+        module: &str,
+        self_ty: Option<&str>,
+    ) -> String {
+        let segs = path_segs(path);
+        if path.leading_colon.is_some() {
+            return segs.join("::");
+        }
+        match (segs.first().map(String::as_str), self_ty) {
+            (Some("Self"), Some(st)) => {
+                let mut full = st.to_string();
+                for s in &segs[1..] {
+                    full.push_str("::");
+                    full.push_str(s);
+                }
+                full
+            }
+            _ => self.resolve(module, &segs),
+        }
+    }
+
+    /// The shape named by a path with its generic arguments.
+    fn path_shape(
+        &self,
+        path: &syn::Path,
+        module: &str,
+        self_ty: Option<&str>,
+        depth: usize,
+        subst: &[(String, Shape)],
+    ) -> Shape {
+        let full = self.full_path(path, module, self_ty);
+        let args: Vec<&syn::Type> = path.segments.last().map(ty::type_args).unwrap_or_default();
+        let arg = |i: usize| -> Shape {
+            args.get(i)
+                .map(|t| self.shape_depth(t, module, self_ty, depth + 1, subst))
+                .unwrap_or(Shape::Unknown)
+        };
+        self.classify(&full, args.len(), arg, depth)
+    }
+
+    /// The shape of a resolved type path whose arguments `arg(i)` gives.
+    pub(crate) fn classify(
+        &self,
+        full: &str,
+        nargs: usize,
+        arg: impl Fn(usize) -> Shape,
+        depth: usize,
+    ) -> Shape {
+        if self.structs.contains_key(full) {
+            return Shape::Named(full.to_string());
+        }
+        if let Some((ty, m, params)) = self.aliases.get(full) {
+            let subst: Vec<(String, Shape)> = params
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.clone(), if i < nargs { arg(i) } else { Shape::Unknown }))
+                .collect();
+            return self.shape_depth(ty, m, None, depth + 1, &subst);
+        }
+        if self.is_other_local_item(full) {
+            // The package's own enum, trait or function named like a std type.
+            return Shape::Unknown;
+        }
+        let (krate, name) = match full.split_once("::") {
+            Some((k, _)) => (k, full.rsplit("::").next().unwrap_or(full)),
+            None => ("", full),
+        };
+        if MAP_NAMES.contains(&name) {
+            return Shape::Map {
+                value: Box::new(arg(1)),
+            };
+        }
+        if SET_NAMES.contains(&name) {
+            return Shape::Map {
+                value: Box::new(Shape::Unknown),
+            };
+        }
+        match name {
+            "Arc" => return Shape::Arc(Box::new(arg(0))),
+            "Rc" => return Shape::Rc(Box::new(arg(0))),
+            "Vec" | "VecDeque" | "SmallVec" | "ArrayVec" => return Shape::Seq(Box::new(arg(0))),
+            _ => {}
+        }
+        if LOCK_NAMES.contains(&name) {
+            return Shape::Lock {
+                flavor: flavor_of_path(full),
+                inner: Box::new(arg(0)),
+            };
+        }
+        if let Some((_, crates)) = FRAMEWORK_WRAPPERS.iter().find(|(n, _)| *n == name)
+            && nargs > 0
+            && (crates.contains(&krate)
+                || (krate.is_empty() && !self.struct_names.contains_key(name)))
+        {
+            return Shape::Arc(Box::new(arg(0)));
+        }
+        if WRAP_NAMES.contains(&name) {
+            return Shape::Wrap(Box::new(arg(0)));
+        }
+        if CELL_NAMES.contains(&name) {
+            return Shape::Cell(Box::new(arg(0)));
+        }
+        if INT_NAMES.contains(&name) {
+            return Shape::Int;
+        }
+        if is_atomic_name(name) {
+            return Shape::Atomic;
+        }
+        if krate.is_empty()
+            && let Some(unique) = self.unique_struct(name)
+        {
+            return Shape::Named(unique);
+        }
+        Shape::Unknown
+    }
+
+    /// The shape and declaration of a struct's field.
+    pub(crate) fn field(&self, strukt: &str, field: &str) -> Option<(Shape, Span)> {
+        let s = self.structs.get(strukt)?;
+        let (_, ty, span) = s.fields.iter().find(|(n, _, _)| n == field)?;
+        Some((self.shape_of(ty, &s.module, Some(strukt)), span.clone()))
+    }
+
+    /// Whether a struct's field is declared as a shared reference `&T`.
+    pub(crate) fn field_is_shared_ref(&self, strukt: &str, field: &str) -> bool {
+        self.structs.get(strukt).is_some_and(|s| {
+            s.fields.iter().any(|(n, ty, _)| {
+                n == field && matches!(ty, syn::Type::Reference(r) if r.mutability.is_none())
+            })
+        })
+    }
+
+    /// A static by the full path it resolves to, or by its bare name when
+    /// the name does not resolve and only one static has it.
+    pub(crate) fn static_at(&self, full: &str) -> Option<(&str, &StaticFact)> {
+        if let Some((k, s)) = self.statics.get_key_value(full) {
+            return Some((k.as_str(), s));
+        }
+        if full.contains("::") {
+            return None;
+        }
+        match self.static_names.get(full).map(Vec::as_slice) {
+            Some([one]) => self
+                .statics
+                .get_key_value(one)
+                .map(|(k, s)| (k.as_str(), s)),
+            _ => None,
+        }
+    }
+
+    /// Whether a bare name written in `module` may name a static: a static
+    /// has that name, or the module imports the name or a glob.
+    pub(crate) fn may_name_static(&self, module: &str, name: &str) -> bool {
+        self.static_names.contains_key(name)
+            || self
+                .modules
+                .get(module)
+                .is_some_and(|m| m.uses.contains_key(name) || !m.globs.is_empty())
+    }
+
+    /// Whether some function or method with this last name has a recorded return type.
+    pub(crate) fn may_be_function(&self, name: &str) -> bool {
+        self.fn_names.contains(name)
+    }
+
+    /// Whether some `&mut self` method with this name mutates a map field.
+    pub(crate) fn may_be_mutator(&self, name: &str) -> bool {
+        self.mutator_names.contains(name)
+    }
+
+    /// A function or method by full path (`demo::state::global`, `demo::Registry::sessions`).
+    pub(crate) fn function(&self, full: &str) -> Option<&FnFact> {
+        self.fns.get(full)
+    }
+
+    /// Whether a struct is put in an `Arc`, a `static` or a framework's shared state.
+    pub(crate) fn is_shared_struct(&self, full: &str) -> bool {
+        self.shared_structs.contains(full)
+    }
+
+    /// Whether a type has `unsafe impl Sync`.
+    pub(crate) fn is_unsafe_sync(&self, full: &str) -> bool {
+        self.unsafe_sync.contains(full)
+    }
+
+    /// The map field a `&mut self` method of a type mutates, and its declaration.
+    pub(crate) fn mutator(&self, ty: &str, method: &str) -> Option<&(String, Span)> {
+        self.mutators.get(&(ty.to_string(), method.to_string()))
+    }
+
+    /// Whether a struct holds a lock in a field of its own (`Mutex<T>`,
+    /// `Arc<RwLock<T>>`, `Vec<Mutex<T>>`): a type built to be shared.
+    pub(crate) fn holds_lock(&self, strukt: &str) -> bool {
+        let Some(s) = self.structs.get(strukt) else {
+            return false;
+        };
+        s.fields.iter().any(|(_, ty, _)| {
+            let shape = self.shape_of(ty, &s.module, Some(strukt));
+            let mut cur = &shape;
+            loop {
+                match cur {
+                    Shape::Lock { .. } => return true,
+                    Shape::Arc(i) | Shape::Wrap(i) | Shape::Seq(i) => cur = i,
+                    _ => return false,
+                }
+            }
+        })
+    }
+
+    /// Whether a shape holds a map anywhere (through locks, cells, containers, structs).
+    pub(crate) fn holds_map(&self, shape: &Shape, seen: &mut HashSet<String>) -> bool {
+        match shape {
+            Shape::Map { .. } => true,
+            Shape::Arc(i) | Shape::Wrap(i) | Shape::Rc(i) | Shape::Cell(i) | Shape::Seq(i) => {
+                self.holds_map(i, seen)
+            }
+            Shape::Lock { inner, .. } => self.holds_map(inner, seen),
+            Shape::Tuple(v) => v.iter().any(|s| self.holds_map(s, seen)),
+            Shape::Named(n) => {
+                if !seen.insert(n.clone()) {
+                    return false;
+                }
+                let Some(s) = self.structs.get(n) else {
+                    return false;
+                };
+                s.fields
+                    .iter()
+                    .any(|(_, ty, _)| self.holds_map(&self.shape_of(ty, &s.module, Some(n)), seen))
+            }
+            Shape::Int | Shape::Atomic | Shape::Unknown => false,
+        }
+    }
+
+    /// If `unsafe impl Sync` (`sync`) or `unsafe impl Send` for struct `name`
+    /// lets two threads reach one of its maps without a lock, the field that
+    /// holds it. For `Sync`: a map behind a cell (`UnsafeCell`, `RefCell`,
+    /// `Cell`) or an `Rc`; for `Send`: a map behind an `Rc`. A plain map field
+    /// is not reported: through `&T` it can only be read, and moving it to
+    /// another thread is sound.
+    pub(crate) fn racy_map_field(
+        &self,
+        name: &str,
+        sync: bool,
+        seen: &mut HashSet<String>,
+    ) -> Option<Span> {
+        if !seen.insert(name.to_string()) {
+            return None;
+        }
+        let s = self.structs.get(name)?;
+        if has_hand_written_lock(s) {
+            return None;
+        }
+        for (_, ty, span) in &s.fields {
+            let shape = self.shape_of(ty, &s.module, Some(name));
+            if self.racy(&shape, sync, false, false, seen) {
+                return Some(span.clone());
+            }
+        }
+        None
+    }
+
+    fn racy(
+        &self,
+        shape: &Shape,
+        sync: bool,
+        cell: bool,
+        rc: bool,
+        seen: &mut HashSet<String>,
+    ) -> bool {
+        match shape {
+            Shape::Map { .. } => rc || (sync && cell),
+            Shape::Cell(i) => self.racy(i, sync, true, rc, seen),
+            Shape::Rc(i) => self.racy(i, sync, cell, true, seen),
+            Shape::Arc(i) | Shape::Wrap(i) | Shape::Seq(i) => self.racy(i, sync, cell, rc, seen),
+            Shape::Lock { .. } => false,
+            Shape::Tuple(v) => v.iter().any(|s| self.racy(s, sync, cell, rc, seen)),
+            Shape::Named(n) => {
+                if cell || rc {
+                    // the whole struct is behind the cell or Rc: any map in it counts
+                    self.holds_map(shape, &mut seen.clone())
+                } else {
+                    self.racy_map_field(n, sync, seen).is_some()
+                }
+            }
+            Shape::Int | Shape::Atomic | Shape::Unknown => false,
+        }
+    }
+}
+
+/// An atomic field beside the cell is most likely a hand-written lock (a
+/// spin lock or a seqlock), as is a `Mutex<()>`: trust it rather than risk a
+/// false positive.
+fn has_hand_written_lock(s: &StructFact) -> bool {
+    s.fields.iter().any(|(_, ty, _)| {
+        let mut names = Vec::new();
+        type_idents(ty, &mut names);
+        names.iter().any(|n| n.starts_with("Atomic"))
+            || (names
+                .first()
+                .is_some_and(|n| LOCK_NAMES.contains(&n.as_str()))
+                && names.len() == 1)
+    })
+}
+
+/// The named structs inside a shape, not looking into those structs.
+fn named_in(shape: &Shape, out: &mut Vec<String>) {
+    match shape {
+        Shape::Named(n) => out.push(n.clone()),
+        Shape::Arc(i)
+        | Shape::Wrap(i)
+        | Shape::Rc(i)
+        | Shape::Cell(i)
+        | Shape::Seq(i)
+        | Shape::Lock { inner: i, .. }
+        | Shape::Map { value: i } => named_in(i, out),
+        Shape::Tuple(v) => v.iter().for_each(|s| named_in(s, out)),
+        Shape::Int | Shape::Atomic | Shape::Unknown => {}
+    }
+}
+
+/// Every last path segment named in a type, e.g. `LazyLock<AppState>` gives
+/// `LazyLock` and `AppState`.
+pub(crate) fn type_idents(ty: &syn::Type, out: &mut Vec<String>) {
+    struct V<'o>(&'o mut Vec<String>);
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_path(&mut self, p: &'ast syn::Path) {
+            if let Some(l) = p.segments.last() {
+                self.0.push(l.ident.to_string());
+            }
+            syn::visit::visit_path(self, p);
+        }
+    }
+    V(out).visit_type(ty);
+}
+
+/// Every path named in a type, e.g. `LazyLock<state::AppState>` gives
+/// `LazyLock` and `state::AppState`.
+fn type_paths(ty: &syn::Type, out: &mut Vec<Vec<String>>) {
+    struct V<'o>(&'o mut Vec<Vec<String>>);
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_path(&mut self, p: &'ast syn::Path) {
+            self.0.push(path_segs(p));
+            syn::visit::visit_path(self, p);
+        }
+    }
+    V(out).visit_type(ty);
+}
+
+struct Collector<'f> {
+    facts: &'f mut Facts,
+    file: &'f Path,
+    module: String,
+    /// The self type of the impl being walked, unresolved.
+    self_ty: Option<Vec<String>>,
+}
+
+impl Collector<'_> {
+    fn module_entry(&mut self) -> &mut Module {
+        self.facts.modules.entry(self.module.clone()).or_default()
+    }
+
+    fn add_item(&mut self, name: String) {
+        self.module_entry().items.insert(name);
+    }
+
+    fn add_static(&mut self, ident: &syn::Ident, ty: &syn::Type, mutable: bool, tl: bool) {
+        let decl = Span::from_pm2(self.file, ident.span());
+        if !tl {
+            let mut paths = Vec::new();
+            type_paths(ty, &mut paths);
+            for p in paths {
+                self.facts.raw_shared.push((p, self.module.clone()));
+            }
+        }
+        let name = ident.to_string();
+        let full = format!("{}::{name}", self.module);
+        self.add_item(name.clone());
+        // A shared static wins over a thread-local of the same path (cfg'd twins).
+        if let Some(old) = self.facts.statics.get(&full)
+            && !old.thread_local
+            && tl
+        {
+            return;
+        }
+        let names = self.facts.static_names.entry(name).or_default();
+        if !names.contains(&full) {
+            names.push(full.clone());
+        }
+        self.facts.statics.insert(
+            full,
+            StaticFact {
+                ty: ty.clone(),
+                module: self.module.clone(),
+                mutable,
+                thread_local: tl,
+                decl,
+            },
+        );
+    }
+
+    fn add_use(&mut self, prefix: &[String], tree: &syn::UseTree) {
+        let joined = |p: &[String], i: &syn::Ident| {
+            let mut v = p.to_vec();
+            v.push(i.to_string());
+            v
+        };
+        match tree {
+            syn::UseTree::Path(p) => self.add_use(&joined(prefix, &p.ident), &p.tree),
+            syn::UseTree::Name(n) => {
+                if n.ident == "self" {
+                    if let Some(last) = prefix.last().cloned() {
+                        let target = absolute(&self.module, prefix).join("::");
+                        self.module_entry().uses.insert(last, target);
+                    }
+                } else {
+                    let target = absolute(&self.module, &joined(prefix, &n.ident)).join("::");
+                    self.module_entry().uses.insert(n.ident.to_string(), target);
+                }
+            }
+            syn::UseTree::Rename(r) => {
+                if r.rename == "_" {
+                    return;
+                }
+                let target = absolute(&self.module, &joined(prefix, &r.ident)).join("::");
+                self.module_entry()
+                    .uses
+                    .insert(r.rename.to_string(), target);
+            }
+            syn::UseTree::Group(g) => {
+                for t in &g.items {
+                    self.add_use(prefix, t);
+                }
+            }
+            syn::UseTree::Glob(_) => {
+                let target = absolute(&self.module, prefix).join("::");
+                self.module_entry().globs.push(target);
+            }
+        }
+    }
+
+    fn in_module(&mut self, name: &str, f: impl FnOnce(&mut Self)) {
+        let inner = format!("{}::{name}", self.module);
+        let saved = std::mem::replace(&mut self.module, inner);
+        let saved_self = self.self_ty.take();
+        self.module_entry();
+        f(self);
+        self.module = saved;
+        self.self_ty = saved_self;
+    }
+
+    fn add_fn(&mut self, name: &str, sig: &syn::Signature, self_ty: Option<&[String]>) {
+        let syn::ReturnType::Type(_, ret) = &sig.output else {
+            return;
+        };
+        let mut names = Vec::new();
+        type_idents(ret, &mut names);
+        let interesting = matches!(**ret, syn::Type::Reference(_))
+            || names
+                .iter()
+                .any(|n| n == "Arc" || LOCK_NAMES.contains(&n.as_str()) || n == "Self");
+        if !interesting {
+            return;
+        }
+        self.facts.raw_fns.push((
+            self_ty.map(<[String]>::to_vec),
+            name.to_string(),
+            FnFact {
+                ret: (**ret).clone(),
+                module: self.module.clone(),
+                self_ty: None,
+            },
+        ));
+    }
+}
+
+impl<'ast> Visit<'ast> for Collector<'_> {
+    fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+        let mutable = matches!(s.mutability, syn::StaticMutability::Mut(_));
+        self.add_static(&s.ident, &s.ty, mutable, false);
+        syn::visit::visit_item_static(self, s);
+    }
+
+    fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+        let fields = s
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let (name, span) = match &f.ident {
+                    Some(id) => (id.to_string(), id.span()),
+                    None => (i.to_string(), syn::spanned::Spanned::span(&f.ty)),
+                };
+                (name, f.ty.clone(), Span::from_pm2(self.file, span))
+            })
+            .collect();
+        let name = s.ident.to_string();
+        let full = format!("{}::{name}", self.module);
+        self.add_item(name.clone());
+        let names = self.facts.struct_names.entry(name).or_default();
+        if !names.contains(&full) {
+            names.push(full.clone());
+        }
+        self.facts.structs.insert(
+            full,
+            StructFact {
+                module: self.module.clone(),
+                fields,
+            },
+        );
+        syn::visit::visit_item_struct(self, s);
+    }
+
+    fn visit_item_enum(&mut self, e: &'ast syn::ItemEnum) {
+        self.add_item(e.ident.to_string());
+        syn::visit::visit_item_enum(self, e);
+    }
+
+    fn visit_item_union(&mut self, u: &'ast syn::ItemUnion) {
+        self.add_item(u.ident.to_string());
+    }
+
+    fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
+        self.add_item(t.ident.to_string());
+        let saved = self.self_ty.take();
+        syn::visit::visit_item_trait(self, t);
+        self.self_ty = saved;
+    }
+
+    fn visit_item_const(&mut self, c: &'ast syn::ItemConst) {
+        self.add_item(c.ident.to_string());
+        syn::visit::visit_item_const(self, c);
+    }
+
+    fn visit_item_type(&mut self, t: &'ast syn::ItemType) {
+        let name = t.ident.to_string();
+        self.add_item(name.clone());
+        // `#[cfg]` alternatives of one alias: the first one is kept.
+        self.facts
+            .aliases
+            .entry(format!("{}::{name}", self.module))
+            .or_insert_with(|| {
+                let params = t
+                    .generics
+                    .type_params()
+                    .map(|p| p.ident.to_string())
+                    .collect();
+                ((*t.ty).clone(), self.module.clone(), params)
+            });
+        syn::visit::visit_item_type(self, t);
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        let name = f.sig.ident.to_string();
+        self.add_item(name.clone());
+        self.add_fn(&name, &f.sig, None);
+        let saved = self.self_ty.take();
+        syn::visit::visit_item_fn(self, f);
+        self.self_ty = saved;
+    }
+
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        let name = m.ident.to_string();
+        self.add_item(name.clone());
+        if let Some((_, items)) = &m.content {
+            self.in_module(&name, |c| {
+                for i in items {
+                    c.visit_item(i);
+                }
+            });
+        } else {
+            let full = format!("{}::{name}", self.module);
+            self.facts.modules.entry(full).or_default();
+        }
+    }
+
+    fn visit_item_extern_crate(&mut self, e: &'ast syn::ItemExternCrate) {
+        if let Some((_, rename)) = &e.rename {
+            let target = e.ident.to_string();
+            self.module_entry().uses.insert(rename.to_string(), target);
+        }
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let self_path = match &*i.self_ty {
+            syn::Type::Path(tp) => Some(path_segs(&tp.path)),
+            _ => None,
+        };
+        if let (Some(_), Some((_, tr, _)), Some(sp)) = (&i.unsafety, &i.trait_, &self_path)
+            && tr.segments.last().is_some_and(|s| s.ident == "Sync")
+        {
+            self.facts
+                .raw_unsafe_sync
+                .push((sp.clone(), self.module.clone()));
+        }
+        let saved = std::mem::replace(&mut self.self_ty, self_path.clone());
+        for item in &i.items {
+            if let syn::ImplItem::Fn(f) = item {
+                let name = f.sig.ident.to_string();
+                if let Some(sp) = &self_path {
+                    self.add_fn(&name, &f.sig, Some(sp));
+                    let exclusive_self = f.sig.inputs.first().is_some_and(|a| {
+                        matches!(a, syn::FnArg::Receiver(r) if r.reference.is_some() && r.mutability.is_some())
+                    });
+                    if exclusive_self {
+                        for field in mutated_self_fields(&f.block) {
+                            self.facts.raw_mutators.push(RawMutator {
+                                self_ty: sp.clone(),
+                                module: self.module.clone(),
+                                method: name.clone(),
+                                field,
+                            });
+                        }
+                    }
+                }
+            }
+            self.visit_impl_item(item);
+        }
+        self.self_ty = saved;
+    }
+
+    fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
+        self.add_use(&[], &u.tree);
+    }
+
+    fn visit_type_path(&mut self, tp: &'ast syn::TypePath) {
+        if let Some(last) = tp.path.segments.last()
+            && (last.ident == "Arc" || FRAMEWORK_WRAPPERS.iter().any(|(n, _)| last.ident == n))
+            && let syn::PathArguments::AngleBracketed(a) = &last.arguments
+        {
+            for g in &a.args {
+                if let syn::GenericArgument::Type(t) = g {
+                    let mut paths = Vec::new();
+                    type_paths(t, &mut paths);
+                    for p in paths {
+                        self.facts.raw_shared.push((p, self.module.clone()));
+                    }
+                }
+            }
+        }
+        syn::visit::visit_type_path(self, tp);
+    }
+
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if let syn::Expr::Path(p) = &*c.func
+            && p.path.segments.len() >= 2
+            && {
+                let n = p.path.segments.len();
+                let ty = p.path.segments[n - 2].ident.to_string();
+                ty == "Arc" || ty == "Data"
+            }
+            && let Some(arg) = c.args.first()
+        {
+            let segs = match arg {
+                syn::Expr::Struct(s) => Some(path_segs(&s.path)),
+                syn::Expr::Call(inner) => match &*inner.func {
+                    syn::Expr::Path(ip) if ip.path.segments.len() >= 2 => {
+                        let mut segs = path_segs(&ip.path);
+                        segs.pop();
+                        Some(segs)
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(segs) = segs {
+                let segs = match (segs.first().map(String::as_str), &self.self_ty) {
+                    (Some("Self"), Some(st)) => st.clone(),
+                    _ => segs,
+                };
+                self.facts.raw_shared.push((segs, self.module.clone()));
+            }
+        }
+        syn::visit::visit_expr_call(self, c);
+    }
+
+    fn visit_item_macro(&mut self, m: &'ast syn::ItemMacro) {
+        if let Some(ident) = &m.ident {
+            self.add_item(ident.to_string());
+        }
+        if let Some(items) = macro_items(&m.mac) {
+            for i in &items {
+                self.visit_item(i);
+            }
+        } else {
+            self.visit_macro(&m.mac);
+        }
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        let Some(last) = m.path.segments.last() else {
+            return;
+        };
+        let tl = last.ident == "thread_local";
+        if (last.ident == "lazy_static" || tl)
+            && let Ok(items) = Parser::parse2(parse_macro_statics, m.tokens.clone())
+        {
+            for s in items {
+                self.add_static(&s.ident, &s.ty, false, tl);
+            }
+        }
+    }
+}
+
+/// The fields of `self` that a method body mutates with a map method or an
+/// index assignment (`self.entries.insert(..)`, `self.by_id[k] = v`).
+fn mutated_self_fields(block: &syn::Block) -> Vec<String> {
+    struct V(Vec<String>);
+    fn self_field(e: &syn::Expr) -> Option<String> {
+        match e {
+            syn::Expr::Field(f) => match (&*f.base, &f.member) {
+                (syn::Expr::Path(p), syn::Member::Named(n)) if p.path.is_ident("self") => {
+                    Some(n.to_string())
+                }
+                _ => None,
+            },
+            syn::Expr::Paren(p) => self_field(&p.expr),
+            _ => None,
+        }
+    }
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if super::walk::MUTATING_METHODS.contains(&m.method.to_string().as_str())
+                && let Some(f) = self_field(&m.receiver)
+                && !self.0.contains(&f)
+            {
+                self.0.push(f);
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            if let syn::Expr::Index(ix) = &*a.left
+                && let Some(f) = self_field(&ix.expr)
+                && !self.0.contains(&f)
+            {
+                self.0.push(f);
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut v = V(Vec::new());
+    v.visit_block(block);
+    v.0
+}
+
+/// The items inside an item macro's braces (`cfg_if! { if #[cfg(x)] { items } else { items } }`
+/// and other macros that wrap items), when they parse as items. `macro_rules!`
+/// bodies are templates, not items, and are never looked into.
+pub(crate) fn macro_items(m: &syn::Macro) -> Option<Vec<syn::Item>> {
+    let last = m.path.segments.last()?;
+    if matches!(
+        last.ident.to_string().as_str(),
+        "macro_rules" | "lazy_static" | "thread_local"
+    ) {
+        return None;
+    }
+    let mut out = Vec::new();
+    collect_brace_items(m.tokens.clone(), &mut out, 0);
+    (!out.is_empty()).then_some(out)
+}
+
+fn collect_brace_items(tokens: proc_macro2::TokenStream, out: &mut Vec<syn::Item>, depth: usize) {
+    if depth > 4 {
+        return;
+    }
+    // The whole body may be items itself (`my_items! { mod a; struct B; }`).
+    if depth == 0
+        && let Ok(file) = syn::parse2::<syn::File>(tokens.clone())
+        && !file.items.is_empty()
+        && file
+            .items
+            .iter()
+            .all(|i| !matches!(i, syn::Item::Verbatim(_)))
+    {
+        out.extend(file.items);
+        return;
+    }
+    for tt in tokens {
+        if let proc_macro2::TokenTree::Group(g) = tt
+            && g.delimiter() == proc_macro2::Delimiter::Brace
+        {
+            match syn::parse2::<syn::File>(g.stream()) {
+                Ok(file) if !file.items.is_empty() => out.extend(file.items),
+                _ => collect_brace_items(g.stream(), out, depth + 1),
+            }
+        }
+    }
+}
+
+/// One `static [ref] NAME: TYPE = EXPR;` inside `lazy_static!` or `thread_local!`.
+pub(crate) struct MacroStatic {
+    /// The name.
+    pub(crate) ident: syn::Ident,
+    /// The type.
+    pub(crate) ty: syn::Type,
+    /// The initialiser.
+    pub(crate) init: syn::Expr,
+}
+
+impl Parse for MacroStatic {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let _ = input.call(syn::Attribute::parse_outer)?;
+        let _: syn::Visibility = input.parse()?;
+        let _: syn::Token![static] = input.parse()?;
+        if input.peek(syn::Token![ref]) {
+            let _: syn::Token![ref] = input.parse()?;
+        }
+        let ident: syn::Ident = input.parse()?;
+        let _: syn::Token![:] = input.parse()?;
+        let ty: syn::Type = input.parse()?;
+        let _: syn::Token![=] = input.parse()?;
+        if input.peek(syn::Token![const]) && input.peek2(syn::token::Brace) {
+            let _: syn::Token![const] = input.parse()?;
+        }
+        let init: syn::Expr = input.parse()?;
+        Ok(MacroStatic { ident, ty, init })
+    }
+}
+
+/// Parses the body of `lazy_static!` or `thread_local!`.
+pub(crate) fn parse_macro_statics(input: ParseStream<'_>) -> syn::Result<Vec<MacroStatic>> {
+    let mut out = Vec::new();
+    while !input.is_empty() {
+        out.push(input.parse()?);
+        if input.peek(syn::Token![;]) {
+            let _: syn::Token![;] = input.parse()?;
+        } else {
+            break;
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,1222 @@
+//! Pass 2: walks each file's syntax tree with a scope of local bindings and
+//! hands every event to the lint passes.
+//!
+//! A value is followed from its owner (a `static`, a binding, a struct field,
+//! a parameter, a function's return type) through `clone()`, `Arc::clone`,
+//! `&`, `*`, `?`, `.await`, `.unwrap()`, field access, indexing, map lookups
+//! and `.lock()`/`.write()`/`.read()`, through guard bindings
+//! (`let mut g = MAP.lock().unwrap(); g.insert(..)`) and poison recovery
+//! (`Err(p) => p.into_inner()`).
+//!
+//! Sharing: a value is shared between threads when it is reached through a
+//! `static`, an `Arc` (or a framework's shared state: axum `State` and
+//! `Extension`, actix `web::Data`), a struct that is shared somewhere in the
+//! package, `&self` of a type that holds a lock or has `unsafe impl Sync`, a
+//! `&Mutex<..>` parameter, or a binding captured by a closure that runs on
+//! other threads (scoped spawns, rayon's parallel iterators, framework
+//! handlers; a lock moved into `thread::spawn` or `tokio::spawn`).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::Path;
+
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+
+use super::facts::{Facts, macro_items};
+use super::ty::{Flavor, Shape};
+use super::{Cx, LintPass, Owner};
+use crate::diagnostic::{Diagnostic, Span};
+
+/// Methods of maps and sets that mutate them.
+pub(crate) const MUTATING_METHODS: &[&str] = &[
+    "insert",
+    "entry",
+    "entry_ref",
+    "get_mut",
+    "get_index_mut",
+    "get_disjoint_mut",
+    "get_many_mut",
+    "remove",
+    "remove_entry",
+    "swap_remove",
+    "swap_remove_entry",
+    "shift_remove",
+    "shift_remove_entry",
+    "shift_insert",
+    "insert_full",
+    "insert_before",
+    "try_insert",
+    "clear",
+    "extend",
+    "retain",
+    "drain",
+    "extract_if",
+    "append",
+    "split_off",
+    "pop_first",
+    "pop_last",
+    "pop",
+    "first_entry",
+    "last_entry",
+    "iter_mut",
+    "values_mut",
+    "get_or_insert_with",
+    "replace",
+    "take",
+    "reserve",
+    "shrink_to_fit",
+    "truncate",
+    "sort_keys",
+    "sort_by",
+    "sort_unstable_keys",
+];
+
+const WRITE_LOCK: &[&str] = &[
+    "lock",
+    "write",
+    "try_lock",
+    "try_write",
+    "blocking_lock",
+    "blocking_write",
+    "lock_arc",
+    "write_arc",
+    "try_lock_for",
+    "try_write_for",
+    "lock_owned",
+    "write_owned",
+];
+const READ_LOCK: &[&str] = &[
+    "read",
+    "try_read",
+    "blocking_read",
+    "read_arc",
+    "read_owned",
+    "upgradable_read",
+];
+const TRANSPARENT: &[&str] = &[
+    "unwrap",
+    "expect",
+    "unwrap_or_else",
+    "unwrap_unchecked",
+    "as_mut",
+    "as_deref_mut",
+    "as_deref",
+    "as_ref",
+    "deref",
+    "deref_mut",
+    "get_or_init",
+    "get_or_try_init",
+    "force",
+    "by_ref",
+];
+const CELL_ACCESS: &[&str] = &[
+    "get",
+    "get_mut",
+    "borrow",
+    "borrow_mut",
+    "try_borrow",
+    "try_borrow_mut",
+    "as_ptr",
+];
+const MAP_LOOKUP: &[&str] = &[
+    "get",
+    "get_mut",
+    "entry",
+    "entry_ref",
+    "get_index_mut",
+    "first_entry",
+    "last_entry",
+];
+const ENTRY_VALUE: &[&str] = &[
+    "or_insert",
+    "or_default",
+    "or_insert_with",
+    "or_insert_with_key",
+    "and_modify",
+    "unwrap_or_default",
+];
+
+/// Web frameworks whose handlers run concurrently: a closure given to one
+/// of their functions shares what it captures.
+const FRAMEWORKS: &[&str] = &[
+    "axum",
+    "actix_web",
+    "warp",
+    "rouille",
+    "tide",
+    "poem",
+    "salvo",
+    "rocket",
+    "hyper",
+    "tower",
+    "gotham",
+    "iron",
+    "nickel",
+    "tiny_http",
+];
+
+/// How a lock is held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Guard {
+    /// Reached without a guard: a `static` or a binding read directly.
+    None,
+    /// Behind a lock guard.
+    Lock {
+        /// A write guard (`lock`, `write`), not a read guard.
+        write: bool,
+        /// Which lock implementation.
+        flavor: Flavor,
+    },
+    /// A `static mut`, reached without a lock.
+    StaticMut,
+    /// Inside a cell of a type with `unsafe impl Sync`, reached from `&self`.
+    Cell,
+}
+
+/// What the engine knows about an expression's value.
+#[derive(Clone, Debug)]
+pub(crate) struct Value {
+    /// Its shape.
+    pub(crate) shape: Shape,
+    /// Whether two threads can reach it.
+    pub(crate) shared: bool,
+    /// Reached through `&mut` or owned: sharing of its struct type does not apply.
+    pub(crate) exclusive: bool,
+    /// The guard it is reached through.
+    pub(crate) guard: Guard,
+    /// Who owns it.
+    pub(crate) owner: Owner,
+    /// For a value stored in a map: the lookup that found it (`entry(k)`, `get_mut(k)`, `m[k]`).
+    pub(crate) lookup: Option<Span>,
+    /// Reached through a field of a type with `unsafe impl Sync`.
+    pub(crate) in_unsafe_sync: bool,
+}
+
+impl Value {
+    fn new(shape: Shape, owner: Owner) -> Value {
+        Value {
+            shape,
+            shared: false,
+            exclusive: false,
+            guard: Guard::None,
+            owner,
+            lookup: None,
+            in_unsafe_sync: false,
+        }
+    }
+
+    /// Whether the value is a map or set.
+    pub(crate) fn is_map(&self) -> bool {
+        self.shape.is_map()
+    }
+
+    /// Whether it is reached through a write guard of a lock.
+    pub(crate) fn write_locked(&self) -> bool {
+        matches!(self.guard, Guard::Lock { write: true, .. })
+    }
+
+    fn map_value(&self, lookup: Span) -> Value {
+        let shape = match self.shape.peel().0 {
+            Shape::Map { value } => (**value).clone(),
+            _ => Shape::Unknown,
+        };
+        Value {
+            shape,
+            lookup: Some(lookup),
+            ..self.clone()
+        }
+    }
+}
+
+/// How a closure run on other threads shares the bindings it captures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Capture {
+    /// Called concurrently (scoped spawns, parallel iterators, handlers): every capture.
+    All,
+    /// Moved into one other thread (`thread::spawn`): only a captured
+    /// reference to a lock is shared; a lock moved in belongs to that thread.
+    Locks,
+}
+
+pub(crate) struct Walker<'a> {
+    pub(crate) facts: &'a Facts,
+    pub(crate) file: &'a Path,
+    module: String,
+    scopes: Vec<HashMap<String, Option<Value>>>,
+    self_ty: Option<String>,
+    /// Inside a closure run on other threads: the scope depth at which it
+    /// starts; bindings from outer scopes are captured.
+    spawn_base: Option<(usize, Capture)>,
+    body_id: usize,
+    passes: Vec<Box<dyn LintPass>>,
+    out: RefCell<Vec<Diagnostic>>,
+}
+
+/// Walks one file and returns its findings and the passes (whose state
+/// carries over to the next file of the package).
+pub(crate) fn walk_file(
+    file: &syn::File,
+    path: &Path,
+    module: &str,
+    facts: &Facts,
+    passes: Vec<Box<dyn LintPass>>,
+) -> (Vec<Diagnostic>, Vec<Box<dyn LintPass>>) {
+    let mut w = Walker {
+        facts,
+        file: path,
+        module: module.to_string(),
+        scopes: vec![HashMap::new()],
+        self_ty: None,
+        spawn_base: None,
+        body_id: 0,
+        passes,
+        out: RefCell::new(Vec::new()),
+    };
+    w.visit_file(file);
+    (w.out.into_inner(), w.passes)
+}
+
+fn strip(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Paren(p) => strip(&p.expr),
+        syn::Expr::Group(g) => strip(&g.expr),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => strip(&u.expr),
+        _ => e,
+    }
+}
+
+fn member_name(m: &syn::Member) -> String {
+    match m {
+        syn::Member::Named(i) => i.to_string(),
+        syn::Member::Unnamed(i) => i.index.to_string(),
+    }
+}
+
+impl<'a> Walker<'a> {
+    pub(crate) fn body_id(&self) -> usize {
+        self.body_id
+    }
+
+    fn span(&self, s: proc_macro2::Span) -> Span {
+        Span::from_pm2(self.file, s)
+    }
+
+    fn dispatch(&mut self, f: impl Fn(&mut dyn LintPass, &Cx<'_>)) {
+        let mut passes = std::mem::take(&mut self.passes);
+        {
+            let cx = Cx {
+                walker: self,
+                out: &self.out,
+            };
+            for p in passes.iter_mut() {
+                f(p.as_mut(), &cx);
+            }
+        }
+        self.passes = passes;
+    }
+
+    pub(crate) fn resolve(&self, path: &syn::Path) -> String {
+        self.facts
+            .full_path(path, &self.module, self.self_ty.as_deref())
+    }
+
+    pub(crate) fn shape_of_type(&self, ty: &syn::Type) -> Shape {
+        self.facts
+            .shape_of(ty, &self.module, self.self_ty.as_deref())
+    }
+
+    fn bind(&mut self, name: String, value: Option<Value>) {
+        if let Some(top) = self.scopes.last_mut() {
+            top.insert(name, value);
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Option<Value> {
+        for (depth, scope) in self.scopes.iter().enumerate().rev() {
+            if let Some(b) = scope.get(name) {
+                let mut v = b.clone()?;
+                if let Some((base, capture)) = self.spawn_base
+                    && depth < base
+                    && (capture == Capture::All
+                        || (matches!(v.shape, Shape::Wrap(_)) && self.holds_lock_value(&v)))
+                {
+                    v.shared = true;
+                    v.exclusive = false;
+                }
+                return Some(v);
+            }
+        }
+        if !self.facts.may_name_static(&self.module, name) {
+            return None;
+        }
+        let full = self.facts.resolve(&self.module, &[name.to_string()]);
+        self.static_value(&full)
+    }
+
+    fn holds_lock_value(&self, v: &Value) -> bool {
+        let mut cur = v.shape.peel().0;
+        loop {
+            match cur {
+                Shape::Lock { .. } => return true,
+                Shape::Seq(i) => cur = i.peel().0,
+                Shape::Named(n) => return self.facts.holds_lock(n),
+                _ => return false,
+            }
+        }
+    }
+
+    fn static_value(&self, full: &str) -> Option<Value> {
+        let (key, s) = self.facts.static_at(full)?;
+        if s.thread_local {
+            return None;
+        }
+        let name = key.rsplit("::").next().unwrap_or(key).to_string();
+        let mut v = Value::new(
+            self.facts.shape_of(&s.ty, &s.module, None),
+            Owner {
+                name,
+                decl: Some(s.decl.clone()),
+            },
+        );
+        v.shared = true;
+        if s.mutable {
+            v.guard = Guard::StaticMut;
+        }
+        Some(v)
+    }
+
+    /// Follows an expression back to a known owner.
+    pub(crate) fn value(&self, e: &syn::Expr) -> Option<Value> {
+        match e {
+            syn::Expr::Path(p) if p.qself.is_none() => {
+                if p.path.segments.len() == 1 && p.path.leading_colon.is_none() {
+                    self.lookup(&p.path.segments[0].ident.to_string())
+                } else {
+                    self.static_value(&self.resolve(&p.path))
+                }
+            }
+            syn::Expr::Paren(p) => self.value(&p.expr),
+            syn::Expr::Group(g) => self.value(&g.expr),
+            syn::Expr::Reference(r) => self.value(&r.expr),
+            syn::Expr::RawAddr(r) => self.value(&r.expr),
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.value(&u.expr),
+            syn::Expr::Try(t) => self.value(&t.expr),
+            syn::Expr::Await(a) => self.value(&a.base),
+            syn::Expr::Cast(c) => self.value(&c.expr),
+            syn::Expr::Unsafe(u) => self.block_value(&u.block),
+            syn::Expr::Block(b) => self.block_value(&b.block),
+            syn::Expr::Field(f) => self.field_value(f),
+            syn::Expr::MethodCall(m) => self.method_value(m),
+            syn::Expr::Index(ix) => {
+                let base = self.value(&ix.expr)?;
+                let (inner, arc) = base.shape.peel();
+                match inner {
+                    Shape::Map { .. } => Some(base.map_value(self.span(ix.span()))),
+                    Shape::Seq(elem) => Some(Value {
+                        shape: (**elem).clone(),
+                        shared: base.shared || arc,
+                        ..base.clone()
+                    }),
+                    _ => None,
+                }
+            }
+            syn::Expr::Call(c) => self.call_value(c),
+            syn::Expr::Macro(m) => self.macro_value(&m.mac),
+            _ => None,
+        }
+    }
+
+    /// A macro used as a value (`try_lock!(self.by_id.write(), else return)`)
+    /// is taken to yield its first argument, unless it is a std macro that
+    /// builds something else.
+    fn macro_value(&self, m: &syn::Macro) -> Option<Value> {
+        let name = m.path.segments.last()?.ident.to_string();
+        const NOT_TRANSPARENT: &[&str] = &[
+            "vec",
+            "format",
+            "format_args",
+            "concat",
+            "stringify",
+            "include",
+            "include_str",
+            "include_bytes",
+            "env",
+            "option_env",
+            "matches",
+            "line",
+            "file",
+            "column",
+            "module_path",
+            "cfg",
+            "write",
+            "writeln",
+            "print",
+            "println",
+            "eprint",
+            "eprintln",
+            "panic",
+            "todo",
+            "unimplemented",
+            "unreachable",
+            "assert",
+            "assert_eq",
+            "assert_ne",
+            "debug_assert",
+            "debug_assert_eq",
+            "debug_assert_ne",
+            "thread_local",
+            "lazy_static",
+        ];
+        if NOT_TRANSPARENT.contains(&name.as_str()) {
+            return None;
+        }
+        let first = syn::parse::Parser::parse2(
+            |input: syn::parse::ParseStream<'_>| {
+                let e: syn::Expr = input.parse()?;
+                let _rest: proc_macro2::TokenStream = input.parse()?;
+                Ok(e)
+            },
+            m.tokens.clone(),
+        )
+        .ok()?;
+        self.value(&first)
+    }
+
+    fn block_value(&self, b: &syn::Block) -> Option<Value> {
+        match b.stmts.as_slice() {
+            [syn::Stmt::Expr(e, None)] => self.value(e),
+            _ => None,
+        }
+    }
+
+    fn field_value(&self, f: &syn::ExprField) -> Option<Value> {
+        let base = self.value(&f.base)?;
+        let (inner, arc) = base.shape.peel();
+        let name = member_name(&f.member);
+        let (shape, decl, strukt) = match inner {
+            Shape::Named(s) => {
+                let (shape, decl) = self.facts.field(s, &name)?;
+                (shape, Some(decl), Some(s.clone()))
+            }
+            Shape::Tuple(elems) => {
+                let i: usize = name.parse().ok()?;
+                (elems.get(i)?.clone(), None, None)
+            }
+            _ => return None,
+        };
+        let struct_shared = strukt
+            .as_deref()
+            .is_some_and(|s| self.facts.is_shared_struct(s));
+        // A `&T` field of a struct we have to ourselves still points at a
+        // `T` that others may reach: a lock behind it is shared.
+        let shared_ref = strukt
+            .as_deref()
+            .is_some_and(|s| self.facts.field_is_shared_ref(s, &name));
+        let mut shared = base.shared || arc || (struct_shared && !base.exclusive);
+        if shared_ref {
+            shared |= self.holds_lock_value(&Value::new(shape.clone(), base.owner.clone()));
+        }
+        Some(Value {
+            shape,
+            shared,
+            exclusive: base.exclusive && !arc && !shared_ref,
+            guard: base.guard,
+            owner: Owner {
+                name: format!("{}.{}", base.owner.name, name),
+                decl: decl.or(base.owner.decl),
+            },
+            lookup: None,
+            in_unsafe_sync: strukt
+                .as_deref()
+                .is_some_and(|s| self.facts.is_unsafe_sync(s)),
+        })
+    }
+
+    fn call_value(&self, c: &syn::ExprCall) -> Option<Value> {
+        let syn::Expr::Path(p) = &*c.func else {
+            return None;
+        };
+        let n = p.path.segments.len();
+        let last = p.path.segments.last()?.ident.to_string();
+        if n >= 2 && last == "clone" {
+            // Arc::clone(&x), Rc::clone(&x), Clone::clone(&x)
+            return self.value(c.args.first()?);
+        }
+        if !self.facts.may_be_function(&last) {
+            return None;
+        }
+        let full = self.resolve(&p.path);
+        let f = self.facts.function(&full)?;
+        let shape = self.facts.shape_of(&f.ret, &f.module, f.self_ty.as_deref());
+        let is_static_ref = matches!(&f.ret, syn::Type::Reference(r)
+            if r.lifetime.as_ref().is_some_and(|l| l.ident == "static"));
+        let mut v = Value::new(
+            shape,
+            Owner {
+                name: format!("{last}()"),
+                decl: None,
+            },
+        );
+        v.shared = is_static_ref;
+        Some(v)
+    }
+
+    fn method_value(&self, m: &syn::ExprMethodCall) -> Option<Value> {
+        let name = m.method.to_string();
+        let n = name.as_str();
+        if WRITE_LOCK.contains(&n) || READ_LOCK.contains(&n) {
+            let base = self.value(&m.receiver)?;
+            let (inner, arc) = base.shape.peel();
+            let Shape::Lock { flavor, inner } = inner else {
+                return None;
+            };
+            return Some(Value {
+                shape: (**inner).clone(),
+                shared: base.shared || arc,
+                exclusive: base.exclusive && !arc,
+                guard: Guard::Lock {
+                    write: WRITE_LOCK.contains(&n),
+                    flavor: *flavor,
+                },
+                owner: base.owner,
+                lookup: None,
+                in_unsafe_sync: false,
+            });
+        }
+        if n == "into_inner" {
+            // `PoisonError::into_inner` yields the guard; `Mutex::into_inner` consumes the lock.
+            let base = self.value(&m.receiver)?;
+            return matches!(base.guard, Guard::Lock { .. }).then_some(base);
+        }
+        if TRANSPARENT.contains(&n) {
+            return self.value(&m.receiver);
+        }
+        if ENTRY_VALUE.contains(&n) {
+            return self.value(&m.receiver);
+        }
+        let base = self.value(&m.receiver)?;
+        let (inner, arc) = base.shape.peel();
+        match inner {
+            Shape::Map { .. } if MAP_LOOKUP.contains(&n) => {
+                let site = Span::join(self.file, m.method.span(), m.paren_token.span.close());
+                let mut v = base.map_value(site);
+                v.shared |= arc;
+                Some(v)
+            }
+            Shape::Cell(cell_inner) if CELL_ACCESS.contains(&n) => {
+                let guard = match base.guard {
+                    Guard::Lock { .. } | Guard::StaticMut => base.guard,
+                    Guard::None | Guard::Cell => {
+                        if base.in_unsafe_sync && (base.shared || arc) && !base.exclusive {
+                            Guard::Cell
+                        } else {
+                            Guard::None
+                        }
+                    }
+                };
+                Some(Value {
+                    shape: (**cell_inner).clone(),
+                    shared: (base.shared || arc) && guard != Guard::None,
+                    guard,
+                    ..base.clone()
+                })
+            }
+            Shape::Seq(elem) if matches!(n, "get" | "get_mut" | "first" | "last") => Some(Value {
+                shape: (**elem).clone(),
+                shared: base.shared || arc,
+                ..base.clone()
+            }),
+            Shape::Seq(_) if matches!(n, "iter" | "iter_mut") => Some(base.clone()),
+            Shape::Named(s) if n != "clone" && self.facts.may_be_function(n) => {
+                // An accessor of the package's own type (`fn sessions(&self) -> &Mutex<..>`).
+                let f = self.facts.function(&format!("{s}::{n}"))?;
+                let shape = self.facts.shape_of(&f.ret, &f.module, f.self_ty.as_deref());
+                Some(Value {
+                    shape,
+                    shared: base.shared || arc,
+                    owner: Owner {
+                        name: format!("{}.{n}()", base.owner.name),
+                        decl: base.owner.decl.clone(),
+                    },
+                    lookup: None,
+                    ..base.clone()
+                })
+            }
+            _ if n == "get" => Some(base.clone()), // OnceLock::get and the like
+            _ if n == "clone" => {
+                // Cloning through a guard copies the map: the copy is not shared.
+                (!matches!(base.guard, Guard::Lock { .. })).then(|| base.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// The shape of a constructor expression (`Arc::new(Mutex::new(HashMap::new()))`).
+    fn infer(&self, e: &syn::Expr, depth: usize) -> Shape {
+        if depth > 16 {
+            return Shape::Unknown;
+        }
+        match e {
+            syn::Expr::Paren(p) => self.infer(&p.expr, depth + 1),
+            syn::Expr::Reference(r) => Shape::Wrap(Box::new(self.infer(&r.expr, depth + 1))),
+            // `Arc::new(Mutex::new(map))`: the binding says what it holds.
+            syn::Expr::Path(_) | syn::Expr::MethodCall(_) | syn::Expr::Field(_) => {
+                self.value(e).map(|v| v.shape).unwrap_or(Shape::Unknown)
+            }
+            syn::Expr::Struct(s) => {
+                let full = self.resolve(&s.path);
+                match self.facts.classify(&full, 0, |_| Shape::Unknown, 0) {
+                    named @ Shape::Named(_) => named,
+                    _ => Shape::Unknown,
+                }
+            }
+            syn::Expr::Array(a) => Shape::Seq(Box::new(
+                a.elems
+                    .first()
+                    .map(|x| self.infer(x, depth + 1))
+                    .unwrap_or(Shape::Unknown),
+            )),
+            syn::Expr::Call(c) => {
+                let syn::Expr::Path(p) = &*c.func else {
+                    return Shape::Unknown;
+                };
+                let segs = &p.path.segments;
+                let n = segs.len();
+                let arg0 = || {
+                    c.args
+                        .first()
+                        .map(|a| self.infer(a, depth + 1))
+                        .unwrap_or(Shape::Unknown)
+                };
+                if n == 1 {
+                    return if segs[0].ident == "Some" {
+                        Shape::Wrap(Box::new(arg0()))
+                    } else {
+                        Shape::Unknown
+                    };
+                }
+                let mut ty_path: syn::Path = p.path.clone();
+                ty_path.segments.pop();
+                ty_path.segments.pop_punct();
+                let full = self.resolve(&ty_path);
+                let type_args: Vec<&syn::Type> = ty_path
+                    .segments
+                    .last()
+                    .map(super::ty::type_args)
+                    .unwrap_or_default();
+                let shape = self.facts.classify(
+                    &full,
+                    type_args.len(),
+                    |i| {
+                        type_args
+                            .get(i)
+                            .map(|t| self.shape_of_type(t))
+                            .unwrap_or(Shape::Unknown)
+                    },
+                    0,
+                );
+                match shape {
+                    // The argument says what is inside.
+                    Shape::Arc(_) => Shape::Arc(Box::new(arg0())),
+                    Shape::Lock { flavor, .. } => Shape::Lock {
+                        flavor,
+                        inner: Box::new(arg0()),
+                    },
+                    Shape::Wrap(_) => Shape::Wrap(Box::new(Shape::Unknown)),
+                    Shape::Cell(_) => Shape::Cell(Box::new(arg0())),
+                    other => other,
+                }
+            }
+            _ => Shape::Unknown,
+        }
+    }
+
+    fn value_from_type(&self, ty: &syn::Type, owner: Owner) -> Option<Value> {
+        let shape = self.shape_of_type(ty);
+        if shape.is_unknown() {
+            return None;
+        }
+        let mut v = Value::new(shape, owner);
+        if let syn::Type::Reference(r) = ty {
+            if r.mutability.is_some() {
+                v.exclusive = true;
+            } else {
+                // A lock behind a shared reference was made to be shared.
+                v.shared = self.holds_lock_value(&v)
+                    || matches!(v.shape.peel().0, Shape::Named(n) if self.facts.is_unsafe_sync(n));
+            }
+        }
+        Some(v)
+    }
+
+    fn bind_pat(&mut self, pat: &syn::Pat, value: Option<Value>, ty: Option<&syn::Type>) {
+        match pat {
+            syn::Pat::Ident(pi) => {
+                let name = pi.ident.to_string();
+                let owner = Owner {
+                    name: name.clone(),
+                    decl: Some(self.span(pi.ident.span())),
+                };
+                let v = match (value, ty) {
+                    (Some(v), _) => Some(v),
+                    (None, Some(t)) => self.value_from_type(t, owner),
+                    (None, None) => None,
+                };
+                if let Some((_, sub)) = &pi.subpat {
+                    self.bind_pat(sub, None, None);
+                }
+                self.bind(name, v);
+            }
+            syn::Pat::Type(pt) => self.bind_pat(&pt.pat, value, Some(&pt.ty)),
+            syn::Pat::Reference(r) => {
+                let inner = match ty {
+                    Some(syn::Type::Reference(tr)) => Some(&*tr.elem),
+                    _ => None,
+                };
+                self.bind_pat(&r.pat, value, inner)
+            }
+            syn::Pat::Paren(p) => self.bind_pat(&p.pat, value, ty),
+            syn::Pat::TupleStruct(ts)
+                if ts.elems.len() == 1
+                    && ts.path.segments.last().is_some_and(|l| {
+                        matches!(
+                            l.ident.to_string().as_str(),
+                            "Ok" | "Some" | "Err" | "State" | "Extension" | "Data"
+                        )
+                    }) =>
+            {
+                let is_err = ts.path.segments.last().is_some_and(|l| l.ident == "Err");
+                let value = match (value, ty) {
+                    // `Err(p)` of a lock result: the poison error, which holds the guard.
+                    (Some(v), _) if is_err => matches!(v.guard, Guard::Lock { .. }).then_some(v),
+                    (Some(v), _) => Some(v),
+                    (None, Some(t)) => {
+                        let owner = Owner {
+                            name: pat_name(&ts.elems[0]).unwrap_or_default(),
+                            decl: Some(self.span(ts.elems[0].span())),
+                        };
+                        self.value_from_type(t, owner).map(|mut v| {
+                            if let Shape::Arc(inner) | Shape::Wrap(inner) = &v.shape {
+                                v.shared |= matches!(v.shape, Shape::Arc(_));
+                                v.shape = (**inner).clone();
+                            }
+                            v
+                        })
+                    }
+                    (None, None) => None,
+                };
+                self.bind_pat(&ts.elems[0], value, None)
+            }
+            other => {
+                let mut names = Vec::new();
+                pat_idents(other, &mut names);
+                for n in names {
+                    self.bind(n, None);
+                }
+            }
+        }
+    }
+
+    fn with_scope(&mut self, f: impl FnOnce(&mut Self)) {
+        self.scopes.push(HashMap::new());
+        f(self);
+        self.scopes.pop();
+    }
+
+    fn with_fn_scope(&mut self, inputs: &[&syn::FnArg], f: impl FnOnce(&mut Self)) {
+        let saved = std::mem::replace(&mut self.scopes, vec![HashMap::new()]);
+        let saved_spawn = self.spawn_base.take();
+        self.body_id += 1;
+        for arg in inputs {
+            match arg {
+                syn::FnArg::Receiver(r) => {
+                    let Some(st) = self.self_ty.clone() else {
+                        continue;
+                    };
+                    let owner = Owner {
+                        name: "self".to_string(),
+                        decl: None,
+                    };
+                    let v = if r.colon_token.is_some() {
+                        self.value_from_type(&r.ty, owner)
+                    } else {
+                        // `impl Trait for Alias` where the alias is `Mutex<HashMap<..>>`.
+                        let shape = match self.facts.classify(&st, 0, |_| Shape::Unknown, 0) {
+                            Shape::Unknown => Shape::Named(st.clone()),
+                            known => known,
+                        };
+                        let mut v = Value::new(shape, owner);
+                        match (&r.reference, &r.mutability) {
+                            (Some(_), Some(_)) | (None, _) => v.exclusive = true,
+                            (Some(_), None) => {
+                                v.shared = self.facts.is_shared_struct(&st)
+                                    || self.facts.holds_lock(&st)
+                                    || self.facts.is_unsafe_sync(&st)
+                                    || self.holds_lock_value(&v);
+                            }
+                        }
+                        Some(v)
+                    };
+                    self.bind("self".to_string(), v);
+                }
+                syn::FnArg::Typed(pt) => self.bind_pat(&pt.pat, None, Some(&pt.ty)),
+            }
+        }
+        f(self);
+        self.scopes = saved;
+        self.spawn_base = saved_spawn;
+    }
+
+    fn in_module(&mut self, name: &str, f: impl FnOnce(&mut Self)) {
+        let inner = format!("{}::{name}", self.module);
+        let saved = std::mem::replace(&mut self.module, inner);
+        let saved_self = self.self_ty.take();
+        let saved_scopes = std::mem::replace(&mut self.scopes, vec![HashMap::new()]);
+        f(self);
+        self.module = saved;
+        self.self_ty = saved_self;
+        self.scopes = saved_scopes;
+    }
+
+    /// Walks a closure or async block that runs on other threads.
+    fn visit_captured(&mut self, e: &syn::Expr, capture: Capture) {
+        let saved = self.spawn_base.replace((self.scopes.len(), capture));
+        self.visit_expr(e);
+        self.spawn_base = saved;
+    }
+
+    /// How a closure given to a function with this full path shares its captures.
+    fn capture_of_fn(&self, full: &str) -> Option<Capture> {
+        let last = full.rsplit("::").next().unwrap_or(full);
+        let krate = full.split("::").next().unwrap_or("");
+        if krate == "rayon" || FRAMEWORKS.contains(&krate) {
+            return Some(Capture::All);
+        }
+        match last {
+            "spawn" | "spawn_blocking" => Some(Capture::Locks),
+            "start_server" | "service_fn" | "make_service_fn" | "fn_service" => Some(Capture::All),
+            _ => None,
+        }
+    }
+
+    /// How a closure given to a method call shares its captures.
+    fn capture_of_method(&self, m: &syn::ExprMethodCall) -> Option<Capture> {
+        let n = m.method.to_string();
+        if n == "spawn" || n == "spawn_scoped" {
+            // `s.spawn(|| ..)` on a thread scope borrows the locals around it;
+            // `Builder::new().spawn(move || ..)` moves them.
+            return Some(
+                if matches!(strip(&m.receiver), syn::Expr::Path(p) if p.path.segments.len() == 1) {
+                    Capture::All
+                } else {
+                    Capture::Locks
+                },
+            );
+        }
+        // Parallel iterators and framework builders anywhere down the chain.
+        let mut cur = &*m.receiver;
+        loop {
+            match strip(cur) {
+                syn::Expr::MethodCall(inner) => {
+                    let name = inner.method.to_string();
+                    if name.starts_with("par_") || name == "into_par_iter" {
+                        return Some(Capture::All);
+                    }
+                    cur = &inner.receiver;
+                }
+                syn::Expr::Call(c) => {
+                    if let syn::Expr::Path(p) = &*c.func {
+                        let full = self.resolve(&p.path);
+                        let krate = full.split("::").next().unwrap_or("");
+                        if FRAMEWORKS.contains(&krate) {
+                            return Some(Capture::All);
+                        }
+                    }
+                    return None;
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+fn pat_name(p: &syn::Pat) -> Option<String> {
+    match p {
+        syn::Pat::Ident(pi) => Some(pi.ident.to_string()),
+        syn::Pat::Type(pt) => pat_name(&pt.pat),
+        _ => None,
+    }
+}
+
+fn pat_idents(p: &syn::Pat, out: &mut Vec<String>) {
+    struct V<'o>(&'o mut Vec<String>);
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
+            self.0.push(i.ident.to_string());
+            syn::visit::visit_pat_ident(self, i);
+        }
+    }
+    V(out).visit_pat(p);
+}
+
+/// Whether a token stream holds a `.` or a `=` at any depth.
+fn has_dot_or_eq(tokens: proc_macro2::TokenStream) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        proc_macro2::TokenTree::Punct(p) => matches!(p.as_char(), '.' | '='),
+        proc_macro2::TokenTree::Group(g) => has_dot_or_eq(g.stream()),
+        _ => false,
+    })
+}
+
+fn is_thread_closure(e: &syn::Expr) -> bool {
+    matches!(e, syn::Expr::Closure(_) | syn::Expr::Async(_))
+}
+
+impl<'ast> Visit<'ast> for Walker<'_> {
+    fn visit_item(&mut self, i: &'ast syn::Item) {
+        self.dispatch(|p, cx| p.check_item(cx, i));
+        syn::visit::visit_item(self, i);
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        let inputs: Vec<&syn::FnArg> = f.sig.inputs.iter().collect();
+        let saved = self.self_ty.take();
+        self.with_fn_scope(&inputs, |w| w.visit_block(&f.block));
+        self.self_ty = saved;
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        let inputs: Vec<&syn::FnArg> = f.sig.inputs.iter().collect();
+        self.with_fn_scope(&inputs, |w| w.visit_block(&f.block));
+    }
+
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        if let Some(b) = &f.default {
+            let inputs: Vec<&syn::FnArg> = f.sig.inputs.iter().collect();
+            self.with_fn_scope(&inputs, |w| w.visit_block(b));
+        }
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let self_ty = match &*i.self_ty {
+            syn::Type::Path(tp) => Some(self.resolve(&tp.path)),
+            _ => None,
+        };
+        let saved = std::mem::replace(&mut self.self_ty, self_ty);
+        for item in &i.items {
+            self.visit_impl_item(item);
+        }
+        self.self_ty = saved;
+    }
+
+    fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
+        let saved = self.self_ty.take();
+        syn::visit::visit_item_trait(self, t);
+        self.self_ty = saved;
+    }
+
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        if let Some((_, items)) = &m.content {
+            let name = m.ident.to_string();
+            self.in_module(&name, |w| {
+                for i in items {
+                    w.visit_item(i);
+                }
+            });
+        }
+    }
+
+    fn visit_item_macro(&mut self, m: &'ast syn::ItemMacro) {
+        if let Some(items) = macro_items(&m.mac) {
+            for i in &items {
+                self.visit_item(i);
+            }
+        } else {
+            self.visit_macro(&m.mac);
+        }
+    }
+
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        self.with_scope(|w| {
+            for s in &b.stmts {
+                w.visit_stmt(s);
+            }
+        });
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        let mut value = None;
+        if let Some(init) = &l.init {
+            self.visit_expr(&init.expr);
+            if let Some((_, div)) = &init.diverge {
+                self.visit_expr(div);
+            }
+            value = self.value(&init.expr);
+            // With a type annotation, the type says more than the constructor.
+            if value.is_none()
+                && !matches!(l.pat, syn::Pat::Type(_))
+                && let Some(name) = pat_name(&l.pat)
+            {
+                let shape = self.infer(&init.expr, 0);
+                if !matches!(shape, Shape::Unknown) {
+                    value = Some(Value::new(
+                        shape,
+                        Owner {
+                            name,
+                            decl: Some(self.span(l.pat.span())),
+                        },
+                    ));
+                }
+            }
+        }
+        self.bind_pat(&l.pat, value, None);
+    }
+
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        self.with_scope(|w| {
+            for p in &c.inputs {
+                w.bind_pat(p, None, None);
+            }
+            w.visit_expr(&c.body);
+        });
+    }
+
+    fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        self.with_scope(|w| {
+            w.visit_expr(&i.cond);
+            w.visit_block(&i.then_branch);
+        });
+        if let Some((_, e)) = &i.else_branch {
+            self.visit_expr(e);
+        }
+    }
+
+    fn visit_expr_while(&mut self, wh: &'ast syn::ExprWhile) {
+        self.with_scope(|w| {
+            w.visit_expr(&wh.cond);
+            w.visit_block(&wh.body);
+        });
+    }
+
+    fn visit_expr_let(&mut self, l: &'ast syn::ExprLet) {
+        self.visit_expr(&l.expr);
+        let v = self.value(&l.expr);
+        self.bind_pat(&l.pat, v, None);
+    }
+
+    fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        self.visit_expr(&m.expr);
+        let v = self.value(&m.expr);
+        for arm in &m.arms {
+            self.with_scope(|w| {
+                w.bind_pat(&arm.pat, v.clone(), None);
+                if let Some((_, g)) = &arm.guard {
+                    w.visit_expr(g);
+                }
+                w.visit_expr(&arm.body);
+            });
+        }
+    }
+
+    fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+        self.visit_expr(&f.expr);
+        // `for shard in &self.shards` / `.iter()`: each element of a sequence.
+        let elem = self.value(&f.expr).and_then(|v| match v.shape.peel() {
+            (Shape::Seq(e), arc) => Some(Value {
+                shape: (**e).clone(),
+                shared: v.shared || arc,
+                ..v.clone()
+            }),
+            _ => None,
+        });
+        self.with_scope(|w| {
+            w.bind_pat(&f.pat, elem, None);
+            w.visit_block(&f.body);
+        });
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        self.dispatch(|p, cx| p.check_method_call(cx, m));
+        let capture = if m.args.iter().any(is_thread_closure) {
+            self.capture_of_method(m)
+        } else {
+            None
+        };
+        match capture {
+            Some(capture) => {
+                self.visit_expr(&m.receiver);
+                for a in &m.args {
+                    if is_thread_closure(a) {
+                        self.visit_captured(a, capture);
+                    } else {
+                        self.visit_expr(a);
+                    }
+                }
+            }
+            None => syn::visit::visit_expr_method_call(self, m),
+        }
+    }
+
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        self.dispatch(|p, cx| p.check_call(cx, c));
+        let capture = match &*c.func {
+            syn::Expr::Path(p) if c.args.iter().any(is_thread_closure) => {
+                self.capture_of_fn(&self.resolve(&p.path))
+            }
+            _ => None,
+        };
+        match capture {
+            Some(capture) => {
+                self.visit_expr(&c.func);
+                for a in &c.args {
+                    if is_thread_closure(a) {
+                        self.visit_captured(a, capture);
+                    } else {
+                        self.visit_expr(a);
+                    }
+                }
+            }
+            None => syn::visit::visit_expr_call(self, c),
+        }
+    }
+
+    fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+        self.dispatch(|p, cx| p.check_binary(cx, b));
+        syn::visit::visit_expr_binary(self, b);
+    }
+
+    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+        self.dispatch(|p, cx| p.check_assign(cx, a));
+        syn::visit::visit_expr_assign(self, a);
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        let Some(last) = m.path.segments.last() else {
+            return;
+        };
+        if last.ident == "lazy_static" || last.ident == "thread_local" {
+            // The initialisers run on first use, on any thread.
+            if let Ok(statics) =
+                syn::parse::Parser::parse2(super::facts::parse_macro_statics, m.tokens.clone())
+            {
+                for s in &statics {
+                    self.with_fn_scope(&[], |w| w.visit_expr(&s.init));
+                }
+            }
+            return;
+        }
+        // Most macros (`println!`, `assert_eq!`, `vec!`, `write!`) take
+        // comma-separated expressions: look inside those that could hold an
+        // event (a method call or an assignment needs a `.` or a `=`).
+        if !has_dot_or_eq(m.tokens.clone()) {
+            return;
+        }
+        let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+        if let Ok(exprs) = syn::parse::Parser::parse2(parser, m.tokens.clone()) {
+            for e in &exprs {
+                self.visit_expr(e);
+            }
+        }
+    }
+}
