@@ -230,16 +230,17 @@ pub use archive::sink::{JsonLines, Publication, Sink, SinkError};
 pub use defend::breaker::{Breaker, BreakerConfig, BreakerState, Clock};
 pub use defend::health::{Health, HealthTable, health};
 pub use export::http::{
-    CONNECTION_TIMEOUT, HEADER_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES, MAX_RESPONDERS, MetricsServer,
+    CONNECTION_TIMEOUT, HEADER_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES, MAX_RESPONDERS,
+    MetricsServer,
 };
 pub use export::names::RegisterError;
-pub use export::registry::{RegistrableTable, Registry};
-pub use export::snapshot::TableSnapshot;
-pub use export::text::Format;
 #[cfg(feature = "prometheus")]
 pub use export::prometheus::PrometheusCollector;
 #[cfg(feature = "prometheus-client")]
 pub use export::prometheus_client::PrometheusClientCollector;
+pub use export::registry::{RegistrableTable, Registry};
+pub use export::snapshot::TableSnapshot;
+pub use export::text::Format;
 pub use histogram::handle::{HistogramField, HistogramTimer};
 pub use histogram::value::Histogram;
 pub use keyed::handle::{ClosedKeyed, ClosedKeyedIter, OpenKeyed, OpenKeyedIter};
