@@ -697,6 +697,9 @@ impl Facts {
         match name {
             "Arc" => return Shape::Arc(Box::new(arg(0))),
             "Rc" => return Shape::Rc(Box::new(arg(0))),
+            // `Weak::upgrade()` gives back the `Arc` (or `Rc`).
+            "Weak" if full.contains("rc::") => return Shape::Rc(Box::new(arg(0))),
+            "Weak" => return Shape::Arc(Box::new(arg(0))),
             "Vec" | "VecDeque" | "SmallVec" | "ArrayVec" => return Shape::Seq(Box::new(arg(0))),
             _ => {}
         }
@@ -845,6 +848,31 @@ impl Facts {
                 s.fields
                     .iter()
                     .any(|(_, ty, _)| self.holds_map(&self.shape_of(ty, &s.module, Some(n)), seen))
+            }
+            Shape::Int | Shape::Atomic | Shape::Unknown => false,
+        }
+    }
+
+    /// Whether a value of this shape owns a map that a guard of it can
+    /// mutate: directly, or through `Option`/`Box`/containers/cells and the
+    /// fields of the package's structs, but not behind an `Arc`/`Rc` (shared,
+    /// so immutable through the guard) or another lock (mutated under that one).
+    pub(crate) fn owns_map(&self, shape: &Shape, seen: &mut HashSet<String>) -> bool {
+        match shape {
+            Shape::Map { .. } => true,
+            Shape::Wrap(i) | Shape::Cell(i) | Shape::Seq(i) => self.owns_map(i, seen),
+            Shape::Arc(_) | Shape::Rc(_) | Shape::Lock { .. } => false,
+            Shape::Tuple(v) => v.iter().any(|s| self.owns_map(s, seen)),
+            Shape::Named(n) => {
+                if !seen.insert(n.clone()) {
+                    return false;
+                }
+                let Some(s) = self.structs.get(n) else {
+                    return false;
+                };
+                s.fields
+                    .iter()
+                    .any(|(_, ty, _)| self.owns_map(&self.shape_of(ty, &s.module, Some(n)), seen))
             }
             Shape::Int | Shape::Atomic | Shape::Unknown => false,
         }
@@ -1329,6 +1357,9 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<String> {
             syn::Expr::Field(f) => match (&*f.base, &f.member) {
                 (syn::Expr::Path(p), syn::Member::Named(n)) if p.path.is_ident("self") => {
                     Some(n.to_string())
+                }
+                (syn::Expr::Path(p), syn::Member::Unnamed(i)) if p.path.is_ident("self") => {
+                    Some(i.index.to_string())
                 }
                 _ => None,
             },

@@ -81,6 +81,12 @@ impl Cx<'_> {
         self.walker.facts.holds_map(shape, &mut HashSet::new())
     }
 
+    /// Whether a guarded value of this shape owns a map the guard can mutate
+    /// (not one behind an `Arc`/`Rc` or another lock).
+    pub(crate) fn owns_map(&self, shape: &Shape) -> bool {
+        self.walker.facts.owns_map(shape, &mut HashSet::new())
+    }
+
     /// The field through which `unsafe impl Sync` (`sync`) or `Send` for a
     /// struct lets threads reach a map without a lock.
     pub(crate) fn racy_map_field(&self, strukt: &str, sync: bool) -> Option<Span> {

@@ -109,6 +109,7 @@ const TRANSPARENT: &[&str] = &[
     "get_or_try_init",
     "force",
     "by_ref",
+    "upgrade",
 ];
 const CELL_ACCESS: &[&str] = &[
     "get",
@@ -423,8 +424,47 @@ impl<'a> Walker<'a> {
             }
             syn::Expr::Call(c) => self.call_value(c),
             syn::Expr::Macro(m) => self.macro_value(&m.mac),
+            syn::Expr::Match(mt) => self.match_value(mt),
             _ => None,
         }
+    }
+
+    /// Poison recovery written as a `match` on a lock result
+    /// (`match m.lock() { Ok(g) => g, Err(p) => p.into_inner() }`) yields the guard.
+    fn match_value(&self, mt: &syn::ExprMatch) -> Option<Value> {
+        let v = self.value(&mt.expr)?;
+        if !matches!(v.guard, Guard::Lock { .. }) {
+            return None;
+        }
+        let yields_guard = |arm: &syn::Arm| {
+            let syn::Pat::TupleStruct(ts) = &arm.pat else {
+                return false;
+            };
+            let Some(last) = ts.path.segments.last() else {
+                return false;
+            };
+            if ts.elems.len() != 1 || !(last.ident == "Ok" || last.ident == "Err") {
+                return false;
+            }
+            let Some(name) = ts.elems.first().and_then(pat_name) else {
+                return false;
+            };
+            let mut body = &*arm.body;
+            while let syn::Expr::Block(b) = body
+                && let [syn::Stmt::Expr(e, None)] = b.block.stmts.as_slice()
+            {
+                body = e;
+            }
+            let is_name =
+                |e: &syn::Expr| matches!(strip(e), syn::Expr::Path(p) if p.path.is_ident(&name));
+            match body {
+                syn::Expr::MethodCall(call) if last.ident == "Err" => {
+                    call.method == "into_inner" && is_name(&call.receiver)
+                }
+                e => last.ident == "Ok" && is_name(e),
+            }
+        };
+        mt.arms.iter().any(yields_guard).then_some(v)
     }
 
     /// A macro used as a value (`try_lock!(self.by_id.write(), else return)`)
@@ -559,6 +599,11 @@ impl<'a> Walker<'a> {
             },
         );
         v.shared = is_static_ref;
+        // A value returned by value (`let s = Store::new()`) belongs to the
+        // caller until it shares it (an `Arc` around it, a capture by a
+        // closure run on other threads): sharing of its struct type elsewhere
+        // in the package does not apply.
+        v.exclusive = !matches!(&f.ret, syn::Type::Reference(_));
         Some(v)
     }
 
@@ -886,6 +931,28 @@ impl<'a> Walker<'a> {
         self.spawn_base = saved;
     }
 
+    /// For `x.lock().map(|g| ..)` (also `and_then`, `inspect`, `map_or_else`,
+    /// ...): the guard the closure is given.
+    fn guard_for_closure(&self, m: &syn::ExprMethodCall) -> Option<Value> {
+        let n = m.method.to_string();
+        if !matches!(
+            n.as_str(),
+            "map" | "and_then" | "inspect" | "map_or" | "map_or_else" | "is_ok_and"
+        ) || !m.args.iter().any(|a| matches!(a, syn::Expr::Closure(_)))
+        {
+            return None;
+        }
+        let syn::Expr::MethodCall(lock) = strip(&m.receiver) else {
+            return None;
+        };
+        let l = lock.method.to_string();
+        if !(WRITE_LOCK.contains(&l.as_str()) || READ_LOCK.contains(&l.as_str())) {
+            return None;
+        }
+        self.value(&m.receiver)
+            .filter(|v| matches!(v.guard, Guard::Lock { .. }))
+    }
+
     /// How a closure given to a function with this full path shares its captures.
     fn capture_of_fn(&self, full: &str) -> Option<Capture> {
         let last = full.rsplit("::").next().unwrap_or(full);
@@ -1060,13 +1127,16 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             {
                 let shape = self.infer(&init.expr, 0);
                 if !matches!(shape, Shape::Unknown) {
-                    value = Some(Value::new(
+                    let mut v = Value::new(
                         shape,
                         Owner {
                             name,
                             decl: Some(self.span(l.pat.span())),
                         },
-                    ));
+                    );
+                    // A struct built here (`Store { .. }`, `Store::default()`) is owned by this function.
+                    v.exclusive = matches!(v.shape, Shape::Named(_));
+                    value = Some(v);
                 }
             }
         }
@@ -1154,7 +1224,26 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                     }
                 }
             }
-            None => syn::visit::visit_expr_method_call(self, m),
+            None => {
+                if let Some(guard) = self.guard_for_closure(m) {
+                    // `m.lock().map(|mut g| g.insert(..))`: the closure's
+                    // parameter is the guard.
+                    self.visit_expr(&m.receiver);
+                    for a in &m.args {
+                        match a {
+                            syn::Expr::Closure(c) => self.with_scope(|w| {
+                                for (i, p) in c.inputs.iter().enumerate() {
+                                    w.bind_pat(p, (i == 0).then(|| guard.clone()), None);
+                                }
+                                w.visit_expr(&c.body);
+                            }),
+                            other => self.visit_expr(other),
+                        }
+                    }
+                } else {
+                    syn::visit::visit_expr_method_call(self, m);
+                }
+            }
         }
     }
 

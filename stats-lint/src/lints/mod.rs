@@ -126,20 +126,25 @@ impl Mutation {
 pub(crate) fn method_mutation(cx: &Cx<'_>, m: &syn::ExprMethodCall) -> Option<Mutation> {
     let name = m.method.to_string();
     let site = || cx.join(m.method.span(), m.paren_token.span.close());
-    if crate::engine::walk::MUTATING_METHODS.contains(&name.as_str()) {
+    let receiver = if crate::engine::walk::MUTATING_METHODS.contains(&name.as_str()) {
         let map = cx.value(&m.receiver)?;
-        return map.is_map().then(|| Mutation {
-            site: site(),
-            what: format!("`{name}`"),
-            map,
-        });
-    }
+        if map.is_map() {
+            return Some(Mutation {
+                site: site(),
+                what: format!("`{name}`"),
+                map,
+            });
+        }
+        map
+    } else {
+        if !cx.may_be_mutator(&name) {
+            return None;
+        }
+        cx.value(&m.receiver)?
+    };
     // A `&mut self` method of the package's own type that mutates one of its
-    // map fields, called on a shared value (`registry.write().unwrap().register(c)`).
-    if !cx.may_be_mutator(&name) {
-        return None;
-    }
-    let receiver = cx.value(&m.receiver)?;
+    // map fields, called on a shared value (`registry.write().unwrap().register(c)`):
+    // also when it is named like a map method (`set.insert(x)` on the package's own set).
     let crate::engine::Shape::Named(strukt) = receiver.shape.peel().0 else {
         return None;
     };

@@ -7,7 +7,9 @@ declare_lint! {
     /// ### What it does
     /// Flags `.lock().unwrap()`, `.write().unwrap()` and `.read().unwrap()`
     /// (or `.expect(..)`) on a `std::sync` lock that guards a map shared
-    /// between threads.
+    /// between threads: a map, or a struct of the package that owns one (not
+    /// a map behind an `Arc` or another lock inside the guarded value, which
+    /// the guard cannot mutate).
     ///
     /// ### Why is this bad
     /// If any thread panics while it holds the guard, the lock is poisoned and
@@ -78,7 +80,7 @@ impl LintPass for Pass {
                 ..
             }
         );
-        if !(value.shared && std_lock && cx.holds_map(&value.shape)) {
+        if !(value.shared && std_lock && cx.owns_map(&value.shape)) {
             return;
         }
         let end = m.paren_token.span.close();
