@@ -26,6 +26,13 @@
 //!   `Family::get_or_create`, `DashMap` and `Mutex<HashMap>`, each at its
 //!   best (keys and label sets built before timing; the maps look the key
 //!   up by `&str` and allocate only to insert it);
+//! * histogram observe (5 bounds, each thread cycling through 8 values
+//!   that fall in every bucket): a `StatTable` histogram field,
+//!   `prometheus::Histogram`, `measured::Histogram` and a
+//!   `metrics::Histogram` recording into `metrics_util`'s `AtomicBucket`
+//!   (what the `metrics` exporters record into; it keeps every value until
+//!   drained, drained here when the total is checked), with a reference row
+//!   of our counter in the same rounds;
 //! * snapshots of a 64-field table while 0, 1 and 4 writers bump its
 //!   fields: snapshots per second and the p50/p99/max time of one.
 //!
@@ -41,7 +48,7 @@
 //! kept a core busy is not a 2-thread figure.
 //!
 //! Other settings: `PEERS_THREADS` (default `1,2,4`), `PEERS_ONLY` (a
-//! comma-separated subset of `counter,gauge,closed,open,snapshot`),
+//! comma-separated subset of `counter,gauge,closed,open,histogram,snapshot`),
 //! `PEERS_SNAPSHOT_MS` (default 1500, per writer count) and `PEERS_CSV` (a
 //! file to write every figure to, for `peers_chart.py`).
 
@@ -52,7 +59,7 @@ use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
 use prometheus_client::metrics::counter::Counter as PcCounter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge as PcGauge;
-use stats_core::{KeyLabel, Keyed, StatKey, StatTable};
+use stats_core::{Histogram, KeyLabel, Keyed, StatKey, StatTable};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -119,6 +126,24 @@ struct Regions {
     #[stat(keyed(capacity = 16384))]
     by_region: Keyed<String>,
 }
+
+/// The table of the histogram workload: a histogram and, for the
+/// reference row, a counter.
+#[derive(StatTable, Debug, Default)]
+#[stat_table(prefix = "peers")]
+struct Requests {
+    /// Requests.
+    requests: u64,
+    /// Request latency, in microseconds.
+    #[stat(histogram(buckets = [10, 100, 1_000, 10_000, 100_000]))]
+    latency_us: Histogram,
+}
+
+/// The histogram workload's bucket bounds, for every contender.
+const BOUNDS: [f64; 5] = [10.0, 100.0, 1_000.0, 10_000.0, 100_000.0];
+
+/// The values observed: one in every bucket, `+Inf` included, cycled.
+const VALUES: [u64; 8] = [5, 50, 500, 5_000, 50_000, 500_000, 70, 700];
 
 /// The table of the snapshot workload: 64 counters, eight cache lines a row.
 macro_rules! wide_table {
@@ -1002,6 +1027,113 @@ fn open_keys(
     )
 }
 
+/// Calls `f(value)` `iters` times, cycling through [`VALUES`] from an
+/// offset per thread, the values run-time (`black_box`ed).
+#[inline(always)]
+fn cycle_values(t: usize, iters: u64, mut f: impl FnMut(u64)) {
+    let values = black_box(VALUES);
+    let mut next = t % VALUES.len();
+    for _ in 0..iters {
+        f(values[next]);
+        next = (next + 1) % VALUES.len();
+    }
+}
+
+fn histograms(settings: &Settings) -> Figures {
+    workload(
+        settings,
+        "histogram observe (M ops/s; ours/ = StatTable histogram's rate over the row's)",
+        |_| {
+            let [table, counter_table] = [(); 2].map(|()| Arc::new(Requests::table()));
+            let prom = prometheus::Histogram::with_opts(
+                prometheus::HistogramOpts::new("latency_us", "Request latency.")
+                    .buckets(BOUNDS.to_vec()),
+            )
+            .expect("valid histogram");
+            let measured = Arc::new(measured::Histogram::<5>::with_metadata(
+                measured::metric::histogram::Thresholds::with_buckets(BOUNDS),
+            ));
+            // AtomicBucket keeps every value until it is drained (an
+            // exporter drains it on each scrape); drained once, when the
+            // total is taken.
+            let bucket = Arc::new(metrics_util::storage::AtomicBucket::<f64>::new());
+            let metrics = metrics::Histogram::from_arc(Arc::clone(&bucket));
+            vec![
+                Contender::new(
+                    "StatTable histogram observe",
+                    {
+                        let table = Arc::clone(&table);
+                        move |t, iters| {
+                            cycle_values(t, iters, |v| {
+                                black_box(&*table).latency_us().observe(v);
+                            });
+                        }
+                    },
+                    move || table.latency_us().snapshot().count(),
+                ),
+                Contender::new(
+                    "StatTable counter inc (ref.)",
+                    {
+                        let table = Arc::clone(&counter_table);
+                        move |_, iters| {
+                            for _ in 0..iters {
+                                black_box(&*table).requests().inc();
+                            }
+                        }
+                    },
+                    move || counter_table.requests().get(),
+                ),
+                Contender::new(
+                    "prometheus Histogram",
+                    {
+                        let prom = prom.clone();
+                        move |t, iters| {
+                            cycle_values(t, iters, |v| {
+                                black_box(&prom).observe(v as f64);
+                            });
+                        }
+                    },
+                    move || prom.get_sample_count(),
+                ),
+                Contender::new(
+                    "measured Histogram",
+                    {
+                        let measured = Arc::clone(&measured);
+                        move |t, iters| {
+                            cycle_values(t, iters, |v| {
+                                black_box(&*measured).observe(v as f64);
+                            });
+                        }
+                    },
+                    move || {
+                        let metric = measured.get_metric();
+                        let inner = metric.inner.read();
+                        inner
+                            .buckets
+                            .iter()
+                            .chain([&inner.inf])
+                            .map(|b| b.load(Ordering::Relaxed))
+                            .sum()
+                    },
+                ),
+                Contender::new(
+                    "metrics Histogram (AtomicBucket)",
+                    move |t, iters| {
+                        cycle_values(t, iters, |v| {
+                            black_box(&metrics).record(v as f64);
+                        });
+                    },
+                    move || {
+                        let mut count = 0;
+                        bucket.clear_with(|values| count += values.len() as u64);
+                        count
+                    },
+                ),
+            ]
+        },
+    )
+}
+
 /// What one snapshot run measured.
 struct SnapshotFigures {
     writers: usize,
@@ -1117,6 +1249,9 @@ fn main() {
             let figures = open_keys(&settings, scenario, &keys, &labels, hot);
             all.push((scenario, figures));
         }
+    }
+    if settings.wants("histogram") {
+        all.push(("histogram", histograms(&settings)));
     }
     let mut snapshot_rows = Vec::new();
     if settings.wants("snapshot") {
