@@ -35,6 +35,10 @@ fn rss_text() -> String {
     peak_rss_mb().map_or_else(|| "n/a".to_string(), |mb| format!("{mb:.0} MB"))
 }
 
+/// The binary's allocator, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let handle = std::thread::Builder::new()
         .stack_size(512 << 20)

@@ -4,6 +4,12 @@
 //! usage or I/O error. The human format goes to stderr (as rustc's
 //! diagnostics do); `short`, `json` and `sarif` go to stdout.
 
+/// Parsing builds and drops millions of small syntax-tree nodes: mimalloc
+/// is markedly faster at that than the system allocator (see the README's
+/// "Speed").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
