@@ -13,4 +13,6 @@ pub(crate) mod registry;
 #[cfg(feature = "serde")]
 mod serde;
 pub(crate) mod snapshot;
+#[cfg(any(feature = "prometheus", feature = "prometheus-client"))]
+pub(crate) mod source;
 pub(crate) mod text;

@@ -6,9 +6,10 @@
 //! series; the type's docs say why it is a wrapper and what `prometheus`
 //! changes.
 
-use crate::export::names::{RegisterError, check_table, counter_family};
+use crate::export::names::{RegisterError, counter_family};
 use crate::export::registry::{RegistrableTable, Registry};
 use crate::export::snapshot::TableSnapshot;
+use crate::export::source::Source;
 use crate::export::text::OVERFLOW_HELP;
 use crate::read::snapshot::DEFAULT_SNAPSHOT_DEADLINE;
 use crate::table::contract::{FieldDesc, FieldShape};
@@ -100,24 +101,6 @@ pub struct PrometheusCollector {
     descs: Vec<Desc>,
 }
 
-/// What a collector reads.
-enum Source {
-    Table {
-        table: Box<dyn RegistrableTable>,
-        deadline: Duration,
-    },
-    Registry(Registry),
-}
-
-impl Source {
-    fn each_snapshot(&self, mut each: impl FnMut(&TableSnapshot)) {
-        match self {
-            Self::Table { table, deadline } => each(&table.exported().export_within(*deadline)),
-            Self::Registry(registry) => registry.snapshots().iter().for_each(each),
-        }
-    }
-}
-
 impl PrometheusCollector {
     /// A collector of one table (`&TABLE` for a `static` one, or an `Arc`
     /// of one) that reads it with [`DEFAULT_SNAPSHOT_DEADLINE`].
@@ -188,14 +171,9 @@ impl PrometheusCollector {
         table: impl RegistrableTable,
         deadline: Duration,
     ) -> Result<Self, RegisterError> {
-        let exported = table.exported();
-        check_table(exported.table_name(), exported.fields())?;
-        let descs = describe(exported.fields());
+        let descs = describe(table.exported().fields());
         Ok(Self {
-            source: Source::Table {
-                table: Box::new(table),
-                deadline,
-            },
+            source: Source::table(table, deadline)?,
             descs,
         })
     }
@@ -247,7 +225,7 @@ impl PrometheusCollector {
             .flat_map(|snapshot| describe(snapshot.fields))
             .collect();
         Self {
-            source: Source::Registry(registry.clone()),
+            source: Source::registry(registry),
             descs,
         }
     }
@@ -268,14 +246,7 @@ impl Collector for PrometheusCollector {
 
 impl fmt::Debug for PrometheusCollector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut debug = f.debug_struct("PrometheusCollector");
-        match &self.source {
-            Source::Table { table, deadline } => debug
-                .field("table", &table.exported().table_name())
-                .field("deadline", deadline),
-            Source::Registry(registry) => debug.field("registry", registry),
-        };
-        debug.finish_non_exhaustive()
+        self.source.debug("PrometheusCollector", f)
     }
 }
 

@@ -6,9 +6,10 @@
 //! series; the type's docs say what `prometheus-client` writes
 //! differently.
 
-use crate::export::names::{RegisterError, check_table, counter_family};
+use crate::export::names::{RegisterError, counter_family};
 use crate::export::registry::{RegistrableTable, Registry};
 use crate::export::snapshot::TableSnapshot;
+use crate::export::source::Source;
 use crate::export::text::OVERFLOW_HELP;
 use crate::read::snapshot::DEFAULT_SNAPSHOT_DEADLINE;
 use crate::table::contract::FieldShape;
@@ -88,15 +89,6 @@ pub struct PrometheusClientCollector {
     source: Source,
 }
 
-/// What a collector reads.
-enum Source {
-    Table {
-        table: Box<dyn RegistrableTable>,
-        deadline: Duration,
-    },
-    Registry(Registry),
-}
-
 impl PrometheusClientCollector {
     /// A collector of one table (`&TABLE` for a `static` one, or an `Arc`
     /// of one) that reads it with [`DEFAULT_SNAPSHOT_DEADLINE`].
@@ -174,13 +166,8 @@ impl PrometheusClientCollector {
         table: impl RegistrableTable,
         deadline: Duration,
     ) -> Result<Self, RegisterError> {
-        let exported = table.exported();
-        check_table(exported.table_name(), exported.fields())?;
         Ok(Self {
-            source: Source::Table {
-                table: Box::new(table),
-                deadline,
-            },
+            source: Source::table(table, deadline)?,
         })
     }
 
@@ -219,35 +206,21 @@ impl PrometheusClientCollector {
     #[must_use]
     pub fn from_registry(registry: &Registry) -> Self {
         Self {
-            source: Source::Registry(registry.clone()),
+            source: Source::registry(registry),
         }
     }
 }
 
 impl Collector for PrometheusClientCollector {
     fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> fmt::Result {
-        match &self.source {
-            Source::Table { table, deadline } => {
-                encode_table(&table.exported().export_within(*deadline), &mut encoder)
-            }
-            Source::Registry(registry) => registry
-                .snapshots()
-                .iter()
-                .try_for_each(|snapshot| encode_table(snapshot, &mut encoder)),
-        }
+        self.source
+            .try_each_snapshot(|snapshot| encode_table(snapshot, &mut encoder))
     }
 }
 
 impl fmt::Debug for PrometheusClientCollector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut debug = f.debug_struct("PrometheusClientCollector");
-        match &self.source {
-            Source::Table { table, deadline } => debug
-                .field("table", &table.exported().table_name())
-                .field("deadline", deadline),
-            Source::Registry(registry) => debug.field("registry", registry),
-        };
-        debug.finish_non_exhaustive()
+        self.source.debug("PrometheusClientCollector", f)
     }
 }
 
