@@ -5,7 +5,7 @@ use crate::case;
 use crate::ctxt::Ctxt;
 use crate::valid;
 use proc_macro2::{Ident, TokenStream};
-use quote::{format_ident, quote};
+use quote::{ToTokens, format_ident, quote};
 use syn::DeriveInput;
 use syn::ext::IdentExt;
 
@@ -57,7 +57,7 @@ fn placeholder(cont: &Container<'_>) -> TokenStream {
 
 /// Where each table field lives in the runtime table.
 ///
-/// Counter slots are `const` expressions rather than numbers, because a
+/// Counter slots can be `const` expressions rather than numbers, because a
 /// closed keyed field takes one slot per variant of its key enum, and only
 /// the compiler knows how many that is: `<Method as StatKey>::ALL.len()`.
 struct Layout<'a, 'b> {
@@ -80,38 +80,59 @@ struct Place<'a, 'b> {
     open_index: usize,
 }
 
+/// A counter slot: a number plus the widths of the closed keyed fields
+/// before it, which only the compiler knows. Written out as a literal when
+/// there are none, so the compiler has no arithmetic to evaluate.
+#[derive(Clone, Default)]
+struct Slot {
+    fixed: usize,
+    key_widths: Vec<TokenStream>,
+}
+
+impl ToTokens for Slot {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let fixed = self.fixed;
+        let widths = &self.key_widths;
+        tokens.extend(quote!(#fixed #(+ #widths)*));
+    }
+}
+
 impl<'a, 'b> Layout<'a, 'b> {
     fn of(cont: &'b Container<'a>) -> Self {
         let rt = runtime(cont);
-        let mut counters = quote!(0);
+        let mut counters = Slot::default();
         let mut gauges = 0;
         let mut opens = 0;
         let mut fields = Vec::new();
         for field in cont.table_fields() {
-            let (slot, width) = match field.kind {
+            let slot = match field.kind {
                 FieldKind::Gauge => {
                     let index = gauges;
                     gauges += 1;
-                    (quote!(#index), None)
+                    quote!(#index)
                 }
                 FieldKind::Counter | FieldKind::OpenKeyed { .. } => {
-                    (counters.clone(), Some(quote!(1)))
+                    let slot = counters.to_token_stream();
+                    counters.fixed += 1;
+                    slot
                 }
                 // One slot per variant, then the field's overflow.
-                FieldKind::ClosedKeyed { key } => (
-                    counters.clone(),
-                    Some(quote!(<#key as #rt::StatKey>::ALL.len() + 1)),
-                ),
+                FieldKind::ClosedKeyed { key } => {
+                    let slot = counters.to_token_stream();
+                    counters
+                        .key_widths
+                        .push(quote!(<#key as #rt::StatKey>::ALL.len()));
+                    counters.fixed += 1;
+                    slot
+                }
                 // One word per bucket (the last is `+Inf`), then the sum.
                 FieldKind::Histogram => {
-                    let width = field.bounds.len() + 2;
-                    (counters.clone(), Some(quote!(#width)))
+                    let slot = counters.to_token_stream();
+                    counters.fixed += field.bounds.len() + 2;
+                    slot
                 }
                 FieldKind::Skip => continue,
             };
-            if let Some(width) = width {
-                counters = quote!(#counters + #width);
-            }
             let open_index = opens;
             if matches!(field.kind, FieldKind::OpenKeyed { .. }) {
                 opens += 1;
@@ -122,11 +143,12 @@ impl<'a, 'b> Layout<'a, 'b> {
                 open_index,
             });
         }
-        let words = quote!(#counters + 2 * #gauges);
+        let mut words = counters.clone();
+        words.fixed += 2 * gauges;
         Self {
             fields,
-            counters,
-            words,
+            counters: counters.to_token_stream(),
+            words: words.to_token_stream(),
             gauges,
         }
     }
@@ -482,21 +504,14 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
          `Send + Sync`, no locks on the write path. Build it with [`{ident}::table`]."
     );
     let accessors = layout.fields.iter().map(|place| accessor(cont, place));
-    let add_to_arms = layout.plain().map(|place| {
-        let variant = case::variant_name(place.field.ident);
-        let slot = &place.slot;
-        let is_gauge = matches!(place.field.kind, FieldKind::Gauge);
-        quote!(#field_enum::#variant => (#slot, #is_gauge))
-    });
-    // The field's place first, then one write: one copy of the write path,
-    // not one per field. A struct without plain fields has an empty enum.
+    // The field's place from a table, then one write: one copy of the
+    // write path, not one per field, and no match for the compiler to
+    // check. A struct without plain fields has an empty enum.
     let add_to_body = if layout.plain().next().is_none() {
         quote!(match field {})
     } else {
         quote! {
-            let (index, is_gauge): (::core::primitive::usize, ::core::primitive::bool) = match field {
-                #(#add_to_arms,)*
-            };
+            let (index, is_gauge) = #field_enum::PLACES[field as ::core::primitive::usize];
             if is_gauge {
                 self.raw.add_to_gauge(index, n);
             } else {
@@ -522,6 +537,7 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
         impl #ident {
             /// Builds an empty concurrent table for this struct.
             #[must_use]
+            #[inline]
             #vis fn table() -> #table {
                 #table { raw: <#raw_ty>::new::<#ident>() }
             }
@@ -529,6 +545,7 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
 
         #[automatically_derived]
         impl ::core::default::Default for #table {
+            #[inline]
             fn default() -> Self {
                 #ident::table()
             }
@@ -536,6 +553,7 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
 
         #[automatically_derived]
         impl ::core::fmt::Debug for #table {
+            #[inline]
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 ::core::fmt::Debug::fmt(&self.raw, f)
             }
@@ -574,6 +592,7 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
             /// whole or not at all, and an invariant every writer keeps holds
             /// in it if the table was never reset.
             #[must_use]
+            #[inline]
             #vis fn snapshot(&self) -> #ident {
                 self.raw.snapshot()
             }
@@ -583,6 +602,7 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
             /// `stats_core::Snapshot`. The write-up's deadline is
             /// `stats_core::DEFAULT_SNAPSHOT_DEADLINE` (50 ms).
             #[must_use]
+            #[inline]
             #vis fn snapshot_within(&self, within: ::core::time::Duration) -> #rt::Snapshot<#ident> {
                 self.raw.snapshot_within(within)
             }
@@ -590,6 +610,7 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
             /// A reader whose deltas return what changed since its previous
             /// delta; its first delta covers what happens after this call.
             #[must_use]
+            #[inline]
             #vis fn cursor(&self) -> #rt::Cursor<'_, #ident> {
                 self.raw.cursor()
             }
@@ -599,6 +620,7 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
             /// iterator stale: its next step panics with a message
             /// containing `stale` (`try_next` returns an error instead).
             #[must_use]
+            #[inline]
             #vis fn iter(&self) -> #rt::Iter<'_> {
                 self.raw.iter()
             }
@@ -608,12 +630,14 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
             /// are levels and keep them. Cursors are not disturbed: their
             /// next delta holds exactly the increments made since their
             /// previous one, keyed fields included.
+            #[inline]
             #vis fn reset(&self) {
                 self.raw.reset();
             }
 
             /// How many resets and clears of the table have begun.
             #[must_use]
+            #[inline]
             #vis fn version(&self) -> ::core::primitive::u64 {
                 self.raw.version()
             }
@@ -622,6 +646,7 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
             /// Writes while it or `stats_core::Breaker::global()` is open are
             /// dropped and counted in the health table's `write_blocked`.
             #[must_use]
+            #[inline]
             #vis fn breaker(&self) -> &#rt::Breaker {
                 self.raw.breaker()
             }
@@ -630,6 +655,7 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
             /// configuration, or with a clock of the caller's, for tests)
             /// instead of a default one.
             #[must_use]
+            #[inline]
             #vis fn with_breaker(breaker: #rt::Breaker) -> Self {
                 Self {
                     raw: #rt::RawTable::with_breaker::<#ident>(breaker),
@@ -639,6 +665,7 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
             /// How many per-thread rows the table has allocated: below twice
             /// the largest number of writing threads alive at once.
             #[must_use]
+            #[inline]
             #vis fn shard_count(&self) -> ::core::primitive::usize {
                 self.raw.shard_count()
             }
@@ -647,6 +674,7 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
             /// keys, index and counts, and the table itself. Cursors hold
             /// their own memory, not counted here.
             #[must_use]
+            #[inline]
             #vis fn memory_bytes(&self) -> ::core::primitive::usize {
                 self.raw.memory_bytes()
             }
@@ -661,30 +689,37 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
         impl #rt::Table for #table {
             type Stats = #ident;
 
+            #[inline]
             fn snapshot(&self) -> #ident {
                 self.raw.snapshot()
             }
 
+            #[inline]
             fn snapshot_within(&self, within: ::core::time::Duration) -> #rt::Snapshot<#ident> {
                 self.raw.snapshot_within(within)
             }
 
+            #[inline]
             fn cursor(&self) -> #rt::Cursor<'_, #ident> {
                 self.raw.cursor()
             }
 
+            #[inline]
             fn iter(&self) -> #rt::Iter<'_> {
                 self.raw.iter()
             }
 
+            #[inline]
             fn reset(&self) {
                 self.raw.reset();
             }
 
+            #[inline]
             fn version(&self) -> ::core::primitive::u64 {
                 self.raw.version()
             }
 
+            #[inline]
             fn exported(&self) -> &dyn #rt::Exported {
                 &self.raw
             }
@@ -714,19 +749,29 @@ fn expand_field_enum(cont: &Container<'_>) -> TokenStream {
          Generated by `#[derive(StatTable)]`."
     );
     let schema = quote!(<#ident as #rt::Schema>::FIELDS);
-    let index_arms = variants
-        .iter()
-        .enumerate()
-        .map(|(index, variant)| quote!(Self::#variant => #index));
-    // Keyed fields are in `FIELDS` but not in this enum: map each variant to
-    // its place in `FIELDS`.
-    let desc_arms = fields.iter().zip(&variants).map(|(field, variant)| {
-        let position = cont
-            .table_fields()
+    // Keyed fields are in `FIELDS` but not in this enum: each variant's
+    // place in `FIELDS`, and its slot in the table.
+    let positions = fields.iter().map(|field| {
+        cont.table_fields()
             .position(|f| f.ident == field.ident)
-            .unwrap_or_default();
-        quote!(Self::#variant => &#schema[#position])
+            .unwrap_or_default()
     });
+    let layout = Layout::of(cont);
+    let places = layout.plain().map(|place| {
+        let slot = &place.slot;
+        let is_gauge = matches!(place.field.kind, FieldKind::Gauge);
+        quote!((#slot, #is_gauge))
+    });
+    // Variants are numbered from 0 in order, so `self as usize` is the
+    // index; an enum without variants has no value to cast.
+    let (index_body, desc_body) = if count == 0 {
+        (quote!(match self {}), quote!(match self {}))
+    } else {
+        (
+            quote!(self as ::core::primitive::usize),
+            quote!(&#schema[Self::POSITIONS[self as ::core::primitive::usize]]),
+        )
+    };
     quote! {
         #[doc = #enum_doc]
         #[allow(dead_code)] // a field may never be named at run time
@@ -753,19 +798,21 @@ fn expand_field_enum(cont: &Container<'_>) -> TokenStream {
             /// Every plain field, in declaration order.
             #vis const ALL: [Self; #count] = [#(Self::#variants),*];
 
+            /// Each field's position in the schema's `FIELDS`.
+            const POSITIONS: [::core::primitive::usize; #count] = [#(#positions),*];
+
+            /// Each field's slot in the table, and whether it is a gauge.
+            const PLACES: [(::core::primitive::usize, ::core::primitive::bool); #count] = [#(#places),*];
+
             /// The field's position in `ALL` (skipped and keyed fields do
             /// not count).
             #[must_use]
             #vis const fn index(self) -> ::core::primitive::usize {
-                match self {
-                    #(#index_arms,)*
-                }
+                #index_body
             }
 
             const fn desc(self) -> &'static #rt::FieldDesc {
-                match self {
-                    #(#desc_arms,)*
-                }
+                #desc_body
             }
 
             /// The metric name, prefix included.

@@ -55,16 +55,22 @@ use std::marker::PhantomData;
 /// assert_eq!(cursor.delta(), Jobs { done: 1 });
 /// ```
 pub struct Cursor<'a, S> {
+    core: CursorCore<'a>,
+    stats: PhantomData<fn() -> S>,
+}
+
+/// Everything a cursor does but build the user's struct: not generic, so it
+/// is compiled once, here, rather than once per table in the user's crate.
+struct CursorCore<'a> {
     table: &'a dyn TableReader,
     /// Raw counter sums and gauge levels as of the previous delta.
     last_counters: Vec<u64>,
     last_gauges: Vec<i64>,
-    /// Scratch space for the next reading, kept to avoid allocating per delta.
+    /// The latest delta; kept between deltas to avoid allocating per delta.
     next_counters: Vec<u64>,
     next_gauges: Vec<i64>,
     /// One per open keyed field, in field order.
     open: Vec<OpenCursor>,
-    stats: PhantomData<fn() -> S>,
 }
 
 /// What a cursor last reported of one open keyed field.
@@ -94,8 +100,8 @@ impl OpenCursor {
     }
 }
 
-impl<'a, S: StatTable> Cursor<'a, S> {
-    pub(crate) fn new(table: &'a dyn TableReader) -> Self {
+impl<'a> CursorCore<'a> {
+    fn new(table: &'a dyn TableReader) -> Self {
         let fields = table.fields();
         let counters = fields
             .iter()
@@ -115,47 +121,31 @@ impl<'a, S: StatTable> Cursor<'a, S> {
                 }
             })
             .collect();
-        let mut cursor = Self {
+        let mut core = Self {
             table,
             last_counters: vec![0; counters],
             last_gauges: vec![0; gauges],
             next_counters: vec![0; counters],
             next_gauges: vec![0; gauges],
             open,
-            stats: PhantomData,
         };
-        cursor
-            .table
-            .read_raw(&mut cursor.last_counters, &mut cursor.last_gauges);
-        cursor
+        core.table
+            .read_raw(&mut core.last_counters, &mut core.last_gauges);
+        core
     }
 
-    /// Makes the next delta cover everything the table has counted since it
-    /// was built, as if this cursor had existed from the start, with one
-    /// exception: the keys of an open keyed field that a reset or clear
-    /// emptied before this cursor was made are gone (their increments are
-    /// not kept anywhere once no cursor is waiting for them). Counters,
-    /// gauges, closed keyed fields and every overflow are whole.
-    #[must_use]
-    pub fn from_start(mut self) -> Self {
+    fn rewind(&mut self) {
         self.last_counters.fill(0);
         self.last_gauges.fill(0);
         for field in &mut self.open {
             OpenField::rewind(&mut field.state);
         }
-        self
     }
 
-    /// What changed since the previous delta (or since the cursor was made).
-    ///
-    /// Each thread's part of the table is read consistently, so the sum of
-    /// a cursor's deltas since the table was built is a state the writers
-    /// really left: an invariant that every writer keeps (such as `failed
-    /// <= created`) holds in it. A single delta is the difference of two
-    /// such states: it holds whole steps (`table.add(&step)`) whole, but a
-    /// writer's separate increments (`created.inc(); failed.inc();`) can
-    /// fall on either side of a delta's boundary.
-    pub fn delta(&mut self) -> S {
+    /// Reads the table, leaves the counters' and gauges' deltas in
+    /// `next_counters` and `next_gauges`, and returns the open keyed
+    /// fields' deltas.
+    fn advance(&mut self) -> Vec<Keyed<String>> {
         self.table
             .read_raw(&mut self.next_counters, &mut self.next_gauges);
         for (next, last) in self.next_counters.iter_mut().zip(&mut self.last_counters) {
@@ -170,17 +160,50 @@ impl<'a, S: StatTable> Cursor<'a, S> {
         }
         let table = self.table;
         let counters = &self.next_counters;
-        let mut open: Vec<Keyed<String>> = self
-            .open
+        self.open
             .iter_mut()
             .map(|field| {
                 let overflow = counters.get(field.overflow_index).copied().unwrap_or(0);
                 field.delta(table, overflow)
             })
-            .collect();
+            .collect()
+    }
+}
+
+impl<'a, S: StatTable> Cursor<'a, S> {
+    pub(crate) fn new(table: &'a dyn TableReader) -> Self {
+        Self {
+            core: CursorCore::new(table),
+            stats: PhantomData,
+        }
+    }
+
+    /// Makes the next delta cover everything the table has counted since it
+    /// was built, as if this cursor had existed from the start, with one
+    /// exception: the keys of an open keyed field that a reset or clear
+    /// emptied before this cursor was made are gone (their increments are
+    /// not kept anywhere once no cursor is waiting for them). Counters,
+    /// gauges, closed keyed fields and every overflow are whole.
+    #[must_use]
+    pub fn from_start(mut self) -> Self {
+        self.core.rewind();
+        self
+    }
+
+    /// What changed since the previous delta (or since the cursor was made).
+    ///
+    /// Each thread's part of the table is read consistently, so the sum of
+    /// a cursor's deltas since the table was built is a state the writers
+    /// really left: an invariant that every writer keeps (such as `failed
+    /// <= created`) holds in it. A single delta is the difference of two
+    /// such states: it holds whole steps (`table.add(&step)`) whole, but a
+    /// writer's separate increments (`created.inc(); failed.inc();`) can
+    /// fall on either side of a delta's boundary.
+    pub fn delta(&mut self) -> S {
+        let mut open = self.core.advance();
         S::from_raw(&mut RawValues {
-            counters,
-            gauges: &self.next_gauges,
+            counters: &self.core.next_counters,
+            gauges: &self.core.next_gauges,
             open: &mut open,
         })
     }
@@ -189,9 +212,9 @@ impl<'a, S: StatTable> Cursor<'a, S> {
 impl<S> fmt::Debug for Cursor<'_, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Cursor")
-            .field("table", &self.table.table_name())
-            .field("last_counters", &self.last_counters)
-            .field("last_gauges", &self.last_gauges)
+            .field("table", &self.core.table.table_name())
+            .field("last_counters", &self.core.last_counters)
+            .field("last_gauges", &self.core.last_gauges)
             .finish()
     }
 }

@@ -112,27 +112,33 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
     /// An empty table for the struct `S` guarded by `breaker`.
     #[must_use]
     pub fn with_breaker<S: Schema>(breaker: Breaker) -> Self {
-        let counter_slots = S::FIELDS
+        Self::build(S::TABLE_NAME, S::FIELDS, breaker)
+    }
+
+    /// The table named `name` of `fields`: not generic over the struct, so
+    /// it is compiled once per row shape rather than once per table.
+    fn build(name: &'static str, fields: &'static [FieldDesc], breaker: Breaker) -> Self {
+        let counter_slots = fields
             .iter()
             .filter(|f| f.kind != MetricKind::Gauge)
             .map(|f| f.shape.counter_slots())
             .sum::<usize>();
         debug_assert_eq!(counter_slots + 2 * GAUGES, WORDS);
         debug_assert_eq!(
-            S::FIELDS
+            fields
                 .iter()
                 .filter(|f| f.kind == MetricKind::Gauge)
                 .count(),
             GAUGES
         );
         Self {
-            name: S::TABLE_NAME,
-            fields: S::FIELDS,
+            name,
+            fields,
             counters: Rows::new(breaker),
             counter_slots,
             gauge_bases: std::array::from_fn(|_| AtomicI64::new(0)),
             set_order: Mutex::new(()),
-            open: S::FIELDS
+            open: fields
                 .iter()
                 .filter_map(|field| match field.shape {
                     FieldShape::Open {
@@ -288,11 +294,15 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
     /// [`crate::read::snapshot`]).
     #[must_use]
     pub fn snapshot<S: Schema>(&self) -> S {
+        let reading = self.read_and_publish();
+        reading.to_struct()
+    }
+
+    /// A reading without a deadline, published.
+    fn read_and_publish(&self) -> Arc<Reading> {
         // Without a deadline a reading always completes.
         let reading = self.read(None).unwrap_or_else(|| self.as_built());
-        let snapshot = reading.to_struct();
-        self.publish(reading);
-        snapshot
+        self.publish(reading)
     }
 
     /// What is published once a read that completes within `within` has
@@ -312,7 +322,9 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
         let fresh = self.read(Some(deadline.unwrap_or_else(far_future)));
         let stale = fresh.is_none();
         match fresh {
-            Some(reading) => self.publish(reading),
+            Some(reading) => {
+                self.publish(reading);
+            }
             None => crate::defend::health::count(|health| health.snapshot_timeout().inc()),
         }
         let published = self
@@ -366,12 +378,14 @@ impl<const WORDS: usize, const GAUGES: usize> RawTable<WORDS, GAUGES> {
 
     /// Publishes `reading` if it began after the published one ended, so
     /// published snapshots only move forward.
-    fn publish(&self, reading: Reading) {
+    /// Returns `reading`, shared.
+    fn publish(&self, reading: Reading) -> Arc<Reading> {
         let reading = Arc::new(reading);
         self.published.rcu(|current| match current {
             Some(current) if reading.started <= current.ended => Some(Arc::clone(current)),
             _ => Some(Arc::clone(&reading)),
         });
+        reading
     }
 
     /// A cursor whose first delta covers what happens after this call.

@@ -4,7 +4,7 @@
 
 use crate::keyed::listing::OpenCounts;
 use crate::keyed::value::Keyed;
-use crate::table::contract::{FieldShape, RawValues, Schema};
+use crate::table::contract::{FieldDesc, FieldShape, RawValues, Schema};
 use std::time::{Instant, SystemTime};
 
 /// The values of one read of a table, and the read ticks that order it
@@ -40,9 +40,21 @@ impl Reading {
         }
     }
 
-    /// The user's struct with these values.
+    /// The user's struct with these values. Only `S::from_raw` is generic:
+    /// the rest is compiled once, here, not once per table in the user's
+    /// crate.
     pub(crate) fn to_struct<S: Schema>(&self) -> S {
-        let mut open: Vec<Keyed<String>> = S::FIELDS
+        let mut open = self.open_values(S::FIELDS);
+        S::from_raw(&mut RawValues {
+            counters: &self.counters,
+            gauges: &self.gauges,
+            open: &mut open,
+        })
+    }
+
+    /// The open keyed fields of `fields` as values, in field order.
+    fn open_values(&self, fields: &[FieldDesc]) -> Vec<Keyed<String>> {
+        fields
             .iter()
             .filter_map(|desc| match desc.shape {
                 FieldShape::Open { index, .. } => Some(Keyed::from_counts(
@@ -51,12 +63,7 @@ impl Reading {
                 )),
                 _ => None,
             })
-            .collect();
-        S::from_raw(&mut RawValues {
-            counters: &self.counters,
-            gauges: &self.gauges,
-            open: &mut open,
-        })
+            .collect()
     }
 
     /// The counter in slot `index`; 0 outside the reading.
