@@ -458,7 +458,12 @@ pub(crate) fn load_package(
             let mut pf = ParsedFile::parse(display(&file), module.clone(), text);
             if let Some(Ok(ast)) = &pf.ast {
                 let mut mods = Vec::new();
-                module_files(&ast.items, &child_dir, &module, &mut mods, 0);
+                let file_dir = file.parent().unwrap_or(Path::new("."));
+                let dirs = ModDirs {
+                    children: &child_dir,
+                    paths: file_dir,
+                };
+                module_files(&ast.items, &dirs, &module, &mut mods, 0);
                 queue.extend(mods);
             }
             if bytes > tree_budget {
@@ -488,39 +493,56 @@ fn absolute(p: &Path) -> String {
         .into_owned()
 }
 
-fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
-    attrs.iter().find_map(|a| match &a.meta {
-        syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
-            syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(s),
-                ..
-            }) => Some(s.value()),
-            _ => None,
-        },
-        // `#[cfg_attr(feature = "x", path = "y.rs")]`
-        syn::Meta::List(l) if l.path.is_ident("cfg_attr") => {
-            let parser = syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated;
-            let metas = l.parse_args_with(parser).ok()?;
-            metas.iter().skip(1).find_map(|m| match m {
-                syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
-                    syn::Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Str(s),
-                        ..
-                    }) => Some(s.value()),
-                    _ => None,
-                },
-                _ => None,
-            })
-        }
+/// Every file a `mod` item's attributes can point it at: its `#[path]`, and
+/// each `#[cfg_attr(.., path = "..")]` option (mio picks a selector per
+/// platform this way). Which `cfg` holds is not evaluated, so every option
+/// is linted: each is the module on some target.
+fn path_attrs(attrs: &[syn::Attribute]) -> Vec<String> {
+    let string = |value: &syn::Expr| match value {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
         _ => None,
-    })
+    };
+    let mut paths = Vec::new();
+    for attr in attrs {
+        match &attr.meta {
+            syn::Meta::NameValue(nv) if nv.path.is_ident("path") => {
+                paths.extend(string(&nv.value));
+            }
+            syn::Meta::List(l) if l.path.is_ident("cfg_attr") => {
+                let parser =
+                    syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated;
+                let Ok(metas) = l.parse_args_with(parser) else {
+                    continue;
+                };
+                paths.extend(metas.iter().skip(1).filter_map(|m| match m {
+                    syn::Meta::NameValue(nv) if nv.path.is_ident("path") => string(&nv.value),
+                    _ => None,
+                }));
+            }
+            _ => {}
+        }
+    }
+    paths
+}
+
+/// Where a module's `mod` items find their files.
+struct ModDirs<'a> {
+    /// Where `mod x;` looks for `x.rs` and `x/mod.rs`.
+    children: &'a Path,
+    /// What a `#[path]` on `mod x;` is relative to: the folder of the file
+    /// itself for its top-level items, and `children` inside an inline
+    /// `mod { }` (the Reference's rule for `path` attributes).
+    paths: &'a Path,
 }
 
 /// The files declared by `mod x;` items: the file, the folder its own `mod`s
 /// live in, and its module path.
 fn module_files(
     items: &[syn::Item],
-    dir: &Path,
+    dirs: &ModDirs<'_>,
     module: &str,
     out: &mut Vec<(PathBuf, PathBuf, String)>,
     depth: usize,
@@ -530,7 +552,7 @@ fn module_files(
             syn::Item::Mod(m) => m,
             syn::Item::Macro(mac) if depth < 8 => {
                 if let Some(inner) = macro_items(&mac.mac) {
-                    module_files(&inner, dir, module, out, depth + 1);
+                    module_files(&inner, dirs, module, out, depth + 1);
                 }
                 continue;
             }
@@ -539,27 +561,41 @@ fn module_files(
         let name = m.ident.to_string();
         let name = name.strip_prefix("r#").unwrap_or(&name);
         let sub_module = format!("{module}::{name}");
+        let paths = path_attrs(&m.attrs);
         match &m.content {
             Some((_, inner)) => {
-                let sub = match path_attr(&m.attrs) {
-                    Some(p) => dir.join(p),
-                    None => dir.join(name),
-                };
-                module_files(inner, &sub, &sub_module, out, depth + 1);
+                // An inline module's own path names a folder below where its
+                // `mod x;` children would live.
+                let mut subs: Vec<PathBuf> = paths.iter().map(|p| dirs.children.join(p)).collect();
+                if subs.is_empty() {
+                    subs.push(dirs.children.join(name));
+                }
+                for sub in &subs {
+                    let inner_dirs = ModDirs {
+                        children: sub,
+                        paths: sub,
+                    };
+                    module_files(inner, &inner_dirs, &sub_module, out, depth + 1);
+                }
             }
             None => {
-                if let Some(p) = path_attr(&m.attrs) {
-                    let f = dir.join(p);
-                    let child = f.parent().unwrap_or(dir).to_path_buf();
-                    out.push((f, child, sub_module));
+                for p in &paths {
+                    let f = dirs.paths.join(p);
+                    let child = f.parent().unwrap_or(dirs.paths).to_path_buf();
+                    out.push((f, child, sub_module.clone()));
+                }
+                // With only `cfg_attr` paths, no `cfg` may hold: then the
+                // default file is the module.
+                let plain_path = m.attrs.iter().any(|a| a.path().is_ident("path"));
+                if plain_path {
                     continue;
                 }
-                let flat = dir.join(format!("{name}.rs"));
-                let nested = dir.join(name).join("mod.rs");
+                let flat = dirs.children.join(format!("{name}.rs"));
+                let nested = dirs.children.join(name).join("mod.rs");
                 if flat.is_file() {
-                    out.push((flat, dir.join(name), sub_module));
+                    out.push((flat, dirs.children.join(name), sub_module));
                 } else if nested.is_file() {
-                    out.push((nested, dir.join(name), sub_module));
+                    out.push((nested, dirs.children.join(name), sub_module));
                 }
             }
         }

@@ -313,3 +313,48 @@ fn statics_and_types_of_a_workspace_member_are_seen_by_its_dependents() {
     .unwrap();
     assert_eq!(one.render_json(), report.render_json());
 }
+
+#[test]
+fn every_path_option_of_a_module_is_followed_from_the_right_folder() {
+    let t = TempDir::new("paths");
+    t.write(
+        "Cargo.toml",
+        "[package]\nname = \"paths\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    // one module, a file per platform (mio's selectors); and a non-mod-rs
+    // file whose `#[path]` is relative to its own folder (tokio's loom)
+    t.write(
+        "src/lib.rs",
+        "#[cfg_attr(target_os = \"linux\", path = \"sel/a.rs\")]\n\
+         #[cfg_attr(target_os = \"macos\", path = \"sel/b.rs\")]\n\
+         mod selector;\n\
+         mod loom;\n",
+    );
+    let map_static = "static mut M: Option<std::collections::HashMap<u8, u8>> = None;\n";
+    t.write("src/sel/a.rs", map_static);
+    t.write("src/sel/b.rs", map_static);
+    // with only `cfg_attr` paths, no `cfg` may hold: the default file counts
+    t.write("src/selector.rs", map_static);
+    t.write(
+        "src/loom.rs",
+        "macro_rules! cfg_x { ($($i:item)*) => { $($i)* } }\n\
+         cfg_x! {\n    #[path = \"native.rs\"]\n    mod imp;\n}\n\
+         mod inline {\n    #[path = \"deep.rs\"]\n    mod deep;\n}\n",
+    );
+    t.write("src/native.rs", map_static);
+    t.write("src/loom/inline/deep.rs", map_static);
+    let got = findings(&t.0);
+    let files: Vec<&str> = got.iter().map(|(_, file, _)| file.as_str()).collect();
+    assert_eq!(
+        files,
+        [
+            "src/loom/inline/deep.rs",
+            "src/native.rs",
+            "src/sel/a.rs",
+            "src/sel/b.rs",
+            "src/selector.rs"
+        ]
+    );
+    let report = lint_paths(std::slice::from_ref(&t.0), &Config::default()).unwrap();
+    assert!(report.notices.is_empty(), "{:?}", report.notices);
+}
