@@ -358,3 +358,47 @@ fn every_path_option_of_a_module_is_followed_from_the_right_folder() {
     let report = lint_paths(std::slice::from_ref(&t.0), &Config::default()).unwrap();
     assert!(report.notices.is_empty(), "{:?}", report.notices);
 }
+
+/// A member's type that derefs to a map and its `Weak` wrapper are followed
+/// in the members that depend on it.
+#[test]
+fn deref_maps_and_weak_wrappers_cross_members() {
+    let t = TempDir::new("cross-deref");
+    t.write("Cargo.toml", "[workspace]\nmembers = [\"core\", \"app\"]\n");
+    t.write(
+        "core/Cargo.toml",
+        "[package]\nname = \"core-types\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    t.write(
+        "core/src/lib.rs",
+        "use std::collections::HashMap;\nuse std::ops::{Deref, DerefMut};\nuse std::sync::{Arc, Weak};\n\
+         pub struct Cache(HashMap<u8, u8>);\n\
+         impl Deref for Cache { type Target = HashMap<u8, u8>; fn deref(&self) -> &HashMap<u8, u8> { &self.0 } }\n\
+         impl DerefMut for Cache { fn deref_mut(&mut self) -> &mut HashMap<u8, u8> { &mut self.0 } }\n\
+         pub struct WeakOpt<T>(Option<Weak<T>>);\n\
+         impl<T> WeakOpt<T> { pub fn upgrade(&self) -> Option<Arc<T>> { self.0.as_ref().and_then(Weak::upgrade) } }\n",
+    );
+    t.write(
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\ncore-types = { path = \"../core\" }\n",
+    );
+    t.write(
+        "app/src/lib.rs",
+        "use std::collections::HashMap;\nuse std::sync::{Arc, Mutex};\nuse core_types::{Cache, WeakOpt};\n\
+         pub fn put(c: Arc<Mutex<Cache>>) {\n    c.lock().unwrap_or_else(|e| e.into_inner()).insert(1, 1);\n}\n\
+         pub fn poke(p: &WeakOpt<Mutex<HashMap<u8, u8>>>) {\n    if let Some(m) = p.upgrade() {\n        m.lock().unwrap_or_else(|e| e.into_inner()).clear();\n    }\n}\n",
+    );
+    let got = findings(&t.0);
+    let want: Vec<(String, String, usize)> = [5, 9]
+        .iter()
+        .map(|l| {
+            (
+                "shared_map_mutation".to_string(),
+                "app/src/lib.rs".to_string(),
+                *l,
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+}

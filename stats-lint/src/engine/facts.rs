@@ -106,11 +106,51 @@ pub(crate) struct Facts {
     unsafe_sync: HashSet<String>,
     /// `(type, method)` of `&mut self` methods that mutate a map field: the field and its declaration.
     mutators: HashMap<(String, String), (String, Span)>,
+    /// Types with `impl Deref`: the target type and the module it is written in.
+    derefs: HashMap<String, (syn::Type, String)>,
+    /// `(last name of the self type, method)` of every method of an impl
+    /// block: a type's own method wins over the one of its `Deref` target.
+    own_methods: HashSet<(String, String)>,
+    /// Generic structs that wrap a `Weak<T>`/`Arc<T>` of their type parameter
+    /// number `.0` and give it back with a `&self` method returning
+    /// `Arc<T>`/`Option<Arc<T>>` (`struct WeakOpt<T>(Option<Weak<T>>)`);
+    /// `.1` for `Rc`. Such a type is its pointer, as `Weak<T>` is.
+    ptr_wrappers: HashMap<String, (usize, bool)>,
+    /// Names of those methods (`upgrade`): they yield the pointer.
+    upgrade_methods: HashSet<String>,
+    /// Type parameters of the generic structs.
+    struct_params: HashMap<String, Vec<String>>,
+    /// `macro_rules!` of the package by name: for a lock helper
+    /// (`($m:expr) => { $m.lock().unwrap() }`), its metavariable and body;
+    /// `None` for any other macro, or when two macros share the name.
+    macros: HashMap<String, Option<LockMacro>>,
     // phase A leftovers, resolved in phase B
     raw_shared: Vec<(Vec<String>, String)>,
     raw_unsafe_sync: Vec<(Vec<String>, String)>,
     raw_mutators: Vec<RawMutator>,
     raw_fns: Vec<(Option<Vec<String>>, String, FnFact)>,
+    raw_derefs: Vec<(Vec<String>, String, syn::Type)>,
+    raw_upgrades: Vec<RawUpgrade>,
+}
+
+/// A local `macro_rules!` whose first rule takes one expression and takes its
+/// lock: `($m:expr) => { $m.lock().unwrap() }`.
+#[derive(Clone, Debug)]
+pub(crate) struct LockMacro {
+    /// The metavariable (`m`).
+    pub(crate) var: String,
+    /// The rule's body, expanded by substituting the metavariable.
+    pub(crate) body: proc_macro2::TokenStream,
+}
+
+/// A `&self` method of a generic type that returns an `Arc`/`Rc`, before resolution.
+struct RawUpgrade {
+    self_ty: Vec<String>,
+    /// The impl's arguments of the self type (`T` of `impl<T> WeakOpt<T>`); `""` when not a name.
+    self_args: Vec<String>,
+    module: String,
+    method: String,
+    ret: syn::Type,
 }
 
 /// The facts of a package's library that other packages of the run may
@@ -133,6 +173,11 @@ pub(crate) struct Exported {
     shared_structs: Vec<String>,
     unsafe_sync: Vec<String>,
     mutators: Vec<((String, String), (String, Span))>,
+    /// Full path, target type text, module.
+    derefs: Vec<(String, String, String)>,
+    own_methods: Vec<(String, String)>,
+    ptr_wrappers: Vec<(String, (usize, bool))>,
+    upgrade_methods: Vec<String>,
 }
 
 /// A type as source text, for the shapes facts care about: paths with
@@ -345,6 +390,29 @@ impl Facts {
                 .filter(|((k, _), _)| ours(k))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
+            derefs: self
+                .derefs
+                .iter()
+                .filter(|(k, _)| ours(k))
+                .map(|(k, (ty, m))| (k.clone(), type_text(ty), m.clone()))
+                .collect(),
+            own_methods: self
+                .own_methods
+                .iter()
+                .filter(|(ty, _)| {
+                    self.derefs
+                        .keys()
+                        .any(|k| ours(k) && k.rsplit("::").next() == Some(ty))
+                })
+                .cloned()
+                .collect(),
+            ptr_wrappers: self
+                .ptr_wrappers
+                .iter()
+                .filter(|(k, _)| ours(k))
+                .map(|(k, v)| (k.clone(), *v))
+                .collect(),
+            upgrade_methods: self.upgrade_methods.iter().cloned().collect(),
         }
     }
 
@@ -413,6 +481,19 @@ impl Facts {
                 .entry((ty.clone(), method.clone()))
                 .or_insert_with(|| v.clone());
         }
+        for (k, ty, module) in &e.derefs {
+            if let Some(ty) = parse(ty) {
+                self.derefs
+                    .entry(k.clone())
+                    .or_insert_with(|| (ty, module.clone()));
+            }
+        }
+        self.own_methods.extend(e.own_methods.iter().cloned());
+        for (k, v) in &e.ptr_wrappers {
+            self.ptr_wrappers.entry(k.clone()).or_insert(*v);
+        }
+        self.upgrade_methods
+            .extend(e.upgrade_methods.iter().cloned());
     }
 
     /// Phase A for one file.
@@ -459,6 +540,13 @@ impl Facts {
             self.fn_names.insert(name);
             self.fns.insert(full, fact);
         }
+        for (segs, module, ty) in std::mem::take(&mut self.raw_derefs) {
+            let full = self.resolve(&module, &segs);
+            self.derefs.entry(full).or_insert((ty, module));
+        }
+        for u in std::mem::take(&mut self.raw_upgrades) {
+            self.add_ptr_wrapper(u);
+        }
         for m in std::mem::take(&mut self.raw_mutators) {
             let full = self.resolve(&m.module, &m.self_ty);
             if let Some((shape, decl)) = self.field(&full, &m.field)
@@ -482,6 +570,61 @@ impl Facts {
                 if self.shared_structs.insert(n.clone()) {
                     work.push(n);
                 }
+            }
+        }
+    }
+
+    /// Records a generic struct as a pointer wrapper when `u` gives back, as
+    /// an `Arc<T>` (or `Rc<T>`), a `Weak<T>`/`Arc<T>` it holds of its parameter `T`.
+    fn add_ptr_wrapper(&mut self, u: RawUpgrade) {
+        // Stands for the type parameter while shapes are computed.
+        const PARAM: &str = "<param>";
+        let full = self.resolve(&u.module, &u.self_ty);
+        let (Some(params), Some(fact)) = (self.struct_params.get(&full), self.structs.get(&full))
+        else {
+            return;
+        };
+        let param = || Shape::Named(PARAM.to_string());
+        let pointer = |s: &Shape| -> Option<bool> {
+            let mut s = s;
+            while let Shape::Wrap(i) = s {
+                s = i;
+            }
+            match s {
+                Shape::Arc(i) if **i == param() => Some(false),
+                Shape::Rc(i) if **i == param() => Some(true),
+                _ => None,
+            }
+        };
+        let holds = |s: &Shape, rc: bool| -> bool {
+            let mut s = s;
+            loop {
+                match s {
+                    Shape::Wrap(i) | Shape::Cell(i) | Shape::Lock { inner: i, .. } => s = i,
+                    _ => return pointer(s) == Some(rc),
+                }
+            }
+        };
+        for (i, name) in params.iter().enumerate() {
+            let Some(arg) = u.self_args.get(i).filter(|a| !a.is_empty()) else {
+                continue;
+            };
+            let ret =
+                self.shape_depth(&u.ret, &u.module, Some(&full), 0, &[(arg.clone(), param())]);
+            let Some(rc) = pointer(&ret) else {
+                continue;
+            };
+            let subst = [(name.clone(), param())];
+            let held = fact.fields.iter().any(|(_, ty, _)| {
+                holds(
+                    &self.shape_depth(ty, &fact.module, Some(&full), 0, &subst),
+                    rc,
+                )
+            });
+            if held {
+                self.ptr_wrappers.insert(full, (i, rc));
+                self.upgrade_methods.insert(u.method);
+                return;
             }
         }
     }
@@ -666,6 +809,16 @@ impl Facts {
         depth: usize,
     ) -> Shape {
         if self.structs.contains_key(full) {
+            if let Some(&(i, rc)) = self.ptr_wrappers.get(full)
+                && i < nargs
+            {
+                let inner = Box::new(arg(i));
+                return if rc {
+                    Shape::Rc(inner)
+                } else {
+                    Shape::Arc(inner)
+                };
+            }
             return Shape::Named(full.to_string());
         }
         if let Some((ty, m, params)) = self.aliases.get(full) {
@@ -785,6 +938,16 @@ impl Facts {
         self.fn_names.contains(name)
     }
 
+    /// Whether a method of a pointer wrapper with this name gives back its pointer.
+    pub(crate) fn is_upgrade_method(&self, name: &str) -> bool {
+        self.upgrade_methods.contains(name)
+    }
+
+    /// The local lock-helper macro of this name, if it is one.
+    pub(crate) fn lock_macro(&self, name: &str) -> Option<&LockMacro> {
+        self.macros.get(name)?.as_ref()
+    }
+
     /// Whether some `&mut self` method with this name mutates a map field.
     pub(crate) fn may_be_mutator(&self, name: &str) -> bool {
         self.mutator_names.contains(name)
@@ -808,6 +971,23 @@ impl Facts {
     /// The map field a `&mut self` method of a type mutates, and its declaration.
     pub(crate) fn mutator(&self, ty: &str, method: &str) -> Option<&(String, Span)> {
         self.mutators.get(&(ty.to_string(), method.to_string()))
+    }
+
+    /// The shape a type of the package derefs to (`impl Deref<Target = ..>`),
+    /// unless the type has its own `method`, which method resolution picks first.
+    pub(crate) fn deref_target(&self, ty: &str, method: &str) -> Option<Shape> {
+        if self.derefs.is_empty() {
+            return None;
+        }
+        let (target, module) = self.derefs.get(ty)?;
+        let last = ty.rsplit("::").next().unwrap_or(ty);
+        if self
+            .own_methods
+            .contains(&(last.to_string(), method.to_string()))
+        {
+            return None;
+        }
+        Some(self.shape_of(target, module, Some(ty)))
     }
 
     /// Whether a struct holds a lock in a field of its own (`Mutex<T>`,
@@ -1143,6 +1323,14 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let name = s.ident.to_string();
         let full = format!("{}::{name}", self.module);
         self.add_item(name.clone());
+        let params: Vec<String> = s
+            .generics
+            .type_params()
+            .map(|p| p.ident.to_string())
+            .collect();
+        if !params.is_empty() {
+            self.facts.struct_params.insert(full.clone(), params);
+        }
         let names = self.facts.struct_names.entry(name).or_default();
         if !names.contains(&full) {
             names.push(full.clone());
@@ -1239,10 +1427,59 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 .raw_unsafe_sync
                 .push((sp.clone(), self.module.clone()));
         }
+        // `impl<T> WeakOpt<T>`: the names the impl gives the type's parameters.
+        let self_args: Vec<String> = match &*i.self_ty {
+            syn::Type::Path(tp) => tp
+                .path
+                .segments
+                .last()
+                .map(ty::type_args)
+                .unwrap_or_default()
+                .iter()
+                .map(|t| match t {
+                    syn::Type::Path(p) => p.path.get_ident().map(ToString::to_string),
+                    _ => None,
+                })
+                .map(Option::unwrap_or_default)
+                .collect(),
+            _ => Vec::new(),
+        };
+        let is_deref = i
+            .trait_
+            .as_ref()
+            .is_some_and(|(_, tr, _)| tr.segments.last().is_some_and(|s| s.ident == "Deref"));
         let saved = std::mem::replace(&mut self.self_ty, self_path.clone());
         for item in &i.items {
+            if let (syn::ImplItem::Type(t), true, Some(sp)) = (item, is_deref, &self_path)
+                && t.ident == "Target"
+            {
+                self.facts
+                    .raw_derefs
+                    .push((sp.clone(), self.module.clone(), t.ty.clone()));
+            }
             if let syn::ImplItem::Fn(f) = item {
                 let name = f.sig.ident.to_string();
+                if let Some(last) = self_path.as_ref().and_then(|sp| sp.last()) {
+                    self.facts.own_methods.insert((last.clone(), name.clone()));
+                }
+                if let (Some(sp), false, Some(_), syn::ReturnType::Type(_, ret)) = (
+                    &self_path,
+                    self_args.is_empty(),
+                    f.sig.receiver(),
+                    &f.sig.output,
+                ) {
+                    let mut names = Vec::new();
+                    type_idents(ret, &mut names);
+                    if names.iter().any(|n| n == "Arc" || n == "Rc") {
+                        self.facts.raw_upgrades.push(RawUpgrade {
+                            self_ty: sp.clone(),
+                            self_args: self_args.clone(),
+                            module: self.module.clone(),
+                            method: name.clone(),
+                            ret: (*ret.clone()),
+                        });
+                    }
+                }
                 if let Some(sp) = &self_path {
                     self.add_fn(&name, &f.sig, Some(sp));
                     let exclusive_self = f.sig.inputs.first().is_some_and(|a| {
@@ -1323,6 +1560,21 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_item_macro(&mut self, m: &'ast syn::ItemMacro) {
         if let Some(ident) = &m.ident {
             self.add_item(ident.to_string());
+            if m.mac.path.is_ident("macro_rules") {
+                let found = lock_macro(m.mac.tokens.clone());
+                // Two macros of one name (in different modules): trust neither.
+                self.facts
+                    .macros
+                    .entry(ident.to_string())
+                    .and_modify(|old| {
+                        let same = matches!((&*old, &found), (Some(a), Some(b))
+                            if a.var == b.var && a.body.to_string() == b.body.to_string());
+                        if !same {
+                            *old = None;
+                        }
+                    })
+                    .or_insert(found);
+            }
         }
         if let Some(items) = macro_items(&m.mac) {
             for i in &items {
@@ -1392,6 +1644,60 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<String> {
     let mut v = V(Vec::new());
     v.visit_block(block);
     v.0
+}
+
+/// A `macro_rules!` body whose first rule is `($m:expr) => { $m.lock()... }`
+/// (also `write`, `read`, ...; `$m:ident`, `$m:path`, `$m:tt`): a lock helper.
+fn lock_macro(tokens: proc_macro2::TokenStream) -> Option<LockMacro> {
+    use proc_macro2::TokenTree as T;
+    let mut rules = tokens.into_iter();
+    let (Some(T::Group(pat)), Some(T::Punct(eq)), Some(T::Punct(gt)), Some(T::Group(body))) =
+        (rules.next(), rules.next(), rules.next(), rules.next())
+    else {
+        return None;
+    };
+    if eq.as_char() != '=' || gt.as_char() != '>' {
+        return None;
+    }
+    let pat: Vec<T> = pat.stream().into_iter().collect();
+    let var = match pat.as_slice() {
+        [T::Punct(d), T::Ident(v), T::Punct(c), T::Ident(frag)]
+            if d.as_char() == '$'
+                && c.as_char() == ':'
+                && matches!(frag.to_string().as_str(), "expr" | "ident" | "path" | "tt") =>
+        {
+            v.to_string()
+        }
+        _ => return None,
+    };
+    let mut stream = body.stream();
+    // `{{ $m.lock().unwrap() }}`: the inner braces are a block.
+    loop {
+        let toks: Vec<T> = stream.clone().into_iter().collect();
+        match toks.as_slice() {
+            [T::Group(g)] if g.delimiter() == proc_macro2::Delimiter::Brace => stream = g.stream(),
+            [
+                T::Punct(d),
+                T::Ident(v),
+                T::Punct(dot),
+                T::Ident(method),
+                T::Group(args),
+                ..,
+            ] if d.as_char() == '$'
+                && *v == var
+                && dot.as_char() == '.'
+                && args.delimiter() == proc_macro2::Delimiter::Parenthesis
+                && {
+                    let m = method.to_string();
+                    super::walk::WRITE_LOCK.contains(&m.as_str())
+                        || super::walk::READ_LOCK.contains(&m.as_str())
+                } =>
+            {
+                return Some(LockMacro { var, body: stream });
+            }
+            _ => return None,
+        }
+    }
 }
 
 /// The items inside an item macro's braces (`cfg_if! { if #[cfg(x)] { items } else { items } }`

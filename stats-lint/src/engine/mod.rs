@@ -58,6 +58,12 @@ impl Cx<'_> {
         self.walker.value(e)
     }
 
+    /// A value of the package's own type that derefs to a map, seen as that
+    /// map for a call of `method` (unless the type has its own `method`).
+    pub(crate) fn through_deref(&self, v: &Value, method: &str) -> Option<Value> {
+        self.walker.through_deref(v, method)
+    }
+
     /// The full path a path expression resolves to in the current module.
     pub(crate) fn resolve(&self, path: &syn::Path) -> String {
         self.walker.resolve(path)

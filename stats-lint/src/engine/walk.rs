@@ -72,7 +72,7 @@ pub(crate) const MUTATING_METHODS: &[&str] = &[
     "sort_unstable_keys",
 ];
 
-const WRITE_LOCK: &[&str] = &[
+pub(crate) const WRITE_LOCK: &[&str] = &[
     "lock",
     "write",
     "try_lock",
@@ -86,7 +86,7 @@ const WRITE_LOCK: &[&str] = &[
     "lock_owned",
     "write_owned",
 ];
-const READ_LOCK: &[&str] = &[
+pub(crate) const READ_LOCK: &[&str] = &[
     "read",
     "try_read",
     "blocking_read",
@@ -287,6 +287,43 @@ fn strip(e: &syn::Expr) -> &syn::Expr {
     }
 }
 
+/// A macro body with `$var` replaced by `(arg)`.
+fn substitute(
+    body: proc_macro2::TokenStream,
+    var: &str,
+    arg: &proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
+    use proc_macro2::{Delimiter, Group, TokenTree as T};
+    let mut out = Vec::new();
+    let mut it = body.into_iter().peekable();
+    while let Some(tt) = it.next() {
+        match tt {
+            T::Punct(p)
+                if p.as_char() == '$' && matches!(it.peek(), Some(T::Ident(v)) if v == var) =>
+            {
+                it.next();
+                out.push(T::Group(Group::new(Delimiter::Parenthesis, arg.clone())));
+            }
+            T::Group(g) => {
+                let mut ng = Group::new(g.delimiter(), substitute(g.stream(), var, arg));
+                ng.set_span(g.span());
+                out.push(T::Group(ng));
+            }
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// An `Arc` or `Rc`, maybe behind references and transparent wrappers.
+fn is_pointer(s: &Shape) -> bool {
+    match s {
+        Shape::Wrap(i) => is_pointer(i),
+        Shape::Arc(_) | Shape::Rc(_) => true,
+        _ => false,
+    }
+}
+
 fn member_name(m: &syn::Member) -> String {
     match m {
         syn::Member::Named(i) => i.to_string(),
@@ -410,7 +447,10 @@ impl<'a> Walker<'a> {
             syn::Expr::Field(f) => self.field_value(f),
             syn::Expr::MethodCall(m) => self.method_value(m),
             syn::Expr::Index(ix) => {
-                let base = self.value(&ix.expr)?;
+                let mut base = self.value(&ix.expr)?;
+                if let Some(map) = self.through_deref(&base, "index") {
+                    base = map;
+                }
                 let (inner, arc) = base.shape.peel();
                 match inner {
                     Shape::Map { .. } => Some(base.map_value(self.span(ix.span()))),
@@ -467,8 +507,10 @@ impl<'a> Walker<'a> {
         mt.arms.iter().any(yields_guard).then_some(v)
     }
 
-    /// A macro used as a value (`try_lock!(self.by_id.write(), else return)`)
-    /// is taken to yield its first argument, unless it is a std macro that
+    /// A macro used as a value: a local lock helper (`lock!(self.map)`,
+    /// `macro_rules! lock { ($m:expr) => { $m.lock().unwrap() } }`) is
+    /// expanded; another (`try_lock!(self.by_id.write(), else return)`) is
+    /// taken to yield its first argument, unless it is a std macro that
     /// builds something else.
     fn macro_value(&self, m: &syn::Macro) -> Option<Value> {
         let name = m.path.segments.last()?.ident.to_string();
@@ -508,6 +550,14 @@ impl<'a> Walker<'a> {
             "thread_local",
             "lazy_static",
         ];
+        if m.path.segments.len() == 1
+            && let Some(lock) = self.facts.lock_macro(&name)
+        {
+            // A local lock helper (`lock!(self.map)`): its body with the argument put in.
+            syn::parse2::<syn::Expr>(m.tokens.clone()).ok()?;
+            let body = substitute(lock.body.clone(), &lock.var, &m.tokens);
+            return self.value(&syn::parse2::<syn::Expr>(body).ok()?);
+        }
         if NOT_TRANSPARENT.contains(&name.as_str()) {
             return None;
         }
@@ -521,6 +571,33 @@ impl<'a> Walker<'a> {
         )
         .ok()?;
         self.value(&first)
+    }
+
+    /// A value of the package's own type that derefs to a map
+    /// (`impl Deref<Target = HashMap<..>>`), seen as that map for a call of
+    /// `method`, unless the type has a method of that name itself.
+    pub(crate) fn through_deref(&self, v: &Value, method: &str) -> Option<Value> {
+        let mut shape = v.shape.clone();
+        let mut arc = false;
+        // A short chain of derefs (a wrapper of a wrapper of a map).
+        for _ in 0..4 {
+            let (inner, crossed) = shape.peel();
+            arc |= crossed;
+            let Shape::Named(ty) = inner else {
+                return None;
+            };
+            let target = self.facts.deref_target(ty, method)?;
+            if target.is_map() {
+                return Some(Value {
+                    shape: target,
+                    shared: v.shared || arc,
+                    lookup: None,
+                    ..v.clone()
+                });
+            }
+            shape = target;
+        }
+        None
     }
 
     fn block_value(&self, b: &syn::Block) -> Option<Value> {
@@ -637,10 +714,22 @@ impl<'a> Walker<'a> {
         if TRANSPARENT.contains(&n) {
             return self.value(&m.receiver);
         }
+        if self.facts.is_upgrade_method(n)
+            && let Some(base) = self.value(&m.receiver)
+            && is_pointer(&base.shape)
+        {
+            // The package's own `Weak` wrapper (`WeakOpt::upgrade`), seen as its pointer.
+            return Some(base);
+        }
         if ENTRY_VALUE.contains(&n) {
             return self.value(&m.receiver);
         }
-        let base = self.value(&m.receiver)?;
+        let mut base = self.value(&m.receiver)?;
+        if MAP_LOOKUP.contains(&n)
+            && let Some(map) = self.through_deref(&base, n)
+        {
+            base = map;
+        }
         let (inner, arc) = base.shape.peel();
         match inner {
             Shape::Map { .. } if MAP_LOOKUP.contains(&n) => {

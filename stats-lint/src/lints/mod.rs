@@ -135,6 +135,14 @@ pub(crate) fn method_mutation(cx: &Cx<'_>, m: &syn::ExprMethodCall) -> Option<Mu
                 map,
             });
         }
+        // The package's own type that derefs to a map (`impl DerefMut<Target = HashMap<..>>`).
+        if let Some(map) = cx.through_deref(&map, &name) {
+            return Some(Mutation {
+                site: site(),
+                what: format!("`{name}`"),
+                map,
+            });
+        }
         map
     } else {
         if !cx.may_be_mutator(&name) {
@@ -202,6 +210,26 @@ pub(crate) fn index_mutation(cx: &Cx<'_>, lhs: &syn::Expr, whole: Span) -> Optio
     })
 }
 
+/// `*guard = HashMap::new()`, `*map_guard = other`: the whole map replaced
+/// through a guard or reference. Only a deref: `guard = ..` rebinds the
+/// guard, and `state.map = ..` is mostly the set-up of a value not shared yet.
+pub(crate) fn replace_mutation(cx: &Cx<'_>, lhs: &syn::Expr, whole: Span) -> Option<Mutation> {
+    let mut lhs = lhs;
+    while let syn::Expr::Paren(p) = lhs {
+        lhs = &p.expr;
+    }
+    if !matches!(lhs, syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_))) {
+        return None;
+    }
+    let map = cx.value(lhs)?;
+    // A value looked up in a map of maps was reported at its lookup (`get_mut`, `entry`).
+    (map.is_map() && map.lookup.is_none()).then(|| Mutation {
+        site: whole,
+        what: "assignment of the whole map".to_string(),
+        map,
+    })
+}
+
 /// Whether a binary operator is a compound assignment (`+=`, `|=`, ...).
 pub(crate) fn is_compound_assign(op: &syn::BinOp) -> bool {
     use syn::BinOp::*;
@@ -241,8 +269,10 @@ macro_rules! mutation_events {
             }
         }
         fn check_assign(&mut self, cx: &$crate::engine::Cx<'_>, assign: &syn::ExprAssign) {
-            let whole = cx.span(syn::spanned::Spanned::span(assign));
-            if let Some(m) = $crate::lints::index_mutation(cx, &assign.left, whole) {
+            let whole = || cx.span(syn::spanned::Spanned::span(assign));
+            if let Some(m) = $crate::lints::index_mutation(cx, &assign.left, whole())
+                .or_else(|| $crate::lints::replace_mutation(cx, &assign.left, whole()))
+            {
                 $crate::lints::MutationPass::check_mutation(self, cx, m);
             }
         }

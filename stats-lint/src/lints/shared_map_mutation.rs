@@ -7,8 +7,9 @@ declare_lint! {
     /// ### What it does
     /// Flags mutating calls (`insert`, `entry`, `get_mut`, `remove`, `clear`,
     /// `extend`, `retain`, `drain`, `iter_mut`, `mem::take`, index assignment,
-    /// ...) on a `HashMap`, `BTreeMap`, `HashSet`, `BTreeSet`, `hashbrown` or
-    /// `indexmap` map that is shared between threads and held under a write
+    /// `*guard = HashMap::new()`, ...) on a `HashMap`, `BTreeMap`, `HashSet`,
+    /// `BTreeSet`, `hashbrown` or `indexmap` map that is shared between
+    /// threads and held under a write
     /// lock (std, parking_lot or tokio): reached through a `static`, an `Arc`,
     /// a framework's shared state (axum `State`/`Extension`, actix
     /// `web::Data`), a field of a shared struct, `&self` of a type that holds
@@ -17,7 +18,8 @@ declare_lint! {
     /// spawns, rayon, framework handlers, a lock moved into `thread::spawn`).
     /// A `&mut self` method of the package's own type that mutates one of its
     /// map fields counts when it is called on a shared, locked value
-    /// (`registry.write().unwrap().register(c)`).
+    /// (`registry.write().unwrap().register(c)`), and so does the package's
+    /// own type that derefs to a map (`impl DerefMut<Target = HashMap<..>>`).
     ///
     /// ### Why is this bad
     /// Every writer serialises on the one lock around the map: on two cores a

@@ -1,0 +1,51 @@
+// UI test: a local `macro_rules!` lock helper (`lock!(self.map)`) is
+// expanded where its value is followed. Every lint runs.
+use std::collections::HashMap;
+use std::sync::{Mutex, RwLock};
+
+macro_rules! lock {
+    ($m:expr) => {
+        $m.lock().unwrap()
+    };
+}
+
+macro_rules! wlock {
+    ($m:expr) => {{ $m.write().unwrap_or_else(|e| e.into_inner()) }};
+}
+
+macro_rules! read {
+    ($m:expr) => {
+        $m.read().unwrap()
+    };
+}
+
+pub struct Store {
+    map: Mutex<HashMap<u32, u32>>,
+    rw: RwLock<HashMap<u32, u32>>,
+}
+
+impl Store {
+    pub fn put(&self, k: u32, v: u32) {
+        lock!(self.map).insert(k, v); //~ shared_map_mutation
+    }
+
+    pub fn evict(&self, k: u32) {
+        let mut g = lock!(self.map);
+        g.remove(&k); //~ shared_map_mutation
+    }
+
+    pub fn put_rw(&self, k: u32) {
+        wlock!(self.rw).insert(k, k); //~ shared_map_mutation
+    }
+
+    // ---- not flagged ----
+
+    pub fn get(&self, k: u32) -> Option<u32> {
+        read!(self.rw).get(&k).copied()
+    }
+}
+
+pub fn owned_by_one_function() {
+    let local = Mutex::new(HashMap::new());
+    lock!(local).insert(1, 2);
+}
