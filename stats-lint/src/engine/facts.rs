@@ -896,6 +896,34 @@ impl Facts {
         Some((self.shape_of(ty, &s.module, Some(strukt)), span.clone()))
     }
 
+    /// A struct's field that holds a lock guard (`g: MutexGuard<'a, T>`):
+    /// whether it is a write guard, the lock's flavour, the shape of `T`, and
+    /// whether `T` is a shared reference (`&'static Registry`).
+    pub(crate) fn field_guard(
+        &self,
+        strukt: &str,
+        field: &str,
+    ) -> Option<(bool, ty::Flavor, Shape, bool)> {
+        let s = self.structs.get(strukt)?;
+        let (_, syn::Type::Path(tp), _) = s.fields.iter().find(|(n, _, _)| n == field)? else {
+            return None;
+        };
+        let last = tp.path.segments.last()?;
+        let write = match last.ident.to_string().as_str() {
+            "MutexGuard" | "RwLockWriteGuard" => true,
+            "RwLockReadGuard" => false,
+            _ => return None,
+        };
+        let full = self.full_path(&tp.path, &s.module, Some(strukt));
+        if self.structs.contains_key(&full) || self.is_other_local_item(&full) {
+            return None;
+        }
+        let inner = *ty::type_args(last).first()?;
+        let by_ref = matches!(inner, syn::Type::Reference(r) if r.mutability.is_none());
+        let shape = self.shape_of(inner, &s.module, Some(strukt));
+        Some((write, flavor_of_path(&full), shape, by_ref))
+    }
+
     /// Whether a struct's field is declared as a shared reference `&T`.
     pub(crate) fn field_is_shared_ref(&self, strukt: &str, field: &str) -> bool {
         self.structs.get(strukt).is_some_and(|s| {

@@ -5,8 +5,8 @@
 //! a parameter, a function's return type) through `clone()`, `Arc::clone`,
 //! `&`, `*`, `?`, `.await`, `.unwrap()`, field access, indexing, map lookups
 //! and `.lock()`/`.write()`/`.read()`, through guard bindings
-//! (`let mut g = MAP.lock().unwrap(); g.insert(..)`) and poison recovery
-//! (`Err(p) => p.into_inner()`).
+//! (`let mut g = MAP.lock().unwrap(); g.insert(..)`), poison recovery
+//! (`Err(p) => p.into_inner()`) and a poison error propagated (`.map_err(..)?`).
 //!
 //! Sharing: a value is shared between threads when it is reached through a
 //! `static`, an `Arc` (or a framework's shared state: axum `State` and
@@ -33,6 +33,7 @@ pub(crate) const MUTATING_METHODS: &[&str] = &[
     "insert",
     "entry",
     "entry_ref",
+    "raw_entry_mut",
     "get_mut",
     "get_index_mut",
     "get_disjoint_mut",
@@ -634,11 +635,27 @@ impl<'a> Walker<'a> {
         if shared_ref {
             shared |= self.holds_lock_value(&Value::new(shape.clone(), base.owner.clone()));
         }
+        let mut shape = shape;
+        let mut guard = base.guard;
+        let mut by_ref = false;
+        if let Some(s) = strukt.as_deref()
+            && let Some((write, flavor, inner, r)) = self.facts.field_guard(s, &name)
+        {
+            // A guard kept in a field (`guard: MutexGuard<'a, &'static Registry>`):
+            // the guarded value, and as with a `&T` field, a lock behind a
+            // shared reference in it is shared.
+            shape = inner;
+            guard = Guard::Lock { write, flavor };
+            by_ref = r;
+            if r {
+                shared |= self.holds_lock_value(&Value::new(shape.clone(), base.owner.clone()));
+            }
+        }
         Some(Value {
             shape,
             shared,
-            exclusive: base.exclusive && !arc && !shared_ref,
-            guard: base.guard,
+            exclusive: base.exclusive && !arc && !shared_ref && !by_ref,
+            guard,
             owner: Owner {
                 name: format!("{}.{}", base.owner.name, name),
                 decl: decl.or(base.owner.decl),
@@ -714,6 +731,43 @@ impl<'a> Walker<'a> {
         if TRANSPARENT.contains(&n) {
             return self.value(&m.receiver);
         }
+        if n == "map_err" {
+            // `m.write().map_err(|_| MyError)?`: the guard, its poison error
+            // turned into the caller's error (propagated, not a panic).
+            let base = self.value(&m.receiver)?;
+            return matches!(base.guard, Guard::Lock { .. }).then_some(base);
+        }
+        if matches!(
+            n,
+            "get_or_insert_with" | "get_or_insert" | "get_or_insert_default"
+        ) && let Some(base) = self.value(&m.receiver)
+            && let Shape::Wrap(inner) = &base.shape
+        {
+            // `guard.field.get_or_insert_with(..)` on an `Option`: what is inside it.
+            return Some(Value {
+                shape: (**inner).clone(),
+                lookup: None,
+                ..base.clone()
+            });
+        }
+        if matches!(n, "map" | "and_then")
+            && let [arg] = m.args.iter().collect::<Vec<_>>().as_slice()
+        {
+            match arg {
+                // `opt.as_ref().and_then(Weak::upgrade)`
+                syn::Expr::Path(p)
+                    if p.path.segments.last().is_some_and(|s| s.ident == "upgrade") =>
+                {
+                    return self.value(&m.receiver);
+                }
+                syn::Expr::Closure(c) => {
+                    if let Some(v) = self.closure_on(&m.receiver, c) {
+                        return Some(v);
+                    }
+                }
+                _ => {}
+            }
+        }
         if self.facts.is_upgrade_method(n)
             && let Some(base) = self.value(&m.receiver)
             && is_pointer(&base.shape)
@@ -766,8 +820,17 @@ impl<'a> Walker<'a> {
                 // An accessor of the package's own type (`fn sessions(&self) -> &Mutex<..>`).
                 let f = self.facts.function(&format!("{s}::{n}"))?;
                 let shape = self.facts.shape_of(&f.ret, &f.module, f.self_ty.as_deref());
+                // `fn map(&self) -> &mut HashMap<..>` of an `unsafe impl Sync`
+                // type: only a cell gives `&mut` out of `&self`.
+                let cell = matches!(&f.ret, syn::Type::Reference(r) if r.mutability.is_some())
+                    && base.guard == Guard::None
+                    && (base.shared || arc)
+                    && !base.exclusive
+                    && self.facts.is_unsafe_sync(s);
                 Some(Value {
                     shape,
+                    guard: if cell { Guard::Cell } else { base.guard },
+                    in_unsafe_sync: base.in_unsafe_sync || cell,
                     shared: base.shared || arc,
                     owner: Owner {
                         name: format!("{}.{n}()", base.owner.name),
@@ -1042,6 +1105,88 @@ impl<'a> Walker<'a> {
             .filter(|v| matches!(v.guard, Guard::Lock { .. }))
     }
 
+    /// `let q = Arc::new(Mutex::new(Default::default()))`: a lock whose
+    /// constructor does not say what it holds takes the type of the struct
+    /// field it is put in further down the block (`Flusher { queue: q }`).
+    fn refine_from_later(&mut self, l: &syn::Local, rest: &[syn::Stmt]) {
+        let Some(name) = pat_name(&l.pat) else {
+            return;
+        };
+        let Some(Some(v)) = self.scopes.last().and_then(|s| s.get(&name)) else {
+            return;
+        };
+        if !matches!(v.shape.peel().0, Shape::Lock { inner, .. } if inner.is_unknown()) {
+            return;
+        }
+        struct Find<'n> {
+            name: &'n str,
+            found: Option<(syn::Path, String)>,
+        }
+        impl<'ast> Visit<'ast> for Find<'_> {
+            fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {
+                for f in &e.fields {
+                    if self.found.is_none()
+                        && matches!(strip(&f.expr), syn::Expr::Path(p) if p.path.is_ident(self.name))
+                    {
+                        self.found = Some((e.path.clone(), member_name(&f.member)));
+                    }
+                }
+                syn::visit::visit_expr_struct(self, e);
+            }
+        }
+        let mut find = Find {
+            name: &name,
+            found: None,
+        };
+        for s in rest {
+            find.visit_stmt(s);
+        }
+        let Some((path, field)) = find.found else {
+            return;
+        };
+        let Some((shape, _)) = self.facts.field(&self.resolve(&path), &field) else {
+            return;
+        };
+        if matches!(shape.peel().0, Shape::Lock { .. }) {
+            let v = Value { shape, ..v.clone() };
+            self.bind(name, Some(v));
+        }
+    }
+
+    /// `opt.as_ref().map(|i| i.lock())` (also `and_then`, `|w| w.upgrade()`):
+    /// the closure's body with the receiver in place of its parameter, when
+    /// the body is a chain on the parameter that takes a lock or upgrades.
+    fn closure_on(&self, receiver: &syn::Expr, c: &syn::ExprClosure) -> Option<Value> {
+        let [param] = c.inputs.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        let name = pat_name(param)?;
+        let mut takes_lock = false;
+        let mut cur = &*c.body;
+        loop {
+            match cur {
+                syn::Expr::MethodCall(mc) => {
+                    let l = mc.method.to_string();
+                    takes_lock |= WRITE_LOCK.contains(&l.as_str())
+                        || READ_LOCK.contains(&l.as_str())
+                        || l == "upgrade";
+                    cur = &mc.receiver;
+                }
+                syn::Expr::Field(f) => cur = &f.base,
+                syn::Expr::Try(t) => cur = &t.expr,
+                syn::Expr::Paren(p) => cur = &p.expr,
+                syn::Expr::Path(p) if p.path.is_ident(&name) => break,
+                _ => return None,
+            }
+        }
+        if !takes_lock {
+            return None;
+        }
+        let mut body = (*c.body).clone();
+        replace_root(&mut body, receiver);
+        self.value(&body)
+    }
+
     /// How a closure given to a function with this full path shares its captures.
     fn capture_of_fn(&self, full: &str) -> Option<Capture> {
         let last = full.rsplit("::").next().unwrap_or(full);
@@ -1095,6 +1240,21 @@ impl<'a> Walker<'a> {
             }
         }
     }
+}
+
+/// Puts `with` at the root of a chain of method calls and fields.
+fn replace_root(e: &mut syn::Expr, with: &syn::Expr) {
+    let next = match e {
+        syn::Expr::MethodCall(m) => &mut m.receiver,
+        syn::Expr::Field(f) => &mut f.base,
+        syn::Expr::Try(t) => &mut t.expr,
+        syn::Expr::Paren(p) => &mut p.expr,
+        _ => {
+            *e = with.clone();
+            return;
+        }
+    };
+    replace_root(next, with);
 }
 
 fn pat_name(p: &syn::Pat) -> Option<String> {
@@ -1195,8 +1355,11 @@ impl<'ast> Visit<'ast> for Walker<'_> {
 
     fn visit_block(&mut self, b: &'ast syn::Block) {
         self.with_scope(|w| {
-            for s in &b.stmts {
+            for (i, s) in b.stmts.iter().enumerate() {
                 w.visit_stmt(s);
+                if let syn::Stmt::Local(l) = s {
+                    w.refine_from_later(l, &b.stmts[i + 1..]);
+                }
             }
         });
     }
