@@ -18,48 +18,43 @@ fn lints_the_whole_registry_cache_without_panicking() {
         return;
     }
     let root = stats_lint::registry_src().expect("CARGO_HOME or HOME is set");
-    // Deeply nested expressions need a deep stack, as in the command itself.
-    let handle = std::thread::Builder::new()
-        .stack_size(512 << 20)
-        .spawn(move || {
-            let files = stats_lint::rust_files(&root);
-            let start = Instant::now();
-            let (mut lines, mut findings, mut unparsed) = (0usize, 0usize, 0usize);
-            let mut panicked = Vec::new();
-            for f in &files {
-                let Ok(bytes) = std::fs::read(f) else {
-                    continue;
-                };
-                let text = String::from_utf8_lossy(&bytes).into_owned();
-                lines += text.lines().count();
-                let r = std::panic::catch_unwind(|| stats_lint::lint_source(f, &text));
-                match r {
-                    Ok(report) => {
-                        findings += report.diagnostics.len();
-                        unparsed += report
-                            .diagnostics
-                            .iter()
-                            .filter(|d| d.lint == "syntax_error")
-                            .count();
-                    }
-                    Err(_) => panicked.push(f.clone()),
-                }
-            }
-            let secs = start.elapsed().as_secs_f64();
-            eprintln!(
-                "registry: {} files, {} lines in {:.2} s ({:.0} lines/s); {} findings, {} files syn could not parse, {} panics",
-                files.len(),
-                lines,
-                secs,
-                lines as f64 / secs.max(1e-9),
-                findings,
-                unparsed,
-                panicked.len()
-            );
-            (files.len(), panicked)
-        })
-        .unwrap();
-    let (count, panicked) = handle.join().expect("the walker thread survived");
+    let files = stats_lint::rust_files(&root);
+    let start = Instant::now();
+    // One walker per core: the cache grows with every crate the machine
+    // ever fetched (millions of lines), and this runs unoptimised.
+    let walkers = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunks: Vec<&[std::path::PathBuf]> =
+        files.chunks(files.len().div_ceil(walkers).max(1)).collect();
+    let tallies: Vec<Tally> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .iter()
+            .map(|chunk| {
+                // Deeply nested expressions need a deep stack, as in the
+                // command itself.
+                std::thread::Builder::new()
+                    .stack_size(512 << 20)
+                    .spawn_scoped(scope, move || lint_each(chunk))
+                    .expect("a walker thread starts")
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("the walker thread survived"))
+            .collect()
+    });
+    let secs = start.elapsed().as_secs_f64();
+    let total = tallies.into_iter().fold(Tally::default(), Tally::merge);
+    eprintln!(
+        "registry: {} files, {} lines in {:.2} s on {walkers} thread(s) ({:.0} lines/s); {} findings, {} files syn could not parse, {} panics",
+        files.len(),
+        total.lines,
+        secs,
+        total.lines as f64 / secs.max(1e-9),
+        total.findings,
+        total.unparsed,
+        total.panicked.len()
+    );
+    let (count, panicked) = (files.len(), total.panicked);
     assert!(panicked.is_empty(), "the linter panicked on {panicked:#?}");
     assert!(
         count >= MIN_FILES,
@@ -68,4 +63,47 @@ fn lints_the_whole_registry_cache_without_panicking() {
             .expect("CARGO_HOME or HOME is set")
             .display()
     );
+}
+
+/// What linting some of the files found.
+#[derive(Default)]
+struct Tally {
+    lines: usize,
+    findings: usize,
+    unparsed: usize,
+    panicked: Vec<std::path::PathBuf>,
+}
+
+impl Tally {
+    fn merge(mut self, other: Tally) -> Tally {
+        self.lines += other.lines;
+        self.findings += other.findings;
+        self.unparsed += other.unparsed;
+        self.panicked.extend(other.panicked);
+        self
+    }
+}
+
+/// Lints each file on its own, catching panics.
+fn lint_each(files: &[std::path::PathBuf]) -> Tally {
+    let mut tally = Tally::default();
+    for f in files {
+        let Ok(bytes) = std::fs::read(f) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        tally.lines += text.lines().count();
+        match std::panic::catch_unwind(|| stats_lint::lint_source(f, &text)) {
+            Ok(report) => {
+                tally.findings += report.diagnostics.len();
+                tally.unparsed += report
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.lint == "syntax_error")
+                    .count();
+            }
+            Err(_) => tally.panicked.push(f.clone()),
+        }
+    }
+    tally
 }
