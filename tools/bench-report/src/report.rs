@@ -872,9 +872,14 @@ impl Report {
                     md,
                     "{line}\n\nserde's `Serialize` impls are generic over the serializer, so the \
                      crate that defines them generates no machine code for them (that happens in \
-                     the crate that serialises, once per format); a `StatTable` derive emits \
-                     concrete types and functions, which are compiled to machine code where they \
-                     are defined (`codegen_to_LLVM_IR`, `LLVM_passes`).\n"
+                     the crate that serialises, once per format). The `StatTable` derive's \
+                     methods are `#[inline]` one-liners and the runtime work they call is not \
+                     generic over the struct, so they too are compiled where they are used \
+                     (`codegen_to_LLVM_IR`, `LLVM_passes`); what the defining crate pays for is \
+                     expanding and checking the items the derive emits: the table type, its \
+                     methods and trait impls, a handle method per field and the `Field` enum with \
+                     its derived traits (`macro_expand_crate`, `type_check_crate`, \
+                     `MIR_borrow_checking`).\n"
                 );
             }
         }
