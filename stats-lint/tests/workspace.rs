@@ -402,3 +402,36 @@ fn deref_maps_and_weak_wrappers_cross_members() {
         .collect();
     assert_eq!(got, want);
 }
+
+#[test]
+fn a_target_uses_its_lib_named_like_a_private_module() {
+    // `mod config; pub use crate::config::Config;` in the crate `config`: an
+    // example's `use config::Config` goes through the lib's re-export.
+    let t = TempDir::new("same-name-module");
+    t.write(
+        "Cargo.toml",
+        "[package]\nname = \"config\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    t.write(
+        "src/lib.rs",
+        "mod config;\npub use crate::config::Config;\n",
+    );
+    t.write(
+        "src/config.rs",
+        "use std::collections::HashMap;\n#[derive(Default)]\npub struct Config {\n    overrides: HashMap<String, i64>,\n}\n\
+         impl Config {\n    pub fn set(&mut self, k: &str, v: i64) {\n        self.overrides.insert(k.to_string(), v);\n    }\n}\n",
+    );
+    t.write(
+        "examples/global.rs",
+        "use config::Config;\nuse std::sync::{OnceLock, RwLock};\n\
+         fn settings() -> &'static RwLock<Config> {\n    static C: OnceLock<RwLock<Config>> = OnceLock::new();\n    C.get_or_init(|| RwLock::new(Config::default()))\n}\n\
+         fn main() {\n    settings().write().unwrap_or_else(|e| e.into_inner()).set(\"a\", 1);\n}\n",
+    );
+    let got = findings(&t.0);
+    let want = vec![(
+        "shared_map_mutation".to_string(),
+        "examples/global.rs".to_string(),
+        8,
+    )];
+    assert_eq!(got, want);
+}

@@ -690,8 +690,16 @@ impl Facts {
     /// module `state`) is prefixed, and re-exports are followed.
     fn canonical(&self, module: &str, target: &str, depth: usize) -> String {
         let first = target.split("::").next().unwrap_or(target);
-        let full = if self.modules.contains_key(&format!("{module}::{first}")) {
-            format!("{module}::{target}")
+        let prefixed = format!("{module}::{target}");
+        let known = |p: &str| {
+            p.rsplit_once("::")
+                .is_some_and(|(m, _)| self.modules.contains_key(m))
+        };
+        // `use crate::config::X` (made absolute) in a crate named like its
+        // module `config`: the path already starts at the crate root.
+        let absolute = first == root(module) && known(target) && !known(&prefixed);
+        let full = if self.modules.contains_key(&format!("{module}::{first}")) && !absolute {
+            prefixed
         } else {
             target.to_string()
         };
@@ -842,7 +850,8 @@ impl Facts {
                 value: Box::new(arg(1)),
             };
         }
-        if SET_NAMES.contains(&name) {
+        // hashbrown's raw `HashTable` is a map whose entries are its values.
+        if SET_NAMES.contains(&name) || (name == "HashTable" && krate == "hashbrown") {
             return Shape::Map {
                 value: Box::new(Shape::Unknown),
             };
@@ -1057,7 +1066,7 @@ impl Facts {
                     .iter()
                     .any(|(_, ty, _)| self.holds_map(&self.shape_of(ty, &s.module, Some(n)), seen))
             }
-            Shape::Int | Shape::Atomic | Shape::Unknown => false,
+            Shape::Int | Shape::Atomic | Shape::Unknown | Shape::Entry(_) => false,
         }
     }
 
@@ -1082,7 +1091,7 @@ impl Facts {
                     .iter()
                     .any(|(_, ty, _)| self.owns_map(&self.shape_of(ty, &s.module, Some(n)), seen))
             }
-            Shape::Int | Shape::Atomic | Shape::Unknown => false,
+            Shape::Int | Shape::Atomic | Shape::Unknown | Shape::Entry(_) => false,
         }
     }
 
@@ -1137,7 +1146,7 @@ impl Facts {
                     self.racy_map_field(n, sync, seen).is_some()
                 }
             }
-            Shape::Int | Shape::Atomic | Shape::Unknown => false,
+            Shape::Int | Shape::Atomic | Shape::Unknown | Shape::Entry(_) => false,
         }
     }
 }
@@ -1169,7 +1178,7 @@ fn named_in(shape: &Shape, out: &mut Vec<String>) {
         | Shape::Lock { inner: i, .. }
         | Shape::Map { value: i } => named_in(i, out),
         Shape::Tuple(v) => v.iter().for_each(|s| named_in(s, out)),
-        Shape::Int | Shape::Atomic | Shape::Unknown => {}
+        Shape::Int | Shape::Atomic | Shape::Unknown | Shape::Entry(_) => {}
     }
 }
 
@@ -1309,7 +1318,9 @@ impl Collector<'_> {
         };
         let mut names = Vec::new();
         type_idents(ret, &mut names);
+        // A reference inside a tuple (`(Option<&mut Node>, ..)`) may be a sub-node of `self`.
         let interesting = matches!(**ret, syn::Type::Reference(_))
+            || matches!(&**ret, syn::Type::Tuple(t) if t.elems.iter().any(has_reference))
             || names
                 .iter()
                 .any(|n| n == "Arc" || LOCK_NAMES.contains(&n.as_str()) || n == "Self");
@@ -1326,6 +1337,19 @@ impl Collector<'_> {
             },
         ));
     }
+}
+
+/// Whether a type holds a reference anywhere (`Option<&mut Node>`).
+fn has_reference(ty: &syn::Type) -> bool {
+    struct V(bool);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_type_reference(&mut self, _: &'ast syn::TypeReference) {
+            self.0 = true;
+        }
+    }
+    let mut v = V(false);
+    v.visit_type(ty);
+    v.0
 }
 
 impl<'ast> Visit<'ast> for Collector<'_> {

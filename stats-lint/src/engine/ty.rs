@@ -44,6 +44,8 @@ pub(crate) enum Shape {
     Seq(Box<Shape>),
     /// Tuples: searched for maps, not followed for access.
     Tuple(Vec<Shape>),
+    /// An occupied entry of a map (`Entry::Occupied(e)`): `get_mut`/`into_mut` give its value.
+    Entry(Box<Shape>),
     /// A struct declared in the package, by full path.
     Named(String),
     /// A primitive integer.

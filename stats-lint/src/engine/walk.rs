@@ -31,7 +31,10 @@ use crate::diagnostic::{Diagnostic, Span};
 /// Methods of maps and sets that mutate them.
 pub(crate) const MUTATING_METHODS: &[&str] = &[
     "insert",
+    "insert_unique",
     "entry",
+    "find_entry",
+    "find_mut",
     "entry_ref",
     "raw_entry_mut",
     "get_mut",
@@ -677,6 +680,26 @@ impl<'a> Walker<'a> {
             // Arc::clone(&x), Rc::clone(&x), Clone::clone(&x)
             return self.value(c.args.first()?);
         }
+        if n >= 2
+            && last == "upgrade"
+            && p.path.segments[n - 2]
+                .ident
+                .to_string()
+                .ends_with("UpgradableReadGuard")
+        {
+            // parking_lot's `RwLockUpgradableReadGuard::upgrade(g)`: a write guard.
+            let v = self.value(c.args.first()?)?;
+            let Guard::Lock { flavor, .. } = v.guard else {
+                return None;
+            };
+            return Some(Value {
+                guard: Guard::Lock {
+                    write: true,
+                    flavor,
+                },
+                ..v
+            });
+        }
         if !self.facts.may_be_function(&last) {
             return None;
         }
@@ -754,9 +777,13 @@ impl<'a> Walker<'a> {
             && let [arg] = m.args.iter().collect::<Vec<_>>().as_slice()
         {
             match arg {
-                // `opt.as_ref().and_then(Weak::upgrade)`
+                // `opt.as_ref().and_then(Weak::upgrade)`, `.and_then(OnceLock::get)`
                 syn::Expr::Path(p)
-                    if p.path.segments.last().is_some_and(|s| s.ident == "upgrade") =>
+                    if p.path.segments.last().is_some_and(|s| s.ident == "upgrade")
+                        || (n == "and_then"
+                            && p.path.segments.len() == 2
+                            && p.path.segments[0].ident == "OnceLock"
+                            && p.path.segments[1].ident == "get") =>
                 {
                     return self.value(&m.receiver);
                 }
@@ -785,6 +812,14 @@ impl<'a> Walker<'a> {
             base = map;
         }
         let (inner, arc) = base.shape.peel();
+        // `Pin<&mut Self>::get_mut()`, `OnceLock::get_mut()`: the wrapped value
+        // itself, unless the package's type has a method of that name.
+        if matches!(n, "get_mut" | "get_ref")
+            && matches!(base.shape, Shape::Wrap(_))
+            && matches!(inner, Shape::Named(s) if self.facts.function(&format!("{s}::{n}")).is_none())
+        {
+            return Some(base.clone());
+        }
         match inner {
             Shape::Map { .. } if MAP_LOOKUP.contains(&n) => {
                 let site = Span::join(self.file, m.method.span(), m.paren_token.span.close());
@@ -816,6 +851,10 @@ impl<'a> Walker<'a> {
                 ..base.clone()
             }),
             Shape::Seq(_) if matches!(n, "iter" | "iter_mut") => Some(base.clone()),
+            Shape::Entry(value) if matches!(n, "get" | "get_mut" | "into_mut") => Some(Value {
+                shape: (**value).clone(),
+                ..base.clone()
+            }),
             Shape::Named(s) if n != "clone" && self.facts.may_be_function(n) => {
                 // An accessor of the package's own type (`fn sessions(&self) -> &Mutex<..>`).
                 let f = self.facts.function(&format!("{s}::{n}"))?;
@@ -913,6 +952,10 @@ impl<'a> Walker<'a> {
                     },
                     0,
                 );
+                // `Alias::default()` of `type Alias = Arc<Mutex<..>>`: the alias says what is inside.
+                if c.args.is_empty() {
+                    return shape;
+                }
                 match shape {
                     // The argument says what is inside.
                     Shape::Arc(_) => Shape::Arc(Box::new(arg0())),
@@ -1005,6 +1048,38 @@ impl<'a> Walker<'a> {
                 };
                 self.bind_pat(&ts.elems[0], value, None)
             }
+            // `Entry::Occupied(mut e)` of a map lookup: the entry, whose value is the counter.
+            syn::Pat::TupleStruct(ts)
+                if ts.elems.len() == 1
+                    && ts
+                        .path
+                        .segments
+                        .last()
+                        .is_some_and(|l| l.ident == "Occupied")
+                    && value.as_ref().is_some_and(|v| v.lookup.is_some()) =>
+            {
+                let value = value.map(|v| Value {
+                    shape: Shape::Entry(Box::new(v.shape.clone())),
+                    ..v
+                });
+                self.bind_pat(&ts.elems[0], value, None)
+            }
+            // `let (n, _) = e.get_mut();` on a tuple value looked up in a map,
+            // `let (node, _) = root.get_child_mut(p);` from a method of the guarded value.
+            syn::Pat::Tuple(t)
+                if value.as_ref().is_some_and(|v| {
+                    (v.lookup.is_some() || matches!(v.guard, Guard::Lock { .. }))
+                        && matches!(v.shape.peel().0, Shape::Tuple(e) if e.len() == t.elems.len())
+                }) =>
+            {
+                let Some(v) = value else { return };
+                let Shape::Tuple(elems) = v.shape.peel().0.clone() else {
+                    return;
+                };
+                for (p, shape) in t.elems.iter().zip(elems) {
+                    self.bind_pat(p, Some(Value { shape, ..v.clone() }), None);
+                }
+            }
             other => {
                 let mut names = Vec::new();
                 pat_idents(other, &mut names);
@@ -1012,6 +1087,57 @@ impl<'a> Walker<'a> {
                     self.bind(n, None);
                 }
             }
+        }
+    }
+
+    /// The value of a `match`, `if let .. else` or block initialiser: the
+    /// first branch that does not diverge and resolves, with its pattern
+    /// bound (`match get() { Some(p) => p.clone(), None => return }`).
+    fn flow_value(&mut self, e: &syn::Expr) -> Option<Value> {
+        if let Some(v) = self.value(e) {
+            return Some(v);
+        }
+        match e {
+            syn::Expr::Paren(p) => self.flow_value(&p.expr),
+            syn::Expr::Match(mt) => {
+                let scrutinee = self.value(&mt.expr);
+                mt.arms
+                    .iter()
+                    .filter(|a| !diverges(&a.body))
+                    .find_map(|arm| {
+                        let mut out = None;
+                        self.with_scope(|w| {
+                            w.bind_pat(&arm.pat, scrutinee.clone(), None);
+                            out = w.flow_value(&arm.body);
+                        });
+                        out
+                    })
+            }
+            syn::Expr::If(i) => {
+                let mut out = None;
+                if !diverges_block(&i.then_branch) {
+                    self.with_scope(|w| {
+                        if let syn::Expr::Let(l) = &*i.cond {
+                            let v = w.value(&l.expr);
+                            w.bind_pat(&l.pat, v, None);
+                        }
+                        out = w.flow_block(&i.then_branch);
+                    });
+                }
+                match &i.else_branch {
+                    Some((_, e)) if out.is_none() && !diverges(e) => self.flow_value(e),
+                    _ => out,
+                }
+            }
+            syn::Expr::Block(b) if b.label.is_none() => self.flow_block(&b.block),
+            _ => None,
+        }
+    }
+
+    fn flow_block(&mut self, b: &syn::Block) -> Option<Value> {
+        match b.stmts.as_slice() {
+            [syn::Stmt::Expr(e, None)] => self.flow_value(e),
+            _ => None,
         }
     }
 
@@ -1103,6 +1229,29 @@ impl<'a> Walker<'a> {
         }
         self.value(&m.receiver)
             .filter(|v| matches!(v.guard, Guard::Lock { .. }))
+    }
+
+    /// The value an `Option` combinator's one-parameter closure is given
+    /// (`opt.as_ref().map(|c| ..)`): the receiver's, when it is an `Option`.
+    fn option_for_closure(&self, m: &syn::ExprMethodCall) -> Option<Value> {
+        let n = m.method.to_string();
+        if !matches!(
+            n.as_str(),
+            "map" | "and_then" | "inspect" | "is_some_and" | "filter"
+        ) {
+            return None;
+        }
+        let [syn::Expr::Closure(c)] = m.args.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        if c.inputs.len() != 1 {
+            return None;
+        }
+        self.value(&m.receiver).filter(|v| {
+            matches!(v.shape, Shape::Wrap(_))
+                && !matches!(v.shape.peel().0, Shape::Seq(_))
+                && v.lookup.is_none()
+        })
     }
 
     /// `let q = Arc::new(Mutex::new(Default::default()))`: a lock whose
@@ -1243,6 +1392,34 @@ impl<'a> Walker<'a> {
 }
 
 /// Puts `with` at the root of a chain of method calls and fields.
+/// A branch that leaves instead of yielding a value (`return`, `break`,
+/// `continue`, `panic!` and the like), also as a block's last statement.
+fn diverges(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_) => true,
+        syn::Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
+            matches!(
+                s.ident.to_string().as_str(),
+                "panic" | "unreachable" | "todo" | "unimplemented"
+            )
+        }),
+        syn::Expr::Block(b) => diverges_block(&b.block),
+        syn::Expr::Paren(p) => diverges(&p.expr),
+        _ => false,
+    }
+}
+
+fn diverges_block(b: &syn::Block) -> bool {
+    match b.stmts.last() {
+        Some(syn::Stmt::Expr(e, _)) => diverges(e),
+        Some(syn::Stmt::Macro(m)) => diverges(&syn::Expr::Macro(syn::ExprMacro {
+            attrs: Vec::new(),
+            mac: m.mac.clone(),
+        })),
+        _ => false,
+    }
+}
+
 fn replace_root(e: &mut syn::Expr, with: &syn::Expr) {
     let next = match e {
         syn::Expr::MethodCall(m) => &mut m.receiver,
@@ -1371,7 +1548,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             if let Some((_, div)) = &init.diverge {
                 self.visit_expr(div);
             }
-            value = self.value(&init.expr);
+            value = self.flow_value(&init.expr);
             // With a type annotation, the type says more than the constructor.
             if value.is_none()
                 && !matches!(l.pat, syn::Pat::Type(_))
@@ -1486,6 +1663,21 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                             syn::Expr::Closure(c) => self.with_scope(|w| {
                                 for (i, p) in c.inputs.iter().enumerate() {
                                     w.bind_pat(p, (i == 0).then(|| guard.clone()), None);
+                                }
+                                w.visit_expr(&c.body);
+                            }),
+                            other => self.visit_expr(other),
+                        }
+                    }
+                } else if let Some(v) = self.option_for_closure(m) {
+                    // `opt.map(|c| c.0.values.read())`: the closure's parameter
+                    // is what the `Option` holds.
+                    self.visit_expr(&m.receiver);
+                    for a in &m.args {
+                        match a {
+                            syn::Expr::Closure(c) => self.with_scope(|w| {
+                                for p in &c.inputs {
+                                    w.bind_pat(p, Some(v.clone()), None);
                                 }
                                 w.visit_expr(&c.body);
                             }),

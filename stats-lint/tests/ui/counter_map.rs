@@ -107,3 +107,47 @@ fn not_flagged(k: &str, names: Arc<Mutex<HashMap<String, String>>>) {
     let mut copy = HITS.lock().unwrap().clone();
     *copy.entry(k.into()).or_insert(0) += 1;
 }
+
+// ---- counters incremented through an occupied entry ----
+
+static PAIRS: LazyLock<Mutex<HashMap<String, (u64, String)>>> = LazyLock::new(Default::default);
+
+fn occupied_get_mut(k: String) {
+    let mut m = HITS.lock().unwrap();
+    match m.entry(k) { //~ counter_map
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(1);
+        }
+        std::collections::hash_map::Entry::Occupied(mut e) => {
+            let n = e.get_mut();
+            *n += 1;
+        }
+    }
+}
+
+fn occupied_deref(k: String) {
+    let mut m = HITS.lock().unwrap();
+    if let std::collections::hash_map::Entry::Occupied(mut e) = m.entry(k) { //~ counter_map
+        *e.get_mut() += 1;
+    }
+}
+
+fn occupied_tuple(k: String) {
+    let mut m = PAIRS.lock().unwrap();
+    if let std::collections::hash_map::Entry::Occupied(mut e) = m.entry(k) { //~ counter_map
+        let (n, _) = e.get_mut();
+        *n += 1;
+    }
+}
+
+fn occupied_not_counted(k: String) {
+    let mut m = PAIRS.lock().unwrap();
+    if let std::collections::hash_map::Entry::Occupied(mut e) = m.entry(k) {
+        let (_, s) = e.get_mut();
+        s.push('x');
+    }
+    let mut local: HashMap<String, u64> = HashMap::new();
+    if let std::collections::hash_map::Entry::Occupied(mut e) = local.entry(String::new()) {
+        *e.get_mut() += 1;
+    }
+}
