@@ -462,6 +462,7 @@ pub(crate) fn load_package(
                 let dirs = ModDirs {
                     children: &child_dir,
                     paths: file_dir,
+                    file: file_dir,
                 };
                 module_files(&ast.items, &dirs, &module, &mut mods, 0);
                 queue.extend(mods);
@@ -536,6 +537,8 @@ struct ModDirs<'a> {
     /// itself for its top-level items, and `children` inside an inline
     /// `mod { }` (the Reference's rule for `path` attributes).
     paths: &'a Path,
+    /// The folder of the file itself, which `include!` is relative to.
+    file: &'a Path,
 }
 
 /// The files declared by `mod x;` items: the file, the folder its own `mod`s
@@ -550,6 +553,15 @@ fn module_files(
     for item in items {
         let m = match item {
             syn::Item::Mod(m) => m,
+            syn::Item::Macro(mac) if mac.mac.path.is_ident("include") => {
+                // `include!("generated/x.rs")`: its items are this module's
+                // own, in a file named relative to the including file.
+                if let Ok(lit) = mac.mac.parse_body::<syn::LitStr>() {
+                    let f = dirs.file.join(lit.value());
+                    out.push((f, dirs.children.to_path_buf(), module.to_string()));
+                }
+                continue;
+            }
             syn::Item::Macro(mac) if depth < 8 => {
                 if let Some(inner) = macro_items(&mac.mac) {
                     module_files(&inner, dirs, module, out, depth + 1);
@@ -574,6 +586,7 @@ fn module_files(
                     let inner_dirs = ModDirs {
                         children: sub,
                         paths: sub,
+                        file: dirs.file,
                     };
                     module_files(inner, &inner_dirs, &sub_module, out, depth + 1);
                 }

@@ -174,7 +174,8 @@ fn modules_inside_item_macros_and_unreached_files_are_reported() {
         "src/lib.rs",
         "cfg_if::cfg_if! {\n    if #[cfg(unix)] {\n        mod unix;\n        pub use unix::*;\n    } else {\n        #[path = \"platform/other.rs\"]\n        mod other;\n    }\n}\n\
          macro_rules! decl { () => { mod never; } }\n\
-         mod state;\n",
+         mod state;\n\
+         include!(\"generated/tables.rs\");\n",
     );
     t.write(
         "src/unix.rs",
@@ -191,6 +192,11 @@ fn modules_inside_item_macros_and_unreached_files_are_reported() {
          cfg_if::cfg_if! {\n    if #[cfg(feature = \"x\")] {\n        pub static S: LazyLock<Mutex<HashMap<u8, u8>>> = LazyLock::new(Default::default);\n    }\n}\n\
          pub fn f() { S.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear(); }\n",
     );
+    // an included file is linted as part of the including module
+    t.write(
+        "src/generated/tables.rs",
+        "static mut G: Option<std::collections::HashMap<u8, u8>> = None;\n",
+    );
     // only reachable through a `macro_rules!` template, and a stray file
     t.write("src/never.rs", "fn f() {}\n");
     t.write("src/stray/helper.rs", "fn g() {}\n");
@@ -202,6 +208,7 @@ fn modules_inside_item_macros_and_unreached_files_are_reported() {
     t.write("nested/src/lib.rs", "fn h() {}\n");
     let got = findings(&t.0);
     let want = [
+        ("static_mut_map", "src/generated/tables.rs", 1),
         ("static_mut_map", "src/platform/other.rs", 1),
         ("shared_map_mutation", "src/state.rs", 8),
         ("static_mut_map", "src/unix.rs", 1),

@@ -51,6 +51,16 @@ pub(crate) struct StructFact {
     pub(crate) fields: Vec<(String, syn::Type, Span)>,
 }
 
+/// A function of phase A: its `Self` type's path, its name, its fact, and the
+/// paths of a return type kept only in case one names a type alias (`-> Shared`
+/// for `type Shared = Arc<Mutex<..>>`).
+type RawFn = (
+    Option<Vec<String>>,
+    String,
+    FnFact,
+    Option<Vec<Vec<String>>>,
+);
+
 /// A function whose return type may lead to a shared value.
 #[derive(Clone, Debug)]
 pub(crate) struct FnFact {
@@ -128,7 +138,7 @@ pub(crate) struct Facts {
     raw_shared: Vec<(Vec<String>, String)>,
     raw_unsafe_sync: Vec<(Vec<String>, String)>,
     raw_mutators: Vec<RawMutator>,
-    raw_fns: Vec<(Option<Vec<String>>, String, FnFact)>,
+    raw_fns: Vec<RawFn>,
     raw_derefs: Vec<(Vec<String>, String, syn::Type)>,
     raw_upgrades: Vec<RawUpgrade>,
 }
@@ -528,7 +538,14 @@ impl Facts {
             let full = self.resolve(&module, &segs);
             self.unsafe_sync.insert(full);
         }
-        for (self_ty, name, mut fact) in std::mem::take(&mut self.raw_fns) {
+        for (self_ty, name, mut fact, alias) in std::mem::take(&mut self.raw_fns) {
+            if let Some(paths) = alias
+                && !paths
+                    .iter()
+                    .any(|segs| self.aliases.contains_key(&self.resolve(&fact.module, segs)))
+            {
+                continue;
+            }
             let full = match self_ty {
                 Some(st) => {
                     let st_full = self.resolve(&fact.module, &st);
@@ -914,7 +931,21 @@ impl Facts {
         field: &str,
     ) -> Option<(bool, ty::Flavor, Shape, bool)> {
         let s = self.structs.get(strukt)?;
-        let (_, syn::Type::Path(tp), _) = s.fields.iter().find(|(n, _, _)| n == field)? else {
+        let (_, ty, _) = s.fields.iter().find(|(n, _, _)| n == field)?;
+        self.guard_type(ty, &s.module, Some(strukt))
+    }
+
+    /// A lock guard type written out (`MutexGuard<'_, T>`, `RwLockWriteGuard`,
+    /// `RwLockReadGuard`, not the package's own type of that name): whether it
+    /// is a write guard, the lock's flavour, the shape of `T`, and whether `T`
+    /// is a shared reference.
+    pub(crate) fn guard_type(
+        &self,
+        ty: &syn::Type,
+        module: &str,
+        self_ty: Option<&str>,
+    ) -> Option<(bool, ty::Flavor, Shape, bool)> {
+        let syn::Type::Path(tp) = ty else {
             return None;
         };
         let last = tp.path.segments.last()?;
@@ -923,13 +954,13 @@ impl Facts {
             "RwLockReadGuard" => false,
             _ => return None,
         };
-        let full = self.full_path(&tp.path, &s.module, Some(strukt));
+        let full = self.full_path(&tp.path, module, self_ty);
         if self.structs.contains_key(&full) || self.is_other_local_item(&full) {
             return None;
         }
         let inner = *ty::type_args(last).first()?;
         let by_ref = matches!(inner, syn::Type::Reference(r) if r.mutability.is_none());
-        let shape = self.shape_of(inner, &s.module, Some(strukt));
+        let shape = self.shape_of(inner, module, self_ty);
         Some((write, flavor_of_path(&full), shape, by_ref))
     }
 
@@ -1323,8 +1354,29 @@ impl Collector<'_> {
             || matches!(&**ret, syn::Type::Tuple(t) if t.elems.iter().any(has_reference))
             || names
                 .iter()
-                .any(|n| n == "Arc" || LOCK_NAMES.contains(&n.as_str()) || n == "Self");
-        if !interesting {
+                .any(|n| {
+                    n == "Arc"
+                        || LOCK_NAMES.contains(&n.as_str())
+                        || n == "Self"
+                        // A guard returned by a lock helper (`fn lock_inner(&self) -> MutexGuard<..>`).
+                        || matches!(n.as_str(), "MutexGuard" | "RwLockWriteGuard" | "RwLockReadGuard")
+                });
+        // A bare path without generics may be an alias of a shared type.
+        // Paths that may name a type alias of a shared type (`-> Shared`,
+        // `-> Option<Shared>` for `type Shared = Arc<Mutex<..>>`).
+        let alias = (!interesting).then(|| {
+            let mut paths = Vec::new();
+            type_paths(ret, &mut paths);
+            paths.retain(|p| {
+                p.last().is_some_and(|l| {
+                    l.starts_with(char::is_uppercase)
+                        && !matches!(l.as_str(), "Option" | "Result" | "Vec" | "String" | "Box")
+                })
+            });
+            paths
+        });
+        let alias = alias.filter(|p| !p.is_empty());
+        if !interesting && alias.is_none() {
             return;
         }
         self.facts.raw_fns.push((
@@ -1335,6 +1387,7 @@ impl Collector<'_> {
                 module: self.module.clone(),
                 self_ty: None,
             },
+            alias,
         ));
     }
 }

@@ -705,6 +705,26 @@ impl<'a> Walker<'a> {
         }
         let full = self.resolve(&p.path);
         let f = self.facts.function(&full)?;
+        if let Some((write, flavor, shape, _)) =
+            self.facts
+                .guard_type(&f.ret, &f.module, f.self_ty.as_deref())
+        {
+            // `fn lock_relations(m: &Arc<Mutex<T>>) -> MutexGuard<'_, T>`: the
+            // guard is shared as the lock handed to it is.
+            let arg = self.value(c.args.first()?)?;
+            let (Shape::Lock { .. }, arc) = arg.shape.peel() else {
+                return None;
+            };
+            return Some(Value {
+                shape,
+                shared: arg.shared || arc,
+                exclusive: arg.exclusive && !arc,
+                guard: Guard::Lock { write, flavor },
+                owner: arg.owner,
+                lookup: None,
+                in_unsafe_sync: false,
+            });
+        }
         let shape = self.facts.shape_of(&f.ret, &f.module, f.self_ty.as_deref());
         let is_static_ref = matches!(&f.ret, syn::Type::Reference(r)
             if r.lifetime.as_ref().is_some_and(|l| l.ident == "static"));
@@ -759,6 +779,19 @@ impl<'a> Walker<'a> {
             // turned into the caller's error (propagated, not a panic).
             let base = self.value(&m.receiver)?;
             return matches!(base.guard, Guard::Lock { .. }).then_some(base);
+        }
+        if matches!(n, "replace" | "take")
+            && let Some(base) = self.value(&m.receiver)
+            && matches!(base.guard, Guard::Lock { .. })
+            && let Shape::Wrap(_) = &base.shape
+        {
+            // `guard.replace(x)` / `guard.take()` on an `Option` under a lock:
+            // the old value, moved out of the guard (its own `Arc`s still shared).
+            return Some(Value {
+                guard: Guard::None,
+                lookup: None,
+                ..base
+            });
         }
         if matches!(
             n,
@@ -858,6 +891,28 @@ impl<'a> Walker<'a> {
             Shape::Named(s) if n != "clone" && self.facts.may_be_function(n) => {
                 // An accessor of the package's own type (`fn sessions(&self) -> &Mutex<..>`).
                 let f = self.facts.function(&format!("{s}::{n}"))?;
+                if let Some((write, flavor, shape, _)) =
+                    self.facts
+                        .guard_type(&f.ret, &f.module, f.self_ty.as_deref())
+                {
+                    // `fn lock_inner(&self) -> MutexGuard<'_, Inner>`: a guard of
+                    // `self`'s lock, shared as `self` is.
+                    if !self.holds_lock_value(&base) {
+                        return None;
+                    }
+                    return Some(Value {
+                        shape,
+                        shared: base.shared || arc,
+                        exclusive: base.exclusive && !arc,
+                        guard: Guard::Lock { write, flavor },
+                        owner: Owner {
+                            name: format!("{}.{n}()", base.owner.name),
+                            decl: base.owner.decl.clone(),
+                        },
+                        lookup: None,
+                        in_unsafe_sync: false,
+                    });
+                }
                 let shape = self.facts.shape_of(&f.ret, &f.module, f.self_ty.as_deref());
                 // `fn map(&self) -> &mut HashMap<..>` of an `unsafe impl Sync`
                 // type: only a cell gives `&mut` out of `&self`.

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use syn::visit::Visit;
 
-use crate::engine::{Cx, Guard, LintPass, Value};
+use crate::engine::{Cx, Guard, LintPass, Shape, Value};
 use crate::lints::{declare_lint, diag, note_declaration};
 
 declare_lint! {
@@ -77,12 +77,16 @@ fn is_int_lit(e: &syn::Expr) -> bool {
     }
 }
 
-/// Whether a closure body contains `+=` or `-=`.
+/// Whether a closure body contains `*v += ..` or `*v -= ..`: the map's value
+/// itself is counted, not a field of a struct value (`sub.dropped += 1`).
 fn has_compound_add(e: &syn::Expr) -> bool {
     struct V(bool);
     impl<'ast> Visit<'ast> for V {
         fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
-            if matches!(b.op, syn::BinOp::AddAssign(_) | syn::BinOp::SubAssign(_)) {
+            if matches!(b.op, syn::BinOp::AddAssign(_) | syn::BinOp::SubAssign(_))
+                && matches!(&*b.left, syn::Expr::Unary(u)
+                    if matches!(u.op, syn::UnOp::Deref(_)) && matches!(&*u.expr, syn::Expr::Path(_)))
+            {
                 self.0 = true;
             }
             syn::visit::visit_expr_binary(self, b);
@@ -125,6 +129,8 @@ impl LintPass for Pass {
         if counter
             && let Some(v) = cx.value(&m.receiver)
             && in_counter_table(&v)
+            // A map whose value is known to be something else (a struct) is no counter table.
+            && matches!(v.shape.peel().0, Shape::Int | Shape::Atomic | Shape::Unknown)
         {
             self.report(cx, v);
         }

@@ -151,3 +151,27 @@ fn occupied_not_counted(k: String) {
         *e.get_mut() += 1;
     }
 }
+
+// `and_modify` on a map whose values are structs: a field is bumped, the map
+// is not a counter table (nats' `sub.dropped_messages += 1`).
+struct Subscriber {
+    name: String,
+    dropped: usize,
+}
+
+static SUBSCRIBERS: LazyLock<Mutex<HashMap<u64, Subscriber>>> = LazyLock::new(Default::default);
+static UNTYPED: LazyLock<Mutex<HashMap<u64, Counted>>> = LazyLock::new(Default::default);
+type Counted = u32;
+
+fn and_modify_struct_field(sid: u64) {
+    SUBSCRIBERS
+        .lock()
+        .unwrap()
+        .entry(sid)
+        .and_modify(|sub| sub.dropped += 1);
+    let _ = SUBSCRIBERS.lock().unwrap().get(&sid).map(|s| s.name.len());
+}
+
+fn and_modify_aliased_int(sid: u64) {
+    UNTYPED.lock().unwrap().entry(sid).and_modify(|n| *n += 1); //~ counter_map
+}
