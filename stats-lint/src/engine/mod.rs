@@ -11,6 +11,7 @@
 //! [`LintPass`].
 
 pub(crate) mod facts;
+pub(crate) mod select;
 pub(crate) mod ty;
 pub(crate) mod walk;
 

@@ -1196,6 +1196,24 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// A `select!` branch: its future and condition in the enclosing scope,
+    /// its handler with the pattern's bindings (untyped: they hold the
+    /// future's output).
+    fn visit_select_branch(&mut self, b: &super::select::Branch) {
+        if let Some(fut) = &b.fut {
+            self.visit_expr(fut);
+        }
+        self.with_scope(|w| {
+            if let Some(pat) = &b.pat {
+                w.bind_pat(pat, None, None);
+            }
+            if let Some(cond) = &b.cond {
+                w.visit_expr(cond);
+            }
+            w.visit_expr(&b.handler);
+        });
+    }
+
     fn with_scope(&mut self, f: impl FnOnce(&mut Self)) {
         self.scopes.push(HashMap::new());
         f(self);
@@ -1302,7 +1320,14 @@ impl<'a> Walker<'a> {
         if c.inputs.len() != 1 {
             return None;
         }
+        // `map.get_mut(&k).and_then(|inner| inner.remove(..))`: the value
+        // the lookup found, as `let inner = map.get_mut(&k)?;` binds it.
+        let found_mut =
+            matches!(strip(&m.receiver), syn::Expr::MethodCall(l) if l.method == "get_mut");
         self.value(&m.receiver).filter(|v| {
+            if found_mut && v.lookup.is_some() {
+                return !matches!(v.shape, Shape::Wrap(_));
+            }
             matches!(v.shape, Shape::Wrap(_))
                 && !matches!(v.shape.peel().0, Shape::Seq(_))
                 && v.lookup.is_none()
@@ -1675,6 +1700,22 @@ impl<'ast> Visit<'ast> for Walker<'_> {
 
     fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
         self.visit_expr(&f.expr);
+        // `for (k, v) in &mut map` is `map.iter_mut()` (`IntoIterator for
+        // &mut HashMap`): the loop mutates the map's values like it.
+        if let syn::Expr::Reference(r) = strip(&f.expr)
+            && let Some(mutability) = r.mutability
+        {
+            let call = syn::ExprMethodCall {
+                attrs: Vec::new(),
+                receiver: r.expr.clone(),
+                dot_token: syn::Token![.](r.and_token.span),
+                method: syn::Ident::new("iter_mut", r.and_token.span),
+                turbofish: None,
+                paren_token: syn::token::Paren(mutability.span),
+                args: syn::punctuated::Punctuated::new(),
+            };
+            self.dispatch(|p, cx| p.check_method_call(cx, &call));
+        }
         // `for shard in &self.shards` / `.iter()`: each element of a sequence.
         let elem = self.value(&f.expr).and_then(|v| match v.shape.peel() {
             (Shape::Seq(e), arc) => Some(Value {
@@ -1791,6 +1832,16 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 for s in &statics {
                     self.with_fn_scope(&[], |w| w.visit_expr(&s.init));
                 }
+            }
+            return;
+        }
+        // `select!` branches; a body that does not parse as one falls
+        // through to the comma-separated reading below.
+        if (last.ident == "select" || last.ident == "select_biased")
+            && let Some(branches) = super::select::branches(m.tokens.clone())
+        {
+            for b in &branches {
+                self.visit_select_branch(b);
             }
             return;
         }
