@@ -949,11 +949,8 @@ impl Facts {
             return None;
         };
         let last = tp.path.segments.last()?;
-        let write = match last.ident.to_string().as_str() {
-            "MutexGuard" | "RwLockWriteGuard" => true,
-            "RwLockReadGuard" => false,
-            _ => return None,
-        };
+        let (_, write) = GUARD_NAMES.iter().find(|(n, _)| last.ident == n)?;
+        let write = *write;
         let full = self.full_path(&tp.path, module, self_ty);
         if self.structs.contains_key(&full) || self.is_other_local_item(&full) {
             return None;
@@ -962,6 +959,24 @@ impl Facts {
         let by_ref = matches!(inner, syn::Type::Reference(r) if r.mutability.is_none());
         let shape = self.shape_of(inner, module, self_ty);
         Some((write, flavor_of_path(&full), shape, by_ref))
+    }
+
+    /// A guard a function returns: its return type written out as a guard,
+    /// also in a `Result` or `Option` (`-> Result<MappedMutexGuard<'_, T>>`,
+    /// taken out by `?` or `.unwrap()`).
+    pub(crate) fn returned_guard(
+        &self,
+        ty: &syn::Type,
+        module: &str,
+        self_ty: Option<&str>,
+    ) -> Option<(bool, ty::Flavor, Shape, bool)> {
+        if let syn::Type::Path(tp) = ty
+            && let Some(last) = tp.path.segments.last()
+            && (last.ident == "Result" || last.ident == "Option")
+        {
+            return self.guard_type(ty::type_args(last).first()?, module, self_ty);
+        }
+        self.guard_type(ty, module, self_ty)
     }
 
     /// Whether a struct's field is declared as a shared reference `&T`.
@@ -1036,6 +1051,13 @@ impl Facts {
         self.unsafe_sync.contains(full)
     }
 
+    /// Whether a type has `unsafe impl Sync` and no hand-written lock: the
+    /// same exemption as the declaration finding, so a mutation made under
+    /// that lock is not reported either.
+    pub(crate) fn is_unguarded_sync(&self, full: &str) -> bool {
+        self.is_unsafe_sync(full) && !self.structs.get(full).is_some_and(has_hand_written_lock)
+    }
+
     /// The map field a `&mut self` method of a type mutates, and its declaration.
     pub(crate) fn mutator(&self, ty: &str, method: &str) -> Option<&(String, Span)> {
         self.mutators.get(&(ty.to_string(), method.to_string()))
@@ -1058,6 +1080,24 @@ impl Facts {
         Some(self.shape_of(target, module, Some(ty)))
     }
 
+    /// The package's newtype over an `Arc` that derefs to what the `Arc`
+    /// holds (`struct Core(Arc<Inner>)` with `Deref<Target = Inner>`, or
+    /// `Target = Arc<Inner>`): the target, behind that `Arc`.
+    pub(crate) fn deref_arc(&self, ty: &str) -> Option<Shape> {
+        let (target, module) = self.derefs.get(ty)?;
+        let target = self.shape_of(target, module, Some(ty));
+        if matches!(target, Shape::Arc(_)) {
+            return Some(target);
+        }
+        let s = self.structs.get(ty)?;
+        s.fields
+            .iter()
+            .any(|(_, fty, _)| {
+                matches!(self.shape_of(fty, &s.module, Some(ty)), Shape::Arc(i) if *i == target)
+            })
+            .then(|| Shape::Arc(Box::new(target)))
+    }
+
     /// Whether a struct holds a lock in a field of its own (`Mutex<T>`,
     /// `Arc<RwLock<T>>`, `Vec<Mutex<T>>`): a type built to be shared.
     pub(crate) fn holds_lock(&self, strukt: &str) -> bool {
@@ -1074,6 +1114,18 @@ impl Facts {
                     _ => return false,
                 }
             }
+        })
+    }
+
+    /// Whether a struct has an `Arc` field around a struct of the package
+    /// that holds a lock (`inner: Arc<Inner>`, `Inner { record: Mutex<..> }`).
+    pub(crate) fn arc_field_holds_lock(&self, strukt: &str) -> bool {
+        let Some(s) = self.structs.get(strukt) else {
+            return false;
+        };
+        s.fields.iter().any(|(_, ty, _)| {
+            matches!(self.shape_of(ty, &s.module, Some(strukt)).peel(),
+                (Shape::Named(n), true) if n != strukt && self.holds_lock(n))
         })
     }
 
@@ -1181,6 +1233,20 @@ impl Facts {
         }
     }
 }
+
+/// Lock guard types (std, parking_lot, tokio, async_lock) and whether each
+/// can write.
+const GUARD_NAMES: &[(&str, bool)] = &[
+    ("MutexGuard", true),
+    ("RwLockWriteGuard", true),
+    ("RwLockReadGuard", false),
+    ("MappedMutexGuard", true),
+    ("MappedRwLockWriteGuard", true),
+    ("MappedRwLockReadGuard", false),
+    ("OwnedMutexGuard", true),
+    ("OwnedRwLockWriteGuard", true),
+    ("OwnedRwLockReadGuard", false),
+];
 
 /// An atomic field beside the cell is most likely a hand-written lock (a
 /// spin lock or a seqlock), as is a `Mutex<()>`: trust it rather than risk a
@@ -1352,15 +1418,13 @@ impl Collector<'_> {
         // A reference inside a tuple (`(Option<&mut Node>, ..)`) may be a sub-node of `self`.
         let interesting = matches!(**ret, syn::Type::Reference(_))
             || matches!(&**ret, syn::Type::Tuple(t) if t.elems.iter().any(has_reference))
-            || names
-                .iter()
-                .any(|n| {
-                    n == "Arc"
+            || names.iter().any(|n| {
+                n == "Arc"
                         || LOCK_NAMES.contains(&n.as_str())
                         || n == "Self"
                         // A guard returned by a lock helper (`fn lock_inner(&self) -> MutexGuard<..>`).
-                        || matches!(n.as_str(), "MutexGuard" | "RwLockWriteGuard" | "RwLockReadGuard")
-                });
+                        || GUARD_NAMES.iter().any(|(g, _)| n == g)
+            });
         // A bare path without generics may be an alias of a shared type.
         // Paths that may name a type alias of a shared type (`-> Shared`,
         // `-> Option<Shared>` for `type Shared = Arc<Mutex<..>>`).

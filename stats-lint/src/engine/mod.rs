@@ -10,6 +10,7 @@
 //! engine. A new lint is one file under `src/lints/` that implements
 //! [`LintPass`].
 
+pub(crate) mod confined;
 pub(crate) mod facts;
 pub(crate) mod select;
 pub(crate) mod ty;

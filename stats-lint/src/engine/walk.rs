@@ -196,6 +196,9 @@ pub(crate) struct Value {
     pub(crate) lookup: Option<Span>,
     /// Reached through a field of a type with `unsafe impl Sync`.
     pub(crate) in_unsafe_sync: bool,
+    /// A local built here that never leaves its function (`confined`): the
+    /// `Arc`s in its fields are its own.
+    pub(crate) confined: bool,
 }
 
 impl Value {
@@ -208,6 +211,7 @@ impl Value {
             owner,
             lookup: None,
             in_unsafe_sync: false,
+            confined: false,
         }
     }
 
@@ -385,6 +389,7 @@ impl<'a> Walker<'a> {
                 {
                     v.shared = true;
                     v.exclusive = false;
+                    v.confined = false;
                 }
                 return Some(v);
             }
@@ -612,9 +617,18 @@ impl<'a> Walker<'a> {
     }
 
     fn field_value(&self, f: &syn::ExprField) -> Option<Value> {
-        let base = self.value(&f.base)?;
-        let (inner, arc) = base.shape.peel();
+        let mut base = self.value(&f.base)?;
         let name = member_name(&f.member);
+        // `core.field` on the package's newtype over an `Arc` that derefs to
+        // its content (`struct Core(Arc<Inner>)`): a field of the shared `Inner`.
+        let deref = match base.shape.peel().0 {
+            Shape::Named(s) if self.facts.field(s, &name).is_none() => self.facts.deref_arc(s),
+            _ => None,
+        };
+        if let Some(target) = deref {
+            base.shape = target;
+        }
+        let (inner, arc) = base.shape.peel();
         let (shape, decl, strukt) = match inner {
             Shape::Named(s) => {
                 let (shape, decl) = self.facts.field(s, &name)?;
@@ -639,6 +653,12 @@ impl<'a> Walker<'a> {
             shared |= self.holds_lock_value(&Value::new(shape.clone(), base.owner.clone()));
         }
         let mut shape = shape;
+        // A field of a local that never leaves its function: an `Arc` made
+        // for it in the constructor has no other owner.
+        let confined = base.confined && !arc && !shared_ref;
+        if confined && let Shape::Arc(inner) = shape {
+            shape = *inner;
+        }
         let mut guard = base.guard;
         let mut by_ref = false;
         if let Some(s) = strukt.as_deref()
@@ -657,7 +677,7 @@ impl<'a> Walker<'a> {
         Some(Value {
             shape,
             shared,
-            exclusive: base.exclusive && !arc && !shared_ref && !by_ref,
+            exclusive: (base.exclusive || confined) && !arc && !shared_ref && !by_ref,
             guard,
             owner: Owner {
                 name: format!("{}.{}", base.owner.name, name),
@@ -666,7 +686,8 @@ impl<'a> Walker<'a> {
             lookup: None,
             in_unsafe_sync: strukt
                 .as_deref()
-                .is_some_and(|s| self.facts.is_unsafe_sync(s)),
+                .is_some_and(|s| self.facts.is_unguarded_sync(s)),
+            confined,
         })
     }
 
@@ -707,7 +728,7 @@ impl<'a> Walker<'a> {
         let f = self.facts.function(&full)?;
         if let Some((write, flavor, shape, _)) =
             self.facts
-                .guard_type(&f.ret, &f.module, f.self_ty.as_deref())
+                .returned_guard(&f.ret, &f.module, f.self_ty.as_deref())
         {
             // `fn lock_relations(m: &Arc<Mutex<T>>) -> MutexGuard<'_, T>`: the
             // guard is shared as the lock handed to it is.
@@ -723,6 +744,7 @@ impl<'a> Walker<'a> {
                 owner: arg.owner,
                 lookup: None,
                 in_unsafe_sync: false,
+                confined: false,
             });
         }
         let shape = self.facts.shape_of(&f.ret, &f.module, f.self_ty.as_deref());
@@ -764,6 +786,7 @@ impl<'a> Walker<'a> {
                 owner: base.owner,
                 lookup: None,
                 in_unsafe_sync: false,
+                confined: false,
             });
         }
         if n == "into_inner" {
@@ -839,6 +862,18 @@ impl<'a> Walker<'a> {
             return self.value(&m.receiver);
         }
         let mut base = self.value(&m.receiver)?;
+        // A method of `Inner` called on the package's newtype `Core(Arc<Inner>)`
+        // that derefs to it.
+        let deref = match base.shape.peel().0 {
+            Shape::Named(s) if self.facts.function(&format!("{s}::{n}")).is_none() => self
+                .facts
+                .deref_arc(s)
+                .filter(|t| matches!(t.peel().0, Shape::Named(i) if self.facts.function(&format!("{i}::{n}")).is_some())),
+            _ => None,
+        };
+        if let Some(target) = deref {
+            base.shape = target;
+        }
         if MAP_LOOKUP.contains(&n)
             && let Some(map) = self.through_deref(&base, n)
         {
@@ -893,17 +928,20 @@ impl<'a> Walker<'a> {
                 let f = self.facts.function(&format!("{s}::{n}"))?;
                 if let Some((write, flavor, shape, _)) =
                     self.facts
-                        .guard_type(&f.ret, &f.module, f.self_ty.as_deref())
+                        .returned_guard(&f.ret, &f.module, f.self_ty.as_deref())
                 {
                     // `fn lock_inner(&self) -> MutexGuard<'_, Inner>`: a guard of
                     // `self`'s lock, shared as `self` is.
-                    if !self.holds_lock_value(&base) {
+                    // A lock in a struct behind an `Arc` field of `self`
+                    // (`self.inner.record.lock()`) is shared whoever `self` is.
+                    let behind_arc = self.facts.arc_field_holds_lock(s);
+                    if !behind_arc && !self.holds_lock_value(&base) {
                         return None;
                     }
                     return Some(Value {
                         shape,
-                        shared: base.shared || arc,
-                        exclusive: base.exclusive && !arc,
+                        shared: base.shared || arc || behind_arc,
+                        exclusive: base.exclusive && !arc && !behind_arc,
                         guard: Guard::Lock { write, flavor },
                         owner: Owner {
                             name: format!("{}.{n}()", base.owner.name),
@@ -911,6 +949,7 @@ impl<'a> Walker<'a> {
                         },
                         lookup: None,
                         in_unsafe_sync: false,
+                        confined: false,
                     });
                 }
                 let shape = self.facts.shape_of(&f.ret, &f.module, f.self_ty.as_deref());
@@ -920,7 +959,7 @@ impl<'a> Walker<'a> {
                     && base.guard == Guard::None
                     && (base.shared || arc)
                     && !base.exclusive
-                    && self.facts.is_unsafe_sync(s);
+                    && self.facts.is_unguarded_sync(s);
                 Some(Value {
                     shape,
                     guard: if cell { Guard::Cell } else { base.guard },
@@ -1382,6 +1421,36 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// `let s = Store::new();` (or `Store { .. }`) whose binding never leaves
+    /// the function: see [`super::confined`].
+    fn confine_from_later(&mut self, l: &syn::Local, rest: &[syn::Stmt]) {
+        let Some(name) = pat_name(&l.pat) else {
+            return;
+        };
+        let Some(init) = &l.init else {
+            return;
+        };
+        if init.diverge.is_some()
+            || !matches!(strip(&init.expr), syn::Expr::Call(_) | syn::Expr::Struct(_))
+        {
+            return;
+        }
+        let Some(Some(v)) = self.scopes.last().and_then(|s| s.get(&name)) else {
+            return;
+        };
+        if !v.exclusive
+            || !matches!(v.shape, Shape::Named(_))
+            || !super::confined::confined(&name, rest)
+        {
+            return;
+        }
+        let v = Value {
+            confined: true,
+            ..v.clone()
+        };
+        self.bind(name, Some(v));
+    }
+
     /// `opt.as_ref().map(|i| i.lock())` (also `and_then`, `|w| w.upgrade()`):
     /// the closure's body with the receiver in place of its parameter, when
     /// the body is a chain on the parameter that takes a lock or upgrades.
@@ -1616,6 +1685,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 w.visit_stmt(s);
                 if let syn::Stmt::Local(l) = s {
                     w.refine_from_later(l, &b.stmts[i + 1..]);
+                    w.confine_from_later(l, &b.stmts[i + 1..]);
                 }
             }
         });

@@ -28,7 +28,7 @@ declare_lint! {
     /// plain map field (through `&T` it can only be read, and moving it to
     /// another thread is sound), a map behind a `Mutex` or `RwLock`, and a
     /// struct with an `Atomic*` or `Mutex<()>` field beside the cell (most
-    /// likely a hand-written lock).
+    /// likely a hand-written lock; its mutations are not reported either).
     ///
     /// ### Example
     /// ```rust,no_run

@@ -1,0 +1,198 @@
+//! Whether a local binding stays in its function: after `let s = Store::new();`
+//! the rest of the block only calls methods on `s` and reads its fields.
+//! Then the locks in its fields, `Arc`s included, are this function's own:
+//! nothing else can hold a clone of them.
+
+use syn::visit::Visit;
+
+/// Whether `name`, bound just before `rest`, is never cloned, moved, captured
+/// by a closure or async block, nor handed (by value or reference) to a call
+/// other than a method call on it.
+pub(crate) fn confined(name: &str, rest: &[syn::Stmt]) -> bool {
+    let mut c = Check {
+        name,
+        escapes: false,
+    };
+    // The block's value is moved out of it.
+    if let Some(syn::Stmt::Expr(tail, None)) = rest.last() {
+        c.escapes = c.is(place_root(tail));
+    }
+    for s in rest {
+        c.visit_stmt(s);
+    }
+    !c.escapes
+}
+
+struct Check<'n> {
+    name: &'n str,
+    escapes: bool,
+}
+
+/// The binding a chain of fields, method calls, `?` and `.await` starts from.
+fn chain_root(e: &syn::Expr) -> Option<&syn::Ident> {
+    match e {
+        syn::Expr::Paren(p) => chain_root(&p.expr),
+        syn::Expr::Group(g) => chain_root(&g.expr),
+        syn::Expr::Reference(r) => chain_root(&r.expr),
+        syn::Expr::Unary(u) => chain_root(&u.expr),
+        syn::Expr::Field(f) => chain_root(&f.base),
+        syn::Expr::Index(i) => chain_root(&i.expr),
+        syn::Expr::MethodCall(m) => chain_root(&m.receiver),
+        syn::Expr::Try(t) => chain_root(&t.expr),
+        syn::Expr::Await(a) => chain_root(&a.base),
+        syn::Expr::Cast(c) => chain_root(&c.expr),
+        syn::Expr::Path(p) => p.path.get_ident(),
+        _ => None,
+    }
+}
+
+/// The binding a place (`s`, `&s.inner`, `s.a.b`) names: moving or
+/// borrowing it hands the binding's fields on.
+fn place_root(e: &syn::Expr) -> Option<&syn::Ident> {
+    match e {
+        syn::Expr::Paren(p) => place_root(&p.expr),
+        syn::Expr::Group(g) => place_root(&g.expr),
+        syn::Expr::Reference(r) => place_root(&r.expr),
+        syn::Expr::Unary(u) => place_root(&u.expr),
+        syn::Expr::Field(f) => place_root(&f.base),
+        syn::Expr::Index(i) => place_root(&i.expr),
+        syn::Expr::Path(p) => p.path.get_ident(),
+        _ => None,
+    }
+}
+
+impl Check<'_> {
+    fn is(&self, id: Option<&syn::Ident>) -> bool {
+        id.is_some_and(|i| i == self.name)
+    }
+
+    fn mentions(&self, tokens: proc_macro2::TokenStream) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == self.name,
+            proc_macro2::TokenTree::Group(g) => self.mentions(g.stream()),
+            _ => false,
+        })
+    }
+
+    fn mentions_expr(&self, e: &syn::Expr) -> bool {
+        struct Find<'n> {
+            name: &'n str,
+            found: bool,
+        }
+        impl<'ast> Visit<'ast> for Find<'_> {
+            fn visit_path(&mut self, p: &'ast syn::Path) {
+                self.found |= p.is_ident(self.name);
+                syn::visit::visit_path(self, p);
+            }
+            fn visit_macro(&mut self, m: &'ast syn::Macro) {
+                let c = Check {
+                    name: self.name,
+                    escapes: false,
+                };
+                self.found |= c.mentions(m.tokens.clone());
+            }
+        }
+        let mut f = Find {
+            name: self.name,
+            found: false,
+        };
+        f.visit_expr(e);
+        f.found
+    }
+}
+
+impl<'ast> Visit<'ast> for Check<'_> {
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        if self.escapes {
+            return;
+        }
+        match e {
+            // A capture may run anywhere, later.
+            syn::Expr::Closure(_) | syn::Expr::Async(_) => {
+                self.escapes = self.mentions_expr(e);
+                return;
+            }
+            syn::Expr::Call(c) => {
+                self.escapes = c.args.iter().any(|a| self.is(chain_root(a)));
+            }
+            syn::Expr::MethodCall(m) => {
+                self.escapes = m.args.iter().any(|a| self.is(chain_root(a)))
+                    || (m.method == "clone" && self.is(place_root(&m.receiver)));
+            }
+            syn::Expr::Struct(s) => {
+                self.escapes = s.fields.iter().any(|f| self.is(place_root(&f.expr)));
+            }
+            syn::Expr::Assign(a) => self.escapes = self.is(place_root(&a.right)),
+            syn::Expr::Return(syn::ExprReturn { expr: Some(x), .. })
+            | syn::Expr::Break(syn::ExprBreak { expr: Some(x), .. }) => {
+                self.escapes = self.is(place_root(x));
+            }
+            syn::Expr::Array(a) => self.escapes = a.elems.iter().any(|x| self.is(place_root(x))),
+            syn::Expr::Tuple(t) => self.escapes = t.elems.iter().any(|x| self.is(place_root(x))),
+            _ => {}
+        }
+        if !self.escapes {
+            syn::visit::visit_expr(self, e);
+        }
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        if let Some(init) = &l.init {
+            self.escapes |= self.is(place_root(&init.expr));
+        }
+        syn::visit::visit_local(self, l);
+    }
+
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        // A block's value is moved out of it.
+        if let Some(syn::Stmt::Expr(tail, None)) = b.stmts.last() {
+            self.escapes |= self.is(place_root(tail));
+        }
+        syn::visit::visit_block(self, b);
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        if !self.mentions(m.tokens.clone()) {
+            return;
+        }
+        let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+        match syn::parse::Parser::parse2(parser, m.tokens.clone()) {
+            Ok(exprs) => exprs.iter().for_each(|e| {
+                self.escapes |= self.is(place_root(e));
+                self.visit_expr(e);
+            }),
+            Err(_) => self.escapes = true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::confined;
+
+    fn check(body: &str) -> bool {
+        let b: syn::Block = syn::parse_str(&format!("{{ let s = Store::new(); {body} }}")).unwrap();
+        confined("s", &b.stmts[1..])
+    }
+
+    #[test]
+    fn method_calls_and_field_reads_stay() {
+        assert!(check(
+            "s.register(1); assert!(s.map.read().unwrap().is_empty());"
+        ));
+        assert!(check("let g = s.map.write().unwrap(); g.len();"));
+    }
+
+    #[test]
+    fn clones_moves_and_captures_escape() {
+        assert!(!check("let t = s.map.clone();"));
+        assert!(!check("spawn(&s);"));
+        assert!(!check("Arc::new(s);"));
+        assert!(!check("let t = s;"));
+        assert!(!check("std::thread::spawn(move || s.register(1));"));
+        assert!(!check("Holder { s };"));
+        assert!(!check("other.add(s.map.len());"));
+        assert!(!check("s"));
+        assert!(!check("println!(\"{:?}\", s);"));
+    }
+}
