@@ -662,8 +662,10 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
                 }
             }
 
-            /// How many per-thread rows the table has allocated: below twice
-            /// the largest number of writing threads alive at once.
+            /// How many per-thread rows the table has allocated. A thread
+            /// that wrote to any table (the health table included) holds its
+            /// row slot until it exits, so this stays below twice the largest
+            /// number of such threads alive at once.
             #[must_use]
             #[inline]
             #vis fn shard_count(&self) -> ::core::primitive::usize {
