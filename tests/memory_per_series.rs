@@ -177,31 +177,36 @@ fn first_writes(threads: usize, write: &(dyn Fn() + Sync)) -> Vec<isize> {
 fn counter_rows(rows: &mut Vec<Row>) {
     for threads in [1, 2, 4, 8] {
         let eight = Eight::table();
-        let built = eight.memory_bytes();
-        let allocated: isize = first_writes(threads, &|| eight.c0().inc()).iter().sum();
-        let grown = eight.memory_bytes() - built;
+        rows.push(counter_row(8, threads, &|| eight.memory_bytes(), &|| {
+            eight.c0().inc();
+        }));
         assert_eq!(eight.c0().get(), threads as u64);
-        let per = (threads * 8) as f64;
-        rows.push(Row {
-            what: "ours: counter, table of 8 (per counter per writing thread)".into(),
-            threads,
-            bytes_per_series: allocated as f64 / per,
-            memory_bytes_per_series: Some(grown as f64 / per),
-            method: "allocator on each writer's first write",
-        });
 
         let wide = Wide::table();
-        let built = wide.memory_bytes();
-        let allocated: isize = first_writes(threads, &|| wide.f00().inc()).iter().sum();
-        let grown = wide.memory_bytes() - built;
-        let per = (threads * 64) as f64;
-        rows.push(Row {
-            what: "ours: counter, table of 64 (per counter per writing thread)".into(),
-            threads,
-            bytes_per_series: allocated as f64 / per,
-            memory_bytes_per_series: Some(grown as f64 / per),
-            method: "allocator on each writer's first write",
-        });
+        rows.push(counter_row(64, threads, &|| wide.memory_bytes(), &|| {
+            wide.f00().inc();
+        }));
+    }
+}
+
+/// The bytes per counter per writing thread of a table of `counters`
+/// counters, from each of `threads` writers' first `write`.
+fn counter_row(
+    counters: usize,
+    threads: usize,
+    memory_bytes: &dyn Fn() -> usize,
+    write: &(dyn Fn() + Sync),
+) -> Row {
+    let built = memory_bytes();
+    let allocated: isize = first_writes(threads, write).iter().sum();
+    let grown = memory_bytes() - built;
+    let per = (threads * counters) as f64;
+    Row {
+        what: format!("ours: counter, table of {counters} (per counter per writing thread)"),
+        threads,
+        bytes_per_series: allocated as f64 / per,
+        memory_bytes_per_series: Some(grown as f64 / per),
+        method: "allocator on each writer's first write",
     }
 }
 

@@ -163,10 +163,12 @@ impl<'a, 'b> Layout<'a, 'b> {
 }
 
 fn expand(cont: &Container<'_>) -> TokenStream {
-    let schema = expand_schema(cont);
+    // Where every field lives, worked out once for every part below.
+    let layout = Layout::of(cont);
+    let schema = expand_schema(cont, &layout);
     let assertions = field_assertions(cont);
-    let table = expand_table(cont);
-    let field_enum = expand_field_enum(cont);
+    let table = expand_table(cont, &layout);
+    let field_enum = expand_field_enum(cont, &layout);
     quote! {
         #schema
         #assertions
@@ -176,11 +178,10 @@ fn expand(cont: &Container<'_>) -> TokenStream {
 }
 
 /// `impl Schema` and `impl StatTable` for the user's struct.
-fn expand_schema(cont: &Container<'_>) -> TokenStream {
+fn expand_schema(cont: &Container<'_>, layout: &Layout<'_, '_>) -> TokenStream {
     let ident = cont.ident;
     let rt = runtime(cont);
     let table = table_ident(cont);
-    let layout = Layout::of(cont);
     let table_name = ident.unraw().to_string();
     let descs = layout.fields.iter().map(|place| {
         let field = place.field;
@@ -488,13 +489,12 @@ fn add_step_body(cont: &Container<'_>, layout: &Layout<'_, '_>) -> TokenStream {
 
 /// The table struct, its constructor, accessors and methods, and `impl Table`.
 #[allow(clippy::too_many_lines)] // one quote! of the generated table reads best whole
-fn expand_table(cont: &Container<'_>) -> TokenStream {
+fn expand_table(cont: &Container<'_>, layout: &Layout<'_, '_>) -> TokenStream {
     let ident = cont.ident;
     let vis = cont.vis;
     let rt = runtime(cont);
     let table = table_ident(cont);
     let field_enum = field_enum_ident(cont);
-    let layout = Layout::of(cont);
     let n_words = &layout.words;
     let n_gauges = layout.gauges;
     let raw_ty = quote!(#rt::RawTable<{ #n_words }, #n_gauges>);
@@ -524,7 +524,7 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
     } else {
         quote!(step)
     };
-    let add_body = add_step_body(cont, &layout);
+    let add_body = add_step_body(cont, layout);
 
     quote! {
         #[doc = #table_doc]
@@ -730,7 +730,7 @@ fn expand_table(cont: &Container<'_>) -> TokenStream {
 }
 
 /// The `{Struct}Field` enum of the plain (not keyed) fields.
-fn expand_field_enum(cont: &Container<'_>) -> TokenStream {
+fn expand_field_enum(cont: &Container<'_>, layout: &Layout<'_, '_>) -> TokenStream {
     let ident = cont.ident;
     let vis = cont.vis;
     let rt = runtime(cont);
@@ -758,7 +758,6 @@ fn expand_field_enum(cont: &Container<'_>) -> TokenStream {
             .position(|f| f.ident == field.ident)
             .unwrap_or_default()
     });
-    let layout = Layout::of(cont);
     let places = layout.plain().map(|place| {
         let slot = &place.slot;
         let is_gauge = matches!(place.field.kind, FieldKind::Gauge);

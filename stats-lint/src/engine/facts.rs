@@ -1131,26 +1131,7 @@ impl Facts {
 
     /// Whether a shape holds a map anywhere (through locks, cells, containers, structs).
     pub(crate) fn holds_map(&self, shape: &Shape, seen: &mut HashSet<String>) -> bool {
-        match shape {
-            Shape::Map { .. } => true,
-            Shape::Arc(i) | Shape::Wrap(i) | Shape::Rc(i) | Shape::Cell(i) | Shape::Seq(i) => {
-                self.holds_map(i, seen)
-            }
-            Shape::Lock { inner, .. } => self.holds_map(inner, seen),
-            Shape::Tuple(v) => v.iter().any(|s| self.holds_map(s, seen)),
-            Shape::Named(n) => {
-                if !seen.insert(n.clone()) {
-                    return false;
-                }
-                let Some(s) = self.structs.get(n) else {
-                    return false;
-                };
-                s.fields
-                    .iter()
-                    .any(|(_, ty, _)| self.holds_map(&self.shape_of(ty, &s.module, Some(n)), seen))
-            }
-            Shape::Int | Shape::Atomic | Shape::Unknown | Shape::Entry(_) => false,
-        }
+        self.reaches_map(shape, true, seen)
     }
 
     /// Whether a value of this shape owns a map that a guard of it can
@@ -1158,11 +1139,21 @@ impl Facts {
     /// fields of the package's structs, but not behind an `Arc`/`Rc` (shared,
     /// so immutable through the guard) or another lock (mutated under that one).
     pub(crate) fn owns_map(&self, shape: &Shape, seen: &mut HashSet<String>) -> bool {
+        self.reaches_map(shape, false, seen)
+    }
+
+    /// Whether a map is reachable from `shape`, through `Arc`s, `Rc`s and
+    /// locks too when `through_shared`.
+    fn reaches_map(&self, shape: &Shape, through_shared: bool, seen: &mut HashSet<String>) -> bool {
         match shape {
             Shape::Map { .. } => true,
-            Shape::Wrap(i) | Shape::Cell(i) | Shape::Seq(i) => self.owns_map(i, seen),
-            Shape::Arc(_) | Shape::Rc(_) | Shape::Lock { .. } => false,
-            Shape::Tuple(v) => v.iter().any(|s| self.owns_map(s, seen)),
+            Shape::Wrap(i) | Shape::Cell(i) | Shape::Seq(i) => {
+                self.reaches_map(i, through_shared, seen)
+            }
+            Shape::Arc(i) | Shape::Rc(i) | Shape::Lock { inner: i, .. } => {
+                through_shared && self.reaches_map(i, through_shared, seen)
+            }
+            Shape::Tuple(v) => v.iter().any(|s| self.reaches_map(s, through_shared, seen)),
             Shape::Named(n) => {
                 if !seen.insert(n.clone()) {
                     return false;
@@ -1170,9 +1161,9 @@ impl Facts {
                 let Some(s) = self.structs.get(n) else {
                     return false;
                 };
-                s.fields
-                    .iter()
-                    .any(|(_, ty, _)| self.owns_map(&self.shape_of(ty, &s.module, Some(n)), seen))
+                s.fields.iter().any(|(_, ty, _)| {
+                    self.reaches_map(&self.shape_of(ty, &s.module, Some(n)), through_shared, seen)
+                })
             }
             Shape::Int | Shape::Atomic | Shape::Unknown | Shape::Entry(_) => false,
         }

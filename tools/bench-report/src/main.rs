@@ -220,19 +220,7 @@ fn real_main() -> Result<(), String> {
         run::echoed(build, &root, &[])?;
     }
     if wants("memory") {
-        let mut build = run::cargo();
-        build.args([
-            "test",
-            "-j",
-            &jobs,
-            "-p",
-            "stats-tests",
-            "--release",
-            "--test",
-            "memory_per_series",
-            "--no-run",
-        ]);
-        run::echoed(build, &root, &[])?;
+        run::echoed(memory_test(&jobs, &["--no-run"]), &root, &[])?;
     }
 
     let (load, quiet) = run::wait_for_quiet(options.max_load, options.wait);
@@ -278,19 +266,7 @@ fn real_main() -> Result<(), String> {
     if wants("memory") {
         report.load_before("memory", run::load());
         let csv = scratch.join("memory.csv");
-        let mut test = run::cargo();
-        test.args([
-            "test",
-            "-j",
-            &jobs,
-            "-p",
-            "stats-tests",
-            "--release",
-            "--test",
-            "memory_per_series",
-            "--",
-            "--nocapture",
-        ]);
+        let test = memory_test(&jobs, &["--", "--nocapture"]);
         run::echoed(test, &root, &[("MEMORY_CSV", csv.display().to_string())])?;
         let text = std::fs::read_to_string(&csv).map_err(|e| format!("{}: {e}", csv.display()))?;
         report.memory(data::memory(&text)?);
@@ -320,4 +296,14 @@ fn real_main() -> Result<(), String> {
     }
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(())
+}
+
+/// `cargo test` of the memory-per-series test, built with `jobs` jobs,
+/// followed by `extra` arguments.
+fn memory_test(jobs: &str, extra: &[&str]) -> std::process::Command {
+    let mut test = run::cargo();
+    test.args(["test", "-j", jobs, "-p", "stats-tests", "--release"])
+        .args(["--test", "memory_per_series"])
+        .args(extra);
+    test
 }
