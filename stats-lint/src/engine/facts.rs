@@ -83,12 +83,19 @@ pub(crate) struct Module {
     items: HashSet<String>,
 }
 
-/// A `&mut self` method that mutates a map field of its type, before resolution.
+/// A `&mut self` method that mutates a field of its type (`self.map.insert(..)`)
+/// or calls another method of it (`self.remove_internal(..)`), before resolution.
 struct RawMutator {
     self_ty: Vec<String>,
     module: String,
     method: String,
-    field: String,
+    /// The field it mutates, or the method it calls.
+    target: MutatorTarget,
+}
+
+enum MutatorTarget {
+    Field(String),
+    SelfCall(String),
 }
 
 /// Everything pass 1 knows about a package.
@@ -121,11 +128,18 @@ pub(crate) struct Facts {
     /// `(last name of the self type, method)` of every method of an impl
     /// block: a type's own method wins over the one of its `Deref` target.
     own_methods: HashSet<(String, String)>,
-    /// Generic structs that wrap a `Weak<T>`/`Arc<T>` of their type parameter
-    /// number `.0` and give it back with a `&self` method returning
-    /// `Arc<T>`/`Option<Arc<T>>` (`struct WeakOpt<T>(Option<Weak<T>>)`);
-    /// `.1` for `Rc`. Such a type is its pointer, as `Weak<T>` is.
-    ptr_wrappers: HashMap<String, (usize, bool)>,
+    /// The package's generic pointer types, by the number of the type
+    /// parameter they point to: a struct that wraps a `Weak<T>`/`Arc<T>` and
+    /// gives it back with a `&self` method returning `Arc<T>`/`Option<Arc<T>>`
+    /// (`struct WeakOpt<T>(Option<Weak<T>>)`), and one that derefs to `T`
+    /// (a hand-written `Arc<T>` or `Lazy<T, F>`).
+    ptr_wrappers: HashMap<String, (usize, PtrKind)>,
+    /// Types that are `Clone` (derived or implemented).
+    clones: HashSet<String>,
+    /// The package's own generic locks (`struct Mutex<T>(std::sync::Mutex<T>)`
+    /// with `fn lock(&self) -> MutexGuard<'_, T>`, a `SharedRwLock<T>` over an
+    /// `Arc<RwLock<T>>`), by the number of the type parameter they guard.
+    lock_wrappers: HashMap<String, LockWrapper>,
     /// Names of those methods (`upgrade`): they yield the pointer.
     upgrade_methods: HashSet<String>,
     /// Type parameters of the generic structs.
@@ -139,8 +153,45 @@ pub(crate) struct Facts {
     raw_unsafe_sync: Vec<(Vec<String>, String)>,
     raw_mutators: Vec<RawMutator>,
     raw_fns: Vec<RawFn>,
-    raw_derefs: Vec<(Vec<String>, String, syn::Type)>,
+    raw_derefs: Vec<RawDeref>,
     raw_upgrades: Vec<RawUpgrade>,
+    raw_clones: Vec<(Vec<String>, String)>,
+    raw_lock_methods: Vec<RawUpgrade>,
+}
+
+/// One of the package's own generic locks, as [`Shape::Lock`] of its
+/// parameter number `param`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LockWrapper {
+    param: usize,
+    /// `Std` when its lock method hands the caller a `Result` or `Option`
+    /// that is `Err`/`None` once a std lock inside is poisoned: unwrapping
+    /// it is a poison cascade. A guard handed back bare means the wrapper
+    /// dealt with poisoning itself.
+    flavor: ty::Flavor,
+    /// Whether it holds its lock in an `Arc` (`SharedMutex<T>(Arc<Mutex<T>>)`),
+    /// so that clones share it.
+    shared: bool,
+}
+
+/// What one of the package's generic pointer types is to its parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PtrKind {
+    /// Shares it between threads, as `Arc<T>` (or `Weak<T>`) does.
+    Arc,
+    /// Shares it within one thread, as `Rc<T>` does.
+    Rc,
+    /// Holds it on its own, as `Box<T>` or `LazyLock<T>` do.
+    Owned,
+}
+
+/// An `impl Deref` of the package, before resolution.
+struct RawDeref {
+    self_ty: Vec<String>,
+    /// The impl's arguments of the self type, as in [`RawUpgrade`].
+    self_args: Vec<String>,
+    module: String,
+    target: syn::Type,
 }
 
 /// A local `macro_rules!` whose first rule takes one expression and takes its
@@ -153,7 +204,8 @@ pub(crate) struct LockMacro {
     pub(crate) body: proc_macro2::TokenStream,
 }
 
-/// A `&self` method of a generic type that returns an `Arc`/`Rc`, before resolution.
+/// A `&self` method of a generic type that returns an `Arc`/`Rc`, or a
+/// lock method (`lock`, `write`, `read`, ..), before resolution.
 struct RawUpgrade {
     self_ty: Vec<String>,
     /// The impl's arguments of the self type (`T` of `impl<T> WeakOpt<T>`); `""` when not a name.
@@ -186,7 +238,8 @@ pub(crate) struct Exported {
     /// Full path, target type text, module.
     derefs: Vec<(String, String, String)>,
     own_methods: Vec<(String, String)>,
-    ptr_wrappers: Vec<(String, (usize, bool))>,
+    ptr_wrappers: Vec<(String, (usize, PtrKind))>,
+    lock_wrappers: Vec<(String, LockWrapper)>,
     upgrade_methods: Vec<String>,
 }
 
@@ -422,6 +475,12 @@ impl Facts {
                 .filter(|(k, _)| ours(k))
                 .map(|(k, v)| (k.clone(), *v))
                 .collect(),
+            lock_wrappers: self
+                .lock_wrappers
+                .iter()
+                .filter(|(k, _)| ours(k))
+                .map(|(k, v)| (k.clone(), *v))
+                .collect(),
             upgrade_methods: self.upgrade_methods.iter().cloned().collect(),
         }
     }
@@ -502,6 +561,9 @@ impl Facts {
         for (k, v) in &e.ptr_wrappers {
             self.ptr_wrappers.entry(k.clone()).or_insert(*v);
         }
+        for (k, v) in &e.lock_wrappers {
+            self.lock_wrappers.entry(k.clone()).or_insert(*v);
+        }
         self.upgrade_methods
             .extend(e.upgrade_methods.iter().cloned());
     }
@@ -557,20 +619,53 @@ impl Facts {
             self.fn_names.insert(name);
             self.fns.insert(full, fact);
         }
-        for (segs, module, ty) in std::mem::take(&mut self.raw_derefs) {
+        for (segs, module) in std::mem::take(&mut self.raw_clones) {
             let full = self.resolve(&module, &segs);
-            self.derefs.entry(full).or_insert((ty, module));
+            self.clones.insert(full);
         }
         for u in std::mem::take(&mut self.raw_upgrades) {
             self.add_ptr_wrapper(u);
         }
+        for m in std::mem::take(&mut self.raw_lock_methods) {
+            self.add_lock_wrapper(m);
+        }
+        for d in std::mem::take(&mut self.raw_derefs) {
+            let full = self.resolve(&d.module, &d.self_ty);
+            self.add_deref_pointer(&full, &d);
+            self.derefs.entry(full).or_insert((d.target, d.module));
+        }
+        let mut self_calls = Vec::new();
         for m in std::mem::take(&mut self.raw_mutators) {
             let full = self.resolve(&m.module, &m.self_ty);
-            if let Some((shape, decl)) = self.field(&full, &m.field)
-                && shape.is_map()
-            {
-                self.mutator_names.insert(m.method.clone());
-                self.mutators.insert((full, m.method), (m.field, decl));
+            match m.target {
+                MutatorTarget::Field(field) => {
+                    if let Some((shape, decl)) = self.field(&full, &field)
+                        && shape.is_map()
+                    {
+                        self.mutator_names.insert(m.method.clone());
+                        self.mutators.insert((full, m.method), (field, decl));
+                    }
+                }
+                MutatorTarget::SelfCall(callee) => self_calls.push((full, m.method, callee)),
+            }
+        }
+        // A `&mut self` method that calls a mutator of its own type mutates
+        // that map too (`fn remove(&mut self) { self.remove_internal() }`).
+        loop {
+            let mut grew = false;
+            for (ty, method, callee) in &self_calls {
+                let key = (ty.clone(), method.clone());
+                if self.mutators.contains_key(&key) {
+                    continue;
+                }
+                if let Some(found) = self.mutators.get(&(ty.clone(), callee.clone())).cloned() {
+                    self.mutator_names.insert(method.clone());
+                    self.mutators.insert(key, found);
+                    grew = true;
+                }
+            }
+            if !grew {
+                break;
             }
         }
         // The structs held in the fields of a shared struct are shared too.
@@ -639,11 +734,108 @@ impl Facts {
                 )
             });
             if held {
-                self.ptr_wrappers.insert(full, (i, rc));
+                let kind = if rc { PtrKind::Rc } else { PtrKind::Arc };
+                self.ptr_wrappers.insert(full, (i, kind));
                 self.upgrade_methods.insert(u.method);
                 return;
             }
         }
+    }
+
+    /// Records a generic struct that derefs to its type parameter (`impl<T>
+    /// Deref for Lazy<T, F> { type Target = T; }`) as a pointer to it. It
+    /// shares what it points to when it is also `Clone` and `Sync` by hand,
+    /// as a hand-written `Arc<T>` is; otherwise it owns it, as a lazy cell does.
+    fn add_deref_pointer(&mut self, full: &str, d: &RawDeref) {
+        // Stands for the type parameter while the target's shape is computed.
+        const PARAM: &str = "<param>";
+        if self.ptr_wrappers.contains_key(full) || !self.structs.contains_key(full) {
+            return;
+        }
+        let Some(params) = self.struct_params.get(full) else {
+            return;
+        };
+        let param = Shape::Named(PARAM.to_string());
+        for (i, arg) in d.self_args.iter().enumerate().take(params.len()) {
+            if arg.is_empty() {
+                continue;
+            }
+            let subst = [(arg.clone(), param.clone())];
+            if self.shape_depth(&d.target, &d.module, Some(full), 0, &subst) == param {
+                let shares = self.clones.contains(full) && self.unsafe_sync.contains(full);
+                let kind = if shares { PtrKind::Arc } else { PtrKind::Owned };
+                self.ptr_wrappers.insert(full.to_string(), (i, kind));
+                return;
+            }
+        }
+    }
+
+    /// Records a generic struct as a lock of its type parameter `T` when a
+    /// `&self` lock method of it (`lock`, `write`, `read`, ..) hands back a
+    /// guard of `T`, bare or in a `Result`/`Option`.
+    fn add_lock_wrapper(&mut self, m: RawUpgrade) {
+        let full = self.resolve(&m.module, &m.self_ty);
+        if self.lock_wrappers.contains_key(&full) || !self.structs.contains_key(&full) {
+            return;
+        }
+        let (ret, fallible) = match &m.ret {
+            syn::Type::Path(tp)
+                if tp.path.segments.last().is_some_and(|l| {
+                    matches!(
+                        l.ident.to_string().as_str(),
+                        "Result" | "Option" | "LockResult"
+                    )
+                }) =>
+            {
+                let last = tp.path.segments.last().expect("checked above");
+                match ty::type_args(last).first() {
+                    Some(t) => (*t, true),
+                    None => return,
+                }
+            }
+            t => (t, false),
+        };
+        let syn::Type::Path(tp) = ret else {
+            return;
+        };
+        let Some(last) = tp.path.segments.last() else {
+            return;
+        };
+        if !GUARD_NAMES.iter().any(|(g, _)| last.ident == g) {
+            return;
+        }
+        let Some(syn::Type::Path(arg)) = ty::type_args(last).first().copied() else {
+            return;
+        };
+        let Some(param) = m
+            .self_args
+            .iter()
+            .position(|a| !a.is_empty() && arg.path.is_ident(a))
+        else {
+            return;
+        };
+        let guard_flavor = flavor_of_path(&self.full_path(&tp.path, &m.module, Some(&full)));
+        let flavor = if fallible {
+            guard_flavor
+        } else {
+            ty::Flavor::NoPoison
+        };
+        let fact = &self.structs[&full];
+        let shared = fact.fields.iter().any(|(_, ty, _)| {
+            let mut shape = self.shape_of(ty, &fact.module, Some(&full));
+            while let Shape::Wrap(i) = shape {
+                shape = *i;
+            }
+            matches!(shape, Shape::Arc(_))
+        });
+        self.lock_wrappers.insert(
+            full,
+            LockWrapper {
+                param,
+                flavor,
+                shared,
+            },
+        );
     }
 
     fn unique_struct(&self, name: &str) -> Option<String> {
@@ -834,14 +1026,27 @@ impl Facts {
         depth: usize,
     ) -> Shape {
         if self.structs.contains_key(full) {
-            if let Some(&(i, rc)) = self.ptr_wrappers.get(full)
+            if let Some(w) = self.lock_wrappers.get(full)
+                && w.param < nargs
+            {
+                let lock = Shape::Lock {
+                    flavor: w.flavor,
+                    inner: Box::new(arg(w.param)),
+                };
+                return if w.shared {
+                    Shape::Arc(Box::new(lock))
+                } else {
+                    lock
+                };
+            }
+            if let Some(&(i, kind)) = self.ptr_wrappers.get(full)
                 && i < nargs
             {
                 let inner = Box::new(arg(i));
-                return if rc {
-                    Shape::Rc(inner)
-                } else {
-                    Shape::Arc(inner)
+                return match kind {
+                    PtrKind::Arc => Shape::Arc(inner),
+                    PtrKind::Rc => Shape::Rc(inner),
+                    PtrKind::Owned => Shape::Wrap(inner),
                 };
             }
             return Shape::Named(full.to_string());
@@ -974,9 +1179,44 @@ impl Facts {
             && let Some(last) = tp.path.segments.last()
             && (last.ident == "Result" || last.ident == "Option")
         {
-            return self.guard_type(ty::type_args(last).first()?, module, self_ty);
+            return self.returned_guard(ty::type_args(last).first()?, module, self_ty);
+        }
+        if let syn::Type::ImplTrait(it) = ty {
+            return self.deref_mut_target(it, module, self_ty);
         }
         self.guard_type(ty, module, self_ty)
+    }
+
+    /// `impl DerefMut<Target = T>`, returned from a `&self` method, can
+    /// only be a guard of some lock: a write guard of `T`. Whether the lock
+    /// poisons is not known; its error, if any, was handled by the helper.
+    fn deref_mut_target(
+        &self,
+        it: &syn::TypeImplTrait,
+        module: &str,
+        self_ty: Option<&str>,
+    ) -> Option<(bool, ty::Flavor, Shape, bool)> {
+        let traits: Vec<&syn::PathSegment> = it
+            .bounds
+            .iter()
+            .filter_map(|b| match b {
+                syn::TypeParamBound::Trait(t) => t.path.segments.last(),
+                _ => None,
+            })
+            .collect();
+        if !traits.iter().any(|t| t.ident == "DerefMut") {
+            return None;
+        }
+        // `impl DerefMut<Target = T>` or `impl Deref<Target = T> + DerefMut`.
+        let target = traits.iter().find_map(|t| match &t.arguments {
+            syn::PathArguments::AngleBracketed(args) => args.args.iter().find_map(|a| match a {
+                syn::GenericArgument::AssocType(at) if at.ident == "Target" => Some(&at.ty),
+                _ => None,
+            }),
+            _ => None,
+        })?;
+        let shape = self.shape_of(target, module, self_ty);
+        Some((true, ty::Flavor::NoPoison, shape, false))
     }
 
     /// Whether a struct's field is declared as a shared reference `&T`.
@@ -1237,6 +1477,18 @@ const GUARD_NAMES: &[(&str, bool)] = &[
     ("OwnedMutexGuard", true),
     ("OwnedRwLockWriteGuard", true),
     ("OwnedRwLockReadGuard", false),
+    // tokio's mapped guards
+    ("RwLockMappedWriteGuard", true),
+    ("OwnedRwLockMappedWriteGuard", true),
+    ("OwnedMappedMutexGuard", true),
+    // parking_lot's `arc_lock` guards
+    ("ArcMutexGuard", true),
+    ("ArcRwLockWriteGuard", true),
+    ("ArcRwLockReadGuard", false),
+    // async_lock's
+    ("MutexGuardArc", true),
+    ("RwLockWriteGuardArc", true),
+    ("RwLockReadGuardArc", false),
 ];
 
 /// An atomic field beside the cell is most likely a hand-written lock (a
@@ -1415,6 +1667,8 @@ impl Collector<'_> {
                         || n == "Self"
                         // A guard returned by a lock helper (`fn lock_inner(&self) -> MutexGuard<..>`).
                         || GUARD_NAMES.iter().any(|(g, _)| n == g)
+                        // `-> impl DerefMut<Target = Inner>`: a guard by another name.
+                        || n == "DerefMut"
             });
         // A bare path without generics may be an alias of a shared type.
         // Paths that may name a type alias of a shared type (`-> Shared`,
@@ -1445,6 +1699,23 @@ impl Collector<'_> {
             alias,
         ));
     }
+}
+
+/// Whether `#[derive(..)]` among the attributes names `name`.
+fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("derive"))
+        .any(|a| {
+            a.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            )
+            .is_ok_and(|paths| {
+                paths
+                    .iter()
+                    .any(|p| p.segments.last().is_some_and(|s| s.ident == name))
+            })
+        })
 }
 
 /// Whether a type holds a reference anywhere (`Option<&mut Node>`).
@@ -1490,6 +1761,9 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             .collect();
         if !params.is_empty() {
             self.facts.struct_params.insert(full.clone(), params);
+        }
+        if derives(&s.attrs, "Clone") {
+            self.facts.clones.insert(full.clone());
         }
         let names = self.facts.struct_names.entry(name).or_default();
         if !names.contains(&full) {
@@ -1604,6 +1878,13 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 .collect(),
             _ => Vec::new(),
         };
+        if let (Some((_, tr, _)), Some(sp)) = (&i.trait_, &self_path)
+            && tr.segments.last().is_some_and(|s| s.ident == "Clone")
+        {
+            self.facts
+                .raw_clones
+                .push((sp.clone(), self.module.clone()));
+        }
         let is_deref = i
             .trait_
             .as_ref()
@@ -1613,9 +1894,12 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             if let (syn::ImplItem::Type(t), true, Some(sp)) = (item, is_deref, &self_path)
                 && t.ident == "Target"
             {
-                self.facts
-                    .raw_derefs
-                    .push((sp.clone(), self.module.clone(), t.ty.clone()));
+                self.facts.raw_derefs.push(RawDeref {
+                    self_ty: sp.clone(),
+                    self_args: self_args.clone(),
+                    module: self.module.clone(),
+                    target: t.ty.clone(),
+                });
             }
             if let syn::ImplItem::Fn(f) = item {
                 let name = f.sig.ident.to_string();
@@ -1640,18 +1924,35 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                         });
                     }
                 }
+                if let (Some(sp), false, Some(r), syn::ReturnType::Type(_, ret)) = (
+                    &self_path,
+                    self_args.is_empty(),
+                    f.sig.receiver(),
+                    &f.sig.output,
+                ) && r.reference.is_some()
+                    && (super::walk::WRITE_LOCK.contains(&name.as_str())
+                        || super::walk::READ_LOCK.contains(&name.as_str()))
+                {
+                    self.facts.raw_lock_methods.push(RawUpgrade {
+                        self_ty: sp.clone(),
+                        self_args: self_args.clone(),
+                        module: self.module.clone(),
+                        method: name.clone(),
+                        ret: (*ret.clone()),
+                    });
+                }
                 if let Some(sp) = &self_path {
                     self.add_fn(&name, &f.sig, Some(sp));
                     let exclusive_self = f.sig.inputs.first().is_some_and(|a| {
                         matches!(a, syn::FnArg::Receiver(r) if r.reference.is_some() && r.mutability.is_some())
                     });
                     if exclusive_self {
-                        for field in mutated_self_fields(&f.block) {
+                        for target in mutated_self_fields(&f.block) {
                             self.facts.raw_mutators.push(RawMutator {
                                 self_ty: sp.clone(),
                                 module: self.module.clone(),
                                 method: name.clone(),
-                                field,
+                                target,
                             });
                         }
                     }
@@ -1761,9 +2062,14 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 }
 
 /// The fields of `self` that a method body mutates with a map method or an
-/// index assignment (`self.entries.insert(..)`, `self.by_id[k] = v`).
-fn mutated_self_fields(block: &syn::Block) -> Vec<String> {
-    struct V(Vec<String>);
+/// index assignment (`self.entries.insert(..)`, `self.by_id[k] = v`), and
+/// the methods of `self` it calls.
+fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
+    #[derive(Default)]
+    struct V {
+        fields: Vec<String>,
+        calls: Vec<String>,
+    }
     fn self_field(e: &syn::Expr) -> Option<String> {
         match e {
             syn::Expr::Field(f) => match (&*f.base, &f.member) {
@@ -1779,31 +2085,42 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<String> {
             _ => None,
         }
     }
+    fn push(list: &mut Vec<String>, item: String) {
+        if !list.contains(&item) {
+            list.push(item);
+        }
+    }
     impl<'ast> Visit<'ast> for V {
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
             if super::walk::MUTATING_METHODS.contains(&m.method.to_string().as_str())
                 && let Some(f) = self_field(&m.receiver)
-                && !self.0.contains(&f)
             {
-                self.0.push(f);
+                push(&mut self.fields, f);
+            }
+            if let syn::Expr::Path(p) = &*m.receiver
+                && p.path.is_ident("self")
+            {
+                push(&mut self.calls, m.method.to_string());
             }
             syn::visit::visit_expr_method_call(self, m);
         }
         fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
             if let syn::Expr::Index(ix) = &*a.left
                 && let Some(f) = self_field(&ix.expr)
-                && !self.0.contains(&f)
             {
-                self.0.push(f);
+                push(&mut self.fields, f);
             }
             syn::visit::visit_expr_assign(self, a);
         }
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
-    let mut v = V(Vec::new());
+    let mut v = V::default();
     v.visit_block(block);
-    v.0
+    let fields = v.fields.into_iter().map(MutatorTarget::Field);
+    fields
+        .chain(v.calls.into_iter().map(MutatorTarget::SelfCall))
+        .collect()
 }
 
 /// A `macro_rules!` body whose first rule is `($m:expr) => { $m.lock()... }`

@@ -65,6 +65,13 @@ pub(crate) const MUTATING_METHODS: &[&str] = &[
     "last_entry",
     "iter_mut",
     "values_mut",
+    "range_mut",
+    "get_full_mut",
+    "swap_remove_index",
+    "shift_remove_index",
+    "move_index",
+    "swap_indices",
+    "sort_unstable_by",
     "get_or_insert_with",
     "replace",
     "take",
@@ -257,6 +264,11 @@ pub(crate) struct Walker<'a> {
     /// Inside a closure run on other threads: the scope depth at which it
     /// starts; bindings from outer scopes are captured.
     spawn_base: Option<(usize, Capture)>,
+    /// Closures bound to a name in scope (`let make = |..| { .. }`): the
+    /// scope depth, the name, and the value their body ends with.
+    local_fns: Vec<(usize, String, Value)>,
+    /// Set while a closure bound to a name is walked: its body's final value.
+    tail: Option<Option<Value>>,
     body_id: usize,
     passes: Vec<Box<dyn LintPass>>,
     out: RefCell<Vec<Diagnostic>>,
@@ -278,6 +290,8 @@ pub(crate) fn walk_file(
         scopes: vec![HashMap::new()],
         self_ty: None,
         spawn_base: None,
+        local_fns: Vec::new(),
+        tail: None,
         body_id: 0,
         passes,
         out: RefCell::new(Vec::new()),
@@ -474,8 +488,47 @@ impl<'a> Walker<'a> {
             syn::Expr::Call(c) => self.call_value(c),
             syn::Expr::Macro(m) => self.macro_value(&m.mac),
             syn::Expr::Match(mt) => self.match_value(mt),
+            syn::Expr::Tuple(t) => self.tuple_value(t),
             _ => None,
         }
+    }
+
+    /// The value of an expression, or of the constructor it is
+    /// (`Arc::new(Mutex::new(HashMap::new()))`).
+    fn value_or_built(&self, e: &syn::Expr) -> Option<Value> {
+        self.value(e).or_else(|| {
+            let shape = self.infer(e, 0);
+            (!shape.is_unknown()).then(|| {
+                Value::new(
+                    shape,
+                    Owner {
+                        name: String::new(),
+                        decl: None,
+                    },
+                )
+            })
+        })
+    }
+
+    /// A tuple built here (`(layer, seen)`), for the values taken out of it
+    /// later: only the shapes of its elements carry over (an `Arc` in it is
+    /// shared wherever it goes), not a guard or an owner.
+    fn tuple_value(&self, t: &syn::ExprTuple) -> Option<Value> {
+        let shapes: Vec<Shape> = t
+            .elems
+            .iter()
+            .map(|e| self.value_or_built(e).map_or(Shape::Unknown, |v| v.shape))
+            .collect();
+        if shapes.iter().all(Shape::is_unknown) {
+            return None;
+        }
+        Some(Value::new(
+            Shape::Tuple(shapes),
+            Owner {
+                name: String::new(),
+                decl: None,
+            },
+        ))
     }
 
     /// Poison recovery written as a `match` on a lock result
@@ -697,6 +750,11 @@ impl<'a> Walker<'a> {
         };
         let n = p.path.segments.len();
         let last = p.path.segments.last()?.ident.to_string();
+        if n == 1
+            && let Some(v) = self.local_fn(&last)
+        {
+            return Some(v);
+        }
         if n >= 2 && last == "clone" {
             // Arc::clone(&x), Rc::clone(&x), Clone::clone(&x)
             return self.value(c.args.first()?);
@@ -1159,19 +1217,27 @@ impl<'a> Walker<'a> {
                 self.bind_pat(&ts.elems[0], value, None)
             }
             // `let (n, _) = e.get_mut();` on a tuple value looked up in a map,
-            // `let (node, _) = root.get_child_mut(p);` from a method of the guarded value.
+            // `let (node, _) = root.get_child_mut(p);` from a method of the
+            // guarded value, `let (shard, hash) = self.shard_for(key)`.
             syn::Pat::Tuple(t)
-                if value.as_ref().is_some_and(|v| {
-                    (v.lookup.is_some() || matches!(v.guard, Guard::Lock { .. }))
-                        && matches!(v.shape.peel().0, Shape::Tuple(e) if e.len() == t.elems.len())
-                }) =>
+                if value.as_ref().is_some_and(
+                    |v| matches!(v.shape.peel().0, Shape::Tuple(e) if e.len() == t.elems.len()),
+                ) =>
             {
                 let Some(v) = value else { return };
                 let Shape::Tuple(elems) = v.shape.peel().0.clone() else {
                     return;
                 };
                 for (p, shape) in t.elems.iter().zip(elems) {
-                    self.bind_pat(p, Some(Value { shape, ..v.clone() }), None);
+                    let mut element = Value { shape, ..v.clone() };
+                    // A tuple built in the code: each element is its own binding.
+                    if v.owner.name.is_empty() {
+                        element.owner = Owner {
+                            name: pat_name(p).unwrap_or_default(),
+                            decl: Some(self.span(p.span())),
+                        };
+                    }
+                    self.bind_pat(p, Some(element), None);
                 }
             }
             other => {
@@ -1257,6 +1323,14 @@ impl<'a> Walker<'a> {
         self.scopes.push(HashMap::new());
         f(self);
         self.scopes.pop();
+        let depth = self.scopes.len();
+        self.local_fns.retain(|(d, _, _)| *d <= depth);
+    }
+
+    /// The value a closure bound to `name` in scope returns.
+    fn local_fn(&self, name: &str) -> Option<Value> {
+        let (_, _, v) = self.local_fns.iter().rev().find(|(_, n, _)| n == name)?;
+        Some(v.clone())
     }
 
     fn with_fn_scope(&mut self, inputs: &[&syn::FnArg], f: impl FnOnce(&mut Self)) {
@@ -1688,11 +1762,38 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                     w.confine_from_later(l, &b.stmts[i + 1..]);
                 }
             }
+            // The final value of a named closure's body, while its locals are in scope.
+            // (Blocks inside it finish first; the body's own block overwrites them.)
+            if w.tail.is_some() {
+                let value = match b.stmts.last() {
+                    Some(syn::Stmt::Expr(e, None)) => w.value_or_built(e),
+                    _ => None,
+                };
+                w.tail = Some(value);
+            }
         });
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
         let mut value = None;
+        if let Some(init) = &l.init
+            && matches!(strip(&init.expr), syn::Expr::Closure(_))
+            && let Some(name) = pat_name(&l.pat)
+        {
+            // `let make = |..| { ..; (layer, seen) }`: remember what it returns.
+            let saved = self.tail.replace(None);
+            self.visit_expr(&init.expr);
+            let tail = std::mem::replace(&mut self.tail, saved).flatten();
+            self.bind(name.clone(), None);
+            if let Some(mut v) = tail {
+                v.owner = Owner {
+                    name: format!("{name}()"),
+                    decl: None,
+                };
+                self.local_fns.push((self.scopes.len(), name, v));
+            }
+            return;
+        }
         if let Some(init) = &l.init {
             self.visit_expr(&init.expr);
             if let Some((_, div)) = &init.diverge {
@@ -1728,6 +1829,9 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 w.bind_pat(p, None, None);
             }
             w.visit_expr(&c.body);
+            if w.tail.is_some() && !matches!(&*c.body, syn::Expr::Block(_)) {
+                w.tail = Some(w.value_or_built(&c.body));
+            }
         });
     }
 

@@ -66,6 +66,15 @@ impl LintPass for Pass {
         let syn::Expr::MethodCall(lock_call) = receiver else {
             return;
         };
+        let mut lock_call: &syn::ExprMethodCall = lock_call;
+        // `.lock().as_mut().unwrap()` panics on a poisoned lock as well.
+        let mut between = String::new();
+        if matches!(lock_call.method.to_string().as_str(), "as_mut" | "as_ref")
+            && let syn::Expr::MethodCall(inner) = &*lock_call.receiver
+        {
+            between = format!(".{}()", lock_call.method);
+            lock_call = inner;
+        }
         let lock = lock_call.method.to_string();
         if !matches!(lock.as_str(), "lock" | "write" | "read") {
             return;
@@ -94,7 +103,7 @@ impl LintPass for Pass {
         let d = diag(
             &POISON_CASCADE,
             format!(
-                "`.{lock}().{unwrap}()` on a shared map's lock panics in every caller once one holder has panicked"
+                "`.{lock}(){between}.{unwrap}()` on a shared map's lock panics in every caller once one holder has panicked"
             ),
             site,
             "panics if the lock is poisoned",

@@ -1,0 +1,71 @@
+// UI test: a `&mut self` method that mutates a map through another `&mut
+// self` method of its type (`fn remove(&mut self) { self.remove_internal() }`)
+// mutates that map, however deep the calls go. Every lint runs.
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+#[derive(Default)]
+pub struct Shard {
+    map: HashMap<u64, String>,
+    hits: u64,
+}
+
+impl Shard {
+    fn remove_internal(&mut self, key: u64) -> Option<String> {
+        self.map.remove(&key)
+    }
+
+    fn evict(&mut self, key: u64) -> Option<String> {
+        self.hits += 1;
+        self.remove_internal(key)
+    }
+
+    pub fn remove(&mut self, key: u64) -> Option<String> {
+        self.evict(key)
+    }
+
+    fn touch(&mut self) {
+        self.hits += 1;
+    }
+
+    pub fn hit(&mut self) {
+        self.touch();
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+}
+
+#[derive(Clone, Default)]
+pub struct Cache {
+    shards: Arc<Vec<Mutex<Shard>>>,
+}
+
+impl Cache {
+    pub fn remove(&self, key: u64) -> Option<String> {
+        let shard = &self.shards[key as usize % self.shards.len()];
+        shard
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(key) //~ shared_map_mutation
+    }
+
+    // ---- not flagged ----
+
+    pub fn hit(&self, key: u64) {
+        let shard = &self.shards[key as usize % self.shards.len()];
+        shard.lock().unwrap_or_else(PoisonError::into_inner).hit();
+    }
+
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner).len())
+            .sum()
+    }
+}
+
+pub fn local(mut shard: Shard) {
+    shard.remove(1);
+}
