@@ -6,7 +6,10 @@ use crate::lints::{declare_lint, diag, note_declaration};
 declare_lint! {
     /// ### What it does
     /// Flags `.lock().unwrap()`, `.write().unwrap()` and `.read().unwrap()`
-    /// (or `.expect(..)`) on a `std::sync` lock that guards a map shared
+    /// (or `.expect(..)`, also after `.as_mut()`/`.as_ref()`) on a
+    /// `std::sync` lock (or the package's own lock whose lock method hands
+    /// back an `Option`/`Result` that a poisoned std lock inside makes
+    /// `None`/`Err`) that guards a map shared
     /// between threads: a map, or a struct of the package that owns one (not
     /// a map behind an `Arc` or another lock inside the guarded value, which
     /// the guard cannot mutate).

@@ -17,9 +17,14 @@ declare_lint! {
     /// binding captured by a closure that runs on other threads (scoped
     /// spawns, rayon, framework handlers, a lock moved into `thread::spawn`).
     /// A `&mut self` method of the package's own type that mutates one of its
-    /// map fields counts when it is called on a shared, locked value
+    /// map fields (directly or through its other `&mut self` methods) counts
+    /// when it is called on a shared, locked value
     /// (`registry.write().unwrap().register(c)`), and so does the package's
     /// own type that derefs to a map (`impl DerefMut<Target = HashMap<..>>`).
+    /// The package's own generic locks (a `&self` lock method that hands back
+    /// a guard of the type parameter) and pointers (a `Deref` to the type
+    /// parameter; shared when also `Clone` and `Sync` by hand) count as
+    /// std's.
     ///
     /// ### Why is this bad
     /// Every writer serialises on the one lock around the map: on two cores a
