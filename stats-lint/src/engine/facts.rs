@@ -136,6 +136,11 @@ pub(crate) struct Facts {
     ptr_wrappers: HashMap<String, (usize, PtrKind)>,
     /// Types that are `Clone` (derived or implemented).
     clones: HashSet<String>,
+    /// Functions that mutate what a `&mut` parameter points to
+    /// (`fn remove_from(store: &mut Store, ..) { store.remove(..) }`), by
+    /// full path: the parameter's number (not counting `self`) and the field
+    /// mutated, if not the parameter itself.
+    param_mutators: HashMap<String, Vec<ParamMutation>>,
     /// The package's own generic locks (`struct Mutex<T>(std::sync::Mutex<T>)`
     /// with `fn lock(&self) -> MutexGuard<'_, T>`, a `SharedRwLock<T>` over an
     /// `Arc<RwLock<T>>`), by the number of the type parameter they guard.
@@ -154,10 +159,27 @@ pub(crate) struct Facts {
     raw_mutators: Vec<RawMutator>,
     raw_fns: Vec<RawFn>,
     raw_derefs: Vec<RawDeref>,
-    raw_upgrades: Vec<RawUpgrade>,
+    raw_upgrades: Vec<RawGenericMethod>,
     raw_clones: Vec<(Vec<String>, String)>,
-    raw_lock_methods: Vec<RawUpgrade>,
+    raw_lock_methods: Vec<RawGenericMethod>,
+    raw_param_mutators: Vec<RawParamMutators>,
 }
+
+/// What a function body does to its `&mut` parameters, before resolution.
+struct RawParamMutators {
+    self_ty: Option<Vec<String>>,
+    module: String,
+    name: String,
+    /// Map methods called on a parameter or its field.
+    direct: Vec<ParamMutation>,
+    /// Other methods called on a parameter, with the type it points to:
+    /// the package's own `&mut self` mutators among them (`inner.upsert(..)`).
+    calls: Vec<(usize, String, syn::Type)>,
+}
+
+/// A `&mut` parameter a function mutates: its number (not counting `self`)
+/// and the field of it mutated, if not the parameter itself.
+pub(crate) type ParamMutation = (usize, Option<String>);
 
 /// One of the package's own generic locks, as [`Shape::Lock`] of its
 /// parameter number `param`.
@@ -188,7 +210,7 @@ pub(crate) enum PtrKind {
 /// An `impl Deref` of the package, before resolution.
 struct RawDeref {
     self_ty: Vec<String>,
-    /// The impl's arguments of the self type, as in [`RawUpgrade`].
+    /// The impl's arguments of the self type, as in [`RawGenericMethod`].
     self_args: Vec<String>,
     module: String,
     target: syn::Type,
@@ -206,7 +228,7 @@ pub(crate) struct LockMacro {
 
 /// A `&self` method of a generic type that returns an `Arc`/`Rc`, or a
 /// lock method (`lock`, `write`, `read`, ..), before resolution.
-struct RawUpgrade {
+struct RawGenericMethod {
     self_ty: Vec<String>,
     /// The impl's arguments of the self type (`T` of `impl<T> WeakOpt<T>`); `""` when not a name.
     self_args: Vec<String>,
@@ -240,6 +262,7 @@ pub(crate) struct Exported {
     own_methods: Vec<(String, String)>,
     ptr_wrappers: Vec<(String, (usize, PtrKind))>,
     lock_wrappers: Vec<(String, LockWrapper)>,
+    param_mutators: Vec<(String, Vec<ParamMutation>)>,
     upgrade_methods: Vec<String>,
 }
 
@@ -481,6 +504,12 @@ impl Facts {
                 .filter(|(k, _)| ours(k))
                 .map(|(k, v)| (k.clone(), *v))
                 .collect(),
+            param_mutators: self
+                .param_mutators
+                .iter()
+                .filter(|(k, _)| ours(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             upgrade_methods: self.upgrade_methods.iter().cloned().collect(),
         }
     }
@@ -563,6 +592,11 @@ impl Facts {
         }
         for (k, v) in &e.lock_wrappers {
             self.lock_wrappers.entry(k.clone()).or_insert(*v);
+        }
+        for (k, v) in &e.param_mutators {
+            self.param_mutators
+                .entry(k.clone())
+                .or_insert_with(|| v.clone());
         }
         self.upgrade_methods
             .extend(e.upgrade_methods.iter().cloned());
@@ -668,6 +702,27 @@ impl Facts {
                 break;
             }
         }
+        for raw in std::mem::take(&mut self.raw_param_mutators) {
+            let self_full = raw.self_ty.as_ref().map(|st| self.resolve(&raw.module, st));
+            let mut found = raw.direct;
+            for (i, method, ty) in raw.calls {
+                let shape = self.shape_of(&ty, &raw.module, self_full.as_deref());
+                if let Shape::Named(s) = shape.peel().0
+                    && let Some((field, _)) = self.mutators.get(&(s.clone(), method))
+                    && !found.contains(&(i, Some(field.clone())))
+                {
+                    found.push((i, Some(field.clone())));
+                }
+            }
+            if found.is_empty() {
+                continue;
+            }
+            let full = match self_full {
+                Some(st) => format!("{st}::{}", raw.name),
+                None => format!("{}::{}", raw.module, raw.name),
+            };
+            self.param_mutators.insert(full, found);
+        }
         // The structs held in the fields of a shared struct are shared too.
         let mut work: Vec<String> = self.shared_structs.iter().cloned().collect();
         while let Some(s) = work.pop() {
@@ -688,7 +743,7 @@ impl Facts {
 
     /// Records a generic struct as a pointer wrapper when `u` gives back, as
     /// an `Arc<T>` (or `Rc<T>`), a `Weak<T>`/`Arc<T>` it holds of its parameter `T`.
-    fn add_ptr_wrapper(&mut self, u: RawUpgrade) {
+    fn add_ptr_wrapper(&mut self, u: RawGenericMethod) {
         // Stands for the type parameter while shapes are computed.
         const PARAM: &str = "<param>";
         let full = self.resolve(&u.module, &u.self_ty);
@@ -773,7 +828,7 @@ impl Facts {
     /// Records a generic struct as a lock of its type parameter `T` when a
     /// `&self` lock method of it (`lock`, `write`, `read`, ..) hands back a
     /// guard of `T`, bare or in a `Result`/`Option`.
-    fn add_lock_wrapper(&mut self, m: RawUpgrade) {
+    fn add_lock_wrapper(&mut self, m: RawGenericMethod) {
         let full = self.resolve(&m.module, &m.self_ty);
         if self.lock_wrappers.contains_key(&full) || !self.structs.contains_key(&full) {
             return;
@@ -1281,6 +1336,11 @@ impl Facts {
         self.fns.get(full)
     }
 
+    /// The `&mut` parameters a function (by full path) mutates.
+    pub(crate) fn param_mutations(&self, full: &str) -> &[ParamMutation] {
+        self.param_mutators.get(full).map_or(&[], Vec::as_slice)
+    }
+
     /// Whether a struct is put in an `Arc`, a `static` or a framework's shared state.
     pub(crate) fn is_shared_struct(&self, full: &str) -> bool {
         self.shared_structs.contains(full)
@@ -1652,6 +1712,26 @@ impl Collector<'_> {
         self.self_ty = saved_self;
     }
 
+    /// Records which `&mut` parameters of a function its body mutates.
+    fn add_param_mutations(
+        &mut self,
+        name: &str,
+        sig: &syn::Signature,
+        block: &syn::Block,
+        self_ty: Option<&[String]>,
+    ) {
+        let (direct, calls) = mutated_params(sig, block);
+        if !direct.is_empty() || !calls.is_empty() {
+            self.facts.raw_param_mutators.push(RawParamMutators {
+                self_ty: self_ty.map(<[String]>::to_vec),
+                module: self.module.clone(),
+                name: name.to_string(),
+                direct,
+                calls,
+            });
+        }
+    }
+
     fn add_fn(&mut self, name: &str, sig: &syn::Signature, self_ty: Option<&[String]>) {
         let syn::ReturnType::Type(_, ret) = &sig.output else {
             return;
@@ -1822,6 +1902,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let name = f.sig.ident.to_string();
         self.add_item(name.clone());
         self.add_fn(&name, &f.sig, None);
+        self.add_param_mutations(&name, &f.sig, &f.block, None);
         let saved = self.self_ty.take();
         syn::visit::visit_item_fn(self, f);
         self.self_ty = saved;
@@ -1915,7 +1996,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     let mut names = Vec::new();
                     type_idents(ret, &mut names);
                     if names.iter().any(|n| n == "Arc" || n == "Rc") {
-                        self.facts.raw_upgrades.push(RawUpgrade {
+                        self.facts.raw_upgrades.push(RawGenericMethod {
                             self_ty: sp.clone(),
                             self_args: self_args.clone(),
                             module: self.module.clone(),
@@ -1933,7 +2014,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     && (super::walk::WRITE_LOCK.contains(&name.as_str())
                         || super::walk::READ_LOCK.contains(&name.as_str()))
                 {
-                    self.facts.raw_lock_methods.push(RawUpgrade {
+                    self.facts.raw_lock_methods.push(RawGenericMethod {
                         self_ty: sp.clone(),
                         self_args: self_args.clone(),
                         module: self.module.clone(),
@@ -1943,6 +2024,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 }
                 if let Some(sp) = &self_path {
                     self.add_fn(&name, &f.sig, Some(sp));
+                    self.add_param_mutations(&name, &f.sig, &f.block, Some(sp));
                     let exclusive_self = f.sig.inputs.first().is_some_and(|a| {
                         matches!(a, syn::FnArg::Receiver(r) if r.reference.is_some() && r.mutability.is_some())
                     });
@@ -2121,6 +2203,114 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
     fields
         .chain(v.calls.into_iter().map(MutatorTarget::SelfCall))
         .collect()
+}
+
+/// The `&mut` parameters (by number, not counting `self`) whose map a
+/// function body mutates (`store.remove(..)`, `store[k] = v`) or whose
+/// field's map it mutates (`inner.records.insert(..)`); and the other
+/// methods it calls on them, with the type each points to.
+fn mutated_params(
+    sig: &syn::Signature,
+    block: &syn::Block,
+) -> (Vec<ParamMutation>, Vec<(usize, String, syn::Type)>) {
+    struct V<'p> {
+        params: &'p [(usize, String, syn::Type)],
+        found: Vec<ParamMutation>,
+        calls: Vec<(usize, String, syn::Type)>,
+    }
+    impl V<'_> {
+        /// `p`, `*p`, `(p)` or `p.field` for a `&mut` parameter `p`.
+        fn param_place(&self, e: &syn::Expr) -> Option<ParamMutation> {
+            let param = |e: &syn::Expr| -> Option<usize> {
+                let mut e = e;
+                loop {
+                    match e {
+                        syn::Expr::Paren(p) => e = &p.expr,
+                        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => e = &u.expr,
+                        syn::Expr::Path(p) => {
+                            let id = p.path.get_ident()?;
+                            return self
+                                .params
+                                .iter()
+                                .find(|(_, n, _)| id == n)
+                                .map(|(i, _, _)| *i);
+                        }
+                        _ => return None,
+                    }
+                }
+            };
+            match e {
+                syn::Expr::Field(f) => match &f.member {
+                    syn::Member::Named(n) => Some((param(&f.base)?, Some(n.to_string()))),
+                    syn::Member::Unnamed(_) => None,
+                },
+                e => Some((param(e)?, None)),
+            }
+        }
+        fn push(&mut self, m: ParamMutation) {
+            if !self.found.contains(&m) {
+                self.found.push(m);
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let method = m.method.to_string();
+            match self.param_place(&m.receiver) {
+                Some(found) if super::walk::MUTATING_METHODS.contains(&method.as_str()) => {
+                    self.push(found)
+                }
+                Some((i, None)) => {
+                    let ty = self
+                        .params
+                        .iter()
+                        .find(|(p, _, _)| *p == i)
+                        .map(|(_, _, t)| t);
+                    if let Some(ty) = ty
+                        && !self.calls.iter().any(|(p, n, _)| *p == i && *n == method)
+                    {
+                        self.calls.push((i, method, ty.clone()));
+                    }
+                }
+                _ => {}
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            if let syn::Expr::Index(ix) = &*a.left
+                && let Some(found) = self.param_place(&ix.expr)
+            {
+                self.push(found);
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let params: Vec<(usize, String, syn::Type)> = sig
+        .inputs
+        .iter()
+        .filter_map(|a| match a {
+            syn::FnArg::Typed(pt) => Some(pt),
+            syn::FnArg::Receiver(_) => None,
+        })
+        .enumerate()
+        .filter_map(|(i, pt)| match (&*pt.pat, &*pt.ty) {
+            (syn::Pat::Ident(pi), syn::Type::Reference(r)) if r.mutability.is_some() => {
+                Some((i, pi.ident.to_string(), (*r.elem).clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    if params.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let mut v = V {
+        params: &params,
+        found: Vec::new(),
+        calls: Vec::new(),
+    };
+    v.visit_block(block);
+    (v.found, v.calls)
 }
 
 /// A `macro_rules!` body whose first rule is `($m:expr) => { $m.lock()... }`

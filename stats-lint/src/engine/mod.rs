@@ -113,6 +113,18 @@ impl Cx<'_> {
         self.walker.facts.mutator(strukt, method).cloned()
     }
 
+    /// The `&mut` parameters a function of the package (by full path)
+    /// mutates: the parameter's number (not counting `self`) and the field
+    /// of it whose map is mutated, if not the parameter itself.
+    pub(crate) fn param_mutations(&self, full: &str) -> &[(usize, Option<String>)] {
+        self.walker.facts.param_mutations(full)
+    }
+
+    /// The shape and declaration of a struct's field.
+    pub(crate) fn field(&self, strukt: &str, field: &str) -> Option<(Shape, Span)> {
+        self.walker.facts.field(strukt, field)
+    }
+
     /// Which function body the walk is in (a new number for each body).
     pub(crate) fn body_id(&self) -> usize {
         self.walker.body_id()

@@ -269,6 +269,9 @@ pub(crate) struct Walker<'a> {
     local_fns: Vec<(usize, String, Value)>,
     /// Set while a closure bound to a name is walked: its body's final value.
     tail: Option<Option<Value>>,
+    /// Closure parameters bound while [`Walker::value`] evaluates a
+    /// combinator's closure body (`opt.map(|x| x.lock())`), innermost last.
+    params: RefCell<Vec<(String, Value)>>,
     body_id: usize,
     passes: Vec<Box<dyn LintPass>>,
     out: RefCell<Vec<Diagnostic>>,
@@ -292,6 +295,7 @@ pub(crate) fn walk_file(
         spawn_base: None,
         local_fns: Vec::new(),
         tail: None,
+        params: RefCell::new(Vec::new()),
         body_id: 0,
         passes,
         out: RefCell::new(Vec::new()),
@@ -393,6 +397,9 @@ impl<'a> Walker<'a> {
     }
 
     fn lookup(&self, name: &str) -> Option<Value> {
+        if let Some((_, v)) = self.params.borrow().iter().rev().find(|(n, _)| n == name) {
+            return Some(v.clone());
+        }
         for (depth, scope) in self.scopes.iter().enumerate().rev() {
             if let Some(b) = scope.get(name) {
                 let mut v = b.clone()?;
@@ -853,7 +860,14 @@ impl<'a> Walker<'a> {
             return matches!(base.guard, Guard::Lock { .. }).then_some(base);
         }
         if TRANSPARENT.contains(&n) {
-            return self.value(&m.receiver);
+            let base = self.value(&m.receiver)?;
+            // The package's own method of that name wins
+            // (`fn get_or_init(&self) -> &RwLock<..>` on its own type).
+            let own = matches!(base.shape.peel().0, Shape::Named(s)
+                if self.facts.function(&format!("{s}::{n}")).is_some());
+            if !own {
+                return Some(base);
+            }
         }
         if n == "map_err" {
             // `m.write().map_err(|_| MyError)?`: the guard, its poison error
@@ -902,7 +916,7 @@ impl<'a> Walker<'a> {
                     return self.value(&m.receiver);
                 }
                 syn::Expr::Closure(c) => {
-                    if let Some(v) = self.closure_on(&m.receiver, c) {
+                    if let Some(v) = self.closure_result(m, c) {
                         return Some(v);
                     }
                 }
@@ -1336,6 +1350,7 @@ impl<'a> Walker<'a> {
     fn with_fn_scope(&mut self, inputs: &[&syn::FnArg], f: impl FnOnce(&mut Self)) {
         let saved = std::mem::replace(&mut self.scopes, vec![HashMap::new()]);
         let saved_spawn = self.spawn_base.take();
+        let saved_fns = std::mem::take(&mut self.local_fns);
         self.body_id += 1;
         for arg in inputs {
             match arg {
@@ -1375,6 +1390,7 @@ impl<'a> Walker<'a> {
         f(self);
         self.scopes = saved;
         self.spawn_base = saved_spawn;
+        self.local_fns = saved_fns;
     }
 
     fn in_module(&mut self, name: &str, f: impl FnOnce(&mut Self)) {
@@ -1525,10 +1541,45 @@ impl<'a> Walker<'a> {
         self.bind(name, Some(v));
     }
 
-    /// `opt.as_ref().map(|i| i.lock())` (also `and_then`, `|w| w.upgrade()`):
-    /// the closure's body with the receiver in place of its parameter, when
-    /// the body is a chain on the parameter that takes a lock or upgrades.
-    fn closure_on(&self, receiver: &syn::Expr, c: &syn::ExprClosure) -> Option<Value> {
+    /// What a combinator's one-parameter closure returns
+    /// (`opt.map(|x| x.lock())`): its body's value with the parameter
+    /// bound to what [`Walker::closure_param`] says it is.
+    fn closure_result(&self, m: &syn::ExprMethodCall, c: &syn::ExprClosure) -> Option<Value> {
+        let [param] = c.inputs.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        let name = pat_name(param)?;
+        let v = self.closure_param(m)?;
+        self.params.borrow_mut().push((name, v));
+        let body = match &*c.body {
+            syn::Expr::Block(b) => self.block_value(&b.block),
+            e => self.value(e),
+        };
+        self.params.borrow_mut().pop();
+        body
+    }
+
+    /// The value a combinator's closure is given as its first parameter:
+    /// the guard of a lock result (`m.lock().map(|mut g| ..)`), what an
+    /// `Option` holds (`opt.as_ref().map(|c| ..)`), or the receiver itself
+    /// when the closure takes a lock through its parameter
+    /// (`upgraded.and_then(|a| a.lock().ok())`).
+    fn closure_param(&self, m: &syn::ExprMethodCall) -> Option<Value> {
+        self.guard_for_closure(m)
+            .or_else(|| self.option_for_closure(m))
+            .or_else(|| self.lock_in_closure(m))
+    }
+
+    /// `x.map(|p| p.lock())`, `x.and_then(|p| p.upgrade()?.write().ok())`:
+    /// a closure whose body locks (or upgrades) what its parameter is; the
+    /// parameter is then the receiver's value.
+    fn lock_in_closure(&self, m: &syn::ExprMethodCall) -> Option<Value> {
+        if !matches!(m.method.to_string().as_str(), "map" | "and_then") {
+            return None;
+        }
+        let [syn::Expr::Closure(c)] = m.args.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
         let [param] = c.inputs.iter().collect::<Vec<_>>()[..] else {
             return None;
         };
@@ -1554,9 +1605,7 @@ impl<'a> Walker<'a> {
         if !takes_lock {
             return None;
         }
-        let mut body = (*c.body).clone();
-        replace_root(&mut body, receiver);
-        self.value(&body)
+        self.value(&m.receiver)
     }
 
     /// How a closure given to a function with this full path shares its captures.
@@ -1641,20 +1690,6 @@ fn diverges_block(b: &syn::Block) -> bool {
         })),
         _ => false,
     }
-}
-
-fn replace_root(e: &mut syn::Expr, with: &syn::Expr) {
-    let next = match e {
-        syn::Expr::MethodCall(m) => &mut m.receiver,
-        syn::Expr::Field(f) => &mut f.base,
-        syn::Expr::Try(t) => &mut t.expr,
-        syn::Expr::Paren(p) => &mut p.expr,
-        _ => {
-            *e = with.clone();
-            return;
-        }
-    };
-    replace_root(next, with);
 }
 
 fn pat_name(p: &syn::Pat) -> Option<String> {
@@ -1924,30 +1959,16 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 }
             }
             None => {
-                if let Some(guard) = self.guard_for_closure(m) {
-                    // `m.lock().map(|mut g| g.insert(..))`: the closure's
-                    // parameter is the guard.
+                if let Some(param) = self.closure_param(m) {
+                    // `m.lock().map(|mut g| g.insert(..))`, `opt.map(|c|
+                    // c.0.values.read())`: the closure's first parameter is
+                    // the guard, or what the receiver holds.
                     self.visit_expr(&m.receiver);
                     for a in &m.args {
                         match a {
                             syn::Expr::Closure(c) => self.with_scope(|w| {
                                 for (i, p) in c.inputs.iter().enumerate() {
-                                    w.bind_pat(p, (i == 0).then(|| guard.clone()), None);
-                                }
-                                w.visit_expr(&c.body);
-                            }),
-                            other => self.visit_expr(other),
-                        }
-                    }
-                } else if let Some(v) = self.option_for_closure(m) {
-                    // `opt.map(|c| c.0.values.read())`: the closure's parameter
-                    // is what the `Option` holds.
-                    self.visit_expr(&m.receiver);
-                    for a in &m.args {
-                        match a {
-                            syn::Expr::Closure(c) => self.with_scope(|w| {
-                                for p in &c.inputs {
-                                    w.bind_pat(p, Some(v.clone()), None);
+                                    w.bind_pat(p, (i == 0).then(|| param.clone()), None);
                                 }
                                 w.visit_expr(&c.body);
                             }),

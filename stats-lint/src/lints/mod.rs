@@ -125,6 +125,17 @@ impl Mutation {
 /// `map.insert(..)` and every other mutating method of a map or set.
 pub(crate) fn method_mutation(cx: &Cx<'_>, m: &syn::ExprMethodCall) -> Option<Mutation> {
     let name = m.method.to_string();
+    // `self.apply(&mut guard)`: a method of the package's own type that
+    // mutates a map handed to it as `&mut`.
+    if m.args
+        .iter()
+        .any(|a| matches!(a, syn::Expr::Reference(r) if r.mutability.is_some()))
+        && let Some(receiver) = cx.value(&m.receiver)
+        && let crate::engine::Shape::Named(strukt) = receiver.shape.peel().0
+        && let Some(found) = helper_mutation(cx, &format!("{strukt}::{name}"), m.args.iter())
+    {
+        return Some(found);
+    }
     let site = || cx.join(m.method.span(), m.paren_token.span.close());
     let receiver = if crate::engine::walk::MUTATING_METHODS.contains(&name.as_str()) {
         let map = cx.value(&m.receiver)?;
@@ -175,12 +186,87 @@ pub(crate) fn method_mutation(cx: &Cx<'_>, m: &syn::ExprMethodCall) -> Option<Mu
     })
 }
 
-/// `std::mem::take(&mut *map)`, `mem::replace`, `mem::swap`.
+/// A map handed as `&mut` to a function of the package that mutates it
+/// (`remove_from(&mut guard, key)`, `Self::add_record(&mut inner, r)`,
+/// `self.apply(&mut guard)`): the finding is where the shared map is handed
+/// over, since the helper's own `&mut` parameter is exclusive there.
+pub(crate) fn helper_mutation<'a>(
+    cx: &Cx<'_>,
+    function: &str,
+    args: impl Iterator<Item = &'a syn::Expr>,
+) -> Option<Mutation> {
+    let mutated = cx.param_mutations(function);
+    if mutated.is_empty() {
+        return None;
+    }
+    let name = function.rsplit("::").next().unwrap_or(function);
+    for (i, arg) in args.enumerate() {
+        let Some((_, field)) = mutated.iter().find(|(p, _)| *p == i) else {
+            continue;
+        };
+        let syn::Expr::Reference(r) = arg else {
+            continue;
+        };
+        if r.mutability.is_none() {
+            continue;
+        }
+        let Some(v) = cx.value(&r.expr) else {
+            continue;
+        };
+        let site = cx.span(syn::spanned::Spanned::span(arg));
+        match field {
+            None if v.is_map() => {
+                return Some(Mutation {
+                    site,
+                    what: format!(
+                        "`{name}` (a helper that mutates the map handed to it as `&mut`)"
+                    ),
+                    map: v,
+                });
+            }
+            Some(field) => {
+                let crate::engine::Shape::Named(strukt) = v.shape.peel().0 else {
+                    continue;
+                };
+                let Some((shape, decl)) = cx.field(strukt, field) else {
+                    continue;
+                };
+                if !shape.is_map() {
+                    continue;
+                }
+                let shared = v.shared || v.shape.peel().1;
+                return Some(Mutation {
+                    site,
+                    what: format!(
+                        "`{name}` (a helper that mutates `{field}` of what is handed to it as `&mut`)"
+                    ),
+                    map: Value {
+                        shape,
+                        shared,
+                        owner: crate::engine::Owner {
+                            name: format!("{}.{field}", v.owner.name),
+                            decl: Some(decl),
+                        },
+                        ..v
+                    },
+                });
+            }
+            None => {}
+        }
+    }
+    None
+}
+
+/// `std::mem::take(&mut *map)`, `mem::replace`, `mem::swap`, and a call of
+/// a function of the package that mutates a map it is handed as `&mut`.
 pub(crate) fn call_mutation(cx: &Cx<'_>, c: &syn::ExprCall) -> Option<Mutation> {
     let syn::Expr::Path(p) = &*c.func else {
         return None;
     };
     let full = cx.resolve(&p.path);
+    if let Some(m) = helper_mutation(cx, &full, c.args.iter()) {
+        return Some(m);
+    }
     let (module, name) = full.rsplit_once("::")?;
     if !module.ends_with("mem") || !matches!(name, "take" | "replace" | "swap") {
         return None;

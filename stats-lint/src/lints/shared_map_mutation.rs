@@ -24,7 +24,9 @@ declare_lint! {
     /// The package's own generic locks (a `&self` lock method that hands back
     /// a guard of the type parameter) and pointers (a `Deref` to the type
     /// parameter; shared when also `Clone` and `Sync` by hand) count as
-    /// std's.
+    /// std's. A shared map handed as `&mut` to a function of the package
+    /// that mutates it (`remove_from(&mut guard, key)`) is reported at the
+    /// call.
     ///
     /// ### Why is this bad
     /// Every writer serialises on the one lock around the map: on two cores a

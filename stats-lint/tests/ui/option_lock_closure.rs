@@ -1,7 +1,9 @@
 // UI test: an `Option` of a shared lock locked inside `map`
 // (`if let Some(Ok(mut g)) = opt.as_ref().map(|m| m.lock())`), and an
 // `Option<Weak<..>>` upgraded with `.as_ref().and_then(Weak::upgrade)` or
-// `.and_then(|w| w.upgrade())`. Every lint runs.
+// `.and_then(|w| w.upgrade())`, and a lock taken through the parameter of
+// the closure itself (`weak.upgrade().map(|b| b.lock().unwrap().lines.remove(..))`).
+// Every lint runs.
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc;
@@ -48,6 +50,11 @@ impl Handle {
                 book.forget(id); //~ shared_map_mutation
             }
         }
+    }
+
+    pub fn release_inside(&self, id: u32) {
+        let upgraded = self.back.as_ref().and_then(Weak::upgrade);
+        upgraded.map(|b| b.lock().unwrap().lines.remove(&id)); //~ poison_cascade shared_map_mutation
     }
 }
 

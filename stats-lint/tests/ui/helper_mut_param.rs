@@ -1,0 +1,92 @@
+// UI test: a shared map handed as `&mut` to a function of the package that
+// mutates it (a free function, `Self::helper(&mut inner, ..)`, a method
+// `self.apply(&mut guard)`, a helper that mutates a field of what it is
+// handed or calls its `&mut self` mutator): the finding is where the map is
+// handed over. The helper's own `&mut` parameter stays exclusive there.
+// Every lint runs.
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+
+type Store = HashMap<String, BTreeMap<String, Vec<u8>>>;
+
+fn remove_from(store: &mut Store, ns: &str, key: &str) -> bool {
+    store
+        .get_mut(ns)
+        .map(|b| b.remove(key).is_some())
+        .unwrap_or(false)
+}
+
+fn unlock_all(locks: &mut MutexGuard<'_, HashMap<u64, u32>>, ids: &[u64]) {
+    for id in ids {
+        locks.remove(id);
+    }
+}
+
+#[derive(Default)]
+struct Zone {
+    records: BTreeMap<String, String>,
+    serial: u32,
+}
+
+impl Zone {
+    fn upsert(&mut self, name: String, data: String) -> bool {
+        self.serial += 1;
+        self.records.insert(name, data).is_none()
+    }
+}
+
+#[derive(Clone, Default)]
+pub struct Db {
+    store: Arc<RwLock<Store>>,
+    locks: Arc<Mutex<HashMap<u64, u32>>>,
+    zone: Arc<RwLock<Zone>>,
+}
+
+impl Db {
+    fn add_record(zone: &mut Zone, name: String) -> bool {
+        zone.upsert(name, String::new())
+    }
+
+    fn clear_records(zone: &mut Zone) {
+        zone.records.clear();
+    }
+
+    fn drop_locks(&self, locks: &mut HashMap<u64, u32>) {
+        locks.clear();
+    }
+
+    pub fn remove(&self, ns: &str, key: &str) -> bool {
+        let mut g = self.store.write().unwrap_or_else(PoisonError::into_inner);
+        remove_from(&mut g, ns, key) //~ shared_map_mutation
+    }
+
+    pub fn unlock(&self, ids: &[u64]) {
+        let mut g = self.locks.lock().unwrap_or_else(PoisonError::into_inner);
+        unlock_all(&mut g, ids); //~ shared_map_mutation
+        self.drop_locks(&mut g); //~ shared_map_mutation
+    }
+
+    pub fn add(&self, name: String) -> bool {
+        let mut inner = self.zone.write().unwrap_or_else(PoisonError::into_inner);
+        Self::clear_records(&mut inner); //~ shared_map_mutation
+        Self::add_record(&mut inner, name) //~ shared_map_mutation
+    }
+}
+
+// ---- not flagged ----
+
+fn count(store: &mut Store) -> usize {
+    store.len()
+}
+
+impl Db {
+    pub fn size(&self) -> usize {
+        let mut g = self.store.write().unwrap_or_else(PoisonError::into_inner);
+        count(&mut g)
+    }
+}
+
+pub fn local(ns: &str) -> bool {
+    let mut own = Store::new();
+    remove_from(&mut own, ns, "k")
+}
