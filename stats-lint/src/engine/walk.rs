@@ -120,6 +120,9 @@ const TRANSPARENT: &[&str] = &[
     "get_or_try_init",
     "force",
     "by_ref",
+    // `#[pin_project]`'s projections keep the fields by their names
+    "project",
+    "project_ref",
     "upgrade",
 ];
 const CELL_ACCESS: &[&str] = &[
