@@ -839,7 +839,24 @@ impl<'a> Walker<'a> {
         let n = name.as_str();
         if WRITE_LOCK.contains(&n) || READ_LOCK.contains(&n) {
             let base = self.value(&m.receiver)?;
-            let (inner, arc) = base.shape.peel();
+            let (inner, mut arc) = base.shape.peel();
+            // The package's own type that derefs to a lock
+            // (`struct Shared(Arc<Mutex<State>>)` with `Deref<Target = Mutex<State>>`).
+            let derefed = match inner {
+                Shape::Named(s) => self
+                    .facts
+                    .deref_target(s, n)
+                    .map(|target| self.facts.deref_arc(s).unwrap_or(target)),
+                _ => None,
+            };
+            let inner = match &derefed {
+                Some(target) => {
+                    let (target, through_arc) = target.peel();
+                    arc |= through_arc;
+                    target
+                }
+                None => inner,
+            };
             let Shape::Lock { flavor, inner } = inner else {
                 return None;
             };
