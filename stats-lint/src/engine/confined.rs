@@ -23,6 +23,50 @@ pub(crate) fn confined(name: &str, rest: &[syn::Stmt]) -> bool {
     !c.escapes
 }
 
+/// `name`, `&name` or `(name)`: the binding itself, not one of its fields.
+fn is_binding(e: &syn::Expr, name: &str) -> bool {
+    match e {
+        syn::Expr::Paren(p) => is_binding(&p.expr, name),
+        syn::Expr::Reference(r) => is_binding(&r.expr, name),
+        syn::Expr::Path(p) => p.path.is_ident(name),
+        _ => false,
+    }
+}
+
+/// Whether `name`, bound just before `rest`, is cloned there
+/// (`name.clone()`, `Clone::clone(&name)`): a clone of a struct shares the
+/// `Arc`s in its fields.
+pub(crate) fn cloned(name: &str, rest: &[syn::Stmt]) -> bool {
+    struct Find<'n> {
+        name: &'n str,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Find<'_> {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.found |= m.method == "clone" && is_binding(&m.receiver, self.name);
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            self.found |= matches!(&*c.func, syn::Expr::Path(p)
+                if p.path.segments.last().is_some_and(|s| s.ident == "clone"))
+                && c.args.first().is_some_and(|a| is_binding(a, self.name));
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            // `tokio::join!(run(store.clone()))` and other macros of expressions.
+            let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+            if let Ok(exprs) = syn::parse::Parser::parse2(parser, m.tokens.clone()) {
+                exprs.iter().for_each(|e| self.visit_expr(e));
+            }
+        }
+    }
+    let mut f = Find { name, found: false };
+    for s in rest {
+        f.visit_stmt(s);
+    }
+    f.found
+}
+
 struct Check<'n> {
     name: &'n str,
     escapes: bool,

@@ -81,6 +81,9 @@ pub(crate) struct Module {
     globs: Vec<String>,
     /// Names of the items declared in the module (and in its function bodies).
     items: HashSet<String>,
+    /// Names whose `use` is under `#[cfg(feature = ..)]`: another `use` of
+    /// the name, the default build's, takes their place.
+    feature_uses: HashSet<String>,
 }
 
 /// A `&mut self` method that mutates a field of its type (`self.map.insert(..)`)
@@ -141,6 +144,8 @@ pub(crate) struct Facts {
     /// full path: the parameter's number (not counting `self`) and the field
     /// mutated, if not the parameter itself.
     param_mutators: HashMap<String, Vec<ParamMutation>>,
+    /// Last names of those functions.
+    param_mutator_names: HashSet<String>,
     /// The package's own generic locks (`struct Mutex<T>(std::sync::Mutex<T>)`
     /// with `fn lock(&self) -> MutexGuard<'_, T>`, a `SharedRwLock<T>` over an
     /// `Arc<RwLock<T>>`), by the number of the type parameter they guard.
@@ -594,6 +599,8 @@ impl Facts {
             self.lock_wrappers.entry(k.clone()).or_insert(*v);
         }
         for (k, v) in &e.param_mutators {
+            let name = k.rsplit("::").next().unwrap_or(k);
+            self.param_mutator_names.insert(name.to_string());
             self.param_mutators
                 .entry(k.clone())
                 .or_insert_with(|| v.clone());
@@ -609,6 +616,7 @@ impl Facts {
             file: f.display,
             module: f.module.to_string(),
             self_ty: None,
+            feature_use: false,
         };
         c.module_entry();
         c.visit_file(f.ast);
@@ -635,10 +643,13 @@ impl Facts {
             self.unsafe_sync.insert(full);
         }
         for (self_ty, name, mut fact, alias) in std::mem::take(&mut self.raw_fns) {
+            // A bare path is followed when it names an alias or a struct of
+            // the package (`fn memory_store() -> MemoryStore`).
             if let Some(paths) = alias
-                && !paths
-                    .iter()
-                    .any(|segs| self.aliases.contains_key(&self.resolve(&fact.module, segs)))
+                && !paths.iter().any(|segs| {
+                    let full = self.resolve(&fact.module, segs);
+                    self.aliases.contains_key(&full) || self.structs.contains_key(&full)
+                })
             {
                 continue;
             }
@@ -660,13 +671,14 @@ impl Facts {
         for u in std::mem::take(&mut self.raw_upgrades) {
             self.add_ptr_wrapper(u);
         }
-        for m in std::mem::take(&mut self.raw_lock_methods) {
-            self.add_lock_wrapper(m);
-        }
         for d in std::mem::take(&mut self.raw_derefs) {
             let full = self.resolve(&d.module, &d.self_ty);
             self.add_deref_pointer(&full, &d);
             self.derefs.entry(full).or_insert((d.target, d.module));
+        }
+        // After the derefs: a lock's guard may be the package's own type.
+        for m in std::mem::take(&mut self.raw_lock_methods) {
+            self.add_lock_wrapper(m);
         }
         let mut self_calls = Vec::new();
         for m in std::mem::take(&mut self.raw_mutators) {
@@ -721,6 +733,7 @@ impl Facts {
                 Some(st) => format!("{st}::{}", raw.name),
                 None => format!("{}::{}", raw.module, raw.name),
             };
+            self.param_mutator_names.insert(raw.name);
             self.param_mutators.insert(full, found);
         }
         // The structs held in the fields of a shared struct are shared too.
@@ -856,10 +869,19 @@ impl Facts {
         let Some(last) = tp.path.segments.last() else {
             return;
         };
-        if !GUARD_NAMES.iter().any(|(g, _)| last.ident == g) {
-            return;
-        }
-        let Some(syn::Type::Path(arg)) = ty::type_args(last).first().copied() else {
+        let guard_full = self.full_path(&tp.path, &m.module, Some(&full));
+        // A guard of std, parking_lot, tokio.., or the package's own guard
+        // type that derefs to its parameter (`TryMutexGuard<'a, T>` of a
+        // hand-written spin lock, which does not poison).
+        let (arg, own_guard) = if GUARD_NAMES.iter().any(|(g, _)| last.ident == g) {
+            (ty::type_args(last).first().copied(), false)
+        } else {
+            match self.ptr_wrappers.get(&guard_full) {
+                Some(&(k, PtrKind::Owned)) => (ty::type_args(last).get(k).copied(), true),
+                _ => return,
+            }
+        };
+        let Some(syn::Type::Path(arg)) = arg else {
             return;
         };
         let Some(param) = m
@@ -869,7 +891,11 @@ impl Facts {
         else {
             return;
         };
-        let guard_flavor = flavor_of_path(&self.full_path(&tp.path, &m.module, Some(&full)));
+        let guard_flavor = if own_guard {
+            ty::Flavor::NoPoison
+        } else {
+            flavor_of_path(&guard_full)
+        };
         let flavor = if fallible {
             guard_flavor
         } else {
@@ -1336,6 +1362,16 @@ impl Facts {
         self.fns.get(full)
     }
 
+    /// Whether a span is where a `static` is declared.
+    pub(crate) fn is_static_decl(&self, span: &Span) -> bool {
+        self.statics.values().any(|s| &s.decl == span)
+    }
+
+    /// Whether a function of the package with this last name mutates a parameter.
+    pub(crate) fn may_take_mut_param(&self, name: &str) -> bool {
+        self.param_mutator_names.contains(name)
+    }
+
     /// The `&mut` parameters a function (by full path) mutates.
     pub(crate) fn param_mutations(&self, full: &str) -> &[ParamMutation] {
         self.param_mutators.get(full).map_or(&[], Vec::as_slice)
@@ -1616,6 +1652,8 @@ struct Collector<'f> {
     module: String,
     /// The self type of the impl being walked, unresolved.
     self_ty: Option<Vec<String>>,
+    /// The `use` being read is under `#[cfg(feature = ..)]`.
+    feature_use: bool,
 }
 
 impl Collector<'_> {
@@ -1662,6 +1700,23 @@ impl Collector<'_> {
         );
     }
 
+    /// One name of a `use`. Of two `cfg` alternatives (`#[cfg(not(feature =
+    /// "parking_lot"))] use std::sync::RwLock;` and `#[cfg(feature =
+    /// "parking_lot")] use parking_lot::RwLock;`), the default build's wins.
+    fn insert_use(&mut self, name: String, target: String) {
+        let gated = self.feature_use;
+        let m = self.module_entry();
+        if gated {
+            if m.uses.contains_key(&name) && !m.feature_uses.contains(&name) {
+                return;
+            }
+            m.feature_uses.insert(name.clone());
+        } else {
+            m.feature_uses.remove(&name);
+        }
+        m.uses.insert(name, target);
+    }
+
     fn add_use(&mut self, prefix: &[String], tree: &syn::UseTree) {
         let joined = |p: &[String], i: &syn::Ident| {
             let mut v = p.to_vec();
@@ -1674,11 +1729,11 @@ impl Collector<'_> {
                 if n.ident == "self" {
                     if let Some(last) = prefix.last().cloned() {
                         let target = absolute(&self.module, prefix).join("::");
-                        self.module_entry().uses.insert(last, target);
+                        self.insert_use(last, target);
                     }
                 } else {
                     let target = absolute(&self.module, &joined(prefix, &n.ident)).join("::");
-                    self.module_entry().uses.insert(n.ident.to_string(), target);
+                    self.insert_use(n.ident.to_string(), target);
                 }
             }
             syn::UseTree::Rename(r) => {
@@ -1686,9 +1741,7 @@ impl Collector<'_> {
                     return;
                 }
                 let target = absolute(&self.module, &joined(prefix, &r.ident)).join("::");
-                self.module_entry()
-                    .uses
-                    .insert(r.rename.to_string(), target);
+                self.insert_use(r.rename.to_string(), target);
             }
             syn::UseTree::Group(g) => {
                 for t in &g.items {
@@ -1779,6 +1832,15 @@ impl Collector<'_> {
             alias,
         ));
     }
+}
+
+/// `#[cfg(feature = "..")]`: code that only a feature turns on.
+fn is_cfg_feature(a: &syn::Attribute) -> bool {
+    a.path().is_ident("cfg")
+        && a.meta.require_list().is_ok_and(|l| {
+            matches!(l.tokens.clone().into_iter().next(),
+                Some(proc_macro2::TokenTree::Ident(i)) if i == "feature")
+        })
 }
 
 /// Whether `#[derive(..)]` among the attributes names `name`.
@@ -2046,7 +2108,9 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
+        self.feature_use = u.attrs.iter().any(is_cfg_feature);
         self.add_use(&[], &u.tree);
+        self.feature_use = false;
     }
 
     fn visit_type_path(&mut self, tp: &'ast syn::TypePath) {
@@ -2194,7 +2258,8 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
             }
             syn::visit::visit_expr_assign(self, a);
         }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        // Closures are read too: one that mutates `self.map` runs within
+        // the method's `&mut self` borrow (`self.get().unwrap_or_else(|| ..)`).
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
     let mut v = V::default();
@@ -2297,6 +2362,14 @@ fn mutated_params(
         .filter_map(|(i, pt)| match (&*pt.pat, &*pt.ty) {
             (syn::Pat::Ident(pi), syn::Type::Reference(r)) if r.mutability.is_some() => {
                 Some((i, pi.ident.to_string(), (*r.elem).clone()))
+            }
+            // A guard moved in (`mut keyspaces: RwLockWriteGuard<'_, Keyspaces>`).
+            (syn::Pat::Ident(pi), ty @ syn::Type::Path(tp))
+                if tp.path.segments.last().is_some_and(|l| {
+                    GUARD_NAMES.iter().any(|(g, write)| *write && l.ident == g)
+                }) =>
+            {
+                Some((i, pi.ident.to_string(), ty.clone()))
             }
             _ => None,
         })

@@ -13,6 +13,7 @@
 pub(crate) mod confined;
 pub(crate) mod facts;
 pub(crate) mod select;
+pub(crate) mod test_scope;
 pub(crate) mod ty;
 pub(crate) mod walk;
 
@@ -120,9 +121,22 @@ impl Cx<'_> {
         self.walker.facts.param_mutations(full)
     }
 
+    /// Whether a function of the package with this name mutates a parameter.
+    pub(crate) fn may_take_mut_param(&self, name: &str) -> bool {
+        self.walker.facts.may_take_mut_param(name)
+    }
+
     /// The shape and declaration of a struct's field.
     pub(crate) fn field(&self, strukt: &str, field: &str) -> Option<(Shape, Span)> {
         self.walker.facts.field(strukt, field)
+    }
+
+    /// Whether a value is declared inside a private `#[cfg(test)]` module
+    /// that starts no thread or task (a test's local, a field of a test
+    /// double declared there), and is not a `static`: then it stays on its
+    /// test's thread, whatever `Arc` or lock is around it.
+    pub(crate) fn per_test(&self, v: &Value) -> bool {
+        self.walker.per_test(v)
     }
 
     /// Which function body the walk is in (a new number for each body).

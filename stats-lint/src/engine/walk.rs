@@ -25,7 +25,7 @@ use syn::visit::Visit;
 
 use super::facts::{Facts, macro_items};
 use super::ty::{Flavor, Shape};
-use super::{Cx, LintPass, Owner};
+use super::{Cx, LintPass, Owner, test_scope};
 use crate::diagnostic::{Diagnostic, Span};
 
 /// Methods of maps and sets that mutate them.
@@ -275,6 +275,9 @@ pub(crate) struct Walker<'a> {
     /// Closure parameters bound while [`Walker::value`] evaluates a
     /// combinator's closure body (`opt.map(|x| x.lock())`), innermost last.
     params: RefCell<Vec<(String, Value)>>,
+    /// Inside a private `#[cfg(test)]` module that starts no thread or
+    /// task: the module's span.
+    single_threaded_test: Option<Span>,
     body_id: usize,
     passes: Vec<Box<dyn LintPass>>,
     out: RefCell<Vec<Diagnostic>>,
@@ -299,6 +302,7 @@ pub(crate) fn walk_file(
         local_fns: Vec::new(),
         tail: None,
         params: RefCell::new(Vec::new()),
+        single_threaded_test: None,
         body_id: 0,
         passes,
         out: RefCell::new(Vec::new()),
@@ -1185,6 +1189,15 @@ impl<'a> Walker<'a> {
                     decl: Some(self.span(pi.ident.span())),
                 };
                 let v = match (value, ty) {
+                    // What a function returned (`let s = Store::new();`) is
+                    // declared here, by this name.
+                    (Some(v), _)
+                        if v.owner.decl.is_none()
+                            && v.guard == Guard::None
+                            && is_call_name(&v.owner.name) =>
+                    {
+                        Some(Value { owner, ..v })
+                    }
                     (Some(v), _) => Some(v),
                     (None, Some(t)) => self.value_from_type(t, owner),
                     (None, None) => None,
@@ -1328,11 +1341,27 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// The value a block ends with, its `let`s bound on the way
+    /// (`{ drop(set); self.inner.set.write().unwrap() }`).
     fn flow_block(&mut self, b: &syn::Block) -> Option<Value> {
-        match b.stmts.as_slice() {
-            [syn::Stmt::Expr(e, None)] => self.flow_value(e),
-            _ => None,
+        let (Some(syn::Stmt::Expr(tail, None)), before) = (b.stmts.last(), &b.stmts[..]) else {
+            return None;
+        };
+        let before = &before[..before.len() - 1];
+        if before.is_empty() {
+            return self.flow_value(tail);
         }
+        let mut out = None;
+        self.with_scope(|w| {
+            for s in before {
+                if let syn::Stmt::Local(l) = s {
+                    let v = l.init.as_ref().and_then(|i| w.flow_value(&i.expr));
+                    w.bind_pat(&l.pat, v, None);
+                }
+            }
+            out = w.flow_value(tail);
+        });
+        out
     }
 
     /// A `select!` branch: its future and condition in the enclosing scope,
@@ -1359,6 +1388,20 @@ impl<'a> Walker<'a> {
         self.scopes.pop();
         let depth = self.scopes.len();
         self.local_fns.retain(|(d, _, _)| *d <= depth);
+    }
+
+    /// See [`super::Cx::per_test`]: a value declared inside such a module
+    /// (a test's local, a field of a test double declared there), not a
+    /// `static`. A value of a type declared elsewhere may be handed to code
+    /// of the package that starts threads, and is judged as usual.
+    pub(crate) fn per_test(&self, v: &Value) -> bool {
+        let (Some(module), Some(decl)) = (&self.single_threaded_test, &v.owner.decl) else {
+            return false;
+        };
+        decl.file == module.file
+            && module.start <= decl.start
+            && decl.end <= module.end
+            && !self.facts.is_static_decl(decl)
     }
 
     /// The value a closure bound to `name` in scope returns.
@@ -1540,18 +1583,32 @@ impl<'a> Walker<'a> {
         let Some(init) = &l.init else {
             return;
         };
+        // `Store::new()`, `Store { .. }`, `Provider::builder().build()`.
         if init.diverge.is_some()
-            || !matches!(strip(&init.expr), syn::Expr::Call(_) | syn::Expr::Struct(_))
+            || !matches!(
+                strip(&init.expr),
+                syn::Expr::Call(_) | syn::Expr::Struct(_) | syn::Expr::MethodCall(_)
+            )
         {
             return;
         }
         let Some(Some(v)) = self.scopes.last().and_then(|s| s.get(&name)) else {
             return;
         };
-        if !v.exclusive
-            || !matches!(v.shape, Shape::Named(_))
-            || !super::confined::confined(&name, rest)
-        {
+        if !v.exclusive || !matches!(v.shape, Shape::Named(_)) {
+            return;
+        }
+        // `let store = memory_store(); Pool::new(store.clone())`: its clone
+        // shares the `Arc`s in its fields, so it is no longer this function's alone.
+        if super::confined::cloned(&name, rest) {
+            let v = Value {
+                exclusive: false,
+                ..v.clone()
+            };
+            self.bind(name, Some(v));
+            return;
+        }
+        if !super::confined::confined(&name, rest) {
             return;
         }
         let v = Value {
@@ -1586,8 +1643,49 @@ impl<'a> Walker<'a> {
     /// (`upgraded.and_then(|a| a.lock().ok())`).
     fn closure_param(&self, m: &syn::ExprMethodCall) -> Option<Value> {
         self.guard_for_closure(m)
+            .or_else(|| self.element_for_closure(m))
             .or_else(|| self.option_for_closure(m))
             .or_else(|| self.lock_in_closure(m))
+    }
+
+    /// `shards.iter().for_each(|s| s.write().clear())`: an iterator
+    /// adapter's closure is given the elements of the vector or array it
+    /// iterates, shared as the vector is.
+    fn element_for_closure(&self, m: &syn::ExprMethodCall) -> Option<Value> {
+        if !matches!(
+            m.method.to_string().as_str(),
+            "for_each"
+                | "try_for_each"
+                | "map"
+                | "filter_map"
+                | "flat_map"
+                | "any"
+                | "all"
+                | "find"
+                | "filter"
+                | "inspect"
+                | "position"
+        ) {
+            return None;
+        }
+        let syn::Expr::MethodCall(it) = strip(&m.receiver) else {
+            return None;
+        };
+        if !matches!(
+            it.method.to_string().as_str(),
+            "iter" | "iter_mut" | "into_iter"
+        ) {
+            return None;
+        }
+        let base = self.value(&it.receiver)?;
+        let (Shape::Seq(elem), arc) = base.shape.peel() else {
+            return None;
+        };
+        Some(Value {
+            shape: (**elem).clone(),
+            shared: base.shared || arc,
+            ..base.clone()
+        })
     }
 
     /// `x.map(|p| p.lock())`, `x.and_then(|p| p.upgrade()?.write().ok())`:
@@ -1712,6 +1810,12 @@ fn diverges_block(b: &syn::Block) -> bool {
     }
 }
 
+/// An owner named by a function call alone (`new()`, `registry()`).
+fn is_call_name(name: &str) -> bool {
+    name.strip_suffix("()")
+        .is_some_and(|f| !f.is_empty() && f.chars().all(|c| c.is_alphanumeric() || c == '_'))
+}
+
 fn pat_name(p: &syn::Pat) -> Option<String> {
     match p {
         syn::Pat::Ident(pi) => Some(pi.ident.to_string()),
@@ -1790,11 +1894,22 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
         if let Some((_, items)) = &m.content {
             let name = m.ident.to_string();
+            let saved = self.single_threaded_test.clone();
+            // A private test module: its fixtures serve its own tests (a `pub`
+            // one may lend them to tests that start threads elsewhere).
+            if self.single_threaded_test.is_none()
+                && matches!(m.vis, syn::Visibility::Inherited)
+                && test_scope::is_cfg_test(&m.attrs)
+                && !test_scope::starts_threads(items)
+            {
+                self.single_threaded_test = Some(self.span(m.span()));
+            }
             self.in_module(&name, |w| {
                 for i in items {
                     w.visit_item(i);
                 }
             });
+            self.single_threaded_test = saved;
         }
     }
 

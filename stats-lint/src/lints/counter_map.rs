@@ -99,6 +99,9 @@ fn has_compound_add(e: &syn::Expr) -> bool {
 
 impl Pass {
     fn report(&mut self, cx: &Cx<'_>, v: Value) {
+        if cx.per_test(&v) {
+            return;
+        }
         let Some(lookup) = v.lookup else {
             return;
         };

@@ -122,20 +122,27 @@ impl Mutation {
     }
 }
 
-/// `map.insert(..)` and every other mutating method of a map or set.
+/// `map.insert(..)` and every other mutating method of a map or set, and a
+/// method of the package's own type that mutates a map handed to it as
+/// `&mut` (`self.apply(&mut guard)`).
 pub(crate) fn method_mutation(cx: &Cx<'_>, m: &syn::ExprMethodCall) -> Option<Mutation> {
+    receiver_mutation(cx, m).or_else(|| {
+        let name = m.method.to_string();
+        if m.args.is_empty() || !cx.may_take_mut_param(&name) {
+            return None;
+        }
+        let receiver = cx.value(&m.receiver)?;
+        let crate::engine::Shape::Named(strukt) = receiver.shape.peel().0 else {
+            return None;
+        };
+        helper_mutation(cx, &format!("{strukt}::{name}"), m.args.iter())
+    })
+}
+
+/// A mutation of the receiver: a map method, or a `&mut self` mutator of
+/// the package's own type.
+fn receiver_mutation(cx: &Cx<'_>, m: &syn::ExprMethodCall) -> Option<Mutation> {
     let name = m.method.to_string();
-    // `self.apply(&mut guard)`: a method of the package's own type that
-    // mutates a map handed to it as `&mut`.
-    if m.args
-        .iter()
-        .any(|a| matches!(a, syn::Expr::Reference(r) if r.mutability.is_some()))
-        && let Some(receiver) = cx.value(&m.receiver)
-        && let crate::engine::Shape::Named(strukt) = receiver.shape.peel().0
-        && let Some(found) = helper_mutation(cx, &format!("{strukt}::{name}"), m.args.iter())
-    {
-        return Some(found);
-    }
     let site = || cx.join(m.method.span(), m.paren_token.span.close());
     let receiver = if crate::engine::walk::MUTATING_METHODS.contains(&name.as_str()) {
         let map = cx.value(&m.receiver)?;
@@ -200,23 +207,26 @@ pub(crate) fn helper_mutation<'a>(
         return None;
     }
     let name = function.rsplit("::").next().unwrap_or(function);
+    // Of several maps handed over, the one shared between threads.
+    let mut found: Option<Mutation> = None;
+    let mut keep = |m: Mutation| {
+        if found.as_ref().is_none_or(|f| !f.map.shared && m.map.shared) {
+            found = Some(m);
+        }
+    };
     for (i, arg) in args.enumerate() {
         let Some((_, field)) = mutated.iter().find(|(p, _)| *p == i) else {
             continue;
         };
-        let syn::Expr::Reference(r) = arg else {
-            continue;
-        };
-        if r.mutability.is_none() {
-            continue;
-        }
-        let Some(v) = cx.value(&r.expr) else {
+        // The parameter is `&mut` (or a guard taken by value): whatever is
+        // passed is the caller's map, `&mut g` or a `&mut` bound earlier.
+        let Some(v) = cx.value(arg) else {
             continue;
         };
         let site = cx.span(syn::spanned::Spanned::span(arg));
         match field {
             None if v.is_map() => {
-                return Some(Mutation {
+                keep(Mutation {
                     site,
                     what: format!(
                         "`{name}` (a helper that mutates the map handed to it as `&mut`)"
@@ -235,7 +245,7 @@ pub(crate) fn helper_mutation<'a>(
                     continue;
                 }
                 let shared = v.shared || v.shape.peel().1;
-                return Some(Mutation {
+                keep(Mutation {
                     site,
                     what: format!(
                         "`{name}` (a helper that mutates `{field}` of what is handed to it as `&mut`)"
@@ -254,7 +264,7 @@ pub(crate) fn helper_mutation<'a>(
             None => {}
         }
     }
-    None
+    found
 }
 
 /// `std::mem::take(&mut *map)`, `mem::replace`, `mem::swap`, and a call of

@@ -92,7 +92,7 @@ impl LintPass for Pass {
                 ..
             }
         );
-        if !(value.shared && std_lock && cx.owns_map(&value.shape)) {
+        if !(value.shared && std_lock && cx.owns_map(&value.shape)) || cx.per_test(&value) {
             return;
         }
         let end = m.paren_token.span.close();

@@ -82,7 +82,7 @@ pub(crate) struct Pass;
 
 impl MutationPass for Pass {
     fn check_mutation(&mut self, cx: &Cx<'_>, m: Mutation) {
-        if !(m.map.shared && m.map.write_locked()) {
+        if !(m.map.shared && m.map.write_locked()) || cx.per_test(&m.map) {
             return;
         }
         let d = diag(

@@ -1,8 +1,9 @@
 // UI test: a shared map handed as `&mut` to a function of the package that
 // mutates it (a free function, `Self::helper(&mut inner, ..)`, a method
 // `self.apply(&mut guard)`, a helper that mutates a field of what it is
-// handed or calls its `&mut self` mutator): the finding is where the map is
-// handed over. The helper's own `&mut` parameter stays exclusive there.
+// handed or calls its `&mut self` mutator, a `&mut` bound to a name first,
+// a write guard moved in): the finding is where the map is handed over. The
+// helper's own `&mut` parameter stays exclusive there.
 // Every lint runs.
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
@@ -64,6 +65,17 @@ impl Db {
         let mut g = self.locks.lock().unwrap_or_else(PoisonError::into_inner);
         unlock_all(&mut g, ids); //~ shared_map_mutation
         self.drop_locks(&mut g); //~ shared_map_mutation
+    }
+
+    fn take_locks(mut locks: MutexGuard<'_, HashMap<u64, u32>>, id: u64) {
+        locks.remove(&id);
+    }
+
+    pub fn release(&self, ns: &str, id: u64) {
+        let mut g = self.store.write().unwrap_or_else(PoisonError::into_inner);
+        let store = &mut *g;
+        remove_from(store, ns, "k"); //~ shared_map_mutation
+        Self::take_locks(self.locks.lock().unwrap_or_else(PoisonError::into_inner), id); //~ shared_map_mutation
     }
 
     pub fn add(&self, name: String) -> bool {

@@ -20,7 +20,7 @@ impl Sender {
         let for_worker = Arc::clone(&batch);
         thread::Builder::new()
             .spawn(move || loop {
-                Sender::send(for_worker.lock().unwrap()); //~ poison_cascade
+                Sender::send(for_worker.lock().unwrap()); //~ poison_cascade shared_map_mutation
             })
             .unwrap();
         Sender { batch }

@@ -2,7 +2,9 @@
 // lock method hands back a guard of its type parameter is a lock of it: bare
 // (the wrapper dealt with poisoning), or in an `Option`/`Result` whose
 // unwrap panics once the std lock inside is poisoned. One that keeps its
-// lock in an `Arc` shares it with its clones. Every lint runs.
+// lock in an `Arc` shares it with its clones. A hand-written spin lock whose
+// guard is its own type that derefs to the parameter counts too (it does
+// not poison). Every lint runs.
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, PoisonError};
 
@@ -83,6 +85,56 @@ impl Consumers {
 pub fn cancel_all(consumers: Consumers) {
     let mut registry = consumers.registry.write();
     registry.consumers.clear(); //~ shared_map_mutation
+}
+
+mod spin {
+    use std::cell::UnsafeCell;
+    use std::ops::{Deref, DerefMut};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    pub struct TryMutex<T> {
+        locked: AtomicBool,
+        value: UnsafeCell<T>,
+    }
+
+    unsafe impl<T: Send> Sync for TryMutex<T> {}
+
+    pub struct TryMutexGuard<'a, T> {
+        lock: &'a TryMutex<T>,
+    }
+
+    impl<T> TryMutex<T> {
+        pub fn try_lock(&self) -> Option<TryMutexGuard<'_, T>> {
+            (!self.locked.swap(true, Ordering::Acquire)).then_some(TryMutexGuard { lock: self })
+        }
+    }
+
+    impl<T> Deref for TryMutexGuard<'_, T> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            unsafe { &*self.lock.value.get() }
+        }
+    }
+
+    impl<T> DerefMut for TryMutexGuard<'_, T> {
+        fn deref_mut(&mut self) -> &mut T {
+            unsafe { &mut *self.lock.value.get() }
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Advisor {
+    shards: Arc<[spin::TryMutex<HashSet<u64>>]>,
+}
+
+impl Advisor {
+    pub fn accessed(&self, id: u64) {
+        let shard = &self.shards[id as usize % self.shards.len()];
+        if let Some(mut set) = shard.try_lock() {
+            set.insert(id); //~ shared_map_mutation
+        }
+    }
 }
 
 // ---- not flagged ----

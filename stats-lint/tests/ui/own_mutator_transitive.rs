@@ -1,6 +1,8 @@
 // UI test: a `&mut self` method that mutates a map through another `&mut
 // self` method of its type (`fn remove(&mut self) { self.remove_internal() }`)
-// mutates that map, however deep the calls go. Every lint runs.
+// mutates that map, however deep the calls go; so does one whose mutation
+// sits in a closure it calls (`self.get().unwrap_or_else(|| self.map.insert(..))`).
+// Every lint runs.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -22,6 +24,13 @@ impl Shard {
 
     pub fn remove(&mut self, key: u64) -> Option<String> {
         self.evict(key)
+    }
+
+    fn get_or_create(&mut self, key: u64) -> String {
+        self.map.get(&key).cloned().unwrap_or_else(|| {
+            self.map.insert(key, String::new());
+            String::new()
+        })
     }
 
     fn touch(&mut self) {
@@ -49,6 +58,12 @@ impl Cache {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(key) //~ shared_map_mutation
+    }
+
+    pub fn name(&self, key: u64) -> String {
+        let shard = &self.shards[key as usize % self.shards.len()];
+        let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+        shard.get_or_create(key) //~ shared_map_mutation
     }
 
     // ---- not flagged ----

@@ -1,0 +1,126 @@
+//! Test modules that start no thread or task.
+//!
+//! `cargo test` runs tests on parallel threads, so a map two tests reach (a
+//! `static`) is shared between threads. A value a test builds for itself is
+//! not: in a `#[cfg(test)]` module whose code never starts a thread or a
+//! task, an `Arc` or a type that holds a lock (a test double, a fixture)
+//! stays on the test's own thread.
+
+use syn::visit::Visit;
+
+/// Names whose call (or mention, in a macro) starts work on another thread:
+/// `thread::spawn`, `tokio::spawn`, `spawn_blocking`, `thread::scope`,
+/// rayon's parallel iterators and `join`.
+const STARTS_THREADS: &[&str] = &[
+    "spawn",
+    "spawn_blocking",
+    "scope",
+    "rayon",
+    "par_iter",
+    "par_iter_mut",
+    "into_par_iter",
+    "par_bridge",
+    "par_chunks",
+    "par_chunks_mut",
+    "par_extend",
+];
+
+/// Whether a module's attributes say `#[cfg(test)]` (also `cfg(all(test, ..))`).
+pub(crate) fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("cfg")
+            && a.meta.require_list().is_ok_and(|l| {
+                let mut tokens = l.tokens.clone().into_iter();
+                match tokens.next() {
+                    Some(proc_macro2::TokenTree::Ident(i)) if i == "test" => tokens.next().is_none(),
+                    Some(proc_macro2::TokenTree::Ident(i)) if i == "all" => {
+                        matches!(tokens.next(), Some(proc_macro2::TokenTree::Group(g))
+                            if g.stream().into_iter().any(|t| matches!(&t, proc_macro2::TokenTree::Ident(i) if i == "test")))
+                    }
+                    _ => false,
+                }
+            })
+    })
+}
+
+/// Whether any of these items starts a thread or a task (a name of
+/// [`STARTS_THREADS`] in a path, a method call or a macro's tokens).
+pub(crate) fn starts_threads(items: &[syn::Item]) -> bool {
+    let mut s = Scan(false);
+    for i in items {
+        s.visit_item(i);
+    }
+    s.0
+}
+
+struct Scan(bool);
+
+impl<'ast> Visit<'ast> for Scan {
+    fn visit_path_segment(&mut self, seg: &'ast syn::PathSegment) {
+        self.0 |= STARTS_THREADS.iter().any(|n| seg.ident == n);
+        syn::visit::visit_path_segment(self, seg);
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        self.0 |= STARTS_THREADS.iter().any(|n| m.method == n);
+        syn::visit::visit_expr_method_call(self, m);
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        self.0 |= mentions(m.tokens.clone());
+        syn::visit::visit_macro(self, m);
+    }
+}
+
+fn mentions(tokens: proc_macro2::TokenStream) -> bool {
+    tokens.into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => STARTS_THREADS.iter().any(|n| i == n),
+        proc_macro2::TokenTree::Group(g) => mentions(g.stream()),
+        _ => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn module(src: &str) -> syn::ItemMod {
+        syn::parse_str(src).expect("a module")
+    }
+
+    #[test]
+    fn cfg_test_attributes() {
+        assert!(is_cfg_test(&module("#[cfg(test)] mod t {}").attrs));
+        assert!(is_cfg_test(
+            &module("#[cfg(all(test, unix))] mod t {}").attrs
+        ));
+        assert!(!is_cfg_test(&module("#[cfg(not(test))] mod t {}").attrs));
+        assert!(!is_cfg_test(
+            &module("#[cfg(any(test, loom))] mod t {}").attrs
+        ));
+        assert!(!is_cfg_test(&module("mod t {}").attrs));
+    }
+
+    #[test]
+    fn thread_starts() {
+        let items = |src: &str| module(src).content.map(|(_, i)| i).unwrap_or_default();
+        assert!(starts_threads(&items(
+            "mod t { fn f() { std::thread::spawn(|| ()); } }"
+        )));
+        assert!(starts_threads(&items(
+            "mod t { async fn f() { tokio::spawn(async {}); } }"
+        )));
+        assert!(starts_threads(&items(
+            "mod t { fn f() { v.par_iter().for_each(g); } }"
+        )));
+        assert!(starts_threads(&items(
+            "mod t { fn f() { select! { _ = tokio::spawn(x) => {} } } }"
+        )));
+        assert!(starts_threads(&items(
+            "mod t { fn f() { std::thread::scope(|s| ()); } }"
+        )));
+        assert!(!starts_threads(&items(
+            "mod t { fn f() { let a = Arc::new(Mutex::new(1)); a.lock(); } }"
+        )));
+    }
+}

@@ -1,0 +1,37 @@
+// UI test: the closure of an iterator adapter over a vector or array of
+// locks (`shards.iter().for_each(|s| s.write().clear())`) is given the
+// vector's elements, shared as the vector is. Every lint runs.
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+#[derive(Clone)]
+pub struct Indexer {
+    shards: Arc<Vec<RwLock<HashMap<u64, u64>>>>,
+}
+
+impl Indexer {
+    pub fn clear(&self) {
+        self.shards
+            .iter()
+            .for_each(|s| s.write().unwrap_or_else(PoisonError::into_inner).clear()); //~ shared_map_mutation
+    }
+
+    pub fn drop_key(&self, key: u64) -> bool {
+        self.shards
+            .iter()
+            .any(|s| s.write().unwrap().remove(&key).is_some()) //~ poison_cascade shared_map_mutation
+    }
+
+    // ---- not flagged ----
+
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.read().unwrap_or_else(PoisonError::into_inner).len())
+            .sum()
+    }
+}
+
+pub fn local(mut maps: Vec<HashMap<u64, u64>>) {
+    maps.iter_mut().for_each(|m| m.clear());
+}
