@@ -40,6 +40,8 @@ pub(crate) struct StaticFact {
     pub(crate) thread_local: bool,
     /// Where the name is declared.
     pub(crate) decl: Span,
+    /// The function whose body declares it: only that body names it.
+    pub(crate) fn_scope: Option<Span>,
 }
 
 /// A struct item.
@@ -418,7 +420,7 @@ impl Facts {
             statics: self
                 .statics
                 .iter()
-                .filter(|(k, s)| ours(k) && !s.thread_local)
+                .filter(|(k, s)| ours(k) && !s.thread_local && s.fn_scope.is_none())
                 .map(|(k, s)| {
                     let ty = type_text(&s.ty);
                     (
@@ -544,6 +546,7 @@ impl Facts {
                     mutable: *mutable,
                     thread_local: *tl,
                     decl: decl.clone(),
+                    fn_scope: None,
                 });
             }
         }
@@ -617,6 +620,7 @@ impl Facts {
             module: f.module.to_string(),
             self_ty: None,
             feature_use: false,
+            fn_span: None,
         };
         c.module_entry();
         c.visit_file(f.ast);
@@ -1654,6 +1658,8 @@ struct Collector<'f> {
     self_ty: Option<Vec<String>>,
     /// The `use` being read is under `#[cfg(feature = ..)]`.
     feature_use: bool,
+    /// The function whose body is being read.
+    fn_span: Option<Span>,
 }
 
 impl Collector<'_> {
@@ -1696,6 +1702,7 @@ impl Collector<'_> {
                 mutable,
                 thread_local: tl,
                 decl,
+                fn_scope: self.fn_span.clone(),
             },
         );
     }
@@ -1922,7 +1929,44 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_item_enum(&mut self, e: &'ast syn::ItemEnum) {
-        self.add_item(e.ident.to_string());
+        let name = e.ident.to_string();
+        self.add_item(name.clone());
+        // An enum whose variants hold data is followed like a struct with
+        // every variant's fields (`enum State { Ready(Pool), Empty }`, where
+        // `Pool` owns a map): a lock around it guards that map.
+        let file = self.file;
+        let fields: Vec<(String, syn::Type, Span)> = e
+            .variants
+            .iter()
+            .flat_map(|v| {
+                v.fields.iter().enumerate().map(move |(i, f)| {
+                    let field = f.ident.as_ref().map_or(i.to_string(), ToString::to_string);
+                    (
+                        format!("{}::{field}", v.ident),
+                        f.ty.clone(),
+                        Span::from_pm2(file, syn::spanned::Spanned::span(&f.ty)),
+                    )
+                })
+            })
+            .collect();
+        if !fields.is_empty() {
+            let full = format!("{}::{name}", self.module);
+            let params: Vec<String> = e
+                .generics
+                .type_params()
+                .map(|p| p.ident.to_string())
+                .collect();
+            if !params.is_empty() {
+                self.facts.struct_params.insert(full.clone(), params);
+            }
+            self.facts.structs.insert(
+                full,
+                StructFact {
+                    module: self.module.clone(),
+                    fields,
+                },
+            );
+        }
         syn::visit::visit_item_enum(self, e);
     }
 
@@ -1966,8 +2010,20 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         self.add_fn(&name, &f.sig, None);
         self.add_param_mutations(&name, &f.sig, &f.block, None);
         let saved = self.self_ty.take();
+        let saved_fn = self
+            .fn_span
+            .replace(Span::from_pm2(self.file, syn::spanned::Spanned::span(f)));
         syn::visit::visit_item_fn(self, f);
         self.self_ty = saved;
+        self.fn_span = saved_fn;
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        let saved_fn = self
+            .fn_span
+            .replace(Span::from_pm2(self.file, syn::spanned::Spanned::span(f)));
+        syn::visit::visit_impl_item_fn(self, f);
+        self.fn_span = saved_fn;
     }
 
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {

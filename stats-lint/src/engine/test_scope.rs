@@ -43,6 +43,21 @@ pub(crate) fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
     })
 }
 
+/// Whether a function is a test: `#[test]`, `#[tokio::test]`, `#[rstest]`-like
+/// attributes whose last segment is `test`.
+pub(crate) fn is_test_fn(attrs: &[syn::Attribute]) -> bool {
+    attrs
+        .iter()
+        .any(|a| a.path().segments.last().is_some_and(|s| s.ident == "test"))
+}
+
+/// Whether a function body starts a thread or a task.
+pub(crate) fn block_starts_threads(block: &syn::Block) -> bool {
+    let mut s = Scan(false);
+    s.visit_block(block);
+    s.0
+}
+
 /// Whether any of these items starts a thread or a task (a name of
 /// [`STARTS_THREADS`] in a path, a method call or a macro's tokens).
 pub(crate) fn starts_threads(items: &[syn::Item]) -> bool {

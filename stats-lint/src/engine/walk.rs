@@ -278,6 +278,10 @@ pub(crate) struct Walker<'a> {
     /// Inside a private `#[cfg(test)]` module that starts no thread or
     /// task: the module's span.
     single_threaded_test: Option<Span>,
+    /// Inside a `#[test]` function that starts no thread or task: its span.
+    single_threaded_test_fn: Option<Span>,
+    /// The function whose body is walked.
+    fn_span: Option<Span>,
     body_id: usize,
     passes: Vec<Box<dyn LintPass>>,
     out: RefCell<Vec<Diagnostic>>,
@@ -303,6 +307,8 @@ pub(crate) fn walk_file(
         tail: None,
         params: RefCell::new(Vec::new()),
         single_threaded_test: None,
+        single_threaded_test_fn: None,
+        fn_span: None,
         body_id: 0,
         passes,
         out: RefCell::new(Vec::new()),
@@ -444,6 +450,12 @@ impl<'a> Walker<'a> {
     fn static_value(&self, full: &str) -> Option<Value> {
         let (key, s) = self.facts.static_at(full)?;
         if s.thread_local {
+            return None;
+        }
+        // A static declared in a function body is named only in that body.
+        if let Some(scope) = &s.fn_scope
+            && !self.fn_span.as_ref().is_some_and(|f| within(f, scope))
+        {
             return None;
         }
         let name = key.rsplit("::").next().unwrap_or(key).to_string();
@@ -1394,13 +1406,24 @@ impl<'a> Walker<'a> {
     /// (a test's local, a field of a test double declared there), not a
     /// `static`. A value of a type declared elsewhere may be handed to code
     /// of the package that starts threads, and is judged as usual.
+    /// A `static` declared inside a `#[test]` function that starts no
+    /// thread or task is that test's own too (its other values are judged
+    /// as usual: the test may hand them to a library that starts threads).
     pub(crate) fn per_test(&self, v: &Value) -> bool {
-        let (Some(module), Some(decl)) = (&self.single_threaded_test, &v.owner.decl) else {
+        let Some(decl) = &v.owner.decl else {
             return false;
         };
-        decl.file == module.file
-            && module.start <= decl.start
-            && decl.end <= module.end
+        if self
+            .single_threaded_test_fn
+            .as_ref()
+            .is_some_and(|f| within(decl, f))
+            && self.facts.is_static_decl(decl)
+        {
+            return true;
+        }
+        self.single_threaded_test
+            .as_ref()
+            .is_some_and(|module| within(decl, module))
             && !self.facts.is_static_decl(decl)
     }
 
@@ -1810,6 +1833,11 @@ fn diverges_block(b: &syn::Block) -> bool {
     }
 }
 
+/// Whether `inner` lies within `outer` (same file).
+fn within(inner: &Span, outer: &Span) -> bool {
+    inner.file == outer.file && outer.start <= inner.start && inner.end <= outer.end
+}
+
 /// An owner named by a function call alone (`new()`, `registry()`).
 fn is_call_name(name: &str) -> bool {
     name.strip_suffix("()")
@@ -1857,13 +1885,26 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         let inputs: Vec<&syn::FnArg> = f.sig.inputs.iter().collect();
         let saved = self.self_ty.take();
+        let span = self.span(f.span());
+        let saved_fn = self.fn_span.replace(span.clone());
+        let saved_test = self.single_threaded_test_fn.clone();
+        if self.single_threaded_test_fn.is_none()
+            && test_scope::is_test_fn(&f.attrs)
+            && !test_scope::block_starts_threads(&f.block)
+        {
+            self.single_threaded_test_fn = Some(span);
+        }
         self.with_fn_scope(&inputs, |w| w.visit_block(&f.block));
         self.self_ty = saved;
+        self.fn_span = saved_fn;
+        self.single_threaded_test_fn = saved_test;
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
         let inputs: Vec<&syn::FnArg> = f.sig.inputs.iter().collect();
+        let saved_fn = self.fn_span.replace(self.span(f.span()));
         self.with_fn_scope(&inputs, |w| w.visit_block(&f.block));
+        self.fn_span = saved_fn;
     }
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {

@@ -175,7 +175,7 @@ fn receiver_mutation(cx: &Cx<'_>, m: &syn::ExprMethodCall) -> Option<Mutation> {
         return None;
     };
     let (field, decl) = cx.mutator(strukt, &name)?;
-    let shared = receiver.shared || receiver.shape.peel().1;
+    let shared = (receiver.shared || receiver.shape.peel().1) && !cx.per_test(&receiver);
     Some(Mutation {
         site: site(),
         what: format!("`{name}` (a `&mut self` method that mutates `{field}`)"),
@@ -244,7 +244,7 @@ pub(crate) fn helper_mutation<'a>(
                 if !shape.is_map() {
                     continue;
                 }
-                let shared = v.shared || v.shape.peel().1;
+                let shared = (v.shared || v.shape.peel().1) && !cx.per_test(&v);
                 keep(Mutation {
                     site,
                     what: format!(
