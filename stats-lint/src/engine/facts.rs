@@ -273,6 +273,14 @@ pub(crate) struct Exported {
     upgrade_methods: Vec<String>,
 }
 
+/// The entries of a map keyed by full path that belong to the exported library.
+fn entries_of<V: Clone>(map: &HashMap<String, V>, ours: &dyn Fn(&str) -> bool) -> Vec<(String, V)> {
+    map.iter()
+        .filter(|(k, _)| ours(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 /// A type as source text, for the shapes facts care about: paths with
 /// generic arguments, references, tuples, arrays and slices. Anything else
 /// is written `_`, which reads back as an unknown type.
@@ -411,12 +419,7 @@ impl Facts {
         let ours = |k: &str| k == root || k.starts_with(&prefix);
         Exported {
             root: root.to_string(),
-            modules: self
-                .modules
-                .iter()
-                .filter(|(k, _)| ours(k))
-                .map(|(k, m)| (k.clone(), m.clone()))
-                .collect(),
+            modules: entries_of(&self.modules, &ours),
             statics: self
                 .statics
                 .iter()
@@ -499,24 +502,9 @@ impl Facts {
                 })
                 .cloned()
                 .collect(),
-            ptr_wrappers: self
-                .ptr_wrappers
-                .iter()
-                .filter(|(k, _)| ours(k))
-                .map(|(k, v)| (k.clone(), *v))
-                .collect(),
-            lock_wrappers: self
-                .lock_wrappers
-                .iter()
-                .filter(|(k, _)| ours(k))
-                .map(|(k, v)| (k.clone(), *v))
-                .collect(),
-            param_mutators: self
-                .param_mutators
-                .iter()
-                .filter(|(k, _)| ours(k))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            ptr_wrappers: entries_of(&self.ptr_wrappers, &ours),
+            lock_wrappers: entries_of(&self.lock_wrappers, &ours),
+            param_mutators: entries_of(&self.param_mutators, &ours),
             upgrade_methods: self.upgrade_methods.iter().cloned().collect(),
         }
     }
