@@ -2223,10 +2223,50 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             return;
         }
         let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
-        if let Ok(exprs) = syn::parse::Parser::parse2(parser, m.tokens.clone()) {
+        // `tracing`'s fields (`debug!(target: "t", ?sid, n = %len, ..)`)
+        // read as plain expressions once their sigils and keys are dropped.
+        let exprs = syn::parse::Parser::parse2(parser, m.tokens.clone())
+            .or_else(|_| syn::parse::Parser::parse2(parser, tracing_fields(m.tokens.clone())));
+        if let Ok(exprs) = exprs {
             for e in &exprs {
                 self.visit_expr(e);
             }
         }
     }
+}
+
+/// A `tracing` macro's arguments with the `?`/`%` sigil of a field value
+/// and a leading `target:`/`parent:`/`name:` key removed, so that each
+/// reads as an expression (`?sid` as `sid`, `n = %len` as `n = len`).
+fn tracing_fields(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    use proc_macro2::TokenTree as T;
+    let tokens: Vec<T> = tokens.into_iter().collect();
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    let mut at_start = true;
+    while i < tokens.len() {
+        let t = &tokens[i];
+        let after_eq = matches!(out.last(), Some(T::Punct(p)) if p.as_char() == '=');
+        match t {
+            T::Punct(p) if matches!(p.as_char(), '?' | '%') && (at_start || after_eq) => {
+                i += 1;
+                continue;
+            }
+            // `target: expr`: a key, then one `:` (not the `::` of a path).
+            T::Ident(key)
+                if at_start
+                    && matches!(key.to_string().as_str(), "target" | "parent" | "name")
+                    && matches!(tokens.get(i + 1), Some(T::Punct(c)) if c.as_char() == ':')
+                    && !matches!(tokens.get(i + 2), Some(T::Punct(c)) if c.as_char() == ':') =>
+            {
+                i += 2;
+                continue;
+            }
+            _ => {}
+        }
+        at_start = matches!(t, T::Punct(p) if p.as_char() == ',');
+        out.push(t.clone());
+        i += 1;
+    }
+    out.into_iter().collect()
 }
