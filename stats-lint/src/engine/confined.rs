@@ -74,35 +74,33 @@ struct Check<'n> {
 
 /// The binding a chain of fields, method calls, `?` and `.await` starts from.
 fn chain_root(e: &syn::Expr) -> Option<&syn::Ident> {
-    match e {
-        syn::Expr::Paren(p) => chain_root(&p.expr),
-        syn::Expr::Group(g) => chain_root(&g.expr),
-        syn::Expr::Reference(r) => chain_root(&r.expr),
-        syn::Expr::Unary(u) => chain_root(&u.expr),
-        syn::Expr::Field(f) => chain_root(&f.base),
-        syn::Expr::Index(i) => chain_root(&i.expr),
-        syn::Expr::MethodCall(m) => chain_root(&m.receiver),
-        syn::Expr::Try(t) => chain_root(&t.expr),
-        syn::Expr::Await(a) => chain_root(&a.base),
-        syn::Expr::Cast(c) => chain_root(&c.expr),
-        syn::Expr::Path(p) => p.path.get_ident(),
-        _ => None,
-    }
+    root(e, true)
 }
 
 /// The binding a place (`s`, `&s.inner`, `s.a.b`) names: moving or
 /// borrowing it hands the binding's fields on.
 fn place_root(e: &syn::Expr) -> Option<&syn::Ident> {
-    match e {
-        syn::Expr::Paren(p) => place_root(&p.expr),
-        syn::Expr::Group(g) => place_root(&g.expr),
-        syn::Expr::Reference(r) => place_root(&r.expr),
-        syn::Expr::Unary(u) => place_root(&u.expr),
-        syn::Expr::Field(f) => place_root(&f.base),
-        syn::Expr::Index(i) => place_root(&i.expr),
-        syn::Expr::Path(p) => p.path.get_ident(),
-        _ => None,
-    }
+    root(e, false)
+}
+
+/// Walks down parens, references, derefs, fields and indexing (and, for a
+/// chain, method calls, `?`, `.await` and casts) to the binding at the root.
+fn root(e: &syn::Expr, through_calls: bool) -> Option<&syn::Ident> {
+    let next = match e {
+        syn::Expr::Paren(p) => &p.expr,
+        syn::Expr::Group(g) => &g.expr,
+        syn::Expr::Reference(r) => &r.expr,
+        syn::Expr::Unary(u) => &u.expr,
+        syn::Expr::Field(f) => &f.base,
+        syn::Expr::Index(i) => &i.expr,
+        syn::Expr::MethodCall(m) if through_calls => &m.receiver,
+        syn::Expr::Try(t) if through_calls => &t.expr,
+        syn::Expr::Await(a) if through_calls => &a.base,
+        syn::Expr::Cast(c) if through_calls => &c.expr,
+        syn::Expr::Path(p) => return p.path.get_ident(),
+        _ => return None,
+    };
+    root(next, through_calls)
 }
 
 impl Check<'_> {

@@ -188,6 +188,10 @@ struct RawParamMutators {
 /// and the field of it mutated, if not the parameter itself.
 pub(crate) type ParamMutation = (usize, Option<String>);
 
+/// Stands for a generic type's parameter while a shape written with it is
+/// computed (`Target = T`, `fn upgrade(&self) -> Option<Arc<T>>`).
+const PARAM: &str = "<param>";
+
 /// One of the package's own generic locks, as [`Shape::Lock`] of its
 /// parameter number `param`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -750,7 +754,6 @@ impl Facts {
     /// an `Arc<T>` (or `Rc<T>`), a `Weak<T>`/`Arc<T>` it holds of its parameter `T`.
     fn add_ptr_wrapper(&mut self, u: RawGenericMethod) {
         // Stands for the type parameter while shapes are computed.
-        const PARAM: &str = "<param>";
         let full = self.resolve(&u.module, &u.self_ty);
         let (Some(params), Some(fact)) = (self.struct_params.get(&full), self.structs.get(&full))
         else {
@@ -808,7 +811,6 @@ impl Facts {
     /// as a hand-written `Arc<T>` is; otherwise it owns it, as a lazy cell does.
     fn add_deref_pointer(&mut self, full: &str, d: &RawDeref) {
         // Stands for the type parameter while the target's shape is computed.
-        const PARAM: &str = "<param>";
         if self.ptr_wrappers.contains_key(full) || !self.structs.contains_key(full) {
             return;
         }
@@ -1760,6 +1762,29 @@ impl Collector<'_> {
         self.self_ty = saved_self;
     }
 
+    /// Records a struct (or an enum's variant fields) and its type parameters.
+    fn add_struct(
+        &mut self,
+        full: String,
+        generics: &syn::Generics,
+        fields: Vec<(String, syn::Type, Span)>,
+    ) {
+        let params: Vec<String> = generics
+            .type_params()
+            .map(|p| p.ident.to_string())
+            .collect();
+        if !params.is_empty() {
+            self.facts.struct_params.insert(full.clone(), params);
+        }
+        self.facts.structs.insert(
+            full,
+            StructFact {
+                module: self.module.clone(),
+                fields,
+            },
+        );
+    }
+
     /// Records which `&mut` parameters of a function its body mutates.
     fn add_param_mutations(
         &mut self,
@@ -1891,14 +1916,6 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let name = s.ident.to_string();
         let full = format!("{}::{name}", self.module);
         self.add_item(name.clone());
-        let params: Vec<String> = s
-            .generics
-            .type_params()
-            .map(|p| p.ident.to_string())
-            .collect();
-        if !params.is_empty() {
-            self.facts.struct_params.insert(full.clone(), params);
-        }
         if derives(&s.attrs, "Clone") {
             self.facts.clones.insert(full.clone());
         }
@@ -1906,13 +1923,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         if !names.contains(&full) {
             names.push(full.clone());
         }
-        self.facts.structs.insert(
-            full,
-            StructFact {
-                module: self.module.clone(),
-                fields,
-            },
-        );
+        self.add_struct(full, &s.generics, fields);
         syn::visit::visit_item_struct(self, s);
     }
 
@@ -1938,22 +1949,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             })
             .collect();
         if !fields.is_empty() {
-            let full = format!("{}::{name}", self.module);
-            let params: Vec<String> = e
-                .generics
-                .type_params()
-                .map(|p| p.ident.to_string())
-                .collect();
-            if !params.is_empty() {
-                self.facts.struct_params.insert(full.clone(), params);
-            }
-            self.facts.structs.insert(
-                full,
-                StructFact {
-                    module: self.module.clone(),
-                    fields,
-                },
-            );
+            self.add_struct(format!("{}::{name}", self.module), &e.generics, fields);
         }
         syn::visit::visit_item_enum(self, e);
     }
