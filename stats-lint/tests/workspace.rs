@@ -442,3 +442,55 @@ fn a_target_uses_its_lib_named_like_a_private_module() {
     )];
     assert_eq!(got, want);
 }
+
+#[test]
+fn a_test_is_judged_by_the_package_code_it_may_call() {
+    let t = TempDir::new("reach");
+    t.write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"engine\", \"web\"]\n",
+    );
+    t.write(
+        "engine/Cargo.toml",
+        "[package]\nname = \"engine\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    t.write(
+        "engine/src/lib.rs",
+        "use std::collections::HashMap;\nuse std::sync::{Arc, RwLock};\n\
+         #[derive(Default)]\npub struct Engine {\n    pub m: RwLock<HashMap<u8, u8>>,\n}\n\
+         pub fn start(e: Arc<Engine>) {\n    std::thread::spawn(move || drop(e));\n}\n",
+    );
+    t.write(
+        "web/Cargo.toml",
+        "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\nengine = { path = \"../engine\" }\n",
+    );
+    // A test that hands its `Arc` to another member (whose bodies are not
+    // read here) is judged as other code; one whose calls reach only quiet
+    // code of its own crate is its own, though a test target of the
+    // package has a method of the same name that starts a thread.
+    t.write(
+        "web/src/lib.rs",
+        "use std::collections::HashMap;\nuse std::sync::{Arc, RwLock};\n\
+         #[derive(Default)]\npub struct Local {\n    pub m: RwLock<HashMap<u8, u8>>,\n}\n\
+         impl Local {\n    pub fn run(&self) {}\n}\n\
+         pub fn keep(_: Arc<Local>) {}\n\
+         #[test]\nfn calls_another_member() {\n    let e = Arc::new(engine::Engine::default());\n    engine::start(e.clone());\n    e.m.write().unwrap().insert(1, 1);\n}\n\
+         #[test]\nfn own_local() {\n    let l = Arc::new(Local::default());\n    l.run();\n    l.m.write().unwrap().insert(1, 1);\n}\n",
+    );
+    t.write(
+        "web/tests/it.rs",
+        "struct Worker;\nimpl Worker {\n    fn run(&self) {\n        std::thread::spawn(|| ());\n    }\n}\n\
+         #[test]\nfn t() {\n    Worker.run();\n}\n",
+    );
+    let got = findings(&t.0);
+    let want = [
+        ("poison_cascade", "web/src/lib.rs", 15),
+        ("shared_map_mutation", "web/src/lib.rs", 15),
+    ];
+    let want: Vec<(String, String, usize)> = want
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
+        .collect();
+    assert_eq!(got, want);
+}

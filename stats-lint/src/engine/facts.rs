@@ -21,6 +21,7 @@ use std::path::Path;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::visit::Visit;
 
+use super::thread_reach;
 use super::ty::{
     self, CELL_NAMES, FRAMEWORK_WRAPPERS, INT_NAMES, LOCK_NAMES, MAP_NAMES, SET_NAMES, Shape,
     WRAP_NAMES, flavor_of_path, is_atomic_name,
@@ -170,6 +171,10 @@ pub(crate) struct Facts {
     raw_clones: Vec<(Vec<String>, String)>,
     raw_lock_methods: Vec<RawGenericMethod>,
     raw_param_mutators: Vec<RawParamMutators>,
+    /// Every function body, for the call graph of [`thread_reach`].
+    raw_bodies: Vec<thread_reach::RawBody>,
+    /// Which functions may let what they touch reach another thread.
+    reach: thread_reach::Reach,
 }
 
 /// What a function body does to its `&mut` parameters, before resolution.
@@ -621,6 +626,14 @@ impl Facts {
     /// Phase B, once every file was added.
     pub(crate) fn finish(&mut self) {
         self.resolve_phase_b();
+        let bodies = std::mem::take(&mut self.raw_bodies);
+        self.reach = thread_reach::build(bodies, self);
+    }
+
+    /// Whether a test function (by full path) runs only on its own thread
+    /// and touches nothing another test can: see [`thread_reach`].
+    pub(crate) fn test_stays_on_thread(&self, full: &str, tasks_on_thread: bool) -> bool {
+        self.reach.stays_on_thread(full, tasks_on_thread)
     }
 
     fn resolve_phase_b(&mut self) {
@@ -1805,6 +1818,23 @@ impl Collector<'_> {
         }
     }
 
+    /// Records a function body for the call graph of [`thread_reach`].
+    fn add_body(
+        &mut self,
+        name: &str,
+        self_ty: Option<&[String]>,
+        method: bool,
+        block: &syn::Block,
+    ) {
+        self.facts.raw_bodies.push(thread_reach::RawBody {
+            self_ty: self_ty.map(<[String]>::to_vec),
+            module: self.module.clone(),
+            name: name.to_string(),
+            method,
+            scan: thread_reach::BodyScan::of(block),
+        });
+    }
+
     fn add_fn(&mut self, name: &str, sig: &syn::Signature, self_ty: Option<&[String]>) {
         let syn::ReturnType::Type(_, ret) = &sig.output else {
             return;
@@ -1851,6 +1881,32 @@ impl Collector<'_> {
             },
             alias,
         ));
+    }
+}
+
+impl thread_reach::Resolver for Facts {
+    fn resolve(&self, module: &str, segs: &[String]) -> String {
+        Facts::resolve(self, module, segs)
+    }
+
+    fn is_package_type(&self, full: &str) -> bool {
+        self.structs.contains_key(full)
+            || self.aliases.contains_key(full)
+            || full.rsplit_once("::").is_some_and(|(m, last)| {
+                self.modules.get(m).is_some_and(|m| m.items.contains(last))
+            })
+    }
+
+    fn is_static_name(&self, name: &str) -> bool {
+        self.static_names.get(name).is_some_and(|all| {
+            all.iter()
+                .any(|full| self.statics.get(full).is_some_and(|s| !s.thread_local))
+        })
+    }
+
+    fn is_other_workspace_crate(&self, module: &str, full: &str) -> bool {
+        let target = thread_reach::root_of(full);
+        target != thread_reach::root_of(module) && self.modules.contains_key(target)
     }
 }
 
@@ -1960,6 +2016,14 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
     fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
         self.add_item(t.ident.to_string());
+        for item in &t.items {
+            if let syn::TraitItem::Fn(f) = item
+                && let Some(block) = &f.default
+            {
+                let trait_path = vec![t.ident.to_string()];
+                self.add_body(&f.sig.ident.to_string(), Some(&trait_path), true, block);
+            }
+        }
         let saved = self.self_ty.take();
         syn::visit::visit_item_trait(self, t);
         self.self_ty = saved;
@@ -1993,6 +2057,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         self.add_item(name.clone());
         self.add_fn(&name, &f.sig, None);
         self.add_param_mutations(&name, &f.sig, &f.block, None);
+        self.add_body(&name, None, false, &f.block);
         let saved = self.self_ty.take();
         let saved_fn = self
             .fn_span
@@ -2124,6 +2189,9 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                         ret: (*ret.clone()),
                     });
                 }
+                // A method of `impl Trait for &T` is still found by its name.
+                let body_ty = self_path.clone().unwrap_or_else(|| vec!["_".to_string()]);
+                self.add_body(&name, Some(&body_ty), true, &f.block);
                 if let Some(sp) = &self_path {
                     self.add_fn(&name, &f.sig, Some(sp));
                     self.add_param_mutations(&name, &f.sig, &f.block, Some(sp));

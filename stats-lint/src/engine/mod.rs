@@ -14,6 +14,7 @@ pub(crate) mod confined;
 pub(crate) mod facts;
 pub(crate) mod select;
 pub(crate) mod test_scope;
+pub(crate) mod thread_reach;
 pub(crate) mod ty;
 pub(crate) mod walk;
 

@@ -8,22 +8,10 @@
 
 use syn::visit::Visit;
 
-/// Names whose call (or mention, in a macro) starts work on another thread:
-/// `thread::spawn`, `tokio::spawn`, `spawn_blocking`, `thread::scope`,
-/// rayon's parallel iterators and `join`.
-const STARTS_THREADS: &[&str] = &[
-    "spawn",
-    "spawn_blocking",
-    "scope",
-    "rayon",
-    "par_iter",
-    "par_iter_mut",
-    "into_par_iter",
-    "par_bridge",
-    "par_chunks",
-    "par_chunks_mut",
-    "par_extend",
-];
+/// Names whose call (or mention, in a macro) starts work on another thread
+/// or a task: `thread::spawn`, `tokio::spawn`, `spawn_blocking`,
+/// `thread::scope`, rayon's parallel iterators and `join`.
+use super::thread_reach::THREAD_NAMES as STARTS_THREADS;
 
 /// Whether a module's attributes say `#[cfg(test)]` (also `cfg(all(test, ..))`).
 pub(crate) fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
@@ -49,6 +37,26 @@ pub(crate) fn is_test_fn(attrs: &[syn::Attribute]) -> bool {
     attrs
         .iter()
         .any(|a| a.path().segments.last().is_some_and(|s| s.ident == "test"))
+}
+
+/// Whether a test's tasks run on its own thread: `#[tokio::test]` (a
+/// current-thread runtime unless `flavor = "multi_thread"` or
+/// `worker_threads` says otherwise) and actix's test runtimes.
+pub(crate) fn runs_tasks_on_its_thread(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let segs: Vec<String> = a.path().segments.iter().map(|s| s.ident.to_string()).collect();
+        let current_thread_runtime = matches!(
+            segs.iter().map(String::as_str).collect::<Vec<_>>()[..],
+            ["tokio", "test"] | ["actix_rt", "test"] | ["actix_web", "test"] | ["ntex", "test"]
+        );
+        let threads = a.meta.require_list().is_ok_and(|l| {
+            l.tokens.clone().into_iter().any(|t| {
+                matches!(&t, proc_macro2::TokenTree::Ident(i) if i == "worker_threads")
+                    || matches!(&t, proc_macro2::TokenTree::Literal(l) if l.to_string().contains("multi_thread"))
+            })
+        });
+        current_thread_runtime && !threads
+    })
 }
 
 /// Whether a function body starts a thread or a task.
@@ -114,6 +122,27 @@ mod tests {
             &module("#[cfg(any(test, loom))] mod t {}").attrs
         ));
         assert!(!is_cfg_test(&module("mod t {}").attrs));
+    }
+
+    #[test]
+    fn current_thread_test_runtimes() {
+        let f = |src: &str| syn::parse_str::<syn::ItemFn>(src).expect("a fn").attrs;
+        assert!(runs_tasks_on_its_thread(&f(
+            "#[tokio::test] async fn t() {}"
+        )));
+        assert!(runs_tasks_on_its_thread(&f(
+            "#[tokio::test(flavor = \"current_thread\")] async fn t() {}"
+        )));
+        assert!(!runs_tasks_on_its_thread(&f(
+            "#[tokio::test(flavor = \"multi_thread\")] async fn t() {}"
+        )));
+        assert!(!runs_tasks_on_its_thread(&f(
+            "#[tokio::test(worker_threads = 2)] async fn t() {}"
+        )));
+        assert!(!runs_tasks_on_its_thread(&f(
+            "#[async_std::test] async fn t() {}"
+        )));
+        assert!(!runs_tasks_on_its_thread(&f("#[test] fn t() {}")));
     }
 
     #[test]

@@ -280,6 +280,10 @@ pub(crate) struct Walker<'a> {
     single_threaded_test: Option<Span>,
     /// Inside a `#[test]` function that starts no thread or task: its span.
     single_threaded_test_fn: Option<Span>,
+    /// Inside a test that, with every function of the package it may call,
+    /// starts no thread, names no `static` and installs no global
+    /// ([`super::thread_reach`]): whatever it locks is its own.
+    self_contained_test: bool,
     /// The function whose body is walked.
     fn_span: Option<Span>,
     body_id: usize,
@@ -308,6 +312,7 @@ pub(crate) fn walk_file(
         params: RefCell::new(Vec::new()),
         single_threaded_test: None,
         single_threaded_test_fn: None,
+        self_contained_test: false,
         fn_span: None,
         body_id: 0,
         passes,
@@ -1409,7 +1414,13 @@ impl<'a> Walker<'a> {
     /// A `static` declared inside a `#[test]` function that starts no
     /// thread or task is that test's own too (its other values are judged
     /// as usual: the test may hand them to a library that starts threads).
+    ///
+    /// In a test that with all it calls stays on its own thread and names
+    /// no `static`, every value is the test's own.
     pub(crate) fn per_test(&self, v: &Value) -> bool {
+        if self.self_contained_test {
+            return true;
+        }
         let Some(decl) = &v.owner.decl else {
             return false;
         };
@@ -1894,10 +1905,17 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         {
             self.single_threaded_test_fn = Some(span);
         }
+        let saved_contained = self.self_contained_test;
+        if test_scope::is_test_fn(&f.attrs) {
+            let full = format!("{}::{}", self.module, f.sig.ident);
+            let tasks_on_thread = test_scope::runs_tasks_on_its_thread(&f.attrs);
+            self.self_contained_test = self.facts.test_stays_on_thread(&full, tasks_on_thread);
+        }
         self.with_fn_scope(&inputs, |w| w.visit_block(&f.block));
         self.self_ty = saved;
         self.fn_span = saved_fn;
         self.single_threaded_test_fn = saved_test;
+        self.self_contained_test = saved_contained;
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {

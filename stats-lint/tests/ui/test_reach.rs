@@ -1,0 +1,97 @@
+// UI test: a test's own `Arc` of a package type. The value is the test's
+// alone when the test, with every function of the package it may call (by
+// path, or every method of the name it calls), starts no thread, names no
+// `static` and installs no global. `tokio::spawn` under `#[tokio::test]`
+// runs on the test's own thread (a current-thread runtime); under
+// `flavor = "multi_thread"` or in a plain `#[test]` it may not. Every lint runs.
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, RwLock};
+
+pub struct Engine {
+    sockets: RwLock<HashMap<u64, String>>,
+}
+
+static GLOBAL: LazyLock<Arc<Engine>> = LazyLock::new(|| Arc::new(Engine::new()));
+
+impl Engine {
+    pub fn new() -> Self {
+        Engine {
+            sockets: RwLock::new(HashMap::new()),
+        }
+    }
+
+    pub fn create_session(self: &Arc<Self>, id: u64) {
+        self.sockets.write().unwrap().insert(id, "open".into()); //~ poison_cascade shared_map_mutation
+    }
+
+    /// Spawns a task: on the test's thread under `#[tokio::test]`.
+    pub fn close_session(self: &Arc<Self>, id: u64) {
+        let engine = self.clone();
+        tokio::spawn(async move {
+            engine.sockets.write().unwrap().remove(&id); //~ poison_cascade shared_map_mutation
+        });
+    }
+
+    /// Starts a thread two calls down.
+    pub fn warm(self: &Arc<Self>) {
+        self.start_reaper();
+    }
+
+    fn start_reaper(self: &Arc<Self>) {
+        let engine = self.clone();
+        std::thread::spawn(move || engine.sockets.write().unwrap().clear()); //~ poison_cascade shared_map_mutation
+    }
+}
+
+pub fn global() -> Arc<Engine> {
+    GLOBAL.clone()
+}
+
+fn engine() -> Arc<Engine> {
+    Arc::new(Engine::new())
+}
+
+#[test]
+fn reaper_started_below() {
+    let engine = engine();
+    engine.warm();
+    engine.sockets.write().unwrap().insert(1, "a".into()); //~ poison_cascade shared_map_mutation
+}
+
+#[test]
+fn the_global_engine() {
+    let engine = global();
+    engine.sockets.write().unwrap().insert(1, "a".into()); //~ poison_cascade shared_map_mutation
+}
+
+#[test]
+fn a_task_without_a_current_thread_runtime() {
+    let engine = engine();
+    engine.close_session(1);
+    assert!(engine.sockets.read().unwrap().is_empty()); //~ poison_cascade
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_task_on_a_multi_thread_runtime() {
+    let engine = engine();
+    engine.close_session(1);
+    assert!(engine.sockets.read().unwrap().is_empty()); //~ poison_cascade
+}
+
+// ---- not flagged ----
+
+#[test]
+fn own_engine() {
+    let engine = engine();
+    engine.create_session(1);
+    engine.sockets.write().unwrap().insert(2, "b".into());
+    assert_eq!(engine.sockets.read().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn own_engine_with_its_tasks() {
+    let engine = engine();
+    engine.create_session(1);
+    engine.close_session(1);
+    assert_eq!(engine.sockets.read().unwrap().len(), 1);
+}
