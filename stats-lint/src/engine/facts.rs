@@ -182,11 +182,32 @@ struct RawParamMutators {
     self_ty: Option<Vec<String>>,
     module: String,
     name: String,
+    uses: ParamUses,
+}
+
+/// How a body uses its `&mut` parameters.
+#[derive(Default)]
+struct ParamUses {
     /// Map methods called on a parameter or its field.
     direct: Vec<ParamMutation>,
     /// Other methods called on a parameter, with the type it points to:
     /// the package's own `&mut self` mutators among them (`inner.upsert(..)`).
     calls: Vec<(usize, String, syn::Type)>,
+    /// A parameter (or its field) handed on to another function of the
+    /// package: see [`HandOn`].
+    hand_ons: Vec<HandOn>,
+}
+
+/// `helper(p, ..)`, `Self::helper(&mut p.entries)`, `self.helper(&mut *p)`:
+/// parameter `param` (its `field`, if named) handed on as argument `arg`
+/// (not counting `self`) of the function the path names (`Self` for a
+/// method called on `self`).
+#[derive(Debug)]
+struct HandOn {
+    param: usize,
+    field: Option<String>,
+    callee: Vec<String>,
+    arg: usize,
 }
 
 /// A `&mut` parameter a function mutates: its number (not counting `self`)
@@ -723,10 +744,22 @@ impl Facts {
                 break;
             }
         }
+        let mut hand_ons = Vec::new();
         for raw in std::mem::take(&mut self.raw_param_mutators) {
             let self_full = raw.self_ty.as_ref().map(|st| self.resolve(&raw.module, st));
-            let mut found = raw.direct;
-            for (i, method, ty) in raw.calls {
+            let full = match &self_full {
+                Some(st) => format!("{st}::{}", raw.name),
+                None => format!("{}::{}", raw.module, raw.name),
+            };
+            for h in raw.uses.hand_ons {
+                let callee = match (h.callee.first().map(String::as_str), &self_full) {
+                    (Some("Self"), Some(st)) => format!("{st}::{}", h.callee[1..].join("::")),
+                    _ => self.resolve(&raw.module, &h.callee),
+                };
+                hand_ons.push((full.clone(), raw.name.clone(), h, callee));
+            }
+            let mut found = raw.uses.direct;
+            for (i, method, ty) in raw.uses.calls {
                 let shape = self.shape_of(&ty, &raw.module, self_full.as_deref());
                 if let Shape::Named(s) = shape.peel().0
                     && let Some((field, _)) = self.mutators.get(&(s.clone(), method))
@@ -738,12 +771,39 @@ impl Facts {
             if found.is_empty() {
                 continue;
             }
-            let full = match self_full {
-                Some(st) => format!("{st}::{}", raw.name),
-                None => format!("{}::{}", raw.module, raw.name),
-            };
             self.param_mutator_names.insert(raw.name);
             self.param_mutators.insert(full, found);
+        }
+        // A helper that hands its parameter on to one that mutates it
+        // mutates it too, to any depth.
+        loop {
+            let mut grew = false;
+            for (full, name, h, callee) in &hand_ons {
+                let Some(theirs) = self.param_mutators.get(callee) else {
+                    continue;
+                };
+                let ours: Vec<ParamMutation> = theirs
+                    .iter()
+                    .filter(|(arg, _)| *arg == h.arg)
+                    .filter_map(|(_, field)| match (&h.field, field) {
+                        (None, f) => Some((h.param, f.clone())),
+                        // `helper(&mut p.entries)` where `helper` mutates the map itself.
+                        (Some(f), None) => Some((h.param, Some(f.clone()))),
+                        (Some(_), Some(_)) => None,
+                    })
+                    .collect();
+                for m in ours {
+                    let entry = self.param_mutators.entry(full.clone()).or_default();
+                    if !entry.contains(&m) {
+                        entry.push(m);
+                        self.param_mutator_names.insert(name.clone());
+                        grew = true;
+                    }
+                }
+            }
+            if !grew {
+                break;
+            }
         }
         // The structs held in the fields of a shared struct are shared too.
         let mut work: Vec<String> = self.shared_structs.iter().cloned().collect();
@@ -1806,14 +1866,13 @@ impl Collector<'_> {
         block: &syn::Block,
         self_ty: Option<&[String]>,
     ) {
-        let (direct, calls) = mutated_params(sig, block);
-        if !direct.is_empty() || !calls.is_empty() {
+        let uses = param_uses(sig, block);
+        if !uses.direct.is_empty() || !uses.calls.is_empty() || !uses.hand_ons.is_empty() {
             self.facts.raw_param_mutators.push(RawParamMutators {
                 self_ty: self_ty.map(<[String]>::to_vec),
                 module: self.module.clone(),
                 name: name.to_string(),
-                direct,
-                calls,
+                uses,
             });
         }
     }
@@ -2380,18 +2439,32 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
 
 /// The `&mut` parameters (by number, not counting `self`) whose map a
 /// function body mutates (`store.remove(..)`, `store[k] = v`) or whose
-/// field's map it mutates (`inner.records.insert(..)`); and the other
-/// methods it calls on them, with the type each points to.
-fn mutated_params(
-    sig: &syn::Signature,
-    block: &syn::Block,
-) -> (Vec<ParamMutation>, Vec<(usize, String, syn::Type)>) {
+/// field's map it mutates (`inner.records.insert(..)`); the other
+/// methods it calls on them, with the type each points to; and the
+/// functions it hands them on to.
+fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
     struct V<'p> {
         params: &'p [(usize, String, syn::Type)],
-        found: Vec<ParamMutation>,
-        calls: Vec<(usize, String, syn::Type)>,
+        uses: ParamUses,
     }
     impl V<'_> {
+        /// The arguments that hand a parameter on (`p`, `&mut *p`, `&mut p.field`).
+        fn hand_on<'a>(&mut self, callee: Vec<String>, args: impl Iterator<Item = &'a syn::Expr>) {
+            for (arg, e) in args.enumerate() {
+                let e = match e {
+                    syn::Expr::Reference(r) if r.mutability.is_some() => &*r.expr,
+                    e => e,
+                };
+                if let Some((param, field)) = self.param_place(e) {
+                    self.uses.hand_ons.push(HandOn {
+                        param,
+                        field,
+                        callee: callee.clone(),
+                        arg,
+                    });
+                }
+            }
+        }
         /// `p`, `*p`, `(p)` or `p.field` for a `&mut` parameter `p`.
         fn param_place(&self, e: &syn::Expr) -> Option<ParamMutation> {
             let param = |e: &syn::Expr| -> Option<usize> {
@@ -2421,8 +2494,8 @@ fn mutated_params(
             }
         }
         fn push(&mut self, m: ParamMutation) {
-            if !self.found.contains(&m) {
-                self.found.push(m);
+            if !self.uses.direct.contains(&m) {
+                self.uses.direct.push(m);
             }
         }
     }
@@ -2440,14 +2513,30 @@ fn mutated_params(
                         .find(|(p, _, _)| *p == i)
                         .map(|(_, _, t)| t);
                     if let Some(ty) = ty
-                        && !self.calls.iter().any(|(p, n, _)| *p == i && *n == method)
+                        && !self
+                            .uses
+                            .calls
+                            .iter()
+                            .any(|(p, n, _)| *p == i && *n == method)
                     {
-                        self.calls.push((i, method, ty.clone()));
+                        self.uses.calls.push((i, method, ty.clone()));
                     }
                 }
                 _ => {}
             }
+            if matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident("self")) {
+                self.hand_on(
+                    vec!["Self".to_string(), m.method.to_string()],
+                    m.args.iter(),
+                );
+            }
             syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let syn::Expr::Path(p) = &*c.func {
+                self.hand_on(path_segs(&p.path), c.args.iter());
+            }
+            syn::visit::visit_expr_call(self, c);
         }
         fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
             if let syn::Expr::Index(ix) = &*a.left
@@ -2483,15 +2572,14 @@ fn mutated_params(
         })
         .collect();
     if params.is_empty() {
-        return (Vec::new(), Vec::new());
+        return ParamUses::default();
     }
     let mut v = V {
         params: &params,
-        found: Vec::new(),
-        calls: Vec::new(),
+        uses: ParamUses::default(),
     };
     v.visit_block(block);
-    (v.found, v.calls)
+    v.uses
 }
 
 /// A `macro_rules!` body whose first rule is `($m:expr) => { $m.lock()... }`
