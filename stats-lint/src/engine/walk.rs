@@ -23,7 +23,7 @@ use std::path::Path;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
-use super::facts::{Facts, macro_items};
+use super::facts::{Facts, macro_items, path_segs};
 use super::ty::{Flavor, Shape};
 use super::{Cx, LintPass, Owner, test_scope};
 use crate::diagnostic::{Diagnostic, Span};
@@ -1608,6 +1608,54 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// `let m = Arc::new(..);`: until the statement that first clones,
+    /// moves, captures or hands on `m` (or binds the name again), no other
+    /// thread can hold the `Arc`, so `m` is bound to what it points to.
+    /// Returns where that statement is in `rest` and the `Arc` value to bind
+    /// there again.
+    fn fresh_arc(&mut self, l: &syn::Local, rest: &[syn::Stmt]) -> Option<(usize, String, Value)> {
+        let name = pat_name(&l.pat)?;
+        let init = l.init.as_ref().filter(|i| i.diverge.is_none())?;
+        let syn::Expr::Call(c) = strip(&init.expr) else {
+            return None;
+        };
+        let syn::Expr::Path(p) = &*c.func else {
+            return None;
+        };
+        let segs = path_segs(&p.path);
+        let [.., ty, ctor] = &segs[..] else {
+            return None;
+        };
+        if ty != "Arc" || !matches!(ctor.as_str(), "new" | "default" | "from") {
+            return None;
+        }
+        let Some(Some(v)) = self.scopes.last().and_then(|s| s.get(&name)) else {
+            return None;
+        };
+        let Shape::Arc(inner) = &v.shape else {
+            return None;
+        };
+        let at = rest
+            .iter()
+            .position(|s| {
+                !super::confined::confined(&name, std::slice::from_ref(s))
+                    || matches!(s, syn::Stmt::Local(l) if pat_binds(&l.pat, &name))
+            })
+            .unwrap_or(rest.len());
+        if at == 0 {
+            return None;
+        }
+        let shared = v.clone();
+        let own = Value {
+            shape: (**inner).clone(),
+            shared: false,
+            exclusive: true,
+            ..v.clone()
+        };
+        self.bind(name.clone(), Some(own));
+        Some((at, name, shared))
+    }
+
     /// `let s = Store::new();` (or `Store { .. }`) whose binding never leaves
     /// the function: see [`super::confined`].
     fn confine_from_later(&mut self, l: &syn::Local, rest: &[syn::Stmt]) {
@@ -1855,6 +1903,20 @@ fn is_call_name(name: &str) -> bool {
         .is_some_and(|f| !f.is_empty() && f.chars().all(|c| c.is_alphanumeric() || c == '_'))
 }
 
+/// Whether a pattern binds `name` anywhere in it (`(a, name)`, `Some(name)`).
+fn pat_binds(p: &syn::Pat, name: &str) -> bool {
+    struct Find<'n>(&'n str, bool);
+    impl<'ast> Visit<'ast> for Find<'_> {
+        fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
+            self.1 |= i.ident == self.0;
+            syn::visit::visit_pat_ident(self, i);
+        }
+    }
+    let mut f = Find(name, false);
+    f.visit_pat(p);
+    f.1
+}
+
 fn pat_name(p: &syn::Pat) -> Option<String> {
     match p {
         syn::Pat::Ident(pi) => Some(pi.ident.to_string()),
@@ -1984,11 +2046,19 @@ impl<'ast> Visit<'ast> for Walker<'_> {
 
     fn visit_block(&mut self, b: &'ast syn::Block) {
         self.with_scope(|w| {
+            // Fresh `Arc`s not handed on yet: (statement that hands it on, name, its value).
+            let mut fresh: Vec<(usize, String, Value)> = Vec::new();
             for (i, s) in b.stmts.iter().enumerate() {
+                for (_, name, v) in fresh.extract_if(.., |(at, _, _)| *at == i) {
+                    w.bind(name, Some(v));
+                }
                 w.visit_stmt(s);
                 if let syn::Stmt::Local(l) = s {
                     w.refine_from_later(l, &b.stmts[i + 1..]);
                     w.confine_from_later(l, &b.stmts[i + 1..]);
+                    if let Some((at, name, v)) = w.fresh_arc(l, &b.stmts[i + 1..]) {
+                        fresh.push((i + 1 + at, name, v));
+                    }
                 }
             }
             // The final value of a named closure's body, while its locals are in scope.

@@ -28,7 +28,9 @@ fn shared_instances() {
         sc.spawn(|| s.shards[1].write().unwrap().insert(1, 2)); //~ poison_cascade shared_map_mutation
     });
     let a = Arc::new(Store::new());
+    let cache = Cache { store: a.clone() };
     a.shards[1].write().unwrap().insert(1, 2); //~ poison_cascade shared_map_mutation
+    drop(cache);
 }
 
 // ---- not flagged ----

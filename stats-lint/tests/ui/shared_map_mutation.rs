@@ -70,8 +70,7 @@ fn btree_forms(k: u32) {
     names.split_off(&k); //~ shared_map_mutation
 }
 
-fn index_assign(k: String) {
-    let shared: Arc<Mutex<IndexMap<String, u64>>> = Arc::default();
+fn index_assign(k: String, shared: Arc<Mutex<IndexMap<String, u64>>>) {
     shared.lock().unwrap()[&k] = 1; //~ shared_map_mutation
     shared.lock().unwrap()[&k] += 1; //~ shared_map_mutation
 }
