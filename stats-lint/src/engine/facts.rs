@@ -102,6 +102,8 @@ struct RawMutator {
 enum MutatorTarget {
     Field(String),
     SelfCall(String),
+    /// A map field whose values the method counts (`*self.hits.entry(k).or_insert(0) += 1`).
+    Counter(String),
 }
 
 /// Everything pass 1 knows about a package.
@@ -129,6 +131,11 @@ pub(crate) struct Facts {
     unsafe_sync: HashSet<String>,
     /// `(type, method)` of `&mut self` methods that mutate a map field: the field and its declaration.
     mutators: HashMap<(String, String), (String, Span)>,
+    /// `&mut self` methods (type, method) that count in one of the type's
+    /// maps, to the map field.
+    counters: HashMap<(String, String), String>,
+    /// Their names, to skip other method calls quickly.
+    counter_names: HashSet<String>,
     /// Types with `impl Deref`: the target type and the module it is written in.
     derefs: HashMap<String, (syn::Type, String)>,
     /// `(last name of the self type, method)` of every method of an impl
@@ -723,6 +730,15 @@ impl Facts {
                     }
                 }
                 MutatorTarget::SelfCall(callee) => self_calls.push((full, m.method, callee)),
+                MutatorTarget::Counter(field) => {
+                    if self
+                        .field(&full, &field)
+                        .is_some_and(|(shape, _)| shape.is_map())
+                    {
+                        self.counter_names.insert(m.method.clone());
+                        self.counters.insert((full, m.method), field);
+                    }
+                }
             }
         }
         // A `&mut self` method that calls a mutator of its own type mutates
@@ -1000,6 +1016,17 @@ impl Facts {
             return String::new();
         };
         let mut full = self.resolve_first(module, first, 0);
+        // `type Manager = rkv::Manager<Safe>;` (also inside a function) then
+        // `Manager::singleton()`: the path goes on from the aliased type.
+        if !rest.is_empty()
+            && let Some((syn::Type::Path(tp), alias_module, _)) = self.aliases.get(&full)
+            && tp.qself.is_none()
+        {
+            let target = self.resolve(alias_module, &path_segs(&tp.path));
+            if target != full {
+                full = target;
+            }
+        }
         for s in rest {
             full.push_str("::");
             full.push_str(s);
@@ -1462,6 +1489,19 @@ impl Facts {
     }
 
     /// The map field a `&mut self` method of a type mutates, and its declaration.
+    /// The map field a `&mut self` method of a type counts in, if it does.
+    pub(crate) fn counter_method(&self, ty: &str, method: &str) -> Option<&String> {
+        if !self.counter_names.contains(method) {
+            return None;
+        }
+        self.counters.get(&(ty.to_string(), method.to_string()))
+    }
+
+    /// Whether some `&mut self` method of this name counts in a map.
+    pub(crate) fn may_be_counter_method(&self, method: &str) -> bool {
+        self.counter_names.contains(method)
+    }
+
     pub(crate) fn mutator(&self, ty: &str, method: &str) -> Option<&(String, Span)> {
         self.mutators.get(&(ty.to_string(), method.to_string()))
     }
@@ -1570,6 +1610,59 @@ impl Facts {
             }
             Shape::Int | Shape::Atomic | Shape::Unknown | Shape::Entry(_) => false,
         }
+    }
+
+    /// Whether a `static` of type `ty` (in `module`) can be changed after it
+    /// is set, by a test that locks it or puts there a value another test
+    /// finds: a lock, a cell or an `AtomicPtr` anywhere in the type, in its
+    /// type arguments or in the fields of the package's structs and aliases
+    /// it names. An id counter, a `OnceLock` of settings (a map or a hook
+    /// among them), a pool of byte buffers cannot.
+    fn may_carry(&self, ty: &syn::Type, module: &str, seen: &mut HashSet<String>) -> bool {
+        // The paths of the types a value of `ty` holds: not the parameters
+        // of a function type (`Arc<dyn Fn(&mut Conn)>` holds no `Conn`).
+        struct Held(Vec<Vec<String>>);
+        impl<'ast> Visit<'ast> for Held {
+            fn visit_path(&mut self, p: &'ast syn::Path) {
+                if p.segments.last().is_some_and(|l| l.ident == "PhantomData") {
+                    return;
+                }
+                self.0.push(path_segs(p));
+                syn::visit::visit_path(self, p);
+            }
+            fn visit_parenthesized_generic_arguments(
+                &mut self,
+                _: &'ast syn::ParenthesizedGenericArguments,
+            ) {
+            }
+            fn visit_type_bare_fn(&mut self, _: &'ast syn::TypeBareFn) {}
+        }
+        let mut held = Held(Vec::new());
+        held.visit_type(ty);
+        let paths = held.0;
+        let carrier = |segs: &Vec<String>| {
+            segs.last().is_some_and(|n| {
+                let n = n.as_str();
+                LOCK_NAMES.contains(&n) || CELL_NAMES.contains(&n) || n == "AtomicPtr"
+            })
+        };
+        if paths.iter().any(carrier) {
+            return true;
+        }
+        paths.iter().any(|segs| {
+            let full = self.resolve(module, segs);
+            if !seen.insert(full.clone()) {
+                return false;
+            }
+            if let Some((aliased, alias_module, _)) = self.aliases.get(&full) {
+                return self.may_carry(aliased, alias_module, seen);
+            }
+            self.structs.get(&full).is_some_and(|st| {
+                st.fields
+                    .iter()
+                    .any(|(_, fty, _)| self.may_carry(fty, &st.module, seen))
+            })
+        })
     }
 
     /// If `unsafe impl Sync` (`sync`) or `unsafe impl Send` for struct `name`
@@ -1958,8 +2051,11 @@ impl thread_reach::Resolver for Facts {
 
     fn is_static_name(&self, name: &str) -> bool {
         self.static_names.get(name).is_some_and(|all| {
-            all.iter()
-                .any(|full| self.statics.get(full).is_some_and(|s| !s.thread_local))
+            all.iter().any(|full| {
+                self.statics.get(full).is_some_and(|s| {
+                    !s.thread_local && self.may_carry(&s.ty, &s.module, &mut HashSet::new())
+                })
+            })
         })
     }
 
@@ -2258,7 +2354,11 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                         matches!(a, syn::FnArg::Receiver(r) if r.reference.is_some() && r.mutability.is_some())
                     });
                     if exclusive_self {
-                        for target in mutated_self_fields(&f.block) {
+                        let counted = counted_self_fields(&f.block).into_iter();
+                        for target in mutated_self_fields(&f.block)
+                            .into_iter()
+                            .chain(counted.map(MutatorTarget::Counter))
+                        {
                             self.facts.raw_mutators.push(RawMutator {
                                 self_ty: sp.clone(),
                                 module: self.module.clone(),
@@ -2435,6 +2535,83 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
     fields
         .chain(v.calls.into_iter().map(MutatorTarget::SelfCall))
         .collect()
+}
+
+/// The map fields of `self` a method body counts in: `+=`/`-=` on a value
+/// looked up in `self.field` (`*self.hits.entry(k).or_insert(0) += 1`,
+/// `*self.hits.get_mut(&k).unwrap() += n`, `self.hits[k] += 1`) and
+/// `.and_modify(|v| *v += 1)`. (A bare `.or_insert(0)` may be a lookup that
+/// hands the value back.)
+fn counted_self_fields(block: &syn::Block) -> Vec<String> {
+    /// The field of `self` a lookup chain starts from, if it has a lookup.
+    fn looked_up(e: &syn::Expr, seen_lookup: bool) -> Option<String> {
+        match e {
+            syn::Expr::Paren(p) => looked_up(&p.expr, seen_lookup),
+            syn::Expr::Unary(u) => looked_up(&u.expr, seen_lookup),
+            syn::Expr::Try(t) => looked_up(&t.expr, seen_lookup),
+            syn::Expr::Index(ix) => looked_up(&ix.expr, true),
+            syn::Expr::MethodCall(m) => {
+                let lookup = matches!(m.method.to_string().as_str(), "entry" | "get_mut");
+                looked_up(&m.receiver, seen_lookup || lookup)
+            }
+            syn::Expr::Field(f) if seen_lookup => match (&*f.base, &f.member) {
+                (syn::Expr::Path(p), syn::Member::Named(n)) if p.path.is_ident("self") => {
+                    Some(n.to_string())
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    #[derive(Default)]
+    struct V(Vec<String>);
+    impl V {
+        fn push(&mut self, f: Option<String>) {
+            if let Some(f) = f
+                && !self.0.contains(&f)
+            {
+                self.0.push(f);
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+            if matches!(b.op, syn::BinOp::AddAssign(_) | syn::BinOp::SubAssign(_)) {
+                self.push(looked_up(&b.left, false));
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let counts = match m.method.to_string().as_str() {
+                "and_modify" => m.args.first().is_some_and(
+                    |c| matches!(c, syn::Expr::Closure(cl) if has_deref_add(&cl.body)),
+                ),
+                _ => false,
+            };
+            if counts {
+                self.push(looked_up(&m.receiver, false));
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    /// `*v += ..` or `*v -= ..` in a closure body.
+    fn has_deref_add(e: &syn::Expr) -> bool {
+        struct A(bool);
+        impl<'ast> Visit<'ast> for A {
+            fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+                self.0 |= matches!(b.op, syn::BinOp::AddAssign(_) | syn::BinOp::SubAssign(_))
+                    && matches!(&*b.left, syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)));
+                syn::visit::visit_expr_binary(self, b);
+            }
+        }
+        let mut a = A(false);
+        a.visit_expr(e);
+        a.0
+    }
+    let mut v = V::default();
+    v.visit_block(block);
+    v.0
 }
 
 /// The `&mut` parameters (by number, not counting `self`) whose map a

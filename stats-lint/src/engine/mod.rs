@@ -111,6 +111,17 @@ impl Cx<'_> {
     }
 
     /// The map field a `&mut self` method of a struct mutates, and its declaration.
+    /// The map field a `&mut self` method of the package's type counts in
+    /// (`fn add_path(&mut self, p) { *self.by_path.entry(p).or_insert(0) += 1 }`).
+    pub(crate) fn counter_method(&self, strukt: &str, method: &str) -> Option<String> {
+        self.walker.facts.counter_method(strukt, method).cloned()
+    }
+
+    /// Whether some `&mut self` method of this name counts in a map.
+    pub(crate) fn may_be_counter_method(&self, method: &str) -> bool {
+        self.walker.facts.may_be_counter_method(method)
+    }
+
     pub(crate) fn mutator(&self, strukt: &str, method: &str) -> Option<(String, Span)> {
         self.walker.facts.mutator(strukt, method).cloned()
     }

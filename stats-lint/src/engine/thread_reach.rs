@@ -143,7 +143,12 @@ impl<'ast> Visit<'ast> for BodyScan {
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let name = m.method.to_string();
-        self.mention(&name);
+        if name == "spawn" && spawns_a_future(m) {
+            // `handle.spawn(async move { .. })`, `set.spawn(serve(conn))`: a task.
+            self.spawns_task = true;
+        } else {
+            self.mention(&name);
+        }
         // `registry().with(layer).init()`: a subscriber made global.
         if (name == "init" || name == "try_init") && chain_calls(&m.receiver, "with") {
             self.escapes = true;
@@ -166,6 +171,20 @@ impl<'ast> Visit<'ast> for BodyScan {
         self.visit_path(&m.path);
         self.tokens(m.tokens.clone());
     }
+}
+
+/// `x.spawn(async { .. })` or `x.spawn(run(..))`: what is spawned is a
+/// future (an `async` block, or what a call returns), so `x` is a runtime,
+/// its handle or a `JoinSet`. A thread's builder, a scope or a pool is
+/// given a closure.
+fn spawns_a_future(m: &syn::ExprMethodCall) -> bool {
+    let [arg] = m.args.iter().collect::<Vec<_>>()[..] else {
+        return false;
+    };
+    matches!(
+        arg,
+        syn::Expr::Async(_) | syn::Expr::Call(_) | syn::Expr::MethodCall(_)
+    )
 }
 
 /// Whether a chain of method calls (`a.b().c()`) calls `method` on the way.
@@ -451,10 +470,17 @@ mod tests {
     fn tokio_tasks_stay_on_a_current_thread_runtime() {
         let r = reach(
             "impl Engine { fn close(&self) { tokio::spawn(async move {}); } }
-             fn t(e: Engine) { e.close(); }",
+             fn t(e: Engine) { e.close(); }
+             fn h() { Handle::current().spawn(async move {}); set.spawn(run(conn)); }
+             fn b() { thread::Builder::new().spawn(move || ()); }
+             fn p() { pool.spawn(job); }",
         );
         assert!(r.stays_on_thread("crate::t", true));
         assert!(!r.stays_on_thread("crate::t", false));
+        assert!(r.stays_on_thread("crate::h", true));
+        assert!(!r.stays_on_thread("crate::h", false));
+        assert!(!r.stays_on_thread("crate::b", true));
+        assert!(!r.stays_on_thread("crate::p", true));
     }
 
     #[test]
@@ -466,13 +492,15 @@ mod tests {
              fn c() { assert_eq!(helper(), 1); }
              fn helper() -> u32 { std::thread::scope(|s| 1) }
              fn d() { sibling::start(); }
-             fn e() { sibling_free(); }",
+             fn e() { sibling_free(); }
+             fn g() { NEXT_ID.fetch_add(1, Relaxed); }",
         );
         for t in ["crate::a", "crate::b", "crate::c", "crate::d"] {
             assert!(!r.stays_on_thread(t, true), "{t}");
         }
         assert!(r.stays_on_thread("crate::e", true));
         assert!(r.stays_on_thread("crate::f", true));
+        assert!(r.stays_on_thread("crate::g", true));
         assert!(!r.stays_on_thread("crate::unknown", true));
     }
 }

@@ -757,6 +757,15 @@ impl<'a> Walker<'a> {
             if r {
                 shared |= self.holds_lock_value(&Value::new(shape.clone(), base.owner.clone()));
             }
+            // A guard of a struct that is shared elsewhere (`internal:
+            // MutexGuard<'a, Inner>` from a cloneable store's
+            // `Arc<Mutex<Inner>>`): other threads lock it too.
+            if let Shape::Named(t) = shape.peel().0
+                && self.facts.is_shared_struct(t)
+            {
+                shared = true;
+                by_ref = true;
+            }
         }
         Some(Value {
             shape,

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use syn::visit::Visit;
 
-use crate::engine::{Cx, Guard, LintPass, Shape, Value};
+use crate::engine::{Cx, Guard, LintPass, Owner, Shape, Value};
 use crate::lints::{declare_lint, diag, note_declaration};
 
 declare_lint! {
@@ -25,7 +25,9 @@ declare_lint! {
     /// a new key still needs the write lock.
     ///
     /// ### Known problems
-    /// Counter updates in a helper function that receives `&mut u64` are not
+    /// A `&mut self` method of the package's type that counts in one of its
+    /// map fields is reported where it is called on a shared, locked value;
+    /// counter updates in a helper function that receives `&mut u64` are not
     /// recognised, and a value type is known only from the map's declared
     /// type or an integer literal on the right of `+=`. A map of atomics read
     /// without any lock (a fixed key set built once) is lock-free and is not
@@ -121,8 +123,46 @@ impl Pass {
     }
 }
 
+impl Pass {
+    /// `metrics.lock().unwrap().add_path(p)` where the package's own
+    /// `add_path(&mut self, ..)` counts in its map field: the finding is on
+    /// the call, the lookup being in the method.
+    fn counting_method(&mut self, cx: &Cx<'_>, m: &syn::ExprMethodCall) {
+        let name = m.method.to_string();
+        let Some(receiver) = cx.value(&m.receiver) else {
+            return;
+        };
+        let Shape::Named(strukt) = receiver.shape.peel().0 else {
+            return;
+        };
+        let Some(field) = cx.counter_method(strukt, &name) else {
+            return;
+        };
+        let shared = receiver.shared || receiver.shape.peel().1;
+        if !shared || !matches!(receiver.guard, Guard::Lock { .. }) {
+            return;
+        }
+        let decl = cx.field(strukt, &field).map(|(_, d)| d);
+        let site = cx.join(m.method.span(), m.paren_token.span.close());
+        self.report(
+            cx,
+            Value {
+                lookup: Some(site),
+                owner: Owner {
+                    name: format!("{}.{field}", receiver.owner.name),
+                    decl: decl.or(receiver.owner.decl.clone()),
+                },
+                ..receiver
+            },
+        );
+    }
+}
+
 impl LintPass for Pass {
     fn check_method_call(&mut self, cx: &Cx<'_>, m: &syn::ExprMethodCall) {
+        if cx.may_be_counter_method(&m.method.to_string()) {
+            self.counting_method(cx, m);
+        }
         let counter = match m.method.to_string().as_str() {
             "or_insert" => m.args.first().is_some_and(is_int_lit),
             "fetch_add" | "fetch_sub" => true,

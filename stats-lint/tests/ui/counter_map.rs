@@ -79,6 +79,33 @@ fn through_a_shared_struct(k: &str) {
         .or_insert(0) += 1;
 }
 
+// The package's own `&mut self` method that counts in its map field,
+// called on a shared, locked value: the finding is on the call.
+#[derive(Default)]
+pub struct Metrics {
+    requests: usize,
+    by_path: HashMap<String, usize>,
+    names: HashMap<String, String>,
+}
+
+impl Metrics {
+    fn add_path(&mut self, path: String) {
+        self.requests += 1;
+        *self.by_path.entry(path).or_insert(0) += 1;
+    }
+
+    fn name(&mut self, path: String) {
+        self.names.insert(path.clone(), path);
+    }
+}
+
+fn counted_in_a_method(metrics: Arc<Mutex<Metrics>>, path: String) {
+    metrics.lock().unwrap().add_path(path.clone()); //~ counter_map
+    metrics.lock().unwrap().name(path);
+    let mut own = Metrics::default();
+    own.add_path(String::new());
+}
+
 // ---- not flagged ----
 
 // `&mut self` wins: the struct is shared elsewhere, but this method has it to itself.

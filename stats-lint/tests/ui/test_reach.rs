@@ -3,21 +3,46 @@
 // path, or every method of the name it calls), starts no thread, names no
 // `static` and installs no global. `tokio::spawn` under `#[tokio::test]`
 // runs on the test's own thread (a current-thread runtime); under
-// `flavor = "multi_thread"` or in a plain `#[test]` it may not. Every lint runs.
+// `flavor = "multi_thread"` or in a plain `#[test]` it may not. A `static`
+// that cannot be changed after it is set (an id counter, a `OnceLock` of
+// settings) carries nothing from one test to another; one with a lock does.
+// Every lint runs.
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock, RwLock};
 
 pub struct Engine {
     sockets: RwLock<HashMap<u64, String>>,
 }
 
 static GLOBAL: LazyLock<Arc<Engine>> = LazyLock::new(|| Arc::new(Engine::new()));
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+static LIVE: Mutex<Vec<Arc<Engine>>> = Mutex::new(Vec::new());
+
+pub struct Settings {
+    pub name: String,
+}
+
+static SETTINGS: OnceLock<Settings> = OnceLock::new();
+
+fn settings() -> &'static Settings {
+    SETTINGS.get_or_init(|| Settings { name: "test".into() })
+}
 
 impl Engine {
     pub fn new() -> Self {
         Engine {
             sockets: RwLock::new(HashMap::new()),
         }
+    }
+
+    pub fn next_id() -> u64 {
+        NEXT_ID.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Keeps the engine where every test finds it.
+    pub fn register(self: &Arc<Self>) {
+        LIVE.lock().unwrap().push(self.clone());
     }
 
     pub fn create_session(self: &Arc<Self>, id: u64) {
@@ -78,7 +103,21 @@ async fn a_task_on_a_multi_thread_runtime() {
     assert!(engine.sockets.read().unwrap().is_empty()); //~ poison_cascade
 }
 
+#[test]
+fn registered_where_other_tests_find_it() {
+    let engine = engine();
+    engine.register();
+    engine.sockets.write().unwrap().insert(1, "a".into()); //~ poison_cascade shared_map_mutation
+}
+
 // ---- not flagged ----
+
+#[test]
+fn ids_and_settings_carry_nothing() {
+    let engine = engine();
+    let id = Engine::next_id();
+    engine.sockets.write().unwrap().insert(id, settings().name.clone());
+}
 
 #[test]
 fn own_engine() {
