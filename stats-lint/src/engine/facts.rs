@@ -21,11 +21,11 @@ use std::path::Path;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::visit::Visit;
 
-use super::thread_reach;
 use super::ty::{
     self, CELL_NAMES, FRAMEWORK_WRAPPERS, INT_NAMES, LOCK_NAMES, MAP_NAMES, SET_NAMES, Shape,
     WRAP_NAMES, flavor_of_path, is_atomic_name,
 };
+use super::{test_scope, thread_reach};
 use crate::diagnostic::Span;
 
 /// A `static` item (including the bodies of `lazy_static!` and `thread_local!`).
@@ -105,6 +105,38 @@ enum MutatorTarget {
     /// A map field whose values the method counts (`*self.hits.entry(k).or_insert(0) += 1`).
     Counter(String),
 }
+
+/// Crates whose one-parameter generic types are known, or are channels,
+/// handles and futures rather than `Deref` wrappers.
+const NOT_DEREF_CRATES: &[&str] = &[
+    "std",
+    "core",
+    "alloc",
+    "tokio",
+    "futures",
+    "futures_util",
+    "futures_channel",
+    "async_std",
+    "smol",
+    "crossbeam",
+    "crossbeam_channel",
+    "flume",
+    "async_channel",
+    "serde",
+];
+
+/// One-parameter types of other crates that do not deref to it.
+const NOT_DEREF_NAMES: &[&str] = &[
+    "Sender",
+    "Receiver",
+    "SyncSender",
+    "UnboundedSender",
+    "UnboundedReceiver",
+    "JoinHandle",
+    "PhantomData",
+    "Slab",
+    "Stream",
+];
 
 /// Everything pass 1 knows about a package.
 #[derive(Default)]
@@ -646,6 +678,7 @@ impl Facts {
             self_ty: None,
             feature_use: false,
             fn_span: None,
+            test_code: false,
         };
         c.module_entry();
         c.visit_file(f.ast);
@@ -658,10 +691,11 @@ impl Facts {
         self.reach = thread_reach::build(bodies, self);
     }
 
-    /// Whether a test function (by full path) runs only on its own thread
-    /// and touches nothing another test can: see [`thread_reach`].
-    pub(crate) fn test_stays_on_thread(&self, full: &str, tasks_on_thread: bool) -> bool {
-        self.reach.stays_on_thread(full, tasks_on_thread)
+    /// Whether a test, or a helper only such tests call (by full path),
+    /// runs on its own thread with values no other test reaches: see
+    /// [`thread_reach`].
+    pub(crate) fn runs_on_one_thread(&self, full: &str) -> bool {
+        self.reach.runs_on_one_thread(full)
     }
 
     fn resolve_phase_b(&mut self) {
@@ -1140,6 +1174,8 @@ impl Facts {
                 self.path_shape(&tp.path, module, self_ty, depth, subst)
             }
             syn::Type::Reference(r) => Shape::Wrap(Box::new(next(&r.elem))),
+            // `*mut T`: read through `&*p`.
+            syn::Type::Ptr(p) => Shape::Wrap(Box::new(next(&p.elem))),
             syn::Type::Paren(p) => next(&p.elem),
             syn::Type::Group(g) => next(&g.elem),
             syn::Type::Tuple(t) => Shape::Tuple(t.elems.iter().map(next).collect()),
@@ -1291,6 +1327,17 @@ impl Facts {
             && let Some(unique) = self.unique_struct(name)
         {
             return Shape::Named(unique);
+        }
+        // Another crate's generic wrapper of one of the package's structs
+        // (`AtomicDestructor<InnerPool>`): the package reads the struct's
+        // fields through it, which only a `Deref` to it allows.
+        if nargs == 1
+            && !krate.is_empty()
+            && !NOT_DEREF_CRATES.contains(&krate)
+            && !NOT_DEREF_NAMES.contains(&name)
+            && let inner @ Shape::Named(_) = arg(0)
+        {
+            return Shape::Wrap(Box::new(inner));
         }
         Shape::Unknown
     }
@@ -1816,6 +1863,8 @@ struct Collector<'f> {
     feature_use: bool,
     /// The function whose body is being read.
     fn_span: Option<Span>,
+    /// Inside a `#[cfg(test)]` module or impl.
+    test_code: bool,
 }
 
 impl Collector<'_> {
@@ -1975,14 +2024,20 @@ impl Collector<'_> {
         &mut self,
         name: &str,
         self_ty: Option<&[String]>,
-        method: bool,
+        attrs: &[syn::Attribute],
         block: &syn::Block,
     ) {
+        let test =
+            test_scope::is_test_fn(attrs).then(|| test_scope::runs_tasks_on_its_thread(attrs));
+        let test_code = self.test_code
+            || thread_reach::root_of(&self.module).starts_with("test:")
+            || test_scope::is_cfg_test(attrs);
         self.facts.raw_bodies.push(thread_reach::RawBody {
             self_ty: self_ty.map(<[String]>::to_vec),
             module: self.module.clone(),
             name: name.to_string(),
-            method,
+            test,
+            test_code,
             scan: thread_reach::BodyScan::of(block),
         });
     }
@@ -2176,7 +2231,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 && let Some(block) = &f.default
             {
                 let trait_path = vec![t.ident.to_string()];
-                self.add_body(&f.sig.ident.to_string(), Some(&trait_path), true, block);
+                self.add_body(&f.sig.ident.to_string(), Some(&trait_path), &f.attrs, block);
             }
         }
         let saved = self.self_ty.take();
@@ -2212,7 +2267,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         self.add_item(name.clone());
         self.add_fn(&name, &f.sig, None);
         self.add_param_mutations(&name, &f.sig, &f.block, None);
-        self.add_body(&name, None, false, &f.block);
+        self.add_body(&name, None, &f.attrs, &f.block);
         let saved = self.self_ty.take();
         let saved_fn = self
             .fn_span
@@ -2234,11 +2289,14 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let name = m.ident.to_string();
         self.add_item(name.clone());
         if let Some((_, items)) = &m.content {
+            let saved = self.test_code;
+            self.test_code |= test_scope::is_cfg_test(&m.attrs);
             self.in_module(&name, |c| {
                 for i in items {
                     c.visit_item(i);
                 }
             });
+            self.test_code = saved;
         } else {
             let full = format!("{}::{name}", self.module);
             self.facts.modules.entry(full).or_default();
@@ -2293,6 +2351,8 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             .as_ref()
             .is_some_and(|(_, tr, _)| tr.segments.last().is_some_and(|s| s.ident == "Deref"));
         let saved = std::mem::replace(&mut self.self_ty, self_path.clone());
+        let saved_test = self.test_code;
+        self.test_code |= test_scope::is_cfg_test(&i.attrs);
         for item in &i.items {
             if let (syn::ImplItem::Type(t), true, Some(sp)) = (item, is_deref, &self_path)
                 && t.ident == "Target"
@@ -2346,7 +2406,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 }
                 // A method of `impl Trait for &T` is still found by its name.
                 let body_ty = self_path.clone().unwrap_or_else(|| vec!["_".to_string()]);
-                self.add_body(&name, Some(&body_ty), true, &f.block);
+                self.add_body(&name, Some(&body_ty), &f.attrs, &f.block);
                 if let Some(sp) = &self_path {
                     self.add_fn(&name, &f.sig, Some(sp));
                     self.add_param_mutations(&name, &f.sig, &f.block, Some(sp));
@@ -2372,6 +2432,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             self.visit_impl_item(item);
         }
         self.self_ty = saved;
+        self.test_code = saved_test;
     }
 
     fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {

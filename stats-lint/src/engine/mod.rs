@@ -11,6 +11,7 @@
 //! [`LintPass`].
 
 pub(crate) mod confined;
+pub(crate) mod edition2015;
 pub(crate) mod facts;
 pub(crate) mod select;
 pub(crate) mod test_scope;
@@ -197,7 +198,7 @@ pub(crate) struct ParsedFile {
 impl ParsedFile {
     /// Parses `text`.
     pub(crate) fn parse(display: PathBuf, module: String, text: String) -> ParsedFile {
-        let ast = Some(syn::parse_file(&text));
+        let ast = Some(edition2015::parse_file(&text));
         ParsedFile {
             display,
             module,
@@ -232,7 +233,10 @@ pub(crate) fn lint_package(
         facts.add_crate_alias(name, &exported.root);
     }
     for f in files.iter_mut() {
-        let tree = f.ast.take().unwrap_or_else(|| syn::parse_file(&f.text));
+        let tree = f
+            .ast
+            .take()
+            .unwrap_or_else(|| edition2015::parse_file(&f.text));
         if let Ok(ast) = &tree {
             facts.add_file(facts::FileInput {
                 display: &f.display,
@@ -249,7 +253,10 @@ pub(crate) fn lint_package(
     let mut out = Vec::new();
     let mut passes = passes;
     for f in files.iter_mut() {
-        let tree = f.ast.take().unwrap_or_else(|| syn::parse_file(&f.text));
+        let tree = f
+            .ast
+            .take()
+            .unwrap_or_else(|| edition2015::parse_file(&f.text));
         match &tree {
             Ok(ast) => {
                 let (found, back) = walk::walk_file(ast, &f.display, &f.module, &facts, passes);

@@ -4,9 +4,10 @@
 //! A test's own `Arc` of a package type (`let engine = Arc::new(Engine::new())`)
 //! is shared only if some code the test runs hands it to another thread or
 //! leaves it where another test finds it. A function *escapes* when its body
-//! starts a thread, names a `static` of the package or installs something
-//! global (a logger, a subscriber), or when a function of the package it may
-//! call escapes. Calls are resolved by path where the path names the
+//! starts a thread, names a `static` of the package that can be changed
+//! after it is set (see `Facts::may_carry`) or installs something global (a
+//! logger, a subscriber), or when a function of the package it may call
+//! escapes. Calls are resolved by path where the path names the
 //! package's function, and by name for method calls (every method of that
 //! name: the receiver's type is not known here), so the answer errs towards
 //! "escapes". Code of other crates is taken at its word: a callback it runs
@@ -44,6 +45,9 @@ const GLOBAL_NAMES: &[&str] = &[
     "set_boxed_logger",
 ];
 
+/// Crates whose `thread::spawn` runs a model thread on the caller's thread.
+const MODEL_CHECKERS: &[&str] = &["loom", "shuttle"];
+
 /// Path segments that make a `spawn` a task of an async runtime.
 const TASK_PATHS: &[&str] = &["tokio", "task", "actix_rt", "rt", "ntex", "runtime"];
 
@@ -54,8 +58,10 @@ pub(crate) struct RawBody {
     pub(crate) self_ty: Option<Vec<String>>,
     pub(crate) module: String,
     pub(crate) name: String,
-    /// A method (of an impl or a trait), found by name from a method call.
-    pub(crate) method: bool,
+    /// A test: whether its runtime runs tasks on its thread (`#[tokio::test]`).
+    pub(crate) test: Option<bool>,
+    /// Code only tests run: a test target, a `#[cfg(test)]` module, impl or function.
+    pub(crate) test_code: bool,
     pub(crate) scan: BodyScan,
 }
 
@@ -195,30 +201,20 @@ fn chain_calls(e: &syn::Expr, method: &str) -> bool {
     }
 }
 
-/// The escaping functions, by full path, after the calls are resolved.
+/// The functions that run on one thread, by full path, after the calls are resolved.
 #[derive(Debug, Default)]
 pub(crate) struct Reach {
-    /// Every function read, by full path.
-    known: HashSet<String>,
-    /// May reach another thread (or a static, or a global).
-    threads: HashSet<String>,
-    /// May do that, or spawn a task.
-    threads_or_tasks: HashSet<String>,
+    /// Tests that, with every function of the package they may call, start
+    /// no thread, name no `static` that can change and install no global;
+    /// and test helpers that only those tests call.
+    one_thread: HashSet<String>,
 }
 
 impl Reach {
-    /// Whether a test (by full path) runs only on its own thread and touches
-    /// nothing another test can: every function of the package it may call
-    /// starts no thread, names no `static` and installs no global. Under a
-    /// current-thread runtime (`tasks_on_thread`) its tasks are its own too.
-    pub(crate) fn stays_on_thread(&self, full: &str, tasks_on_thread: bool) -> bool {
-        self.known.contains(full)
-            && !if tasks_on_thread {
-                &self.threads
-            } else {
-                &self.threads_or_tasks
-            }
-            .contains(full)
+    /// Whether the function (by full path) runs on one thread only, with
+    /// values no other test reaches: see [`Reach::one_thread`].
+    pub(crate) fn runs_on_one_thread(&self, full: &str) -> bool {
+        self.one_thread.contains(full)
     }
 }
 
@@ -245,30 +241,26 @@ pub(crate) fn build(bodies: Vec<RawBody>, r: &dyn Resolver) -> Reach {
         })
         .collect();
     let mut index: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut methods: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, (b, k)) in bodies.iter().zip(&keys).enumerate() {
+    for (i, k) in keys.iter().enumerate() {
         index.entry(k.as_str()).or_default().push(i);
-        by_name.entry(b.name.as_str()).or_default().push(i);
-        if b.method {
-            methods.entry(b.name.as_str()).or_default().push(i);
-        }
     }
-    // Callers of each body, and what each body does by itself.
-    let mut callers: Vec<Vec<usize>> = vec![Vec::new(); bodies.len()];
-    let mut thread = vec![false; bodies.len()];
-    let mut task = vec![false; bodies.len()];
+    // What each body does by itself, the bodies it calls by path, and the
+    // names it calls by (a method call reaches every body of that name;
+    // kept as names: a common name would make millions of edges).
+    let n = bodies.len();
+    let mut thread = vec![false; n];
+    let mut task = vec![false; n];
+    let mut calls: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut names: Vec<Vec<&str>> = vec![Vec::new(); n];
     for (i, b) in bodies.iter().enumerate() {
         let s = &b.scan;
         thread[i] = s.escapes || s.names_mentioned.iter().any(|n| r.is_static_name(n));
         task[i] = s.spawns_task;
-        let mut callees: Vec<usize> = Vec::new();
-        for name in &s.names_called {
-            callees.extend(by_name.get(name.as_str()).into_iter().flatten());
-        }
+        names[i] = s.names_called.iter().map(String::as_str).collect();
         for segs in &s.path_calls {
-            match path_callees(b, segs, r, &index, &methods) {
-                Callees::Known(found) => callees.extend(found),
+            match path_callees(b, segs, r, &index) {
+                Callees::Known(found) => calls[i].extend(found),
+                Callees::Methods(name) => names[i].push(name),
                 Callees::Spawn { task_runtime } => {
                     if task_runtime {
                         task[i] = true;
@@ -280,41 +272,138 @@ pub(crate) fn build(bodies: Vec<RawBody>, r: &dyn Resolver) -> Reach {
                 Callees::None => {}
             }
         }
-        // A library cannot call into a test, an example or a binary.
-        let root = root_of(&b.module);
-        for c in callees {
-            let callee_root = root_of(&bodies[c].module);
-            if callee_root == root || !callee_root.contains(':') {
-                callers[c].push(i);
-            }
+    }
+    // A library's test runs the library's code; a test target's test runs
+    // the library's and its own target's (the library may call back into
+    // the target's methods through a trait). Each is read apart.
+    let (mut threads, mut either) = (vec![false; n], vec![false; n]);
+    let base_either: Vec<bool> = thread.iter().zip(&task).map(|(a, b)| *a || *b).collect();
+    for (reached, own) in targets(&bodies) {
+        let t = spread(&bodies, &calls, &names, &thread, &reached);
+        let e = spread(&bodies, &calls, &names, &base_either, &reached);
+        for i in own {
+            threads[i] = t[i];
+            either[i] = e[i];
         }
     }
-    let spread = |mut marked: Vec<bool>| {
-        let mut work: Vec<usize> = (0..marked.len()).filter(|&i| marked[i]).collect();
-        while let Some(i) = work.pop() {
-            for &c in &callers[i] {
-                if !marked[c] {
-                    marked[c] = true;
-                    work.push(c);
-                }
+    // A test whose reach stays on its thread; then, to a fixed point, a
+    // helper of test code that only such functions call.
+    let mut one: Vec<bool> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, b)| match b.test {
+            Some(true) => !threads[i],
+            Some(false) => !either[i],
+            None => false,
+        })
+        .collect();
+    let helper = |b: &RawBody| b.test.is_none() && b.test_code;
+    let mut helpers_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, b) in bodies.iter().enumerate().filter(|(_, b)| helper(b)) {
+        helpers_by_name.entry(b.name.as_str()).or_default().push(i);
+    }
+    let mut callers: HashMap<usize, Vec<usize>> = HashMap::new();
+    for c in 0..n {
+        let by_name = names[c]
+            .iter()
+            .filter_map(|name| helpers_by_name.get(name))
+            .flatten()
+            .filter(|&&h| reachable(&bodies[c], &bodies[h]));
+        let by_path = calls[c].iter().filter(|&&h| helper(&bodies[h]));
+        for &h in by_name.chain(by_path) {
+            callers.entry(h).or_default().push(c);
+        }
+    }
+    loop {
+        let mut grew = false;
+        for (&h, cs) in &callers {
+            if !one[h] && cs.iter().all(|&c| one[c]) {
+                one[h] = true;
+                grew = true;
             }
         }
-        marked
-    };
-    let threads = spread(thread.clone());
-    let either: Vec<bool> = threads.iter().zip(&task).map(|(a, b)| *a || *b).collect();
-    let either = spread(either);
-    let set = |marked: &[bool]| -> HashSet<String> {
-        keys.iter()
-            .zip(marked)
-            .filter(|(_, m)| **m)
-            .map(|(k, _)| k.clone())
-            .collect()
-    };
+        if !grew {
+            break;
+        }
+    }
+    // Two bodies of one path (`cfg` twins): both must run on one thread.
+    let mut by_key: HashMap<&str, bool> = HashMap::new();
+    for (k, o) in keys.iter().zip(&one) {
+        *by_key.entry(k.as_str()).or_insert(true) &= *o;
+    }
     Reach {
-        threads: set(&threads),
-        threads_or_tasks: set(&either),
-        known: keys.into_iter().collect(),
+        one_thread: by_key
+            .into_iter()
+            .filter(|(_, o)| *o)
+            .map(|(k, _)| k.to_string())
+            .collect(),
+    }
+}
+
+/// Whether `caller` runs in the test binary that `callee` is part of: its
+/// own crate target's, or the library's called from a test target's.
+fn reachable(caller: &RawBody, callee: &RawBody) -> bool {
+    let (from, to) = (root_of(&caller.module), root_of(&callee.module));
+    from == to || (to.contains(':') && !from.contains(':'))
+}
+
+/// For each crate target, the bodies its tests may run and its own: the
+/// library alone, then each test, example or binary target with the library.
+fn targets(bodies: &[RawBody]) -> Vec<(Vec<usize>, Vec<usize>)> {
+    let mut lib = Vec::new();
+    let mut others: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, b) in bodies.iter().enumerate() {
+        let root = root_of(&b.module);
+        if root.contains(':') {
+            others.entry(root).or_default().push(i);
+        } else {
+            lib.push(i);
+        }
+    }
+    let mut out = vec![(lib.clone(), lib.clone())];
+    for (_, own) in others {
+        let reached = lib.iter().chain(&own).copied().collect();
+        out.push((reached, own));
+    }
+    out
+}
+
+/// Marks, among the `reached` bodies, every one that calls a marked one,
+/// by path or by name, to a fixed point.
+fn spread(
+    bodies: &[RawBody],
+    calls: &[Vec<usize>],
+    names: &[Vec<&str>],
+    base: &[bool],
+    reached: &[usize],
+) -> Vec<bool> {
+    let mut inside = vec![false; bodies.len()];
+    for &i in reached {
+        inside[i] = true;
+    }
+    let mut marked = base.to_vec();
+    let mut marked_names: HashSet<&str> = reached
+        .iter()
+        .filter(|&&i| marked[i])
+        .map(|&i| bodies[i].name.as_str())
+        .collect();
+    loop {
+        let mut grew = false;
+        for &i in reached {
+            if marked[i] {
+                continue;
+            }
+            if names[i].iter().any(|n| marked_names.contains(n))
+                || calls[i].iter().any(|&c| inside[c] && marked[c])
+            {
+                marked[i] = true;
+                marked_names.insert(bodies[i].name.as_str());
+                grew = true;
+            }
+        }
+        if !grew {
+            return marked;
+        }
     }
 }
 
@@ -323,8 +412,10 @@ pub(crate) fn root_of(module: &str) -> &str {
     module.split("::").next().unwrap_or_default()
 }
 
-enum Callees {
+enum Callees<'a> {
     Known(Vec<usize>),
+    /// Every method of this name (`Handler::on_connect(..)`).
+    Methods(&'a str),
     /// A `spawn` by path, once its `use` is read.
     Spawn {
         task_runtime: bool,
@@ -335,16 +426,15 @@ enum Callees {
     None,
 }
 
-fn path_callees(
+fn path_callees<'a>(
     b: &RawBody,
-    segs: &[String],
+    written: &'a [String],
     r: &dyn Resolver,
     index: &HashMap<&str, Vec<usize>>,
-    methods: &HashMap<&str, Vec<usize>>,
-) -> Callees {
-    let segs: Vec<String> = match (segs.first().map(String::as_str), &b.self_ty) {
-        (Some("Self"), Some(st)) => st.iter().chain(&segs[1..]).cloned().collect(),
-        _ => segs.to_vec(),
+) -> Callees<'a> {
+    let segs: Vec<String> = match (written.first().map(String::as_str), &b.self_ty) {
+        (Some("Self"), Some(st)) => st.iter().chain(&written[1..]).cloned().collect(),
+        _ => written.to_vec(),
     };
     let full = r.resolve(&b.module, &segs);
     if let Some(found) = index.get(full.as_str()) {
@@ -353,6 +443,11 @@ fn path_callees(
     let Some((owner, last)) = full.rsplit_once("::") else {
         return Callees::None;
     };
+    // The model checkers run their threads as coroutines on the test's own
+    // thread (`loom::thread::spawn`, `shuttle::future::spawn`).
+    if MODEL_CHECKERS.contains(&root_of(&full)) {
+        return Callees::None;
+    }
     if last == "spawn" {
         // `use tokio::spawn;` .. `spawn(fut)`, or `std::thread::spawn`.
         let task_runtime = full
@@ -365,13 +460,16 @@ fn path_callees(
     }
     // `Handler::on_connect(..)`, a trait's or a generic impl's method.
     if segs.len() > 1 && r.is_package_type(owner) {
-        return Callees::Known(methods.get(last).cloned().unwrap_or_default());
+        return written
+            .last()
+            .map_or(Callees::None, |m| Callees::Methods(m.as_str()));
     }
     Callees::None
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_scope;
     use super::*;
 
     struct Flat {
@@ -384,7 +482,9 @@ mod tests {
                 [one] if one == "spawn" => "std::thread::spawn".into(),
                 [one] => format!("{module}::{one}"),
                 _ if segs[0] == "crate" => segs.join("::"),
-                _ if ["tokio", "std", "sibling"].contains(&segs[0].as_str()) => segs.join("::"),
+                _ if ["tokio", "std", "sibling", "loom", "shuttle"].contains(&segs[0].as_str()) => {
+                    segs.join("::")
+                }
                 _ => format!("{module}::{}", segs.join("::")),
             }
         }
@@ -408,7 +508,9 @@ mod tests {
                     self_ty: None,
                     module: "crate".into(),
                     name: f.sig.ident.to_string(),
-                    method: false,
+                    test: test_scope::is_test_fn(&f.attrs)
+                        .then(|| test_scope::runs_tasks_on_its_thread(&f.attrs)),
+                    test_code: true,
                     scan: BodyScan::of(&f.block),
                 }),
                 syn::Item::Impl(i) => {
@@ -421,7 +523,8 @@ mod tests {
                                 self_ty: Some(super::super::facts::path_segs(&tp.path)),
                                 module: "crate".into(),
                                 name: f.sig.ident.to_string(),
-                                method: true,
+                                test: None,
+                                test_code: false,
                                 scan: BodyScan::of(&f.block),
                             });
                         }
@@ -442,9 +545,9 @@ mod tests {
     fn a_test_that_only_calls_quiet_code_stays() {
         let r = reach(
             "impl Engine { fn new() -> Self { Engine {} } fn add(&self) { self.m.lock(); } }
-             fn t() { let e = Arc::new(Engine::new()); e.add(); assert_eq!(e.len(), 0); }",
+             #[test] fn t() { let e = Arc::new(Engine::new()); e.add(); assert_eq!(e.len(), 0); }",
         );
-        assert!(r.stays_on_thread("crate::t", false));
+        assert!(r.runs_on_one_thread("crate::t"));
     }
 
     #[test]
@@ -452,55 +555,121 @@ mod tests {
         let r = reach(
             "impl Engine { fn new() -> Self { Self::start(); Engine {} }
                            fn start() { std::thread::spawn(|| ()); } }
-             fn t() { let e = Engine::new(); }",
+             #[tokio::test] async fn t() { let e = Engine::new(); }",
         );
-        assert!(!r.stays_on_thread("crate::t", true));
+        assert!(!r.runs_on_one_thread("crate::t"));
+    }
+
+    #[test]
+    fn model_checker_threads_stay_on_the_test_thread() {
+        let r = reach(
+            "#[test] fn t() { loom::model(|| { loom::thread::spawn(move || ()); }); }
+             #[test] fn u() { shuttle::check_random(|| { shuttle::thread::spawn(|| ()); }, 100); }",
+        );
+        assert!(r.runs_on_one_thread("crate::t"));
+        assert!(r.runs_on_one_thread("crate::u"));
     }
 
     #[test]
     fn a_method_call_reaches_every_method_of_that_name() {
         let r = reach(
             "impl A { fn run(&self) {} } impl B { fn run(&self) { spawn(|| ()); } }
-             fn t(a: A) { a.run(); }",
+             #[tokio::test] async fn t(a: A) { a.run(); }",
         );
-        assert!(!r.stays_on_thread("crate::t", true));
+        assert!(!r.runs_on_one_thread("crate::t"));
     }
 
     #[test]
     fn tokio_tasks_stay_on_a_current_thread_runtime() {
         let r = reach(
             "impl Engine { fn close(&self) { tokio::spawn(async move {}); } }
-             fn t(e: Engine) { e.close(); }
-             fn h() { Handle::current().spawn(async move {}); set.spawn(run(conn)); }
-             fn b() { thread::Builder::new().spawn(move || ()); }
-             fn p() { pool.spawn(job); }",
+             #[tokio::test] async fn t(e: Engine) { e.close(); }
+             #[test] fn t_sync(e: Engine) { e.close(); }
+             #[tokio::test] async fn h() { Handle::current().spawn(async move {}); set.spawn(run(conn)); }
+             #[test] fn h_sync() { Handle::current().spawn(async move {}); }
+             #[tokio::test] async fn b() { thread::Builder::new().spawn(move || ()); }
+             #[tokio::test] async fn p() { pool.spawn(job); }",
         );
-        assert!(r.stays_on_thread("crate::t", true));
-        assert!(!r.stays_on_thread("crate::t", false));
-        assert!(r.stays_on_thread("crate::h", true));
-        assert!(!r.stays_on_thread("crate::h", false));
-        assert!(!r.stays_on_thread("crate::b", true));
-        assert!(!r.stays_on_thread("crate::p", true));
+        assert!(r.runs_on_one_thread("crate::t"));
+        assert!(!r.runs_on_one_thread("crate::t_sync"));
+        assert!(r.runs_on_one_thread("crate::h"));
+        assert!(!r.runs_on_one_thread("crate::h_sync"));
+        assert!(!r.runs_on_one_thread("crate::b"));
+        assert!(!r.runs_on_one_thread("crate::p"));
     }
 
     #[test]
     fn statics_globals_macros_and_other_crates_of_the_workspace_escape() {
         let r = reach(
-            "fn a() { assert!(SESSIONS.is_empty()); }
-             fn b() { tracing_subscriber::registry().with(layer).init(); }
-             fn f() { adapter.init(on_success); }
-             fn c() { assert_eq!(helper(), 1); }
+            "#[test] fn a() { assert!(SESSIONS.is_empty()); }
+             #[test] fn b() { tracing_subscriber::registry().with(layer).init(); }
+             #[test] fn f() { adapter.init(on_success); }
+             #[test] fn c() { assert_eq!(helper(), 1); }
              fn helper() -> u32 { std::thread::scope(|s| 1) }
-             fn d() { sibling::start(); }
-             fn e() { sibling_free(); }
-             fn g() { NEXT_ID.fetch_add(1, Relaxed); }",
+             #[test] fn d() { sibling::start(); }
+             #[test] fn e() { sibling_free(); }
+             fn not_a_test() {}",
         );
-        for t in ["crate::a", "crate::b", "crate::c", "crate::d"] {
-            assert!(!r.stays_on_thread(t, true), "{t}");
+        for t in [
+            "crate::a",
+            "crate::b",
+            "crate::c",
+            "crate::d",
+            "crate::not_a_test",
+        ] {
+            assert!(!r.runs_on_one_thread(t), "{t}");
         }
-        assert!(r.stays_on_thread("crate::e", true));
-        assert!(r.stays_on_thread("crate::f", true));
-        assert!(r.stays_on_thread("crate::g", true));
-        assert!(!r.stays_on_thread("crate::unknown", true));
+        assert!(r.runs_on_one_thread("crate::e"));
+        assert!(r.runs_on_one_thread("crate::f"));
+    }
+
+    #[test]
+    fn each_crate_target_is_read_with_the_library_only() {
+        let body =
+            |module: &str, self_ty: Option<&str>, name: &str, test: bool, src: &str| RawBody {
+                self_ty: self_ty.map(|t| vec![t.to_string()]),
+                module: module.into(),
+                name: name.into(),
+                test: test.then_some(false),
+                test_code: module.starts_with("test:"),
+                scan: BodyScan::of(&syn::parse_str(src).expect("a block")),
+            };
+        let r = build(
+            vec![
+                // The library calls back whatever handler it is given.
+                body("crate", None, "run", false, "{ h.handle(); }"),
+                body("crate", None, "lib_test", true, "{ run(h); }"),
+                body(
+                    "test:it",
+                    Some("Worker"),
+                    "handle",
+                    false,
+                    "{ std::thread::spawn(|| ()); }",
+                ),
+                body("test:it", None, "it_test", true, "{ crate::run(w); }"),
+                body("test:other", None, "other_test", true, "{ crate::run(w); }"),
+            ],
+            &Flat { statics: vec![] },
+        );
+        assert!(r.runs_on_one_thread("crate::lib_test"));
+        assert!(!r.runs_on_one_thread("test:it::it_test"));
+        assert!(r.runs_on_one_thread("test:other::other_test"));
+    }
+
+    #[test]
+    fn helpers_only_such_tests_call_run_on_one_thread_too() {
+        let r = reach(
+            "fn basic(n: usize) { fixture(n); }
+             fn fixture(n: usize) {}
+             fn shared(n: usize) {}
+             #[test] fn t() { basic(1); shared(1); }
+             #[test] fn u() { basic(2); }
+             #[test] fn v() { shared(2); std::thread::spawn(|| ()); }
+             fn unused() {}",
+        );
+        assert!(r.runs_on_one_thread("crate::basic"));
+        assert!(r.runs_on_one_thread("crate::fixture"));
+        assert!(!r.runs_on_one_thread("crate::shared"));
+        assert!(!r.runs_on_one_thread("crate::unused"));
     }
 }

@@ -157,7 +157,28 @@ const NO_POISON: &[&str] = &[
 
 /// Whether a name is an atomic integer type.
 pub(crate) fn is_atomic_name(name: &str) -> bool {
-    name.starts_with("Atomic") && name != "AtomicBool" && name != "AtomicPtr"
+    // Numeric atomics (std, portable_atomic's wider ones) and crossbeam's
+    // `AtomicCell`; not `AtomicBool`, `AtomicPtr` or another crate's
+    // `AtomicDestructor`.
+    name.strip_prefix("Atomic").is_some_and(|rest| {
+        matches!(
+            rest,
+            "U8" | "U16"
+                | "U32"
+                | "U64"
+                | "U128"
+                | "Usize"
+                | "I8"
+                | "I16"
+                | "I32"
+                | "I64"
+                | "I128"
+                | "Isize"
+                | "F32"
+                | "F64"
+                | "Cell"
+        )
+    })
 }
 
 /// The lock flavour implied by a full path (`parking_lot::Mutex`, `tokio::sync::RwLock`).

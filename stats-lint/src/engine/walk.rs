@@ -264,6 +264,11 @@ pub(crate) struct Walker<'a> {
     module: String,
     scopes: Vec<HashMap<String, Option<Value>>>,
     self_ty: Option<String>,
+    /// `impl .. for Arc<Store>`: `self` is an `Arc`, shared also as `&mut self`.
+    self_is_arc: Option<Shape>,
+    /// In an `extern "C"` function: what its raw pointer parameters point
+    /// to is the foreign caller's, which may call from any thread.
+    extern_abi: bool,
     /// Inside a closure run on other threads: the scope depth at which it
     /// starts; bindings from outer scopes are captured.
     spawn_base: Option<(usize, Capture)>,
@@ -281,7 +286,8 @@ pub(crate) struct Walker<'a> {
     /// Inside a `#[test]` function that starts no thread or task: its span.
     single_threaded_test_fn: Option<Span>,
     /// Inside a test that, with every function of the package it may call,
-    /// starts no thread, names no `static` and installs no global
+    /// starts no thread, names no `static` that can change and installs no
+    /// global, or a test helper only such tests call
     /// ([`super::thread_reach`]): whatever it locks is its own.
     self_contained_test: bool,
     /// The function whose body is walked.
@@ -306,6 +312,8 @@ pub(crate) fn walk_file(
         module: module.to_string(),
         scopes: vec![HashMap::new()],
         self_ty: None,
+        self_is_arc: None,
+        extern_abi: false,
         spawn_base: None,
         local_fns: Vec::new(),
         tail: None,
@@ -796,8 +804,8 @@ impl<'a> Walker<'a> {
             return Some(v);
         }
         if n >= 2 && last == "clone" {
-            // Arc::clone(&x), Rc::clone(&x), Clone::clone(&x)
-            return self.value(c.args.first()?);
+            // Arc::clone(&x), Rc::clone(&x), Clone::clone(&x), State::clone(&guard)
+            return clone_of(self.value(c.args.first()?)?);
         }
         if n >= 2
             && last == "upgrade"
@@ -1096,10 +1104,7 @@ impl<'a> Walker<'a> {
                 })
             }
             _ if n == "get" => Some(base.clone()), // OnceLock::get and the like
-            _ if n == "clone" => {
-                // Cloning through a guard copies the map: the copy is not shared.
-                (!matches!(base.guard, Guard::Lock { .. })).then(|| base.clone())
-            }
+            _ if n == "clone" => clone_of(base.clone()),
             _ => None,
         }
     }
@@ -1142,10 +1147,14 @@ impl<'a> Walker<'a> {
                         .unwrap_or(Shape::Unknown)
                 };
                 if n == 1 {
-                    return if segs[0].ident == "Some" {
-                        Shape::Wrap(Box::new(arg0()))
-                    } else {
-                        Shape::Unknown
+                    if segs[0].ident == "Some" {
+                        return Shape::Wrap(Box::new(arg0()));
+                    }
+                    // A tuple struct of the package (`SendPtr(p)`).
+                    let full = self.resolve(&p.path);
+                    return match self.facts.classify(&full, 0, |_| Shape::Unknown, 0) {
+                        named @ Shape::Named(_) => named,
+                        _ => Shape::Unknown,
                     };
                 }
                 let mut ty_path: syn::Path = p.path.clone();
@@ -1468,7 +1477,13 @@ impl<'a> Walker<'a> {
                         name: "self".to_string(),
                         decl: None,
                     };
-                    let v = if r.colon_token.is_some() {
+                    let v = if let Some(arc) = &self.self_is_arc {
+                        // `impl RaftStorage for Arc<MemStore>`: every clone
+                        // shares it, whatever the receiver.
+                        let mut v = Value::new(arc.clone(), owner);
+                        v.shared = true;
+                        Some(v)
+                    } else if r.colon_token.is_some() {
                         self.value_from_type(&r.ty, owner)
                     } else {
                         // `impl Trait for Alias` where the alias is `Mutex<HashMap<..>>`.
@@ -1490,7 +1505,21 @@ impl<'a> Walker<'a> {
                     };
                     self.bind("self".to_string(), v);
                 }
-                syn::FnArg::Typed(pt) => self.bind_pat(&pt.pat, None, Some(&pt.ty)),
+                syn::FnArg::Typed(pt) => {
+                    self.bind_pat(&pt.pat, None, Some(&pt.ty));
+                    if self.extern_abi
+                        && matches!(&*pt.ty, syn::Type::Ptr(_))
+                        && let Some(name) = pat_name(&pt.pat)
+                        && let Some(Some(v)) = self.scopes.last().and_then(|s| s.get(&name))
+                    {
+                        let v = Value {
+                            shared: true,
+                            exclusive: false,
+                            ..v.clone()
+                        };
+                        self.bind(name, Some(v));
+                    }
+                }
             }
         }
         f(self);
@@ -1912,6 +1941,21 @@ fn is_call_name(name: &str) -> bool {
         .is_some_and(|f| !f.is_empty() && f.chars().all(|c| c.is_alphanumeric() || c == '_'))
 }
 
+/// What a clone of `v` is: another handle of the same value for an `Arc`
+/// (no longer under the guard it was reached through), the value itself
+/// otherwise, but for a value reached through a lock guard: its copy is
+/// the caller's own, not shared (`let mut data = State::clone(&guard);`).
+fn clone_of(v: Value) -> Option<Value> {
+    if matches!(v.shape, Shape::Arc(_)) {
+        return Some(Value {
+            guard: Guard::None,
+            shared: true,
+            ..v
+        });
+    }
+    (!matches!(v.guard, Guard::Lock { .. })).then_some(v)
+}
+
 /// Whether a pattern binds `name` anywhere in it (`(a, name)`, `Some(name)`).
 fn pat_binds(p: &syn::Pat, name: &str) -> bool {
     struct Find<'n>(&'n str, bool);
@@ -1977,12 +2021,11 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             self.single_threaded_test_fn = Some(span);
         }
         let saved_contained = self.self_contained_test;
-        if test_scope::is_test_fn(&f.attrs) {
-            let full = format!("{}::{}", self.module, f.sig.ident);
-            let tasks_on_thread = test_scope::runs_tasks_on_its_thread(&f.attrs);
-            self.self_contained_test = self.facts.test_stays_on_thread(&full, tasks_on_thread);
-        }
+        let full = format!("{}::{}", self.module, f.sig.ident);
+        self.self_contained_test = self.facts.runs_on_one_thread(&full);
+        let saved_abi = std::mem::replace(&mut self.extern_abi, f.sig.abi.is_some());
         self.with_fn_scope(&inputs, |w| w.visit_block(&f.block));
+        self.extern_abi = saved_abi;
         self.self_ty = saved;
         self.fn_span = saved_fn;
         self.single_threaded_test_fn = saved_test;
@@ -1992,8 +2035,14 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
         let inputs: Vec<&syn::FnArg> = f.sig.inputs.iter().collect();
         let saved_fn = self.fn_span.replace(self.span(f.span()));
+        let saved_contained = self.self_contained_test;
+        self.self_contained_test = self.self_ty.as_ref().is_some_and(|st| {
+            self.facts
+                .runs_on_one_thread(&format!("{st}::{}", f.sig.ident))
+        });
         self.with_fn_scope(&inputs, |w| w.visit_block(&f.block));
         self.fn_span = saved_fn;
+        self.self_contained_test = saved_contained;
     }
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
@@ -2008,11 +2057,17 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             syn::Type::Path(tp) => Some(self.resolve(&tp.path)),
             _ => None,
         };
+        let arc = match self.shape_of_type(&i.self_ty) {
+            arc @ Shape::Arc(_) => Some(arc),
+            _ => None,
+        };
         let saved = std::mem::replace(&mut self.self_ty, self_ty);
+        let saved_arc = std::mem::replace(&mut self.self_is_arc, arc);
         for item in &i.items {
             self.visit_impl_item(item);
         }
         self.self_ty = saved;
+        self.self_is_arc = saved_arc;
     }
 
     fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {

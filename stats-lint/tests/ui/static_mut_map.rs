@@ -21,6 +21,7 @@ fn inside() {
 // ---- not flagged ----
 
 static mut COUNTER: u64 = 0;
+static mut STATE: *mut Registry = std::ptr::null_mut();
 static mut NAMES: Vec<String> = Vec::new();
 static PLAIN: Mutex<Option<HashMap<u32, u32>>> = Mutex::new(None);
 thread_local! {
