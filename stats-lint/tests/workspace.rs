@@ -494,3 +494,41 @@ fn a_test_is_judged_by_the_package_code_it_may_call() {
         .collect();
     assert_eq!(got, want);
 }
+
+#[test]
+fn counter_tables_of_one_name_in_two_targets_are_both_reported() {
+    // Function bodies are numbered per file: the library's and the
+    // example's first method must not be taken for one body.
+    let t = TempDir::new("counters");
+    t.write(
+        "Cargo.toml",
+        "[package]\nname = \"counters\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    let collector = |lock: &str| {
+        format!(
+            "use std::collections::HashMap;\nuse std::sync::{{Arc, {lock}}};\n\
+             #[derive(Default)]\npub struct MetricsCollector {{\n    counters: {lock}<HashMap<String, u64>>,\n}}\n\
+             impl MetricsCollector {{\n    pub fn increment(&self, name: &str) {{\n        let mut c = self.counters.{}().unwrap();\n        *c.entry(name.to_string()).or_insert(0) += 1;\n    }}\n}}\n\
+             pub fn run(m: Arc<MetricsCollector>) {{\n    m.increment(\"a\");\n}}\n",
+            if lock == "Mutex" { "lock" } else { "write" }
+        )
+    };
+    t.write("src/lib.rs", &collector("RwLock"));
+    t.write(
+        "examples/demo.rs",
+        &format!("{}fn main() {{}}\n", collector("Mutex")),
+    );
+    let got: Vec<(String, String, usize)> = findings(&t.0)
+        .into_iter()
+        .filter(|(lint, _, _)| lint == "counter_map")
+        .collect();
+    let want = [
+        ("counter_map", "examples/demo.rs", 10),
+        ("counter_map", "src/lib.rs", 10),
+    ];
+    let want: Vec<(String, String, usize)> = want
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
+        .collect();
+    assert_eq!(got, want);
+}

@@ -43,6 +43,9 @@ pub(crate) struct StaticFact {
     pub(crate) decl: Span,
     /// The function whose body declares it: only that body names it.
     pub(crate) fn_scope: Option<Span>,
+    /// Declared inside a `#[test]` function (or a function nested in one):
+    /// only that test reaches it.
+    pub(crate) in_test_fn: bool,
 }
 
 /// A struct item.
@@ -604,6 +607,7 @@ impl Facts {
                     thread_local: *tl,
                     decl: decl.clone(),
                     fn_scope: None,
+                    in_test_fn: false,
                 });
             }
         }
@@ -679,6 +683,7 @@ impl Facts {
             feature_use: false,
             fn_span: None,
             test_code: false,
+            in_test_fn: false,
         };
         c.module_entry();
         c.visit_file(f.ast);
@@ -1865,6 +1870,8 @@ struct Collector<'f> {
     fn_span: Option<Span>,
     /// Inside a `#[cfg(test)]` module or impl.
     test_code: bool,
+    /// Inside a `#[test]` function's body.
+    in_test_fn: bool,
 }
 
 impl Collector<'_> {
@@ -1908,6 +1915,7 @@ impl Collector<'_> {
                 thread_local: tl,
                 decl,
                 fn_scope: self.fn_span.clone(),
+                in_test_fn: self.in_test_fn,
             },
         );
     }
@@ -2108,7 +2116,9 @@ impl thread_reach::Resolver for Facts {
         self.static_names.get(name).is_some_and(|all| {
             all.iter().any(|full| {
                 self.statics.get(full).is_some_and(|s| {
-                    !s.thread_local && self.may_carry(&s.ty, &s.module, &mut HashSet::new())
+                    !s.thread_local
+                        && !s.in_test_fn
+                        && self.may_carry(&s.ty, &s.module, &mut HashSet::new())
                 })
             })
         })
@@ -2272,9 +2282,12 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let saved_fn = self
             .fn_span
             .replace(Span::from_pm2(self.file, syn::spanned::Spanned::span(f)));
+        let saved_test = self.in_test_fn;
+        self.in_test_fn |= test_scope::is_test_fn(&f.attrs);
         syn::visit::visit_item_fn(self, f);
         self.self_ty = saved;
         self.fn_span = saved_fn;
+        self.in_test_fn = saved_test;
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {

@@ -839,8 +839,15 @@ impl<'a> Walker<'a> {
             // `fn lock_relations(m: &Arc<Mutex<T>>) -> MutexGuard<'_, T>`: the
             // guard is shared as the lock handed to it is.
             let arg = self.value(c.args.first()?)?;
-            let (Shape::Lock { .. }, arc) = arg.shape.peel() else {
+            let (Shape::Lock { inner, .. }, arc) = arg.shape.peel() else {
                 return None;
+            };
+            // `fn mutex_lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T>`: the
+            // guarded value is what the lock handed to it holds.
+            let shape = if shape.is_unknown() {
+                (**inner).clone()
+            } else {
+                shape
             };
             return Some(Value {
                 shape,

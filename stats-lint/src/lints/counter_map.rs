@@ -63,7 +63,7 @@ declare_lint! {
 /// The detection: remembers which maps were reported in which function body.
 #[derive(Default)]
 pub(crate) struct Pass {
-    reported: HashSet<(usize, String)>,
+    reported: HashSet<(std::path::PathBuf, usize, String)>,
 }
 
 /// A value looked up in a map that is shared and held under a lock.
@@ -107,7 +107,11 @@ impl Pass {
         let Some(lookup) = v.lookup else {
             return;
         };
-        if !self.reported.insert((cx.body_id(), v.owner.name.clone())) {
+        // Function bodies are numbered per file.
+        if !self
+            .reported
+            .insert((lookup.file.clone(), cx.body_id(), v.owner.name.clone()))
+        {
             return;
         }
         let d = diag(

@@ -41,6 +41,16 @@ fn only_user() {
 }
 
 #[test]
+fn only_user_through_a_nested_fn() {
+    fn repository() -> &'static Mutex<HashMap<usize, String>> {
+        static REPOSITORY: std::sync::OnceLock<Mutex<HashMap<usize, String>>> =
+            std::sync::OnceLock::new();
+        REPOSITORY.get_or_init(|| Mutex::new(HashMap::new()))
+    }
+    repository().lock().unwrap().insert(1, "a".into());
+}
+
+#[test]
 fn names_another_functions_static() {
     use missing_module::EM;
     EM.lock().unwrap().as_mut().unwrap().on("Hello");
