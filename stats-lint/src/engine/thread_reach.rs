@@ -276,16 +276,10 @@ pub(crate) fn build(bodies: Vec<RawBody>, r: &dyn Resolver) -> Reach {
     // A library's test runs the library's code; a test target's test runs
     // the library's and its own target's (the library may call back into
     // the target's methods through a trait). Each is read apart.
-    let (mut threads, mut either) = (vec![false; n], vec![false; n]);
     let base_either: Vec<bool> = thread.iter().zip(&task).map(|(a, b)| *a || *b).collect();
-    for (reached, own) in targets(&bodies) {
-        let t = spread(&bodies, &calls, &names, &thread, &reached);
-        let e = spread(&bodies, &calls, &names, &base_either, &reached);
-        for i in own {
-            threads[i] = t[i];
-            either[i] = e[i];
-        }
-    }
+    let graph = Callers::new(&bodies, &calls, &names);
+    let threads = graph.spread_by_target(&thread);
+    let either = graph.spread_by_target(&base_either);
     // A test whose reach stays on its thread; then, to a fixed point, a
     // helper of test code that only such functions call.
     let mut one: Vec<bool> = bodies
@@ -347,63 +341,116 @@ fn reachable(caller: &RawBody, callee: &RawBody) -> bool {
     from == to || (to.contains(':') && !from.contains(':'))
 }
 
-/// For each crate target, the bodies its tests may run and its own: the
-/// library alone, then each test, example or binary target with the library.
-fn targets(bodies: &[RawBody]) -> Vec<(Vec<usize>, Vec<usize>)> {
-    let mut lib = Vec::new();
-    let mut others: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, b) in bodies.iter().enumerate() {
-        let root = root_of(&b.module);
-        if root.contains(':') {
-            others.entry(root).or_default().push(i);
-        } else {
-            lib.push(i);
-        }
-    }
-    let mut out = vec![(lib.clone(), lib.clone())];
-    for (_, own) in others {
-        let reached = lib.iter().chain(&own).copied().collect();
-        out.push((reached, own));
-    }
-    out
+/// Who calls each body, by path and by name: the call graph read backwards.
+struct Callers<'a> {
+    bodies: &'a [RawBody],
+    names: &'a [Vec<&'a str>],
+    calls: &'a [Vec<usize>],
+    by_path: Vec<Vec<usize>>,
+    by_name: HashMap<&'a str, Vec<usize>>,
+    /// The library's bodies, then each other crate target's.
+    lib: Vec<usize>,
+    others: Vec<Vec<usize>>,
 }
 
-/// Marks, among the `reached` bodies, every one that calls a marked one,
-/// by path or by name, to a fixed point.
-fn spread(
-    bodies: &[RawBody],
-    calls: &[Vec<usize>],
-    names: &[Vec<&str>],
-    base: &[bool],
-    reached: &[usize],
-) -> Vec<bool> {
-    let mut inside = vec![false; bodies.len()];
-    for &i in reached {
-        inside[i] = true;
+impl<'a> Callers<'a> {
+    fn new(bodies: &'a [RawBody], calls: &'a [Vec<usize>], names: &'a [Vec<&'a str>]) -> Self {
+        let mut by_path = vec![Vec::new(); bodies.len()];
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (c, (cs, ns)) in calls.iter().zip(names).enumerate() {
+            for &callee in cs {
+                by_path[callee].push(c);
+            }
+            for &n in ns {
+                by_name.entry(n).or_default().push(c);
+            }
+        }
+        let mut lib = Vec::new();
+        let mut others: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, b) in bodies.iter().enumerate() {
+            let root = root_of(&b.module);
+            if root.contains(':') {
+                others.entry(root).or_default().push(i);
+            } else {
+                lib.push(i);
+            }
+        }
+        Callers {
+            bodies,
+            names,
+            calls,
+            by_path,
+            by_name,
+            lib,
+            others: others.into_values().collect(),
+        }
     }
-    let mut marked = base.to_vec();
-    let mut marked_names: HashSet<&str> = reached
-        .iter()
-        .filter(|&&i| marked[i])
-        .map(|&i| bodies[i].name.as_str())
-        .collect();
-    loop {
-        let mut grew = false;
-        for &i in reached {
-            if marked[i] {
-                continue;
+
+    /// Marks every body that may call a marked one. A library's test runs
+    /// the library's code; a test target's runs the library's and its own
+    /// (the library may call back into the target's methods through a
+    /// trait): each target is read with the library's result as a start.
+    fn spread_by_target(&self, base: &[bool]) -> Vec<bool> {
+        let mut inside = vec![false; self.bodies.len()];
+        for &i in &self.lib {
+            inside[i] = true;
+        }
+        let mut lib_marked = base.to_vec();
+        let lib_names = self.spread(&mut lib_marked, &inside, self.lib.clone(), HashSet::new());
+        let mut out = lib_marked.clone();
+        for own in &self.others {
+            for &i in own {
+                inside[i] = true;
             }
-            if names[i].iter().any(|n| marked_names.contains(n))
-                || calls[i].iter().any(|&c| inside[c] && marked[c])
-            {
+            let mut marked = lib_marked.clone();
+            // The target's bodies that call a marked library body.
+            let start: Vec<usize> = own
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    base[i]
+                        || self.calls[i].iter().any(|&c| marked[c])
+                        || self.names[i].iter().any(|m| lib_names.contains(m))
+                })
+                .collect();
+            for &i in &start {
                 marked[i] = true;
-                marked_names.insert(bodies[i].name.as_str());
-                grew = true;
+            }
+            self.spread(&mut marked, &inside, start, lib_names.clone());
+            for &i in own {
+                out[i] = marked[i];
+                inside[i] = false;
             }
         }
-        if !grew {
-            return marked;
+        out
+    }
+
+    /// From the marked bodies in `work`, marks their callers inside, to a
+    /// fixed point; `done` holds the names whose callers were marked
+    /// already. Returns the marked names.
+    fn spread<'s>(
+        &'s self,
+        marked: &mut [bool],
+        inside: &[bool],
+        mut work: Vec<usize>,
+        mut done: HashSet<&'s str>,
+    ) -> HashSet<&'s str> {
+        work.retain(|&i| marked[i]);
+        while let Some(b) = work.pop() {
+            let name = self.bodies[b].name.as_str();
+            let by_name = if done.insert(name) {
+                self.by_name.get(name).map_or(&[][..], Vec::as_slice)
+            } else {
+                &[]
+            };
+            for &c in self.by_path[b].iter().chain(by_name) {
+                if inside[c] && !marked[c] {
+                    marked[c] = true;
+                    work.push(c);
+                }
+            }
         }
+        done
     }
 }
 
