@@ -47,6 +47,13 @@ fn findings(root: &Path) -> Vec<(String, String, usize)> {
         .collect()
 }
 
+/// `(lint, file, line)` triples as `findings` gives them.
+fn owned(want: &[(&str, &str, usize)]) -> Vec<(String, String, usize)> {
+    want.iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
+        .collect()
+}
+
 const STATE: &str = r#"use std::collections::HashMap as Table;
 use std::sync::{Arc, Mutex};
 use parking_lot::RwLock;
@@ -121,10 +128,7 @@ fn facts_cross_files_and_module_tree_is_followed() {
         ("static_mut_map", "src/odd/place.rs", 1),
         ("static_mut_map", "tests/it.rs", 1),
     ];
-    let want: Vec<(String, String, usize)> = want
-        .iter()
-        .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
-        .collect();
+    let want = owned(&want);
     assert_eq!(got, want);
 }
 
@@ -213,10 +217,7 @@ fn modules_inside_item_macros_and_unreached_files_are_reported() {
         ("shared_map_mutation", "src/state.rs", 8),
         ("static_mut_map", "src/unix.rs", 1),
     ];
-    let want: Vec<(String, String, usize)> = want
-        .iter()
-        .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
-        .collect();
+    let want = owned(&want);
     assert_eq!(got, want);
     let report = lint_paths(std::slice::from_ref(&t.0), &Config::default()).unwrap();
     let root = std::path::absolute(&t.0).unwrap();
@@ -299,10 +300,7 @@ fn statics_and_types_of_a_workspace_member_are_seen_by_its_dependents() {
         ("poison_cascade", "web/src/lib.rs", 10),
         ("shared_map_mutation", "web/src/lib.rs", 10),
     ];
-    let want: Vec<(String, String, usize)> = want
-        .iter()
-        .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
-        .collect();
+    let want = owned(&want);
     assert_eq!(got, want);
     // The note points at the declaration in the other package.
     let report = lint_paths(std::slice::from_ref(&t.0), &Config::default()).unwrap();
@@ -488,10 +486,7 @@ fn a_test_is_judged_by_the_package_code_it_may_call() {
         ("poison_cascade", "web/src/lib.rs", 15),
         ("shared_map_mutation", "web/src/lib.rs", 15),
     ];
-    let want: Vec<(String, String, usize)> = want
-        .iter()
-        .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
-        .collect();
+    let want = owned(&want);
     assert_eq!(got, want);
 }
 
@@ -526,9 +521,6 @@ fn counter_tables_of_one_name_in_two_targets_are_both_reported() {
         ("counter_map", "examples/demo.rs", 10),
         ("counter_map", "src/lib.rs", 10),
     ];
-    let want: Vec<(String, String, usize)> = want
-        .iter()
-        .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
-        .collect();
+    let want = owned(&want);
     assert_eq!(got, want);
 }
