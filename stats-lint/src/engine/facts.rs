@@ -2611,6 +2611,26 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
         .collect()
 }
 
+/// Whether a closure body contains `*v += ..` or `*v -= ..`: the map's value
+/// itself is counted, not a field of a struct value (`sub.dropped += 1`).
+pub(crate) fn has_compound_add(e: &syn::Expr) -> bool {
+    struct V(bool);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+            if matches!(b.op, syn::BinOp::AddAssign(_) | syn::BinOp::SubAssign(_))
+                && matches!(&*b.left, syn::Expr::Unary(u)
+                    if matches!(u.op, syn::UnOp::Deref(_)) && matches!(&*u.expr, syn::Expr::Path(_)))
+            {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+    }
+    let mut v = V(false);
+    v.visit_expr(e);
+    v.0
+}
+
 /// The map fields of `self` a method body counts in: `+=`/`-=` on a value
 /// looked up in `self.field` (`*self.hits.entry(k).or_insert(0) += 1`,
 /// `*self.hits.get_mut(&k).unwrap() += n`, `self.hits[k] += 1`) and
@@ -2657,9 +2677,7 @@ fn counted_self_fields(block: &syn::Block) -> Vec<String> {
         }
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
             let counts = match m.method.to_string().as_str() {
-                "and_modify" => m.args.first().is_some_and(
-                    |c| matches!(c, syn::Expr::Closure(cl) if has_deref_add(&cl.body)),
-                ),
+                "and_modify" => m.args.first().is_some_and(has_compound_add),
                 _ => false,
             };
             if counts {
@@ -2668,20 +2686,6 @@ fn counted_self_fields(block: &syn::Block) -> Vec<String> {
             syn::visit::visit_expr_method_call(self, m);
         }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    /// `*v += ..` or `*v -= ..` in a closure body.
-    fn has_deref_add(e: &syn::Expr) -> bool {
-        struct A(bool);
-        impl<'ast> Visit<'ast> for A {
-            fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
-                self.0 |= matches!(b.op, syn::BinOp::AddAssign(_) | syn::BinOp::SubAssign(_))
-                    && matches!(&*b.left, syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)));
-                syn::visit::visit_expr_binary(self, b);
-            }
-        }
-        let mut a = A(false);
-        a.visit_expr(e);
-        a.0
     }
     let mut v = V::default();
     v.visit_block(block);

@@ -2,8 +2,8 @@
 
 use std::collections::HashSet;
 
-use syn::visit::Visit;
 
+use crate::engine::facts::has_compound_add;
 use crate::engine::{Cx, Guard, LintPass, Owner, Shape, Value};
 use crate::lints::{declare_lint, diag, note_declaration};
 
@@ -79,25 +79,6 @@ fn is_int_lit(e: &syn::Expr) -> bool {
     }
 }
 
-/// Whether a closure body contains `*v += ..` or `*v -= ..`: the map's value
-/// itself is counted, not a field of a struct value (`sub.dropped += 1`).
-fn has_compound_add(e: &syn::Expr) -> bool {
-    struct V(bool);
-    impl<'ast> Visit<'ast> for V {
-        fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
-            if matches!(b.op, syn::BinOp::AddAssign(_) | syn::BinOp::SubAssign(_))
-                && matches!(&*b.left, syn::Expr::Unary(u)
-                    if matches!(u.op, syn::UnOp::Deref(_)) && matches!(&*u.expr, syn::Expr::Path(_)))
-            {
-                self.0 = true;
-            }
-            syn::visit::visit_expr_binary(self, b);
-        }
-    }
-    let mut v = V(false);
-    v.visit_expr(e);
-    v.0
-}
 
 impl Pass {
     fn report(&mut self, cx: &Cx<'_>, v: Value) {
