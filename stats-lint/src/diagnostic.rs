@@ -95,6 +95,11 @@ impl Span {
         }
     }
 
+    /// Whether `inner` lies inside this span, in the same file.
+    pub(crate) fn contains(&self, inner: &Span) -> bool {
+        inner.file == self.file && self.start <= inner.start && inner.end <= self.end
+    }
+
     /// A span from the start of `from` to the end of `to`.
     pub fn join(file: &std::path::Path, from: proc_macro2::Span, to: proc_macro2::Span) -> Self {
         let a = Span::from_pm2(file, from);

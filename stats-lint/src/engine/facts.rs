@@ -146,6 +146,9 @@ const NOT_DEREF_NAMES: &[&str] = &[
 pub(crate) struct Facts {
     modules: HashMap<String, Module>,
     statics: HashMap<String, StaticFact>,
+    /// Every `static` declared in a function body, by full path: two
+    /// functions of a module may each declare their own `static CACHE`.
+    body_statics: Vec<(String, StaticFact)>,
     structs: HashMap<String, StructFact>,
     /// Type aliases by full path: the type, its module, its type parameters.
     aliases: HashMap<String, (syn::Type, String, Vec<String>)>,
@@ -1473,6 +1476,28 @@ impl Facts {
         }
     }
 
+    /// [`Self::static_at`] as seen from code in the function at `from`: a
+    /// `static` declared in that function's body, or in a body around it
+    /// (the innermost), before one of the same path declared elsewhere.
+    pub(crate) fn static_seen_from(
+        &self,
+        full: &str,
+        from: Option<&Span>,
+    ) -> Option<(&str, &StaticFact)> {
+        let local = from.and_then(|at| {
+            self.body_statics
+                .iter()
+                .filter(|(k, s)| {
+                    k == full && s.fn_scope.as_ref().is_some_and(|scope| scope.contains(at))
+                })
+                .max_by_key(|(_, s)| s.fn_scope.as_ref().map(|scope| scope.start))
+        });
+        match local {
+            Some((k, s)) => Some((k.as_str(), s)),
+            None => self.static_at(full),
+        }
+    }
+
     /// Whether a bare name written in `module` may name a static: a static
     /// has that name, or the module imports the name or a glob.
     pub(crate) fn may_name_static(&self, module: &str, name: &str) -> bool {
@@ -1508,9 +1533,22 @@ impl Facts {
         self.fns.get(full)
     }
 
+    /// Where the one `static` declared in the body of the function at
+    /// `scope` is (what a `fn repository() -> &'static Mutex<..>` nested in
+    /// a test returns).
+    pub(crate) fn static_declared_in(&self, scope: &Span) -> Option<&Span> {
+        let mut found = self
+            .body_statics
+            .iter()
+            .filter(|(_, s)| s.fn_scope.as_ref() == Some(scope));
+        let (_, only) = found.next()?;
+        found.next().is_none().then_some(&only.decl)
+    }
+
     /// Whether a span is where a `static` is declared.
     pub(crate) fn is_static_decl(&self, span: &Span) -> bool {
         self.statics.values().any(|s| &s.decl == span)
+            || self.body_statics.iter().any(|(_, s)| &s.decl == span)
     }
 
     /// Whether a function of the package with this last name mutates a parameter.
@@ -1906,18 +1944,19 @@ impl Collector<'_> {
         if !names.contains(&full) {
             names.push(full.clone());
         }
-        self.facts.statics.insert(
-            full,
-            StaticFact {
-                ty: ty.clone(),
-                module: self.module.clone(),
-                mutable,
-                thread_local: tl,
-                decl,
-                fn_scope: self.fn_span.clone(),
-                in_test_fn: self.in_test_fn,
-            },
-        );
+        let fact = StaticFact {
+            ty: ty.clone(),
+            module: self.module.clone(),
+            mutable,
+            thread_local: tl,
+            decl,
+            fn_scope: self.fn_span.clone(),
+            in_test_fn: self.in_test_fn,
+        };
+        if fact.fn_scope.is_some() {
+            self.facts.body_statics.push((full.clone(), fact.clone()));
+        }
+        self.facts.statics.insert(full, fact);
     }
 
     /// One name of a `use`. Of two `cfg` alternatives (`#[cfg(not(feature =

@@ -275,6 +275,9 @@ pub(crate) struct Walker<'a> {
     /// Closures bound to a name in scope (`let make = |..| { .. }`): the
     /// scope depth, the name, and the value their body ends with.
     local_fns: Vec<(usize, String, Value)>,
+    /// Functions declared in the enclosing blocks that return `&'static`:
+    /// (name, where declared, return type). Their bodies see them too.
+    static_fns: Vec<(String, Span, syn::Type)>,
     /// Set while a closure bound to a name is walked: its body's final value.
     tail: Option<Option<Value>>,
     /// Closure parameters bound while [`Walker::value`] evaluates a
@@ -316,6 +319,7 @@ pub(crate) fn walk_file(
         extern_abi: false,
         spawn_base: None,
         local_fns: Vec::new(),
+        static_fns: Vec::new(),
         tail: None,
         params: RefCell::new(Vec::new()),
         single_threaded_test: None,
@@ -461,7 +465,7 @@ impl<'a> Walker<'a> {
     }
 
     fn static_value(&self, full: &str) -> Option<Value> {
-        let (key, s) = self.facts.static_at(full)?;
+        let (key, s) = self.facts.static_seen_from(full, self.fn_span.as_ref())?;
         if s.thread_local {
             return None;
         }
@@ -803,6 +807,21 @@ impl<'a> Walker<'a> {
         {
             return Some(v);
         }
+        if n == 1
+            && let Some((_, decl, ret)) = self.static_fns.iter().rev().find(|(f, ..)| *f == last)
+        {
+            // `fn repository() -> &'static Mutex<..> { static R: .. }` declared
+            // in a block: what it returns is its static, judged as the static.
+            let mut v = Value::new(
+                self.facts.shape_of(ret, &self.module, None),
+                Owner {
+                    name: format!("{last}()"),
+                    decl: self.facts.static_declared_in(decl).cloned(),
+                },
+            );
+            v.shared = true;
+            return Some(v);
+        }
         if n >= 2 && last == "clone" {
             // Arc::clone(&x), Rc::clone(&x), Clone::clone(&x), State::clone(&guard)
             return clone_of(self.value(c.args.first()?)?);
@@ -861,8 +880,7 @@ impl<'a> Walker<'a> {
             });
         }
         let shape = self.facts.shape_of(&f.ret, &f.module, f.self_ty.as_deref());
-        let is_static_ref = matches!(&f.ret, syn::Type::Reference(r)
-            if r.lifetime.as_ref().is_some_and(|l| l.ident == "static"));
+        let is_static_ref = is_static_ref(&f.ret);
         let mut v = Value::new(
             shape,
             Owner {
@@ -1939,7 +1957,7 @@ fn diverges_block(b: &syn::Block) -> bool {
 
 /// Whether `inner` lies within `outer` (same file).
 fn within(inner: &Span, outer: &Span) -> bool {
-    inner.file == outer.file && outer.start <= inner.start && inner.end <= outer.end
+    outer.contains(inner)
 }
 
 /// An owner named by a function call alone (`new()`, `registry()`).
@@ -2005,6 +2023,12 @@ fn has_dot_or_eq(tokens: proc_macro2::TokenStream) -> bool {
     })
 }
 
+/// `&'static T`.
+fn is_static_ref(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Reference(r)
+        if r.lifetime.as_ref().is_some_and(|l| l.ident == "static"))
+}
+
 fn is_thread_closure(e: &syn::Expr) -> bool {
     matches!(e, syn::Expr::Closure(_) | syn::Expr::Async(_))
 }
@@ -2029,7 +2053,10 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         }
         let saved_contained = self.self_contained_test;
         let full = format!("{}::{}", self.module, f.sig.ident);
-        self.self_contained_test = self.facts.runs_on_one_thread(&full);
+        // A function declared inside a test that stays on one thread is
+        // part of it: the call graph read its body with the test's.
+        self.self_contained_test = (saved_fn.is_some() && saved_contained)
+            || self.facts.runs_on_one_thread(&full);
         let saved_abi = std::mem::replace(&mut self.extern_abi, f.sig.abi.is_some());
         self.with_fn_scope(&inputs, |w| w.visit_block(&f.block));
         self.extern_abi = saved_abi;
@@ -2043,10 +2070,11 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         let inputs: Vec<&syn::FnArg> = f.sig.inputs.iter().collect();
         let saved_fn = self.fn_span.replace(self.span(f.span()));
         let saved_contained = self.self_contained_test;
-        self.self_contained_test = self.self_ty.as_ref().is_some_and(|st| {
-            self.facts
-                .runs_on_one_thread(&format!("{st}::{}", f.sig.ident))
-        });
+        self.self_contained_test = (saved_fn.is_some() && saved_contained)
+            || self.self_ty.as_ref().is_some_and(|st| {
+                self.facts
+                    .runs_on_one_thread(&format!("{st}::{}", f.sig.ident))
+            });
         self.with_fn_scope(&inputs, |w| w.visit_block(&f.block));
         self.fn_span = saved_fn;
         self.self_contained_test = saved_contained;
@@ -2116,6 +2144,17 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     }
 
     fn visit_block(&mut self, b: &'ast syn::Block) {
+        let outer_fns = self.static_fns.len();
+        for s in &b.stmts {
+            if let syn::Stmt::Item(syn::Item::Fn(f)) = s
+                && let syn::ReturnType::Type(_, ret) = &f.sig.output
+                && is_static_ref(ret)
+            {
+                let decl = self.span(f.span());
+                self.static_fns
+                    .push((f.sig.ident.to_string(), decl, (**ret).clone()));
+            }
+        }
         self.with_scope(|w| {
             // Fresh `Arc`s not handed on yet: (statement that hands it on, name, its value).
             let mut fresh: Vec<(usize, String, Value)> = Vec::new();
@@ -2142,6 +2181,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 w.tail = Some(value);
             }
         });
+        self.static_fns.truncate(outer_fns);
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
