@@ -308,15 +308,22 @@ pub(crate) fn build(bodies: Vec<RawBody>, r: &dyn Resolver) -> Reach {
             callers.entry(h).or_default().push(c);
         }
     }
+    // The greatest fixed point: every called helper is assumed in, then
+    // one called from outside is taken out, until none is. A helper that
+    // calls itself (`fn get` whose body calls a map's `get`, read by name)
+    // or a cycle of helpers that only such tests enter stays in.
+    for &h in callers.keys() {
+        one[h] = true;
+    }
     loop {
-        let mut grew = false;
+        let mut shrank = false;
         for (&h, cs) in &callers {
-            if !one[h] && cs.iter().all(|&c| one[c]) {
-                one[h] = true;
-                grew = true;
+            if one[h] && !cs.iter().all(|&c| one[c]) {
+                one[h] = false;
+                shrank = true;
             }
         }
-        if !grew {
+        if !shrank {
             break;
         }
     }
@@ -718,5 +725,22 @@ mod tests {
         assert!(r.runs_on_one_thread("crate::fixture"));
         assert!(!r.runs_on_one_thread("crate::shared"));
         assert!(!r.runs_on_one_thread("crate::unused"));
+    }
+
+    #[test]
+    fn helpers_that_call_themselves_or_each_other_stay_with_their_tests() {
+        let r = reach(
+            "fn get(n: usize) { if n > 0 { get(n - 1) } }
+             fn ping(n: usize) { pong(n) }
+             fn pong(n: usize) { ping(n) }
+             fn walk(n: usize) { walk(n); ping(n); }
+             #[test] fn t() { get(3); ping(1); }
+             #[test] fn v() { walk(1); std::thread::spawn(|| ()); }",
+        );
+        assert!(r.runs_on_one_thread("crate::get"));
+        assert!(!r.runs_on_one_thread("crate::walk"));
+        // `walk` is called from a test with threads and calls `ping`.
+        assert!(!r.runs_on_one_thread("crate::ping"));
+        assert!(!r.runs_on_one_thread("crate::pong"));
     }
 }

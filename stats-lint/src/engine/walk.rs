@@ -2055,8 +2055,8 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         let full = format!("{}::{}", self.module, f.sig.ident);
         // A function declared inside a test that stays on one thread is
         // part of it: the call graph read its body with the test's.
-        self.self_contained_test = (saved_fn.is_some() && saved_contained)
-            || self.facts.runs_on_one_thread(&full);
+        self.self_contained_test =
+            (saved_fn.is_some() && saved_contained) || self.facts.runs_on_one_thread(&full);
         let saved_abi = std::mem::replace(&mut self.extern_abi, f.sig.abi.is_some());
         self.with_fn_scope(&inputs, |w| w.visit_block(&f.block));
         self.extern_abi = saved_abi;
