@@ -108,6 +108,14 @@ impl Check<'_> {
         id.is_some_and(|i| i == self.name)
     }
 
+    /// Whether a call's argument hands the binding on: one that starts
+    /// from it, unless it is what a lock of it guards (`f(&mut
+    /// *s.lock().unwrap())` lends the guarded value, not the lock), with
+    /// no clone taken on the way (`s.lock().unwrap().inner.clone()`).
+    fn hands_on(&self, arg: &syn::Expr) -> bool {
+        self.is(chain_root(arg)) && !guarded_value_lent(arg)
+    }
+
     fn mentions(&self, tokens: proc_macro2::TokenStream) -> bool {
         tokens.into_iter().any(|t| match t {
             proc_macro2::TokenTree::Ident(i) => i == self.name,
@@ -143,6 +151,35 @@ impl Check<'_> {
     }
 }
 
+/// A chain through `.lock()`/`.read()`/`.write()` without a clone.
+fn guarded_value_lent(e: &syn::Expr) -> bool {
+    let mut through_lock = false;
+    let mut e = e;
+    loop {
+        e = match e {
+            syn::Expr::Paren(p) => &p.expr,
+            syn::Expr::Reference(r) => &r.expr,
+            syn::Expr::Unary(u) => &u.expr,
+            syn::Expr::Field(f) => &f.base,
+            syn::Expr::Try(t) => &t.expr,
+            syn::Expr::MethodCall(m) => {
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "clone" | "cloned" | "to_owned"
+                ) {
+                    return false;
+                }
+                through_lock |= matches!(
+                    m.method.to_string().as_str(),
+                    "lock" | "read" | "write" | "try_lock" | "try_read" | "try_write"
+                );
+                &m.receiver
+            }
+            _ => return through_lock,
+        };
+    }
+}
+
 impl<'ast> Visit<'ast> for Check<'_> {
     fn visit_expr(&mut self, e: &'ast syn::Expr) {
         if self.escapes {
@@ -155,10 +192,10 @@ impl<'ast> Visit<'ast> for Check<'_> {
                 return;
             }
             syn::Expr::Call(c) => {
-                self.escapes = c.args.iter().any(|a| self.is(chain_root(a)));
+                self.escapes = c.args.iter().any(|a| self.hands_on(a));
             }
             syn::Expr::MethodCall(m) => {
-                self.escapes = m.args.iter().any(|a| self.is(chain_root(a)))
+                self.escapes = m.args.iter().any(|a| self.hands_on(a))
                     || (m.method == "clone" && self.is(place_root(&m.receiver)));
             }
             syn::Expr::Struct(s) => {
@@ -223,6 +260,7 @@ mod tests {
             "s.register(1); assert!(s.map.read().unwrap().is_empty());"
         ));
         assert!(check("let g = s.map.write().unwrap(); g.len();"));
+        assert!(check("fill(&mut *s.map.lock().unwrap());"));
     }
 
     #[test]
@@ -234,6 +272,7 @@ mod tests {
         assert!(!check("std::thread::spawn(move || s.register(1));"));
         assert!(!check("Holder { s };"));
         assert!(!check("other.add(s.map.len());"));
+        assert!(!check("f(s.map.lock().unwrap().inner.clone());"));
         assert!(!check("s"));
         assert!(!check("println!(\"{:?}\", s);"));
     }

@@ -507,7 +507,22 @@ impl<'a> Walker<'a> {
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.value(&u.expr),
             syn::Expr::Try(t) => self.value(&t.expr),
             syn::Expr::Await(a) => self.value(&a.base),
-            syn::Expr::Cast(c) => self.value(&c.expr),
+            syn::Expr::Cast(c) => {
+                let mut v = self.value(&c.expr)?;
+                // `data as *mut WatchMap` of an `extern "C"` callback's
+                // `*mut c_void`: the pointee is the cast's.
+                if let syn::Type::Ptr(p) = &*c.ty
+                    && opaque(&v.shape)
+                {
+                    let shape = self
+                        .facts
+                        .shape_of(&p.elem, &self.module, self.self_ty.as_deref());
+                    if !opaque(&shape) {
+                        v.shape = shape;
+                    }
+                }
+                Some(v)
+            }
             syn::Expr::Unsafe(u) => self.block_value(&u.block),
             syn::Expr::Block(b) => self.block_value(&b.block),
             syn::Expr::Field(f) => self.field_value(f),
@@ -1043,6 +1058,16 @@ impl<'a> Walker<'a> {
         {
             return Some(base.clone());
         }
+        // `lock.borrow_mut()` with `std::borrow::BorrowMut` in scope: the
+        // guarded value, as `deref_mut()` gives it (a `RefCell` inside is
+        // borrowed below instead).
+        if matches!(n, "borrow" | "borrow_mut")
+            && matches!(base.guard, Guard::Lock { .. })
+            && !matches!(inner, Shape::Cell(_))
+            && !matches!(inner, Shape::Named(s) if self.facts.function(&format!("{s}::{n}")).is_some())
+        {
+            return Some(base.clone());
+        }
         match inner {
             Shape::Map { .. } if MAP_LOOKUP.contains(&n) => {
                 let site = Span::join(self.file, m.method.span(), m.paren_token.span.close());
@@ -1257,6 +1282,17 @@ impl<'a> Walker<'a> {
                             && is_call_name(&v.owner.name) =>
                     {
                         Some(Value { owner, ..v })
+                    }
+                    // `let wm: &WatchMap = &*(data as *mut _);`: the written
+                    // type says what an untyped pointer points to.
+                    (Some(v), Some(t)) if opaque(&v.shape) => {
+                        match self.value_from_type(t, owner.clone()) {
+                            Some(typed) if !opaque(&typed.shape) => Some(Value {
+                                shape: typed.shape,
+                                ..v
+                            }),
+                            _ => Some(v),
+                        }
                     }
                     (Some(v), _) => Some(v),
                     (None, Some(t)) => self.value_from_type(t, owner),
@@ -1689,7 +1725,10 @@ impl<'a> Walker<'a> {
         let [.., ty, ctor] = &segs[..] else {
             return None;
         };
-        if ty != "Arc" || !matches!(ctor.as_str(), "new" | "default" | "from") {
+        // `Arc::new(..)`, or `Default::default()` into a binding typed `Arc<..>`.
+        let arc_ctor = ty == "Arc" && matches!(ctor.as_str(), "new" | "default" | "from");
+        let default_ctor = ty == "Default" && ctor == "default";
+        if !(arc_ctor || default_ctor) {
             return None;
         }
         let Some(Some(v)) = self.scopes.last().and_then(|s| s.get(&name)) else {
@@ -1722,8 +1761,20 @@ impl<'a> Walker<'a> {
     /// `let s = Store::new();` (or `Store { .. }`) whose binding never leaves
     /// the function: see [`super::confined`].
     fn confine_from_later(&mut self, l: &syn::Local, rest: &[syn::Stmt]) {
-        let Some(name) = pat_name(&l.pat) else {
-            return;
+        // `let s = ..`, or, in a test that starts no thread, each binding of
+        // `let (s, tx) = make_pair();` (elsewhere a function returning a
+        // pair may have handed a clone to a thread it started).
+        let names: Vec<String> = match pat_name(&l.pat) {
+            Some(name) => vec![name],
+            None if self.single_threaded_test_fn.is_none() => return,
+            None => match &l.pat {
+                syn::Pat::Tuple(t) => t.elems.iter().filter_map(pat_name).collect(),
+                syn::Pat::Type(pt) => match &*pt.pat {
+                    syn::Pat::Tuple(t) => t.elems.iter().filter_map(pat_name).collect(),
+                    _ => return,
+                },
+                _ => return,
+            },
         };
         let Some(init) = &l.init else {
             return;
@@ -1737,6 +1788,12 @@ impl<'a> Walker<'a> {
         {
             return;
         }
+        for name in names {
+            self.confine_binding(name, rest);
+        }
+    }
+
+    fn confine_binding(&mut self, name: String, rest: &[syn::Stmt]) {
         let Some(Some(v)) = self.scopes.last().and_then(|s| s.get(&name)) else {
             return;
         };
@@ -2021,6 +2078,15 @@ fn has_dot_or_eq(tokens: proc_macro2::TokenStream) -> bool {
         proc_macro2::TokenTree::Group(g) => has_dot_or_eq(g.stream()),
         _ => false,
     })
+}
+
+/// A shape that says nothing of what is behind it (`*mut c_void`, `_`).
+fn opaque(shape: &Shape) -> bool {
+    match shape.peel().0 {
+        Shape::Unknown => true,
+        Shape::Named(n) => n == "c_void" || n.ends_with("::c_void"),
+        _ => false,
+    }
 }
 
 /// `&'static T`.

@@ -45,3 +45,19 @@ pub fn from_elsewhere(shared: &Arc<Mutex<HashMap<u8, u8>>>) {
     let state = shared.clone();
     state.lock().unwrap().insert(1, 1); //~ poison_cascade shared_map_mutation
 }
+
+// `Default::default()` into a binding typed `Arc<..>` is as fresh as
+// `Arc::new`; lending what its lock guards to a call hands the lock on to
+// no one.
+pub fn default_before_clone(all: Vec<u32>, fill: fn(&mut HashMap<u32, u32>)) {
+    let state: Arc<Mutex<HashMap<u32, u32>>> = Default::default();
+    if all.is_empty() {
+        fill(&mut *state.lock().unwrap());
+        return;
+    }
+    state.lock().unwrap().insert(0, 0);
+    for i in all {
+        let s = state.clone();
+        std::thread::spawn(move || s.lock().unwrap().insert(i, i)); //~ poison_cascade shared_map_mutation
+    }
+}

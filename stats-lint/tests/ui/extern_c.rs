@@ -2,7 +2,8 @@
 // the foreign caller owns, and it may call from any thread: a map reached
 // through `&*container` is shared. Every lint runs.
 use std::collections::HashMap;
-use std::sync::{PoisonError, RwLock};
+use std::ffi::c_void;
+use std::sync::{Mutex, PoisonError, RwLock};
 
 pub struct DiContainer {
     services: RwLock<HashMap<String, u32>>,
@@ -33,6 +34,24 @@ pub unsafe extern "C" fn di_remove(container: *mut DiContainer, key: u32) {
 pub unsafe extern "C" fn di_clear(container: *mut DiContainer) {
     let c = unsafe { &*container };
     c.services.write().unwrap().clear(); //~ poison_cascade shared_map_mutation
+}
+
+pub struct WatchMap {
+    list: Mutex<HashMap<usize, bool>>,
+}
+
+/// A C library's callback: `data` is the `WatchMap` registered with it,
+/// behind an untyped pointer.
+pub extern "C" fn add_watch_cb(watch: usize, data: *mut c_void) -> u32 {
+    let wm: &WatchMap = unsafe { &*(data as *mut _) };
+    wm.list.lock().unwrap().insert(watch, true); //~ poison_cascade shared_map_mutation
+    1
+}
+
+/// As above, the cast naming the type.
+pub extern "C" fn remove_watch_cb(watch: usize, data: *mut c_void) {
+    let wm = unsafe { &*(data as *const WatchMap) };
+    wm.list.lock().unwrap().remove(&watch); //~ poison_cascade shared_map_mutation
 }
 
 #[test]
