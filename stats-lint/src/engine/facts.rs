@@ -21,6 +21,7 @@ use std::path::Path;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::visit::Visit;
 
+use super::macro_rules::LocalMacros;
 use super::ty::{
     self, CELL_NAMES, FRAMEWORK_WRAPPERS, INT_NAMES, LOCK_NAMES, MAP_NAMES, SET_NAMES, Shape,
     WRAP_NAMES, flavor_of_path, is_atomic_name,
@@ -687,6 +688,7 @@ impl Facts {
             fn_span: None,
             test_code: false,
             in_test_fn: false,
+            macros: LocalMacros::default(),
         };
         c.module_entry();
         c.visit_file(f.ast);
@@ -1910,6 +1912,8 @@ struct Collector<'f> {
     test_code: bool,
     /// Inside a `#[test]` function's body.
     in_test_fn: bool,
+    /// The file's own `macro_rules!` so far, expanded where invoked.
+    macros: LocalMacros,
 }
 
 impl Collector<'_> {
@@ -2548,6 +2552,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         if let Some(ident) = &m.ident {
             self.add_item(ident.to_string());
             if m.mac.path.is_ident("macro_rules") {
+                self.macros.define(&ident.to_string(), m.mac.tokens.clone());
                 let found = lock_macro(m.mac.tokens.clone());
                 // Two macros of one name (in different modules): trust neither.
                 self.facts
@@ -2563,12 +2568,36 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     .or_insert(found);
             }
         }
-        if let Some(items) = macro_items(&m.mac) {
+        if let Some(items) = self
+            .macros
+            .get(&m.mac)
+            .and_then(|rules| rules.expand_items(m.mac.tokens.clone()))
+        {
+            self.macros.depth += 1;
+            for i in &items {
+                self.visit_item(i);
+            }
+            self.macros.depth -= 1;
+        } else if let Some(items) = macro_items(&m.mac) {
             for i in &items {
                 self.visit_item(i);
             }
         } else {
             self.visit_macro(&m.mac);
+        }
+    }
+
+    fn visit_impl_item_macro(&mut self, m: &'ast syn::ImplItemMacro) {
+        if let Some(items) = self
+            .macros
+            .get(&m.mac)
+            .and_then(|rules| rules.expand_impl_items(m.mac.tokens.clone()))
+        {
+            self.macros.depth += 1;
+            for i in &items {
+                self.visit_impl_item(i);
+            }
+            self.macros.depth -= 1;
         }
     }
 

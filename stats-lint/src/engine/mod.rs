@@ -13,6 +13,7 @@
 pub(crate) mod confined;
 pub(crate) mod edition2015;
 pub(crate) mod facts;
+pub(crate) mod macro_rules;
 pub(crate) mod select;
 pub(crate) mod test_scope;
 pub(crate) mod thread_reach;

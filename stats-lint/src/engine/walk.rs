@@ -24,6 +24,7 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 
 use super::facts::{Facts, macro_items, path_segs};
+use super::macro_rules::LocalMacros;
 use super::ty::{Flavor, Shape};
 use super::{Cx, LintPass, Owner, test_scope};
 use crate::diagnostic::{Diagnostic, Span};
@@ -296,6 +297,8 @@ pub(crate) struct Walker<'a> {
     /// The function whose body is walked.
     fn_span: Option<Span>,
     body_id: usize,
+    /// The file's own `macro_rules!` so far, expanded where invoked.
+    macros: LocalMacros,
     passes: Vec<Box<dyn LintPass>>,
     out: RefCell<Vec<Diagnostic>>,
 }
@@ -327,6 +330,7 @@ pub(crate) fn walk_file(
         self_contained_test: false,
         fn_span: None,
         body_id: 0,
+        macros: LocalMacros::default(),
         passes,
         out: RefCell::new(Vec::new()),
     };
@@ -2200,12 +2204,41 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     }
 
     fn visit_item_macro(&mut self, m: &'ast syn::ItemMacro) {
-        if let Some(items) = macro_items(&m.mac) {
+        if let Some(ident) = &m.ident
+            && m.mac.path.is_ident("macro_rules")
+        {
+            self.macros.define(&ident.to_string(), m.mac.tokens.clone());
+        }
+        if let Some(items) = self
+            .macros
+            .get(&m.mac)
+            .and_then(|rules| rules.expand_items(m.mac.tokens.clone()))
+        {
+            self.macros.depth += 1;
+            for i in &items {
+                self.visit_item(i);
+            }
+            self.macros.depth -= 1;
+        } else if let Some(items) = macro_items(&m.mac) {
             for i in &items {
                 self.visit_item(i);
             }
         } else {
             self.visit_macro(&m.mac);
+        }
+    }
+
+    fn visit_impl_item_macro(&mut self, m: &'ast syn::ImplItemMacro) {
+        if let Some(items) = self
+            .macros
+            .get(&m.mac)
+            .and_then(|rules| rules.expand_impl_items(m.mac.tokens.clone()))
+        {
+            self.macros.depth += 1;
+            for i in &items {
+                self.visit_impl_item(i);
+            }
+            self.macros.depth -= 1;
         }
     }
 

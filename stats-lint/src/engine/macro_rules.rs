@@ -1,0 +1,568 @@
+//! A small expander for the package's own `macro_rules!`, so the items a
+//! macro writes (`connimpl!(SyncConnection, ..)` writing `impl $c { .. }`)
+//! are read like hand-written ones.
+//!
+//! Only what an item macro of a library needs: literal tokens, delimited
+//! groups, fragments (`ident`, `tt`, `lifetime`, `literal`, `block`, and the
+//! ones parsed with `syn`: `ty`, `path`, `expr`, `pat`, `stmt`, `item`,
+//! `vis`, `meta`) and `$(..) sep op` repetitions, matched greedily, rule by
+//! rule. The expanded tokens keep their spans: a finding inside the
+//! macro's body is reported on the body's line. A macro that does not
+//! match, or whose expansion does not parse, is left as it is.
+
+use std::collections::HashMap;
+
+use proc_macro2::{Delimiter, Group, Ident, Punct, Spacing, TokenStream, TokenTree};
+use syn::parse::{ParseStream, Parser};
+
+/// How deep expansions may nest (a macro writing calls of macros).
+pub(crate) const MAX_DEPTH: usize = 4;
+/// The largest expansion kept, in tokens: a runaway recursion stops here.
+const MAX_TOKENS: usize = 200_000;
+
+/// The rules of one `macro_rules!`.
+#[derive(Debug)]
+pub(crate) struct MacroRules {
+    rules: Vec<Rule>,
+}
+
+#[derive(Debug)]
+struct Rule {
+    matcher: Vec<Matcher>,
+    body: TokenStream,
+}
+
+#[derive(Debug)]
+enum Matcher {
+    /// A token that must be there as written (compared by its text).
+    Token(String),
+    Group(Delimiter, Vec<Matcher>),
+    Var(String, Fragment),
+    Repeat {
+        inner: Vec<Matcher>,
+        separator: Option<String>,
+        at_most_one: bool,
+        at_least_one: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Fragment {
+    Ident,
+    Tt,
+    Lifetime,
+    Literal,
+    Block,
+    Ty,
+    Path,
+    Expr,
+    Pat,
+    Stmt,
+    Item,
+    Vis,
+    Meta,
+}
+
+/// What a variable matched: tokens, or one entry per repetition.
+#[derive(Clone, Debug)]
+enum Binding {
+    One(Vec<TokenTree>),
+    Many(Vec<Binding>),
+}
+
+type Bindings = HashMap<String, Binding>;
+
+impl MacroRules {
+    /// The rules of `macro_rules! name { (matcher) => { body }; .. }`, given
+    /// the tokens inside its braces; `None` when a rule is not understood.
+    pub(crate) fn parse(tokens: TokenStream) -> Option<MacroRules> {
+        let toks: Vec<TokenTree> = tokens.into_iter().collect();
+        let mut rules = Vec::new();
+        let mut i = 0;
+        while i < toks.len() {
+            let (
+                TokenTree::Group(m),
+                TokenTree::Punct(eq),
+                TokenTree::Punct(gt),
+                TokenTree::Group(b),
+            ) = (
+                &toks[i],
+                toks.get(i + 1)?,
+                toks.get(i + 2)?,
+                toks.get(i + 3)?,
+            )
+            else {
+                return None;
+            };
+            if eq.as_char() != '=' || gt.as_char() != '>' {
+                return None;
+            }
+            rules.push(Rule {
+                matcher: parse_matcher(m.stream())?,
+                body: b.stream(),
+            });
+            i += 4;
+            if matches!(toks.get(i), Some(TokenTree::Punct(p)) if p.as_char() == ';') {
+                i += 1;
+            }
+        }
+        (!rules.is_empty()).then_some(MacroRules { rules })
+    }
+
+    /// The tokens an invocation with these arguments expands to.
+    pub(crate) fn expand(&self, input: TokenStream) -> Option<TokenStream> {
+        let input: Vec<TokenTree> = input.into_iter().collect();
+        self.rules.iter().find_map(|rule| {
+            let mut binds = Bindings::new();
+            let used = match_seq(&rule.matcher, &input, &mut binds)?;
+            (used == input.len()).then(|| transcribe(rule.body.clone(), &binds, &[]))?
+        })
+    }
+
+    /// The items an item-position invocation writes.
+    pub(crate) fn expand_items(&self, input: TokenStream) -> Option<Vec<syn::Item>> {
+        let out = self.expand(input)?;
+        syn::parse2::<syn::File>(out).ok().map(|f| f.items)
+    }
+
+    /// The associated items an invocation inside an `impl` block writes.
+    pub(crate) fn expand_impl_items(&self, input: TokenStream) -> Option<Vec<syn::ImplItem>> {
+        let out = self.expand(input)?;
+        let parser = |s: ParseStream<'_>| {
+            let mut items = Vec::new();
+            while !s.is_empty() {
+                items.push(s.parse::<syn::ImplItem>()?);
+            }
+            Ok(items)
+        };
+        parser.parse2(out).ok()
+    }
+}
+
+/// The package's macros seen so far, in the order Rust scopes them: a
+/// `macro_rules!` is usable after its definition, and a later one of the
+/// same name shadows it.
+#[derive(Debug, Default)]
+pub(crate) struct LocalMacros {
+    by_name: HashMap<String, std::rc::Rc<MacroRules>>,
+    /// How deep the expansion being read is.
+    pub(crate) depth: usize,
+}
+
+impl LocalMacros {
+    /// Records `macro_rules! name { .. }` (an unreadable one hides an
+    /// earlier one of the same name).
+    pub(crate) fn define(&mut self, name: &str, tokens: TokenStream) {
+        match MacroRules::parse(tokens) {
+            Some(m) => {
+                self.by_name.insert(name.to_string(), std::rc::Rc::new(m));
+            }
+            None => {
+                self.by_name.remove(name);
+            }
+        }
+    }
+
+    /// The macro an invocation `name!(..)` calls, when it is the package's
+    /// and expansion is not too deep already.
+    pub(crate) fn get(&self, mac: &syn::Macro) -> Option<std::rc::Rc<MacroRules>> {
+        if self.depth >= MAX_DEPTH {
+            return None;
+        }
+        let name = mac.path.get_ident()?.to_string();
+        self.by_name.get(&name).cloned()
+    }
+}
+
+fn parse_matcher(tokens: TokenStream) -> Option<Vec<Matcher>> {
+    let toks: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        match &toks[i] {
+            TokenTree::Punct(d) if d.as_char() == '$' => match toks.get(i + 1)? {
+                TokenTree::Ident(name) => {
+                    let (TokenTree::Punct(colon), TokenTree::Ident(frag)) =
+                        (toks.get(i + 2)?, toks.get(i + 3)?)
+                    else {
+                        return None;
+                    };
+                    if colon.as_char() != ':' {
+                        return None;
+                    }
+                    out.push(Matcher::Var(name.to_string(), fragment(&frag.to_string())?));
+                    i += 4;
+                }
+                TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis => {
+                    let inner = parse_matcher(g.stream())?;
+                    let (separator, op, used) = repetition_tail(&toks[i + 2..])?;
+                    out.push(Matcher::Repeat {
+                        inner,
+                        separator,
+                        at_most_one: op == '?',
+                        at_least_one: op == '+',
+                    });
+                    i += 2 + used;
+                }
+                _ => return None,
+            },
+            TokenTree::Group(g) => {
+                out.push(Matcher::Group(g.delimiter(), parse_matcher(g.stream())?));
+                i += 1;
+            }
+            other => {
+                out.push(Matcher::Token(other.to_string()));
+                i += 1;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// After `$( .. )`: an optional separator token and `*`, `+` or `?`;
+/// also how many tokens those were.
+fn repetition_tail(rest: &[TokenTree]) -> Option<(Option<String>, char, usize)> {
+    let op = |t: &TokenTree| match t {
+        TokenTree::Punct(p) if matches!(p.as_char(), '*' | '+' | '?') => Some(p.as_char()),
+        _ => None,
+    };
+    let first = rest.first()?;
+    // A separator is never itself `*`, `+` or `?`.
+    if let Some(o) = op(first) {
+        return Some((None, o, 1));
+    }
+    let o = op(rest.get(1)?)?;
+    Some((Some(first.to_string()), o, 2))
+}
+
+fn fragment(name: &str) -> Option<Fragment> {
+    Some(match name {
+        "ident" => Fragment::Ident,
+        "tt" => Fragment::Tt,
+        "lifetime" => Fragment::Lifetime,
+        "literal" => Fragment::Literal,
+        "block" => Fragment::Block,
+        "ty" => Fragment::Ty,
+        "path" => Fragment::Path,
+        "expr" | "expr_2021" => Fragment::Expr,
+        "pat" | "pat_param" => Fragment::Pat,
+        "stmt" => Fragment::Stmt,
+        "item" => Fragment::Item,
+        "vis" => Fragment::Vis,
+        "meta" => Fragment::Meta,
+        _ => return None,
+    })
+}
+
+/// Matches the matchers against the start of `input`; how many tokens they took.
+fn match_seq(ms: &[Matcher], input: &[TokenTree], binds: &mut Bindings) -> Option<usize> {
+    let mut at = 0;
+    for m in ms {
+        at += match_one(m, &input[at..], binds)?;
+    }
+    Some(at)
+}
+
+fn match_one(m: &Matcher, input: &[TokenTree], binds: &mut Bindings) -> Option<usize> {
+    match m {
+        Matcher::Token(t) => (input.first()?.to_string() == *t).then_some(1),
+        Matcher::Group(delim, inner) => {
+            let TokenTree::Group(g) = input.first()? else {
+                return None;
+            };
+            if g.delimiter() != *delim {
+                return None;
+            }
+            let toks: Vec<TokenTree> = g.stream().into_iter().collect();
+            (match_seq(inner, &toks, binds)? == toks.len()).then_some(1)
+        }
+        Matcher::Var(name, frag) => {
+            let n = fragment_len(*frag, input)?;
+            binds.insert(name.clone(), Binding::One(input[..n].to_vec()));
+            Some(n)
+        }
+        Matcher::Repeat {
+            inner,
+            separator,
+            at_most_one,
+            at_least_one,
+        } => {
+            let mut names = Vec::new();
+            matcher_vars(inner, &mut names);
+            let mut runs: Vec<Bindings> = Vec::new();
+            let mut at = 0;
+            loop {
+                if *at_most_one && !runs.is_empty() {
+                    break;
+                }
+                let mut start = at;
+                if !runs.is_empty()
+                    && let Some(sep) = separator
+                {
+                    match input.get(at) {
+                        Some(t) if t.to_string() == *sep => start += 1,
+                        _ => break,
+                    }
+                }
+                let mut b = Bindings::new();
+                match match_seq(inner, &input[start..], &mut b) {
+                    // A run that takes nothing would repeat forever.
+                    Some(n) if n > 0 || inner.is_empty() => {
+                        runs.push(b);
+                        at = start + n;
+                        if n == 0 {
+                            break;
+                        }
+                    }
+                    _ => break,
+                }
+            }
+            if *at_least_one && runs.is_empty() {
+                return None;
+            }
+            for name in names {
+                let each = runs
+                    .iter()
+                    .map(|r| r.get(&name).cloned().unwrap_or(Binding::Many(Vec::new())))
+                    .collect();
+                binds.insert(name, Binding::Many(each));
+            }
+            Some(at)
+        }
+    }
+}
+
+fn matcher_vars(ms: &[Matcher], out: &mut Vec<String>) {
+    for m in ms {
+        match m {
+            Matcher::Var(name, _) => out.push(name.clone()),
+            Matcher::Group(_, inner) | Matcher::Repeat { inner, .. } => matcher_vars(inner, out),
+            Matcher::Token(_) => {}
+        }
+    }
+}
+
+/// How many of the leading tokens a fragment takes.
+fn fragment_len(frag: Fragment, input: &[TokenTree]) -> Option<usize> {
+    let first = input.first();
+    match frag {
+        Fragment::Ident => matches!(first?, TokenTree::Ident(_)).then_some(1),
+        Fragment::Tt => first.map(|_| 1),
+        Fragment::Lifetime => match (first?, input.get(1)?) {
+            (TokenTree::Punct(p), TokenTree::Ident(_)) if p.as_char() == '\'' => Some(2),
+            _ => None,
+        },
+        Fragment::Literal => match first? {
+            TokenTree::Literal(_) => Some(1),
+            TokenTree::Ident(i) if i == "true" || i == "false" => Some(1),
+            TokenTree::Punct(p) if p.as_char() == '-' => {
+                matches!(input.get(1)?, TokenTree::Literal(_)).then_some(2)
+            }
+            _ => None,
+        },
+        Fragment::Block => {
+            matches!(first?, TokenTree::Group(g) if g.delimiter() == Delimiter::Brace).then_some(1)
+        }
+        Fragment::Ty => parsed_len::<syn::Type>(input),
+        Fragment::Path => parsed_len::<syn::Path>(input),
+        Fragment::Expr => parsed_len::<syn::Expr>(input),
+        Fragment::Stmt => parsed_len::<syn::Stmt>(input),
+        Fragment::Item => parsed_len::<syn::Item>(input),
+        Fragment::Vis => parsed_len::<syn::Visibility>(input),
+        Fragment::Meta => parsed_len::<syn::Meta>(input),
+        Fragment::Pat => {
+            let stream: TokenStream = input.iter().cloned().collect();
+            let parser = |s: ParseStream<'_>| {
+                syn::Pat::parse_single(s)?;
+                let rest: TokenStream = s.parse()?;
+                Ok(rest.into_iter().count())
+            };
+            parser.parse2(stream).ok().map(|rest| input.len() - rest)
+        }
+    }
+}
+
+/// The tokens a `syn` parse of `T` takes from the start of `input`.
+fn parsed_len<T: syn::parse::Parse>(input: &[TokenTree]) -> Option<usize> {
+    let stream: TokenStream = input.iter().cloned().collect();
+    let parser = |s: ParseStream<'_>| {
+        s.parse::<T>()?;
+        let rest: TokenStream = s.parse()?;
+        Ok(rest.into_iter().count())
+    };
+    parser.parse2(stream).ok().map(|rest| input.len() - rest)
+}
+
+/// Writes a rule's body with its variables replaced; `at` picks, for each
+/// enclosing repetition, which run is being written.
+fn transcribe(body: TokenStream, binds: &Bindings, at: &[usize]) -> Option<TokenStream> {
+    let toks: Vec<TokenTree> = body.into_iter().collect();
+    let mut out: Vec<TokenTree> = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        if out.len() > MAX_TOKENS {
+            return None;
+        }
+        match &toks[i] {
+            TokenTree::Punct(d) if d.as_char() == '$' => match toks.get(i + 1) {
+                Some(TokenTree::Ident(name)) if name == "crate" => {
+                    out.push(TokenTree::Ident(Ident::new("crate", name.span())));
+                    i += 2;
+                }
+                Some(TokenTree::Ident(name)) => {
+                    out.extend(lookup(binds.get(&name.to_string())?, at)?.iter().cloned());
+                    i += 2;
+                }
+                Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis => {
+                    let (separator, _, used) = repetition_tail(&toks[i + 2..])?;
+                    let runs = runs_of(g.stream(), binds, at)?;
+                    for run in 0..runs {
+                        if run > 0
+                            && let Some(sep) = &separator
+                        {
+                            out.extend(separator_tokens(sep, &toks[i + 2]));
+                        }
+                        let mut inner_at = at.to_vec();
+                        inner_at.push(run);
+                        out.extend(transcribe(g.stream(), binds, &inner_at)?);
+                    }
+                    i += 2 + used;
+                }
+                _ => {
+                    out.push(toks[i].clone());
+                    i += 1;
+                }
+            },
+            TokenTree::Group(g) => {
+                let mut ng = Group::new(g.delimiter(), transcribe(g.stream(), binds, at)?);
+                ng.set_span(g.span());
+                out.push(TokenTree::Group(ng));
+                i += 1;
+            }
+            other => {
+                out.push(other.clone());
+                i += 1;
+            }
+        }
+    }
+    Some(out.into_iter().collect())
+}
+
+/// The separator as written (`,`, `;`, or a token like `=>` kept as it was).
+fn separator_tokens(sep: &str, written: &TokenTree) -> Vec<TokenTree> {
+    match written {
+        TokenTree::Punct(p) if sep.len() == 1 => {
+            let mut np = Punct::new(p.as_char(), Spacing::Alone);
+            np.set_span(p.span());
+            vec![TokenTree::Punct(np)]
+        }
+        other => vec![other.clone()],
+    }
+}
+
+/// The binding of a variable at the current repetition.
+fn lookup<'b>(b: &'b Binding, at: &[usize]) -> Option<&'b [TokenTree]> {
+    match (b, at) {
+        (Binding::One(t), _) => Some(t),
+        (Binding::Many(each), [first, rest @ ..]) => lookup(each.get(*first)?, rest),
+        (Binding::Many(_), []) => None,
+    }
+}
+
+/// How many times a `$( .. )` of the body repeats: the run count of the
+/// repeated variables it names (they must agree).
+fn runs_of(body: TokenStream, binds: &Bindings, at: &[usize]) -> Option<usize> {
+    let mut names = Vec::new();
+    body_vars(body, &mut names);
+    let mut count = None;
+    for name in names {
+        let Some(b) = binds.get(&name) else { continue };
+        let mut b = b;
+        for &i in at {
+            match b {
+                Binding::Many(each) => b = each.get(i)?,
+                Binding::One(_) => break,
+            }
+        }
+        if let Binding::Many(each) = b {
+            match count {
+                None => count = Some(each.len()),
+                Some(c) if c != each.len() => return None,
+                Some(_) => {}
+            }
+        }
+    }
+    count
+}
+
+fn body_vars(body: TokenStream, out: &mut Vec<String>) {
+    let toks: Vec<TokenTree> = body.into_iter().collect();
+    for (i, t) in toks.iter().enumerate() {
+        match t {
+            TokenTree::Ident(name)
+                if i > 0 && matches!(&toks[i - 1], TokenTree::Punct(d) if d.as_char() == '$') =>
+            {
+                out.push(name.to_string());
+            }
+            TokenTree::Group(g) => body_vars(g.stream(), out),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(src: &str) -> MacroRules {
+        let m: syn::ItemMacro = syn::parse_str(src).expect("a macro_rules");
+        MacroRules::parse(m.mac.tokens).expect("rules it understands")
+    }
+
+    /// The expansion's text without spaces (token spacing is not the point).
+    fn expand(m: &MacroRules, input: &str) -> Option<String> {
+        let input: TokenStream = input.parse().expect("tokens");
+        m.expand(input).map(|t| t.to_string().replace(' ', ""))
+    }
+
+    #[test]
+    fn substitutes_fragments() {
+        let m = rules(
+            "macro_rules! connimpl { ($c:ident, $t:ty) => { impl $c { fn f(&self) -> $t { todo!() } } }; }",
+        );
+        let out = expand(&m, "Sync, HashMap<u8, Vec<u8>>").expect("matches");
+        assert_eq!(out, "implSync{fnf(&self)->HashMap<u8,Vec<u8>>{todo!()}}");
+    }
+
+    #[test]
+    fn repetitions_with_separators() {
+        let m = rules(
+            "macro_rules! bounds { ($c:ident $(, $ss:tt)*) => { type F = Box<dyn Fn(&$c) $(+ $ss)* + 'static>; }; }",
+        );
+        let out = expand(&m, "Conn, Send, Sync").expect("matches");
+        assert_eq!(out, "typeF=Box<dynFn(&Conn)+Send+Sync+'static>;");
+        let out = expand(&m, "Conn").expect("zero runs");
+        assert_eq!(out, "typeF=Box<dynFn(&Conn)+'static>;");
+        let items = m
+            .expand_items("Conn, Send".parse().unwrap())
+            .expect("items");
+        assert_eq!(items.len(), 1);
+    }
+
+    #[test]
+    fn rules_are_tried_in_order() {
+        let m =
+            rules("macro_rules! pick { (one $e:expr) => { 1 }; ($($e:expr),+) => { $($e);* }; }");
+        assert_eq!(expand(&m, "one 5").as_deref(), Some("1"));
+        assert_eq!(expand(&m, "a, b.c(), 3").as_deref(), Some("a;b.c();3"));
+        assert_eq!(expand(&m, ""), None);
+    }
+
+    #[test]
+    fn unknown_shapes_are_left_alone() {
+        let m: syn::ItemMacro = syn::parse_str("macro_rules! odd { ($x:weird) => {}; }").unwrap();
+        assert!(MacroRules::parse(m.mac.tokens).is_none());
+        let m = rules("macro_rules! two { ($a:ident) => { $a $b }; }");
+        assert_eq!(expand(&m, "x"), None);
+    }
+}
