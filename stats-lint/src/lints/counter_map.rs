@@ -13,7 +13,8 @@ declare_lint! {
     /// are used as counters: `*map.entry(k).or_insert(0) += 1`,
     /// `.or_insert(0)`, `.and_modify(|v| *v += 1)`, `*map.get_mut(k).unwrap() += n`,
     /// `map[k] += 1`, `*v += 1` on a value bound from `get_mut`/`entry`, or
-    /// `fetch_add`/`fetch_sub` on an atomic looked up under a lock. The
+    /// `fetch_add`/`fetch_sub` on an atomic looked up under a lock (also an
+    /// atomic field of a struct value looked up so). The
     /// finding sits on the lookup (`entry`, `get_mut`, `map[k]`) that makes
     /// the map a counter table, once per map per function.
     ///
@@ -159,6 +160,18 @@ impl LintPass for Pass {
             && in_counter_table(&v)
             // A map whose value is known to be something else (a struct) is no counter table.
             && matches!(v.shape.peel().0, Shape::Int | Shape::Atomic | Shape::Unknown)
+        {
+            self.report(cx, v);
+        }
+        // `counter.success.fetch_add(1, ..)` where `counter` is a map's value
+        // looked up under the lock: a table of structs of atomic counters.
+        if matches!(m.method.to_string().as_str(), "fetch_add" | "fetch_sub")
+            && let syn::Expr::Field(f) = &*m.receiver
+            && cx
+                .value(&m.receiver)
+                .is_some_and(|field| matches!(field.shape.peel().0, Shape::Atomic))
+            && let Some(v) = cx.value(&f.base)
+            && in_counter_table(&v)
         {
             self.report(cx, v);
         }

@@ -106,7 +106,30 @@ fn counted_in_a_method(metrics: Arc<Mutex<Metrics>>, path: String) {
     own.add_path(String::new());
 }
 
+pub struct Outcomes {
+    pub success: AtomicU64,
+    pub failure: AtomicU64,
+    pub name: String,
+}
+
+fn atomic_fields_of_a_looked_up_struct(registry: &Arc<Mutex<HashMap<String, Arc<Outcomes>>>>) {
+    let map = registry.lock().unwrap();
+    if let Some(counter) = map.get("checkout") { //~ counter_map
+        counter.success.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 // ---- not flagged ----
+
+// A struct value's atomic bumped through a map owned by this function.
+fn atomic_fields_of_an_own_map(outcomes: Arc<Outcomes>) {
+    let mut own: HashMap<&str, Arc<Outcomes>> = HashMap::new();
+    own.insert("a", outcomes);
+    if let Some(o) = own.get("a") {
+        o.failure.fetch_add(1, Ordering::Relaxed);
+        let _ = o.name.len();
+    }
+}
 
 // `&mut self` wins: the struct is shared elsewhere, but this method has it to itself.
 impl Stats {
