@@ -2493,6 +2493,23 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         let Some(last) = m.path.segments.last() else {
             return;
         };
+        // The file's own `macro_rules!` in a function body: its statements,
+        // in a scope of their own (the macro's `let`s are hygienic).
+        if let Some(stmts) = self
+            .macros
+            .get(m)
+            .and_then(|rules| rules.expand(m.tokens.clone()))
+            .and_then(|tokens| syn::parse::Parser::parse2(syn::Block::parse_within, tokens).ok())
+        {
+            self.macros.depth += 1;
+            self.with_scope(|w| {
+                for s in &stmts {
+                    w.visit_stmt(s);
+                }
+            });
+            self.macros.depth -= 1;
+            return;
+        }
         if last.ident == "lazy_static" || last.ident == "thread_local" {
             // The initialisers run on first use, on any thread.
             if let Ok(statics) =

@@ -1,11 +1,12 @@
 // UI test: a local `macro_rules!` lock helper (`lock!(self.map)`) is
-// expanded where its value is followed. Every lint runs.
+// expanded where its value is followed; a poisoning lock taken in its body
+// is reported on the body's line. Every lint runs.
 use std::collections::HashMap;
 use std::sync::{Mutex, RwLock};
 
 macro_rules! lock {
     ($m:expr) => {
-        $m.lock().unwrap()
+        $m.lock().unwrap() //~ poison_cascade
     };
 }
 
@@ -15,7 +16,7 @@ macro_rules! wlock {
 
 macro_rules! read {
     ($m:expr) => {
-        $m.read().unwrap()
+        $m.read().unwrap() //~ poison_cascade
     };
 }
 

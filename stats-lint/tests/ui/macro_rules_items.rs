@@ -1,6 +1,7 @@
-// UI test: items written by the package's own `macro_rules!` are read where
-// the macro is invoked, with its arguments in place; a finding inside the
-// macro's body is reported on the body's line. Every lint runs.
+// UI test: items, methods and statements written by the file's own
+// `macro_rules!` are read where the macro is invoked, with its arguments in
+// place; a finding inside the macro's body is reported on the body's line.
+// Every lint runs.
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -65,6 +66,20 @@ macro_rules! reply_methods {
 
 impl SyncConnection {
     reply_methods!();
+}
+
+// Statements written in a function body.
+macro_rules! record {
+    ($conn:expr, $id:expr) => {
+        let mut g = $conn.replies.lock().unwrap(); //~ poison_cascade
+        g.insert($id, String::new()); //~ shared_map_mutation
+    };
+}
+
+impl SyncConnection {
+    pub fn note(&self, id: u32) {
+        record!(self, id);
+    }
 }
 
 pub fn serve(c: Arc<SyncConnection>) {
