@@ -1382,11 +1382,23 @@ impl Facts {
         module: &str,
         self_ty: Option<&str>,
     ) -> Option<(bool, ty::Flavor, Shape, bool)> {
+        self.guard_type_depth(ty, module, self_ty, 0)
+    }
+
+    fn guard_type_depth(
+        &self,
+        ty: &syn::Type,
+        module: &str,
+        self_ty: Option<&str>,
+        depth: usize,
+    ) -> Option<(bool, ty::Flavor, Shape, bool)> {
         let syn::Type::Path(tp) = ty else {
             return None;
         };
         let last = tp.path.segments.last()?;
-        let (_, write) = GUARD_NAMES.iter().find(|(n, _)| last.ident == n)?;
+        let Some((_, write)) = GUARD_NAMES.iter().find(|(n, _)| last.ident == n) else {
+            return self.aliased_guard(tp, module, self_ty, depth);
+        };
         let write = *write;
         let full = self.full_path(&tp.path, module, self_ty);
         if self.structs.contains_key(&full) || self.is_other_local_item(&full) {
@@ -1396,6 +1408,44 @@ impl Facts {
         let by_ref = matches!(inner, syn::Type::Reference(r) if r.mutability.is_none());
         let shape = self.shape_of(inner, module, self_ty);
         Some((write, flavor_of_path(&full), shape, by_ref))
+    }
+
+    /// A type alias of a guard (`type MutexGuardImpl<'a, T> =
+    /// std::sync::MutexGuard<'a, T>;`), the guarded type given by the
+    /// argument written for the alias's parameter.
+    fn aliased_guard(
+        &self,
+        tp: &syn::TypePath,
+        module: &str,
+        self_ty: Option<&str>,
+        depth: usize,
+    ) -> Option<(bool, ty::Flavor, Shape, bool)> {
+        if depth > 4 {
+            return None;
+        }
+        let full = self.full_path(&tp.path, module, self_ty);
+        let (aliased, alias_module, params) = self.aliases.get(&full)?;
+        let (write, flavor, shape, by_ref) =
+            self.guard_type_depth(aliased, alias_module, None, depth + 1)?;
+        let syn::Type::Path(atp) = aliased else {
+            return None;
+        };
+        let held = *ty::type_args(atp.path.segments.last()?).first()?;
+        let written = ty::type_args(tp.path.segments.last()?);
+        let shape = match held {
+            syn::Type::Path(p) => match p
+                .path
+                .get_ident()
+                .and_then(|id| params.iter().position(|q| id == q))
+            {
+                Some(i) => written
+                    .get(i)
+                    .map_or(Shape::Unknown, |t| self.shape_of(t, module, self_ty)),
+                None => shape,
+            },
+            _ => shape,
+        };
+        Some((write, flavor, shape, by_ref))
     }
 
     /// A guard a function returns: its return type written out as a guard,
