@@ -1359,6 +1359,17 @@ impl Facts {
         Some((self.shape_of(ty, &s.module, Some(strukt)), span.clone()))
     }
 
+    /// Whether every field of a struct of the package is an integer or an
+    /// atomic: a struct of counters (`{ success: AtomicU64, failure: AtomicU64 }`).
+    pub(crate) fn only_counters(&self, strukt: &str) -> bool {
+        self.structs.get(strukt).is_some_and(|s| {
+            !s.fields.is_empty()
+                && s.fields
+                    .iter()
+                    .all(|(_, ty, _)| self.shape_of(ty, &s.module, Some(strukt)).is_numeric())
+        })
+    }
+
     /// A struct's field that holds a lock guard (`g: MutexGuard<'a, T>`):
     /// whether it is a write guard, the lock's flavour, the shape of `T`, and
     /// whether `T` is a shared reference (`&'static Registry`).

@@ -145,6 +145,11 @@ impl Cx<'_> {
         self.walker.facts.field(strukt, field)
     }
 
+    /// Whether every field of a struct of the package is an integer or an atomic.
+    pub(crate) fn only_counters(&self, strukt: &str) -> bool {
+        self.walker.facts.only_counters(strukt)
+    }
+
     /// Whether a value is declared inside a private `#[cfg(test)]` module
     /// that starts no thread or task (a test's local, a field of a test
     /// double declared there), and is not a `static`: then it stays on its

@@ -14,7 +14,7 @@ declare_lint! {
     /// `.or_insert(0)`, `.and_modify(|v| *v += 1)`, `*map.get_mut(k).unwrap() += n`,
     /// `map[k] += 1`, `*v += 1` on a value bound from `get_mut`/`entry`, or
     /// `fetch_add`/`fetch_sub` on an atomic looked up under a lock (also an
-    /// atomic field of a struct value looked up so). The
+    /// atomic field of a looked-up struct whose fields are all counters). The
     /// finding sits on the lookup (`entry`, `get_mut`, `map[k]`) that makes
     /// the map a counter table, once per map per function.
     ///
@@ -164,14 +164,13 @@ impl LintPass for Pass {
             self.report(cx, v);
         }
         // `counter.success.fetch_add(1, ..)` where `counter` is a map's value
-        // looked up under the lock: a table of structs of atomic counters.
+        // looked up under the lock and a struct of counters only (not a
+        // registry entry with a restart count among its other state).
         if matches!(m.method.to_string().as_str(), "fetch_add" | "fetch_sub")
             && let syn::Expr::Field(f) = &*m.receiver
-            && cx
-                .value(&m.receiver)
-                .is_some_and(|field| matches!(field.shape.peel().0, Shape::Atomic))
             && let Some(v) = cx.value(&f.base)
             && in_counter_table(&v)
+            && matches!(v.shape.peel().0, Shape::Named(s) if cx.only_counters(s))
         {
             self.report(cx, v);
         }

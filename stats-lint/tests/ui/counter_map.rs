@@ -109,7 +109,6 @@ fn counted_in_a_method(metrics: Arc<Mutex<Metrics>>, path: String) {
 pub struct Outcomes {
     pub success: AtomicU64,
     pub failure: AtomicU64,
-    pub name: String,
 }
 
 fn atomic_fields_of_a_looked_up_struct(registry: &Arc<Mutex<HashMap<String, Arc<Outcomes>>>>) {
@@ -127,7 +126,20 @@ fn atomic_fields_of_an_own_map(outcomes: Arc<Outcomes>) {
     own.insert("a", outcomes);
     if let Some(o) = own.get("a") {
         o.failure.fetch_add(1, Ordering::Relaxed);
-        let _ = o.name.len();
+    }
+}
+
+// A registry entry with a restart count among its other state is no
+// counter table.
+pub struct Monitor {
+    pub restarts: AtomicU64,
+    pub name: Mutex<String>,
+}
+
+fn registry_entry_with_a_count(registry: &Arc<Mutex<HashMap<u64, Arc<Monitor>>>>) {
+    let map = registry.lock().unwrap();
+    if let Some(m) = map.get(&7) {
+        m.restarts.fetch_add(1, Ordering::Relaxed);
     }
 }
 
