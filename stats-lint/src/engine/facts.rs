@@ -2629,11 +2629,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     .or_insert(found);
             }
         }
-        if let Some(items) = self
-            .macros
-            .get(&m.mac)
-            .and_then(|rules| rules.expand_items(m.mac.tokens.clone()))
-        {
+        if let Some(items) = self.macros.items(&m.mac) {
             self.macros.depth += 1;
             for i in &items {
                 self.visit_item(i);
@@ -2649,16 +2645,14 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_impl_item_macro(&mut self, m: &'ast syn::ImplItemMacro) {
-        if let Some(items) = self
-            .macros
-            .get(&m.mac)
-            .and_then(|rules| rules.expand_impl_items(m.mac.tokens.clone()))
-        {
+        if let Some(items) = self.macros.impl_items(&m.mac) {
             self.macros.depth += 1;
             for i in &items {
                 self.visit_impl_item(i);
             }
             self.macros.depth -= 1;
+        } else {
+            syn::visit::visit_impl_item_macro(self, m);
         }
     }
 

@@ -144,7 +144,7 @@ impl MacroRules {
 /// same name shadows it.
 #[derive(Debug, Default)]
 pub(crate) struct LocalMacros {
-    by_name: HashMap<String, std::rc::Rc<MacroRules>>,
+    by_name: HashMap<String, MacroRules>,
     /// How deep the expansion being read is.
     pub(crate) depth: usize,
 }
@@ -155,7 +155,7 @@ impl LocalMacros {
     pub(crate) fn define(&mut self, name: &str, tokens: TokenStream) {
         match MacroRules::parse(tokens) {
             Some(m) => {
-                self.by_name.insert(name.to_string(), std::rc::Rc::new(m));
+                self.by_name.insert(name.to_string(), m);
             }
             None => {
                 self.by_name.remove(name);
@@ -163,14 +163,30 @@ impl LocalMacros {
         }
     }
 
-    /// The macro an invocation `name!(..)` calls, when it is the package's
+    /// The macro an invocation `name!(..)` calls, when it is the file's
     /// and expansion is not too deep already.
-    pub(crate) fn get(&self, mac: &syn::Macro) -> Option<std::rc::Rc<MacroRules>> {
+    fn get(&self, mac: &syn::Macro) -> Option<&MacroRules> {
         if self.depth >= MAX_DEPTH {
             return None;
         }
         let name = mac.path.get_ident()?.to_string();
-        self.by_name.get(&name).cloned()
+        self.by_name.get(&name)
+    }
+
+    /// The items an item-position invocation of one of the file's macros writes.
+    pub(crate) fn items(&self, mac: &syn::Macro) -> Option<Vec<syn::Item>> {
+        self.get(mac)?.expand_items(mac.tokens.clone())
+    }
+
+    /// The associated items an invocation inside an `impl` block writes.
+    pub(crate) fn impl_items(&self, mac: &syn::Macro) -> Option<Vec<syn::ImplItem>> {
+        self.get(mac)?.expand_impl_items(mac.tokens.clone())
+    }
+
+    /// The statements an invocation inside a function body writes.
+    pub(crate) fn stmts(&self, mac: &syn::Macro) -> Option<Vec<syn::Stmt>> {
+        let tokens = self.get(mac)?.expand(mac.tokens.clone())?;
+        syn::Block::parse_within.parse2(tokens).ok()
     }
 }
 

@@ -2209,11 +2209,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         {
             self.macros.define(&ident.to_string(), m.mac.tokens.clone());
         }
-        if let Some(items) = self
-            .macros
-            .get(&m.mac)
-            .and_then(|rules| rules.expand_items(m.mac.tokens.clone()))
-        {
+        if let Some(items) = self.macros.items(&m.mac) {
             self.macros.depth += 1;
             for i in &items {
                 self.visit_item(i);
@@ -2229,16 +2225,14 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     }
 
     fn visit_impl_item_macro(&mut self, m: &'ast syn::ImplItemMacro) {
-        if let Some(items) = self
-            .macros
-            .get(&m.mac)
-            .and_then(|rules| rules.expand_impl_items(m.mac.tokens.clone()))
-        {
+        if let Some(items) = self.macros.impl_items(&m.mac) {
             self.macros.depth += 1;
             for i in &items {
                 self.visit_impl_item(i);
             }
             self.macros.depth -= 1;
+        } else {
+            syn::visit::visit_impl_item_macro(self, m);
         }
     }
 
@@ -2495,12 +2489,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         };
         // The file's own `macro_rules!` in a function body: its statements,
         // in a scope of their own (the macro's `let`s are hygienic).
-        if let Some(stmts) = self
-            .macros
-            .get(m)
-            .and_then(|rules| rules.expand(m.tokens.clone()))
-            .and_then(|tokens| syn::parse::Parser::parse2(syn::Block::parse_within, tokens).ok())
-        {
+        if let Some(stmts) = self.macros.stmts(m) {
             self.macros.depth += 1;
             self.with_scope(|w| {
                 for s in &stmts {
