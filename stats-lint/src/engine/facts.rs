@@ -2679,6 +2679,50 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
     struct V {
         fields: Vec<String>,
         calls: Vec<String>,
+        /// Bindings of a variant's fields matched out of `self`
+        /// (`match self { Self::Requests(map) => .. }`): name to field.
+        variant_bindings: HashMap<String, String>,
+    }
+    fn is_self(e: &syn::Expr) -> bool {
+        match e {
+            syn::Expr::Path(p) => p.path.is_ident("self"),
+            syn::Expr::Paren(p) => is_self(&p.expr),
+            syn::Expr::Reference(r) => is_self(&r.expr),
+            syn::Expr::Unary(u) => is_self(&u.expr),
+            _ => false,
+        }
+    }
+    /// `Self::Requests(map)` / `State::Ready { pool }`: each bound name and
+    /// the enum field (`Requests::0`, `Ready::pool`) it stands for.
+    fn variant_fields(pat: &syn::Pat, out: &mut HashMap<String, String>) {
+        let bind = |p: &syn::Pat| match p {
+            syn::Pat::Ident(pi) => Some(pi.ident.to_string()),
+            _ => None,
+        };
+        match pat {
+            syn::Pat::TupleStruct(ts) => {
+                let Some(variant) = ts.path.segments.last() else {
+                    return;
+                };
+                for (i, p) in ts.elems.iter().enumerate() {
+                    if let Some(name) = bind(p) {
+                        out.insert(name, format!("{}::{i}", variant.ident));
+                    }
+                }
+            }
+            syn::Pat::Struct(ps) => {
+                let Some(variant) = ps.path.segments.last() else {
+                    return;
+                };
+                for f in &ps.fields {
+                    if let (Some(name), syn::Member::Named(m)) = (bind(&f.pat), &f.member) {
+                        out.insert(name, format!("{}::{m}", variant.ident));
+                    }
+                }
+            }
+            syn::Pat::Or(o) => o.cases.iter().for_each(|c| variant_fields(c, out)),
+            _ => {}
+        }
     }
     fn self_field(e: &syn::Expr) -> Option<String> {
         match e {
@@ -2702,10 +2746,15 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
     }
     impl<'ast> Visit<'ast> for V {
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            if super::walk::MUTATING_METHODS.contains(&m.method.to_string().as_str())
-                && let Some(f) = self_field(&m.receiver)
-            {
-                push(&mut self.fields, f);
+            if super::walk::MUTATING_METHODS.contains(&m.method.to_string().as_str()) {
+                if let Some(f) = self_field(&m.receiver) {
+                    push(&mut self.fields, f);
+                } else if let syn::Expr::Path(p) = &*m.receiver
+                    && let Some(id) = p.path.get_ident()
+                    && let Some(f) = self.variant_bindings.get(&id.to_string())
+                {
+                    push(&mut self.fields, f.clone());
+                }
             }
             if let syn::Expr::Path(p) = &*m.receiver
                 && p.path.is_ident("self")
@@ -2721,6 +2770,20 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
                 push(&mut self.fields, f);
             }
             syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+            if is_self(&m.expr) {
+                for arm in &m.arms {
+                    variant_fields(&arm.pat, &mut self.variant_bindings);
+                }
+            }
+            syn::visit::visit_expr_match(self, m);
+        }
+        fn visit_expr_let(&mut self, l: &'ast syn::ExprLet) {
+            if is_self(&l.expr) {
+                variant_fields(&l.pat, &mut self.variant_bindings);
+            }
+            syn::visit::visit_expr_let(self, l);
         }
         // Closures are read too: one that mutates `self.map` runs within
         // the method's `&mut self` borrow (`self.get().unwrap_or_else(|| ..)`).

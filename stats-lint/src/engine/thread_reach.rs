@@ -79,6 +79,11 @@ pub(crate) struct BodyScan {
     /// Names that may be a `static` (every path's last segment and every
     /// identifier in a macro).
     names_mentioned: HashSet<String>,
+    /// Names called inside a macro (`assert!(send(2) > 0)`): a function's or
+    /// a method's, unless the body binds the name itself (a closure).
+    macro_calls: HashSet<String>,
+    /// Names the body binds (`let send = |id| ..`, patterns, parameters).
+    locals: HashSet<String>,
 }
 
 impl BodyScan {
@@ -86,6 +91,9 @@ impl BodyScan {
     pub(crate) fn of(block: &syn::Block) -> BodyScan {
         let mut s = BodyScan::default();
         s.visit_block(block);
+        let calls = std::mem::take(&mut s.macro_calls);
+        s.names_called
+            .extend(calls.into_iter().filter(|n| !s.locals.contains(n)));
         s
     }
 
@@ -112,7 +120,7 @@ impl BodyScan {
                     if g.delimiter() == proc_macro2::Delimiter::Parenthesis
                         && let Some(name) = prev.take()
                     {
-                        self.names_called.insert(name);
+                        self.macro_calls.insert(name);
                     }
                     self.tokens(g.stream());
                 }
@@ -176,6 +184,11 @@ impl<'ast> Visit<'ast> for BodyScan {
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
         self.visit_path(&m.path);
         self.tokens(m.tokens.clone());
+    }
+
+    fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+        self.locals.insert(p.ident.to_string());
+        syn::visit::visit_pat_ident(self, p);
     }
 }
 
@@ -725,6 +738,17 @@ mod tests {
         assert!(r.runs_on_one_thread("crate::fixture"));
         assert!(!r.runs_on_one_thread("crate::shared"));
         assert!(!r.runs_on_one_thread("crate::unused"));
+    }
+
+    #[test]
+    fn a_local_closure_called_in_a_macro_is_not_a_method() {
+        let r = reach(
+            "impl Conn { fn send(&self) { std::thread::spawn(|| ()); } }
+             #[tokio::test] async fn t() { let send = |id: u64| id + 1; assert!(send(2) > 0); }
+             #[tokio::test] async fn u(c: Conn) { assert!(send(2)); }",
+        );
+        assert!(r.runs_on_one_thread("crate::t"));
+        assert!(!r.runs_on_one_thread("crate::u"));
     }
 
     #[test]

@@ -1387,6 +1387,7 @@ impl<'a> Walker<'a> {
                     self.bind_pat(p, Some(element), None);
                 }
             }
+            other if self.bind_variant(other, value.as_ref()) => {}
             other => {
                 let mut names = Vec::new();
                 pat_idents(other, &mut names);
@@ -1519,6 +1520,62 @@ impl<'a> Walker<'a> {
             .as_ref()
             .is_some_and(|module| within(decl, module))
             && !self.facts.is_static_decl(decl)
+    }
+
+    /// `State::Requests(map)` or `State::Ready { pool }` matched against a
+    /// value of the package's enum: each binding gets the variant's field,
+    /// guarded and shared as the value is. Whether it bound anything.
+    fn bind_variant(&mut self, pat: &syn::Pat, value: Option<&Value>) -> bool {
+        let Some(v) = value else {
+            return false;
+        };
+        let (Shape::Named(strukt), arc) = v.shape.peel() else {
+            return false;
+        };
+        let (path, fields): (&syn::Path, Vec<(String, &syn::Pat)>) = match pat {
+            syn::Pat::TupleStruct(ts) => (
+                &ts.path,
+                ts.elems
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (i.to_string(), p))
+                    .collect(),
+            ),
+            syn::Pat::Struct(ps) => (
+                &ps.path,
+                ps.fields
+                    .iter()
+                    .map(|f| (member_name(&f.member), &*f.pat))
+                    .collect(),
+            ),
+            _ => return false,
+        };
+        let Some(variant) = path.segments.last().map(|s| s.ident.to_string()) else {
+            return false;
+        };
+        let found: Vec<(Option<(Shape, Span)>, &syn::Pat)> = fields
+            .into_iter()
+            .map(|(f, p)| (self.facts.field(strukt, &format!("{variant}::{f}")), p))
+            .collect();
+        if found.iter().all(|(f, _)| f.is_none()) {
+            return false;
+        }
+        let owner = format!("{}.{variant}", v.owner.name);
+        for (field, p) in found {
+            let elem = field.map(|(shape, decl)| Value {
+                shape,
+                shared: v.shared || arc,
+                exclusive: v.exclusive && !arc,
+                owner: Owner {
+                    name: owner.clone(),
+                    decl: Some(decl),
+                },
+                lookup: None,
+                ..v.clone()
+            });
+            self.bind_pat(p, elem, None);
+        }
+        true
     }
 
     /// The value a closure bound to `name` in scope returns.
@@ -1783,11 +1840,18 @@ impl<'a> Walker<'a> {
         let Some(init) = &l.init else {
             return;
         };
-        // `Store::new()`, `Store { .. }`, `Provider::builder().build()`.
+        // `Store::new()`, `Store { .. }`, `Provider::builder().build()`, also
+        // as the value of an `if`/`match`/block (`let m = if .. { Mapping
+        // { .. } } else { return None };`).
         if init.diverge.is_some()
             || !matches!(
                 strip(&init.expr),
-                syn::Expr::Call(_) | syn::Expr::Struct(_) | syn::Expr::MethodCall(_)
+                syn::Expr::Call(_)
+                    | syn::Expr::Struct(_)
+                    | syn::Expr::MethodCall(_)
+                    | syn::Expr::If(_)
+                    | syn::Expr::Match(_)
+                    | syn::Expr::Block(_)
             )
         {
             return;
@@ -2014,6 +2078,27 @@ fn diverges_block(b: &syn::Block) -> bool {
         })),
         _ => false,
     }
+}
+
+/// The expression an initialiser's value comes from: through an `if`, a
+/// `match` or a block, the first branch's tail that does not diverge
+/// (`if let Some(ip) = ips.first() { Mapping { .. } } else { return None }`).
+fn flow_tail(e: &syn::Expr) -> &syn::Expr {
+    fn tail(b: &syn::Block) -> Option<&syn::Expr> {
+        match b.stmts.last() {
+            Some(syn::Stmt::Expr(t, None)) => Some(t),
+            _ => None,
+        }
+    }
+    let next = match e {
+        syn::Expr::Paren(p) => Some(&*p.expr),
+        syn::Expr::Block(b) if b.label.is_none() => tail(&b.block),
+        syn::Expr::If(i) if !diverges_block(&i.then_branch) => tail(&i.then_branch),
+        syn::Expr::If(i) => i.else_branch.as_ref().map(|(_, e)| &**e),
+        syn::Expr::Match(m) => m.arms.iter().find(|a| !diverges(&a.body)).map(|a| &*a.body),
+        _ => None,
+    };
+    next.map_or(e, flow_tail)
 }
 
 /// Whether `inner` lies within `outer` (same file).
@@ -2308,7 +2393,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 && !matches!(l.pat, syn::Pat::Type(_))
                 && let Some(name) = pat_name(&l.pat)
             {
-                let shape = self.infer(&init.expr, 0);
+                let shape = self.infer(flow_tail(&init.expr), 0);
                 if !matches!(shape, Shape::Unknown) {
                     let mut v = Value::new(
                         shape,

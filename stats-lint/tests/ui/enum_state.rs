@@ -1,8 +1,9 @@
 // UI test: the package's own enum whose variants hold data is followed
 // like a struct with every variant's fields: a lock around one that owns a
 // map guards that map. Every lint runs.
-use std::collections::HashSet;
-use std::sync::Mutex;
+use std::collections::{HashMap, HashSet};
+use std::ops::DerefMut;
+use std::sync::{Arc, Mutex};
 
 pub struct Pool {
     active: HashSet<String>,
@@ -22,7 +23,46 @@ pub fn init() {
     });
 }
 
+// A map in a variant, bound by matching the guarded enum, or drained by
+// the enum's own `&mut self` method.
+pub enum Messenger {
+    Requests(HashMap<u32, String>),
+    Poisoned { reason: String },
+}
+
+impl Messenger {
+    fn poison(&mut self, reason: String) {
+        if let Self::Requests(map) = self {
+            map.clear();
+        }
+        *self = Self::Poisoned { reason };
+    }
+}
+
+pub fn request(state: &Arc<Mutex<Messenger>>, id: u32) {
+    match state.lock().unwrap().deref_mut() { //~ poison_cascade
+        Messenger::Requests(map) => {
+            map.insert(id, String::new()); //~ shared_map_mutation
+        }
+        Messenger::Poisoned { .. } => {}
+    }
+    if let Messenger::Requests(map) = state.lock().unwrap().deref_mut() { //~ poison_cascade
+        map.remove(&id); //~ shared_map_mutation
+    }
+    state.lock().unwrap().poison("gone".into()); //~ poison_cascade shared_map_mutation
+}
+
 // ---- not flagged ----
+
+pub fn own_messenger(id: u32) {
+    let mut m = Messenger::Requests(HashMap::new());
+    if let Messenger::Requests(map) = &mut m {
+        map.insert(id, String::new());
+    }
+    if let Messenger::Poisoned { reason } = &m {
+        assert!(reason.is_empty());
+    }
+}
 
 pub enum Phase {
     Idle,

@@ -24,6 +24,23 @@ pub fn enqueue_and_check() -> Option<String> {
     store.tasks.lock().unwrap().insert(1, String::new()) //~ poison_cascade shared_map_mutation
 }
 
+// Built as the value of an `if let .. else`, then cloned into a shared map.
+pub fn built_in_a_branch(
+    registry: &Arc<Mutex<HashMap<u64, MemoryStore>>>,
+    ids: &[u64],
+) -> Option<()> {
+    let store = if let Some(id) = ids.first() {
+        MemoryStore {
+            tasks: Arc::new(Mutex::new(BTreeMap::from([(*id, String::new())]))),
+        }
+    } else {
+        return None;
+    };
+    registry.lock().unwrap().insert(1, store.clone()); //~ poison_cascade shared_map_mutation
+    store.tasks.lock().unwrap().insert(2, String::new()); //~ poison_cascade shared_map_mutation
+    Some(())
+}
+
 // ---- not flagged ----
 
 struct Inner {

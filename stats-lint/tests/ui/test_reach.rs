@@ -134,3 +134,13 @@ async fn own_engine_with_its_tasks() {
     engine.close_session(1);
     assert_eq!(engine.sockets.read().unwrap().len(), 1);
 }
+
+// A closure of the test named like a method that starts a thread
+// (`warm`), called inside a macro: the test's own, not the method.
+#[tokio::test]
+async fn own_closure_named_like_a_method() {
+    let engine = engine();
+    let warm = |n: u64| n + 1;
+    assert!(warm(1) > 1);
+    engine.sockets.write().unwrap().insert(3, "c".into());
+}
