@@ -84,6 +84,13 @@ pub(crate) struct BodyScan {
     macro_calls: HashSet<String>,
     /// Names the body binds (`let send = |id| ..`, patterns, parameters).
     locals: HashSet<String>,
+    /// Bindings made by a type's associated function (`let cron =
+    /// AsyncCron::new(..)`, `Store { .. }`): the name and the type's path.
+    typed_locals: HashMap<String, Vec<String>>,
+    /// Method calls on such a binding or on `self`: the type's path
+    /// (`None` for `self`) and the method, resolved to that type's method
+    /// when it has one (else to every method of the name).
+    typed_calls: Vec<(Option<Vec<String>>, String)>,
 }
 
 impl BodyScan {
@@ -103,6 +110,19 @@ impl BodyScan {
         } else if name == "spawn_local" {
             self.spawns_task = true;
         }
+    }
+
+    /// The type a method's receiver is known to have: `Some(None)` for
+    /// `self`, the type's path for a binding made by its constructor.
+    fn receiver_type(&self, receiver: &syn::Expr) -> Option<Option<Vec<String>>> {
+        let syn::Expr::Path(p) = receiver else {
+            return None;
+        };
+        let id = p.path.get_ident()?;
+        if id == "self" {
+            return Some(None);
+        }
+        self.typed_locals.get(&id.to_string()).cloned().map(Some)
     }
 
     fn tokens(&mut self, tokens: proc_macro2::TokenStream) {
@@ -155,6 +175,20 @@ impl<'ast> Visit<'ast> for BodyScan {
         syn::visit::visit_expr_call(self, c);
     }
 
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        if let Some(name) = bound_name(&l.pat) {
+            match l.init.as_ref().and_then(|i| constructed_type(&i.expr)) {
+                Some(ty) => {
+                    self.typed_locals.insert(name, ty);
+                }
+                None => {
+                    self.typed_locals.remove(&name);
+                }
+            }
+        }
+        syn::visit::visit_local(self, l);
+    }
+
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let name = m.method.to_string();
         if name == "spawn" && spawns_a_future(m) {
@@ -167,7 +201,12 @@ impl<'ast> Visit<'ast> for BodyScan {
         if (name == "init" || name == "try_init") && chain_calls(&m.receiver, "with") {
             self.escapes = true;
         }
-        self.names_called.insert(name);
+        match self.receiver_type(&m.receiver) {
+            Some(ty) => self.typed_calls.push((ty, name)),
+            None => {
+                self.names_called.insert(name);
+            }
+        }
         syn::visit::visit_expr_method_call(self, m);
     }
 
@@ -189,6 +228,36 @@ impl<'ast> Visit<'ast> for BodyScan {
     fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
         self.locals.insert(p.ident.to_string());
         syn::visit::visit_pat_ident(self, p);
+    }
+}
+
+/// The name a `let` binds (`let cron`, `let mut cron: T`).
+fn bound_name(p: &syn::Pat) -> Option<String> {
+    match p {
+        syn::Pat::Ident(pi) if pi.subpat.is_none() => Some(pi.ident.to_string()),
+        syn::Pat::Type(pt) => bound_name(&pt.pat),
+        _ => None,
+    }
+}
+
+/// The type an initialiser builds by its own path: `T::new(..)`,
+/// `T::new(..).await`, `T { .. }` (not a generic's or a trait's call).
+fn constructed_type(e: &syn::Expr) -> Option<Vec<String>> {
+    match e {
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) if p.qself.is_none() && p.path.segments.len() >= 2 => {
+                let segs = super::facts::path_segs(&p.path);
+                let ty = &segs[..segs.len() - 1];
+                ty.last()
+                    .is_some_and(|t| t.starts_with(char::is_uppercase))
+                    .then(|| ty.to_vec())
+            }
+            _ => None,
+        },
+        syn::Expr::Struct(st) if st.qself.is_none() => Some(super::facts::path_segs(&st.path)),
+        syn::Expr::Await(a) => constructed_type(&a.base),
+        syn::Expr::Paren(p) => constructed_type(&p.expr),
+        _ => None,
     }
 }
 
@@ -270,6 +339,19 @@ pub(crate) fn build(bodies: Vec<RawBody>, r: &dyn Resolver) -> Reach {
         thread[i] = s.escapes || s.names_mentioned.iter().any(|n| r.is_static_name(n));
         task[i] = s.spawns_task;
         names[i] = s.names_called.iter().map(String::as_str).collect();
+        for (ty, method) in &s.typed_calls {
+            // `cron.start()` after `let cron = AsyncCron::new()`, or
+            // `self.start()`: that type's own method when it has one.
+            let owner = match (ty, &b.self_ty) {
+                (Some(ty), _) => Some(r.resolve(&b.module, ty)),
+                (None, Some(st)) => Some(r.resolve(&b.module, st)),
+                (None, None) => None,
+            };
+            match owner.and_then(|o| index.get(format!("{o}::{method}").as_str())) {
+                Some(found) => calls[i].extend(found),
+                None => names[i].push(method),
+            }
+        }
         for segs in &s.path_calls {
             match path_callees(b, segs, r, &index) {
                 Callees::Known(found) => calls[i].extend(found),
@@ -738,6 +820,23 @@ mod tests {
         assert!(r.runs_on_one_thread("crate::fixture"));
         assert!(!r.runs_on_one_thread("crate::shared"));
         assert!(!r.runs_on_one_thread("crate::unused"));
+    }
+
+    #[test]
+    fn a_method_on_a_binding_of_a_known_type_is_that_types() {
+        let r = reach(
+            "impl AsyncCron { fn new() -> Self { AsyncCron } fn start(&self) { tokio::spawn(async {}); } }
+             impl Cron { fn new() -> Self { Cron } fn start(&self) { std::thread::spawn(|| ()); }
+                         fn run(&self) { self.start(); } }
+             #[tokio::test] async fn t() { let cron = AsyncCron::new(); cron.start(); }
+             #[tokio::test] async fn u() { let cron = Cron::new(); cron.start(); }
+             #[tokio::test] async fn v() { let cron = Cron::new(); cron.run(); }
+             #[tokio::test] async fn w(c: Unknown) { c.start(); }",
+        );
+        assert!(r.runs_on_one_thread("crate::t"));
+        assert!(!r.runs_on_one_thread("crate::u"));
+        assert!(!r.runs_on_one_thread("crate::v"));
+        assert!(!r.runs_on_one_thread("crate::w"));
     }
 
     #[test]

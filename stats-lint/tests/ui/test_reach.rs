@@ -110,7 +110,39 @@ fn registered_where_other_tests_find_it() {
     engine.sockets.write().unwrap().insert(1, "a".into()); //~ poison_cascade shared_map_mutation
 }
 
+/// Another type with a method named like `Engine::warm`, which starts a
+/// thread: a call on a binding made by `Quiet::new()` is `Quiet::warm`.
+pub struct Quiet;
+
+impl Quiet {
+    pub fn new() -> Self {
+        Quiet
+    }
+
+    pub fn warm(&self) {}
+
+    pub fn serve(&self) {
+        std::thread::spawn(|| ());
+    }
+}
+
+#[tokio::test]
+async fn a_quiet_type_that_serves() {
+    let engine = engine();
+    let quiet = Quiet::new();
+    quiet.serve();
+    engine.sockets.write().unwrap().insert(4, "d".into()); //~ poison_cascade shared_map_mutation
+}
+
 // ---- not flagged ----
+
+#[tokio::test]
+async fn a_quiet_types_own_method() {
+    let engine = engine();
+    let quiet = Quiet::new();
+    quiet.warm();
+    engine.sockets.write().unwrap().insert(5, "e".into());
+}
 
 #[test]
 fn ids_and_settings_carry_nothing() {
