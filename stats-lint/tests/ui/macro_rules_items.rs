@@ -113,3 +113,21 @@ macro_rules! unused {
         }
     };
 }
+
+// A macro that invokes itself stops after a few expansions.
+macro_rules! twice {
+    () => {
+        twice!();
+        twice!();
+    };
+}
+
+twice!();
+
+impl LocalConnection {
+    twice!();
+
+    pub fn twice_in_a_body(&self) {
+        twice!();
+    }
+}
