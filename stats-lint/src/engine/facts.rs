@@ -217,6 +217,11 @@ pub(crate) struct Facts {
     raw_clones: Vec<(Vec<String>, String)>,
     raw_lock_methods: Vec<RawGenericMethod>,
     raw_param_mutators: Vec<RawParamMutators>,
+    /// (self type as written, module, method, what it hands its closure).
+    raw_closure_guards: Vec<(Vec<String>, String, String, ClosureGuard)>,
+    /// Methods (by full path) that lock a field of `self` and hand the
+    /// guard to a closure parameter.
+    closure_guards: HashMap<String, ClosureGuard>,
     /// Every function body, for the call graph of [`thread_reach`].
     raw_bodies: Vec<thread_reach::RawBody>,
     /// Which functions may let what they touch reach another thread.
@@ -805,6 +810,10 @@ impl Facts {
             }
         }
         let mut hand_ons = Vec::new();
+        for (st, module, method, g) in std::mem::take(&mut self.raw_closure_guards) {
+            let full = format!("{}::{method}", self.resolve(&module, &st));
+            self.closure_guards.insert(full, g);
+        }
         for raw in std::mem::take(&mut self.raw_param_mutators) {
             let self_full = raw.self_ty.as_ref().map(|st| self.resolve(&raw.module, st));
             let full = match &self_full {
@@ -1606,6 +1615,12 @@ impl Facts {
             .filter(|(_, s)| s.fn_scope.as_ref() == Some(scope));
         let (_, only) = found.next()?;
         found.next().is_none().then_some(&only.decl)
+    }
+
+    /// What a method (by full path) hands its closure parameter: a guard of
+    /// one of `self`'s fields (`f(&mut self.0.write().unwrap())`).
+    pub(crate) fn closure_guard(&self, full: &str) -> Option<&ClosureGuard> {
+        self.closure_guards.get(full)
     }
 
     /// Whether a span is where a `static` is declared.
@@ -2527,6 +2542,14 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 if let Some(sp) = &self_path {
                     self.add_fn(&name, &f.sig, Some(sp));
                     self.add_param_mutations(&name, &f.sig, &f.block, Some(sp));
+                    if let Some(g) = closure_guard(&f.sig, &f.block) {
+                        self.facts.raw_closure_guards.push((
+                            sp.clone(),
+                            self.module.clone(),
+                            name.clone(),
+                            g,
+                        ));
+                    }
                     let exclusive_self = f.sig.inputs.first().is_some_and(|a| {
                         matches!(a, syn::FnArg::Receiver(r) if r.reference.is_some() && r.mutability.is_some())
                     });
@@ -2795,6 +2818,111 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
     fields
         .chain(v.calls.into_iter().map(MutatorTarget::SelfCall))
         .collect()
+}
+
+/// A guard a `&self` method hands to one of its closure parameters: the
+/// field of `self` it locks and the lock method (`write`, `lock`, ..).
+#[derive(Clone, Debug)]
+pub(crate) struct ClosureGuard {
+    pub(crate) field: String,
+    pub(crate) lock: String,
+}
+
+/// `fn borrow_mut<F: FnOnce(&mut T) -> R>(&self, f: F) -> R { let mut g =
+/// self.0.write().unwrap(); f(&mut g) }` (or `f(&mut self.0.lock()..)`):
+/// the field it locks and how, when a parameter is called with the guard.
+fn closure_guard(sig: &syn::Signature, block: &syn::Block) -> Option<ClosureGuard> {
+    if !matches!(sig.inputs.first(), Some(syn::FnArg::Receiver(_))) {
+        return None;
+    }
+    let params: HashSet<String> = sig
+        .inputs
+        .iter()
+        .filter_map(|a| match a {
+            syn::FnArg::Typed(pt) => match &*pt.pat {
+                syn::Pat::Ident(pi) => Some(pi.ident.to_string()),
+                _ => None,
+            },
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    /// `self.field.lock()..` at the root of a chain of calls.
+    fn self_lock(e: &syn::Expr) -> Option<ClosureGuard> {
+        match e {
+            syn::Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                let is_lock = super::walk::WRITE_LOCK.contains(&name.as_str())
+                    || super::walk::READ_LOCK.contains(&name.as_str());
+                if is_lock
+                    && let syn::Expr::Field(f) = &*m.receiver
+                    && matches!(&*f.base, syn::Expr::Path(p) if p.path.is_ident("self"))
+                {
+                    return Some(ClosureGuard {
+                        field: member_text(&f.member),
+                        lock: name,
+                    });
+                }
+                self_lock(&m.receiver)
+            }
+            syn::Expr::Try(t) => self_lock(&t.expr),
+            syn::Expr::Await(a) => self_lock(&a.base),
+            syn::Expr::Paren(p) => self_lock(&p.expr),
+            syn::Expr::Reference(r) => self_lock(&r.expr),
+            syn::Expr::Unary(u) => self_lock(&u.expr),
+            _ => None,
+        }
+    }
+    fn member_text(m: &syn::Member) -> String {
+        match m {
+            syn::Member::Named(n) => n.to_string(),
+            syn::Member::Unnamed(i) => i.index.to_string(),
+        }
+    }
+    fn bound(e: &syn::Expr) -> Option<String> {
+        match e {
+            syn::Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+            syn::Expr::Reference(r) => bound(&r.expr),
+            syn::Expr::Unary(u) => bound(&u.expr),
+            syn::Expr::Paren(p) => bound(&p.expr),
+            _ => None,
+        }
+    }
+    struct V<'p> {
+        params: &'p HashSet<String>,
+        guards: HashMap<String, ClosureGuard>,
+        found: Option<ClosureGuard>,
+    }
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            if let syn::Pat::Ident(pi) = &l.pat
+                && let Some(g) = l.init.as_ref().and_then(|i| self_lock(&i.expr))
+            {
+                self.guards.insert(pi.ident.to_string(), g);
+            }
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if self.found.is_none()
+                && let syn::Expr::Path(p) = &*c.func
+                && p.path
+                    .get_ident()
+                    .is_some_and(|f| self.params.contains(&f.to_string()))
+            {
+                self.found = c.args.iter().find_map(|a| {
+                    self_lock(a).or_else(|| bound(a).and_then(|n| self.guards.get(&n).cloned()))
+                });
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut v = V {
+        params: &params,
+        guards: HashMap::new(),
+        found: None,
+    };
+    v.visit_block(block);
+    v.found
 }
 
 /// Whether a closure body contains `*v += ..` or `*v -= ..`: the map's value

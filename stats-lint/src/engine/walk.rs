@@ -1916,6 +1916,43 @@ impl<'a> Walker<'a> {
             .or_else(|| self.element_for_closure(m))
             .or_else(|| self.option_for_closure(m))
             .or_else(|| self.lock_in_closure(m))
+            .or_else(|| self.helper_guard_for_closure(m))
+    }
+
+    /// `REG.borrow_mut(|inner| inner.entry(k))` where the package's own
+    /// `borrow_mut` locks a field of `self` and calls its closure parameter
+    /// with the guard: the closure is given that guard.
+    fn helper_guard_for_closure(&self, m: &syn::ExprMethodCall) -> Option<Value> {
+        if !m.args.iter().any(|a| matches!(a, syn::Expr::Closure(_))) {
+            return None;
+        }
+        let receiver = self.value(&m.receiver)?;
+        let Shape::Named(s) = receiver.shape.peel().0 else {
+            return None;
+        };
+        let g = self.facts.closure_guard(&format!("{s}::{}", m.method))?;
+        let span = m.method.span();
+        let member = match g.field.parse::<u32>() {
+            Ok(index) => syn::Member::Unnamed(syn::Index { index, span }),
+            Err(_) => syn::Member::Named(syn::Ident::new(&g.field, span)),
+        };
+        // The helper's own `receiver.field.lock()`, valued as written there.
+        let lock = syn::Expr::MethodCall(syn::ExprMethodCall {
+            attrs: Vec::new(),
+            receiver: Box::new(syn::Expr::Field(syn::ExprField {
+                attrs: Vec::new(),
+                base: m.receiver.clone(),
+                dot_token: syn::Token![.](span),
+                member,
+            })),
+            dot_token: syn::Token![.](span),
+            method: syn::Ident::new(&g.lock, span),
+            turbofish: None,
+            paren_token: syn::token::Paren(span),
+            args: syn::punctuated::Punctuated::new(),
+        });
+        self.value(&lock)
+            .filter(|v| matches!(v.guard, Guard::Lock { .. }))
     }
 
     /// `shards.iter().for_each(|s| s.write().clear())`: an iterator
