@@ -106,6 +106,9 @@ struct RawMutator {
 enum MutatorTarget {
     Field(String),
     SelfCall(String),
+    /// A method called on a field (`self.perm_map.insert(..)`): a mutator
+    /// when the field's type is the package's and that method is its mutator.
+    FieldCall(String, String),
     /// A map field whose values the method counts (`*self.hits.entry(k).or_insert(0) += 1`).
     Counter(String),
 }
@@ -767,6 +770,7 @@ impl Facts {
             self.add_lock_wrapper(m);
         }
         let mut self_calls = Vec::new();
+        let mut field_calls = Vec::new();
         for m in std::mem::take(&mut self.raw_mutators) {
             let full = self.resolve(&m.module, &m.self_ty);
             match m.target {
@@ -779,6 +783,11 @@ impl Facts {
                     }
                 }
                 MutatorTarget::SelfCall(callee) => self_calls.push((full, m.method, callee)),
+                MutatorTarget::FieldCall(field, callee) => {
+                    if let Some((Shape::Named(field_ty), _)) = self.field(&full, &field) {
+                        field_calls.push((full, m.method, field_ty, callee));
+                    }
+                }
                 MutatorTarget::Counter(field) => {
                     if self
                         .field(&full, &field)
@@ -794,12 +803,20 @@ impl Facts {
         // that map too (`fn remove(&mut self) { self.remove_internal() }`).
         loop {
             let mut grew = false;
-            for (ty, method, callee) in &self_calls {
+            // `self.remove_internal()`, or `self.perm_map.insert(..)` where the
+            // field's own type mutates its map in `insert`.
+            let calls = self_calls.iter().map(|(ty, m, c)| (ty, m, ty, c));
+            let on_fields = field_calls.iter().map(|(ty, m, fty, c)| (ty, m, fty, c));
+            for (ty, method, callee_ty, callee) in calls.chain(on_fields) {
                 let key = (ty.clone(), method.clone());
                 if self.mutators.contains_key(&key) {
                     continue;
                 }
-                if let Some(found) = self.mutators.get(&(ty.clone(), callee.clone())).cloned() {
+                if let Some(found) = self
+                    .mutators
+                    .get(&(callee_ty.clone(), callee.clone()))
+                    .cloned()
+                {
                     self.mutator_names.insert(method.clone());
                     self.mutators.insert(key, found);
                     grew = true;
@@ -2702,6 +2719,7 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
     struct V {
         fields: Vec<String>,
         calls: Vec<String>,
+        field_calls: Vec<(String, String)>,
         /// Bindings of a variant's fields matched out of `self`
         /// (`match self { Self::Requests(map) => .. }`): name to field.
         variant_bindings: HashMap<String, String>,
@@ -2762,13 +2780,16 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
             _ => None,
         }
     }
-    fn push(list: &mut Vec<String>, item: String) {
+    fn push<T: PartialEq>(list: &mut Vec<T>, item: T) {
         if !list.contains(&item) {
             list.push(item);
         }
     }
     impl<'ast> Visit<'ast> for V {
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if let Some(f) = self_field(&m.receiver) {
+                push(&mut self.field_calls, (f, m.method.to_string()));
+            }
             if super::walk::MUTATING_METHODS.contains(&m.method.to_string().as_str()) {
                 if let Some(f) = self_field(&m.receiver) {
                     push(&mut self.fields, f);
@@ -2815,8 +2836,13 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
     let mut v = V::default();
     v.visit_block(block);
     let fields = v.fields.into_iter().map(MutatorTarget::Field);
+    let on_fields = v
+        .field_calls
+        .into_iter()
+        .map(|(f, m)| MutatorTarget::FieldCall(f, m));
     fields
         .chain(v.calls.into_iter().map(MutatorTarget::SelfCall))
+        .chain(on_fields)
         .collect()
 }
 

@@ -1,8 +1,9 @@
 // UI test: a `&mut self` method that mutates a map through another `&mut
 // self` method of its type (`fn remove(&mut self) { self.remove_internal() }`)
 // mutates that map, however deep the calls go; so does one whose mutation
-// sits in a closure it calls (`self.get().unwrap_or_else(|| self.map.insert(..))`).
-// Every lint runs.
+// sits in a closure it calls (`self.get().unwrap_or_else(|| self.map.insert(..))`),
+// and one that calls a mutator of a field's own type (`self.perms.insert(..)`
+// where `PermissionMap::insert` inserts into its map). Every lint runs.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -44,6 +45,39 @@ impl Shard {
     pub fn len(&self) -> usize {
         self.map.len()
     }
+}
+
+pub struct PermissionMap {
+    by_addr: HashMap<String, u32>,
+}
+
+impl PermissionMap {
+    fn insert(&mut self, addr: String, p: u32) {
+        self.by_addr.insert(addr, p);
+    }
+
+    fn count(&self) -> usize {
+        self.by_addr.len()
+    }
+}
+
+pub struct RelayConn {
+    perms: PermissionMap,
+}
+
+impl RelayConn {
+    fn allow(&mut self, addr: String) {
+        self.perms.insert(addr, 1);
+    }
+
+    fn allowed(&mut self) -> usize {
+        self.perms.count()
+    }
+}
+
+pub fn relay(conn: Arc<Mutex<RelayConn>>) {
+    conn.lock().unwrap().allow("a".into()); //~ poison_cascade shared_map_mutation
+    let _ = conn.lock().unwrap().allowed(); //~ poison_cascade
 }
 
 #[derive(Clone, Default)]
