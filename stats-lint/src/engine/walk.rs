@@ -874,6 +874,20 @@ impl<'a> Walker<'a> {
             self.facts
                 .returned_guard(&f.ret, &f.module, f.self_ty.as_deref())
         {
+            // `fn graph() -> impl DerefMut<Target = DiGraph>` takes nothing
+            // to lock: the guard it returns can only be of a `static`.
+            if c.args.is_empty() {
+                let mut v = Value::new(
+                    shape,
+                    Owner {
+                        name: format!("{last}()"),
+                        decl: None,
+                    },
+                );
+                v.shared = true;
+                v.guard = Guard::Lock { write, flavor };
+                return Some(v);
+            }
             // `fn lock_relations(m: &Arc<Mutex<T>>) -> MutexGuard<'_, T>`: the
             // guard is shared as the lock handed to it is.
             let arg = self.value(c.args.first()?)?;
@@ -1204,11 +1218,12 @@ impl<'a> Walker<'a> {
                     if segs[0].ident == "Some" {
                         return Shape::Wrap(Box::new(arg0()));
                     }
-                    // A tuple struct of the package (`SendPtr(p)`).
+                    // A tuple struct of the package (`SendPtr(p)`), or what a
+                    // function of the package returns (`make_cache(1)`).
                     let full = self.resolve(&p.path);
                     return match self.facts.classify(&full, 0, |_| Shape::Unknown, 0) {
                         named @ Shape::Named(_) => named,
-                        _ => Shape::Unknown,
+                        _ => self.returned_shape(&full),
                     };
                 }
                 let mut ty_path: syn::Path = p.path.clone();
@@ -1231,6 +1246,10 @@ impl<'a> Walker<'a> {
                     },
                     0,
                 );
+                if shape.is_unknown() {
+                    // `cache::make(1)`: a function of the package.
+                    return self.returned_shape(&self.resolve(&p.path));
+                }
                 // `Alias::default()` of `type Alias = Arc<Mutex<..>>`: the alias says what is inside.
                 if c.args.is_empty() {
                     return shape;
@@ -1246,6 +1265,16 @@ impl<'a> Walker<'a> {
                     Shape::Cell(_) => Shape::Cell(Box::new(arg0())),
                     other => other,
                 }
+            }
+            _ => Shape::Unknown,
+        }
+    }
+
+    /// The shape a function of the package (by full path) returns by value.
+    fn returned_shape(&self, full: &str) -> Shape {
+        match self.facts.function(full) {
+            Some(f) if !matches!(f.ret, syn::Type::Reference(_)) => {
+                self.facts.shape_of(&f.ret, &f.module, f.self_ty.as_deref())
             }
             _ => Shape::Unknown,
         }

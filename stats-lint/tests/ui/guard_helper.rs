@@ -2,7 +2,8 @@
 // (`fn lock_inner(&self) -> MutexGuard<'_, Inner>`, a free
 // `fn lock_all(m: &Arc<Mutex<T>>) -> RwLockWriteGuard<'_, T>`), and a value
 // moved out of a guarded `Option` (`guard.replace(x)`, `guard.take()`).
-// Every lint runs.
+// A helper that takes nothing to lock (`fn graph() -> impl DerefMut<Target =
+// Graph>`) can only return a guard of a `static`. Every lint runs.
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock, RwLockReadGuard};
 
@@ -96,6 +97,33 @@ pub fn orphan(child: &Node) {
     let mut g = child.inner.parent.lock().unwrap();
     if let Some(prev) = g.take() {
         prev.inner.children.lock().unwrap().remove(&child.inner.id); //~ poison_cascade shared_map_mutation
+    }
+}
+
+#[derive(Default)]
+pub struct Graph {
+    nodes: HashMap<usize, usize>,
+}
+
+impl Graph {
+    fn remove_node(&mut self, n: usize) -> bool {
+        self.nodes.remove(&n).is_some()
+    }
+}
+
+fn dependency_graph() -> impl std::ops::DerefMut<Target = Graph> {
+    static GRAPH: OnceLock<Mutex<Graph>> = OnceLock::new();
+    GRAPH
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
+pub struct NodeId(usize);
+
+impl Drop for NodeId {
+    fn drop(&mut self) {
+        dependency_graph().remove_node(self.0); //~ shared_map_mutation
     }
 }
 

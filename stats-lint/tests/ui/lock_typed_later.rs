@@ -41,6 +41,27 @@ impl Sender {
     }
 }
 
+pub struct LruCache {
+    map: HashMap<u32, u32>,
+}
+
+impl LruCache {
+    pub fn put(&mut self, k: u32, v: u32) {
+        self.map.insert(k, v);
+    }
+}
+
+pub fn make_cache() -> LruCache {
+    LruCache { map: HashMap::new() }
+}
+
+// What a function of the package returns, put in a lock.
+pub fn shared_cache() {
+    let cache = Arc::new(Mutex::new(make_cache()));
+    let c2 = Arc::clone(&cache);
+    thread::spawn(move || c2.lock().unwrap().put(1, 1)); //~ poison_cascade shared_map_mutation
+}
+
 // ---- not flagged ----
 
 pub struct Log {
