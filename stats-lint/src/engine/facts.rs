@@ -77,6 +77,8 @@ pub(crate) struct FnFact {
     pub(crate) module: String,
     /// The full path of `Self` for methods.
     pub(crate) self_ty: Option<String>,
+    /// Its body takes a lock (`.lock()`, `.write()`, `.read()`, ..).
+    pub(crate) locks: bool,
 }
 
 /// The `use` table of one module.
@@ -649,6 +651,7 @@ impl Facts {
                     ret,
                     module: module.clone(),
                     self_ty: self_ty.clone(),
+                    locks: false,
                 });
             }
         }
@@ -2186,7 +2189,13 @@ impl Collector<'_> {
         });
     }
 
-    fn add_fn(&mut self, name: &str, sig: &syn::Signature, self_ty: Option<&[String]>) {
+    fn add_fn(
+        &mut self,
+        name: &str,
+        sig: &syn::Signature,
+        block: &syn::Block,
+        self_ty: Option<&[String]>,
+    ) {
         let syn::ReturnType::Type(_, ret) = &sig.output else {
             return;
         };
@@ -2229,6 +2238,7 @@ impl Collector<'_> {
                 ret: (**ret).clone(),
                 module: self.module.clone(),
                 self_ty: None,
+                locks: takes_a_lock(block),
             },
             alias,
         ));
@@ -2411,7 +2421,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         let name = f.sig.ident.to_string();
         self.add_item(name.clone());
-        self.add_fn(&name, &f.sig, None);
+        self.add_fn(&name, &f.sig, &f.block, None);
         self.add_param_mutations(&name, &f.sig, &f.block, None);
         self.add_body(&name, None, &f.attrs, &f.block);
         let saved = self.self_ty.take();
@@ -2557,7 +2567,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 let body_ty = self_path.clone().unwrap_or_else(|| vec!["_".to_string()]);
                 self.add_body(&name, Some(&body_ty), &f.attrs, &f.block);
                 if let Some(sp) = &self_path {
-                    self.add_fn(&name, &f.sig, Some(sp));
+                    self.add_fn(&name, &f.sig, &f.block, Some(sp));
                     self.add_param_mutations(&name, &f.sig, &f.block, Some(sp));
                     if let Some(g) = closure_guard(&f.sig, &f.block) {
                         self.facts.raw_closure_guards.push((
@@ -2844,6 +2854,23 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
         .chain(v.calls.into_iter().map(MutatorTarget::SelfCall))
         .chain(on_fields)
         .collect()
+}
+
+/// Whether a body calls a lock method (`.lock()`, `.write()`, `.read()`, ..).
+fn takes_a_lock(block: &syn::Block) -> bool {
+    struct V(bool);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let n = m.method.to_string();
+            self.0 |= super::walk::WRITE_LOCK.contains(&n.as_str())
+                || super::walk::READ_LOCK.contains(&n.as_str());
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut v = V(false);
+    v.visit_block(block);
+    v.0
 }
 
 /// A guard a `&self` method hands to one of its closure parameters: the

@@ -875,8 +875,9 @@ impl<'a> Walker<'a> {
                 .returned_guard(&f.ret, &f.module, f.self_ty.as_deref())
         {
             // `fn graph() -> impl DerefMut<Target = DiGraph>` takes nothing
-            // to lock: the guard it returns can only be of a `static`.
-            if c.args.is_empty() {
+            // to lock: the guard it returns, when its body takes a lock (not
+            // a `RefCell` borrow), can only be of a `static`.
+            if c.args.is_empty() && f.locks {
                 let mut v = Value::new(
                     shape,
                     Owner {

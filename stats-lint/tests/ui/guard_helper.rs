@@ -129,6 +129,34 @@ impl Drop for NodeId {
 
 // ---- not flagged ----
 
+// A helper that takes nothing and hands back a `RefCell` borrow, not a lock
+// guard: the cell is the calling thread's.
+pub struct Ui {
+    windows: HashMap<u64, u32>,
+}
+
+impl Ui {
+    fn same_line(&mut self, x: u64) {
+        self.windows.insert(x, 0);
+    }
+}
+
+fn root_ui(cell: &'static std::cell::RefCell<Ui>) -> impl std::ops::DerefMut<Target = Ui> {
+    cell.borrow_mut()
+}
+
+fn leaked_ui() -> impl std::ops::DerefMut<Target = Ui> {
+    let cell: &'static std::cell::RefCell<Ui> = Box::leak(Box::new(std::cell::RefCell::new(Ui {
+        windows: HashMap::new(),
+    })));
+    cell.borrow_mut()
+}
+
+pub fn frame() {
+    leaked_ui().same_line(1);
+    let _ = root_ui;
+}
+
 // A helper's guard only read.
 pub fn count() -> usize {
     read_members(&members()).names.len()
