@@ -19,6 +19,13 @@ use syn::parse::{ParseStream, Parser};
 pub(crate) const MAX_DEPTH: usize = 4;
 /// The largest expansion kept, in tokens: a runaway recursion stops here.
 const MAX_TOKENS: usize = 200_000;
+/// The longest invocation expanded, in top-level tokens. Matching a
+/// fragment parses the rest of the input, so a long repetition costs the
+/// square of its length (a 20,000-entry table took two minutes); such
+/// invocations are data tables, not code that locks.
+const MAX_INPUT_TOKENS: usize = 256;
+/// How many invocations one file expands at most.
+const MAX_EXPANSIONS: usize = 512;
 
 /// The rules of one `macro_rules!`.
 #[derive(Debug)]
@@ -147,6 +154,8 @@ pub(crate) struct LocalMacros {
     by_name: HashMap<String, MacroRules>,
     /// How deep the expansion being read is.
     pub(crate) depth: usize,
+    /// How many invocations this file has expanded.
+    expansions: usize,
 }
 
 impl LocalMacros {
@@ -165,26 +174,36 @@ impl LocalMacros {
 
     /// The macro an invocation `name!(..)` calls, when it is the file's
     /// and expansion is not too deep already.
-    fn get(&self, mac: &syn::Macro) -> Option<&MacroRules> {
-        if self.depth >= MAX_DEPTH {
+    fn get(&mut self, mac: &syn::Macro) -> Option<&MacroRules> {
+        if self.depth >= MAX_DEPTH
+            || self.expansions >= MAX_EXPANSIONS
+            || mac
+                .tokens
+                .clone()
+                .into_iter()
+                .nth(MAX_INPUT_TOKENS)
+                .is_some()
+        {
             return None;
         }
         let name = mac.path.get_ident()?.to_string();
-        self.by_name.get(&name)
+        let rules = self.by_name.get(&name)?;
+        self.expansions += 1;
+        Some(rules)
     }
 
     /// The items an item-position invocation of one of the file's macros writes.
-    pub(crate) fn items(&self, mac: &syn::Macro) -> Option<Vec<syn::Item>> {
+    pub(crate) fn items(&mut self, mac: &syn::Macro) -> Option<Vec<syn::Item>> {
         self.get(mac)?.expand_items(mac.tokens.clone())
     }
 
     /// The associated items an invocation inside an `impl` block writes.
-    pub(crate) fn impl_items(&self, mac: &syn::Macro) -> Option<Vec<syn::ImplItem>> {
+    pub(crate) fn impl_items(&mut self, mac: &syn::Macro) -> Option<Vec<syn::ImplItem>> {
         self.get(mac)?.expand_impl_items(mac.tokens.clone())
     }
 
     /// The statements an invocation inside a function body writes.
-    pub(crate) fn stmts(&self, mac: &syn::Macro) -> Option<Vec<syn::Stmt>> {
+    pub(crate) fn stmts(&mut self, mac: &syn::Macro) -> Option<Vec<syn::Stmt>> {
         let tokens = self.get(mac)?.expand(mac.tokens.clone())?;
         syn::Block::parse_within.parse2(tokens).ok()
     }
@@ -572,6 +591,30 @@ mod tests {
         assert_eq!(expand(&m, "one 5").as_deref(), Some("1"));
         assert_eq!(expand(&m, "a, b.c(), 3").as_deref(), Some("a;b.c();3"));
         assert_eq!(expand(&m, ""), None);
+    }
+
+    #[test]
+    fn long_invocations_and_too_many_are_not_expanded() {
+        let mut macros = LocalMacros::default();
+        let def: syn::ItemMacro = syn::parse_str(
+            "macro_rules! table { ($($e:expr),*) => { const _: &[u64] = &[$($e),*]; }; }",
+        )
+        .unwrap();
+        macros.define("table", def.mac.tokens);
+        let call = |n: usize| -> syn::Macro {
+            let items: Vec<String> = (0..n).map(|i| format!("{i} + {i}")).collect();
+            syn::parse_str(&format!("table!({})", items.join(","))).unwrap()
+        };
+        // `n + n` and a comma: 64 entries (255 tokens) fit in the limit, 65
+        // do not (matching them would cost the square of the length).
+        assert!(macros.items(&call(64)).is_some());
+        assert!(macros.items(&call(65)).is_none());
+        let short = call(2);
+        let mut expanded = 1;
+        while macros.items(&short).is_some() {
+            expanded += 1;
+        }
+        assert_eq!(expanded, MAX_EXPANSIONS);
     }
 
     #[test]
