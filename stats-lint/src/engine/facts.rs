@@ -227,6 +227,8 @@ pub(crate) struct Facts {
     /// Methods (by full path) that lock a field of `self` and hand the
     /// guard to a closure parameter.
     closure_guards: HashMap<String, ClosureGuard>,
+    /// Their names: a method call of another name is not looked at.
+    closure_guard_names: HashSet<String>,
     /// Every function body, for the call graph of [`thread_reach`].
     raw_bodies: Vec<thread_reach::RawBody>,
     /// Which functions may let what they touch reach another thread.
@@ -832,6 +834,7 @@ impl Facts {
         let mut hand_ons = Vec::new();
         for (st, module, method, g) in std::mem::take(&mut self.raw_closure_guards) {
             let full = format!("{}::{method}", self.resolve(&module, &st));
+            self.closure_guard_names.insert(method);
             self.closure_guards.insert(full, g);
         }
         for raw in std::mem::take(&mut self.raw_param_mutators) {
@@ -1641,6 +1644,11 @@ impl Facts {
     /// one of `self`'s fields (`f(&mut self.0.write().unwrap())`).
     pub(crate) fn closure_guard(&self, full: &str) -> Option<&ClosureGuard> {
         self.closure_guards.get(full)
+    }
+
+    /// Whether a method of this name hands a guard to its closure parameter.
+    pub(crate) fn may_hand_guard_to_closure(&self, name: &str) -> bool {
+        self.closure_guard_names.contains(name)
     }
 
     /// Whether a span is where a `static` is declared.

@@ -1953,7 +1953,11 @@ impl<'a> Walker<'a> {
     /// `borrow_mut` locks a field of `self` and calls its closure parameter
     /// with the guard: the closure is given that guard.
     fn helper_guard_for_closure(&self, m: &syn::ExprMethodCall) -> Option<Value> {
-        if !m.args.iter().any(|a| matches!(a, syn::Expr::Closure(_))) {
+        // Checked by name first: valuing the receiver of every iterator
+        // adapter's call would walk its chain again at each link.
+        if !self.facts.may_hand_guard_to_closure(&m.method.to_string())
+            || !m.args.iter().any(|a| matches!(a, syn::Expr::Closure(_)))
+        {
             return None;
         }
         let receiver = self.value(&m.receiver)?;
