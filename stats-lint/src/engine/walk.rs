@@ -475,7 +475,7 @@ impl<'a> Walker<'a> {
         }
         // A static declared in a function body is named only in that body.
         if let Some(scope) = &s.fn_scope
-            && !self.fn_span.as_ref().is_some_and(|f| within(f, scope))
+            && !self.fn_span.as_ref().is_some_and(|f| scope.contains(f))
         {
             return None;
         }
@@ -831,12 +831,10 @@ impl<'a> Walker<'a> {
         {
             // `fn repository() -> &'static Mutex<..> { static R: .. }` declared
             // in a block: what it returns is its static, judged as the static.
-            let mut v = Value::new(
+            let mut v = call_result(
+                &last,
                 self.facts.shape_of(ret, &self.module, None),
-                Owner {
-                    name: format!("{last}()"),
-                    decl: self.facts.static_declared_in(decl).cloned(),
-                },
+                self.facts.static_declared_in(decl).cloned(),
             );
             v.shared = true;
             return Some(v);
@@ -878,13 +876,7 @@ impl<'a> Walker<'a> {
             // to lock: the guard it returns, when its body takes a lock (not
             // a `RefCell` borrow), can only be of a `static`.
             if c.args.is_empty() && f.locks {
-                let mut v = Value::new(
-                    shape,
-                    Owner {
-                        name: format!("{last}()"),
-                        decl: None,
-                    },
-                );
+                let mut v = call_result(&last, shape, None);
                 v.shared = true;
                 v.guard = Guard::Lock { write, flavor };
                 return Some(v);
@@ -915,13 +907,7 @@ impl<'a> Walker<'a> {
         }
         let shape = self.facts.shape_of(&f.ret, &f.module, f.self_ty.as_deref());
         let is_static_ref = is_static_ref(&f.ret);
-        let mut v = Value::new(
-            shape,
-            Owner {
-                name: format!("{last}()"),
-                decl: None,
-            },
-        );
+        let mut v = call_result(&last, shape, None);
         v.shared = is_static_ref;
         // A value returned by value (`let s = Store::new()`) belongs to the
         // caller until it shares it (an `Arc` around it, a capture by a
@@ -1541,14 +1527,14 @@ impl<'a> Walker<'a> {
         if self
             .single_threaded_test_fn
             .as_ref()
-            .is_some_and(|f| within(decl, f))
+            .is_some_and(|f| f.contains(decl))
             && self.facts.is_static_decl(decl)
         {
             return true;
         }
         self.single_threaded_test
             .as_ref()
-            .is_some_and(|module| within(decl, module))
+            .is_some_and(|module| module.contains(decl))
             && !self.facts.is_static_decl(decl)
     }
 
@@ -2172,9 +2158,15 @@ fn flow_tail(e: &syn::Expr) -> &syn::Expr {
     next.map_or(e, flow_tail)
 }
 
-/// Whether `inner` lies within `outer` (same file).
-fn within(inner: &Span, outer: &Span) -> bool {
-    outer.contains(inner)
+/// What a call of the function `name` gives, owned by the call (`registry()`).
+fn call_result(name: &str, shape: Shape, decl: Option<Span>) -> Value {
+    Value::new(
+        shape,
+        Owner {
+            name: format!("{name}()"),
+            decl,
+        },
+    )
 }
 
 /// An owner named by a function call alone (`new()`, `registry()`).
