@@ -1130,12 +1130,22 @@ impl Facts {
             if let Some(target) = m.uses.get(name) {
                 return self.canonical(module, target, depth + 1);
             }
-            for g in &m.globs {
-                let g = self.canonical(module, g, depth + 1);
-                if let Some(gm) = self.modules.get(&g)
-                    && (gm.items.contains(name) || gm.uses.contains_key(name))
-                {
-                    return self.resolve_first(&g, name, depth + 1);
+            // A glob's own items before its `use`s: a private `use crate::X`
+            // in a globbed module is not what `crate::X` stands for (and
+            // following it would lead back here).
+            let globbed: Vec<String> = m
+                .globs
+                .iter()
+                .map(|g| self.canonical(module, g, depth + 1))
+                .collect();
+            for g in &globbed {
+                if self.modules.get(g).is_some_and(|gm| gm.items.contains(name)) {
+                    return format!("{g}::{name}");
+                }
+            }
+            for g in &globbed {
+                if self.modules.get(g).is_some_and(|gm| gm.uses.contains_key(name)) {
+                    return self.resolve_first(g, name, depth + 1);
                 }
             }
         }
