@@ -89,7 +89,11 @@ impl Shape {
     }
 }
 
-/// Map type names recognised (std, hashbrown, indexmap, rustc-hash, ahash, fnv).
+/// Map type names recognised: std, hashbrown, indexmap, rustc-hash, ahash,
+/// fnv, and the aliases of hash_hasher (`HashedMap`), nohash-hasher
+/// (`IntMap`) and linked-hash-map/hashlink (`LinkedHashMap`). Not
+/// `DashMap` and its kin: a concurrent map is the fix, not the hazard. A
+/// package's own type of one of these names is its own.
 pub(crate) const MAP_NAMES: &[&str] = &[
     "HashMap",
     "BTreeMap",
@@ -97,6 +101,9 @@ pub(crate) const MAP_NAMES: &[&str] = &[
     "FxHashMap",
     "AHashMap",
     "FnvHashMap",
+    "HashedMap",
+    "IntMap",
+    "LinkedHashMap",
 ];
 
 /// Set type names recognised.
@@ -107,6 +114,9 @@ pub(crate) const SET_NAMES: &[&str] = &[
     "FxHashSet",
     "AHashSet",
     "FnvHashSet",
+    "HashedSet",
+    "IntSet",
+    "LinkedHashSet",
 ];
 
 /// Names of transparent wrappers.

@@ -1,0 +1,55 @@
+// UI test: the map aliases of hasher crates (hash_hasher's `HashedMap`,
+// nohash-hasher's `IntMap` and `IntSet`, hashlink's `LinkedHashMap`) are
+// maps; a package's own type of one of those names is its own. Every lint runs.
+use hash_hasher::HashedMap;
+use hashlink::LinkedHashMap;
+use nohash_hasher::{IntMap, IntSet};
+use parking_lot::RwLock;
+use std::sync::{Arc, Mutex};
+
+pub struct Router {
+    producers: Arc<RwLock<HashedMap<u64, String>>>,
+    consumers: Arc<RwLock<IntMap<u32, IntSet<u64>>>>,
+    order: Arc<Mutex<LinkedHashMap<String, u32>>>,
+}
+
+impl Router {
+    pub fn add(&self, id: u64, name: String) {
+        self.producers.write().insert(id, name); //~ shared_map_mutation
+        self.consumers.write().entry(1).or_default().insert(id); //~ shared_map_mutation
+        self.order.lock().unwrap().insert(String::new(), 1); //~ poison_cascade shared_map_mutation
+    }
+}
+
+// ---- not flagged ----
+
+mod own {
+    use std::sync::{Arc, Mutex};
+
+    /// The package's own `IntMap`: not a map.
+    pub struct IntMap {
+        pub slots: Vec<u32>,
+    }
+
+    impl IntMap {
+        pub fn insert(&mut self, v: u32) {
+            self.slots.push(v);
+        }
+    }
+
+    pub struct Holder {
+        pub map: Arc<Mutex<IntMap>>,
+    }
+
+    impl Holder {
+        pub fn add(&self, v: u32) {
+            if let Ok(mut m) = self.map.lock() {
+                m.insert(v);
+            }
+        }
+    }
+}
+
+pub fn read(r: &Router) -> usize {
+    r.producers.read().len()
+}
