@@ -1347,6 +1347,10 @@ impl Facts {
             // `Weak::upgrade()` gives back the `Arc` (or `Rc`).
             "Weak" if full.contains("rc::") => return Shape::Rc(Box::new(arg(0))),
             "Weak" => return Shape::Arc(Box::new(arg(0))),
+            // `ArcSwap<T>` holds an `Arc<T>` that every `load()` shares.
+            "ArcSwap" | "ArcSwapOption" if matches!(krate, "arc_swap" | "") => {
+                return Shape::Arc(Box::new(arg(0)));
+            }
             "Vec" | "VecDeque" | "SmallVec" | "ArrayVec" => return Shape::Seq(Box::new(arg(0))),
             _ => {}
         }

@@ -972,6 +972,15 @@ impl<'a> Walker<'a> {
                 return Some(base);
             }
         }
+        if matches!(n, "load" | "load_full")
+            && let Some(base) = self.value(&m.receiver)
+            && !base.shape.is_numeric()
+            && !matches!(base.shape.peel().0, Shape::Named(s)
+                if self.facts.function(&format!("{s}::{n}")).is_some())
+        {
+            // `ArcSwap::load()`: the `Arc` it holds (an atomic's `load` is a number).
+            return Some(base);
+        }
         if n == "map_err" {
             // `m.write().map_err(|_| MyError)?`: the guard, its poison error
             // turned into the caller's error (propagated, not a panic).
