@@ -1405,6 +1405,29 @@ impl Facts {
         Some((self.shape_of(ty, &s.module, Some(strukt)), span.clone()))
     }
 
+    /// A field's shape where the struct's type parameters have the shapes
+    /// `args` (a concrete impl's arguments; an unknown one stays unknown).
+    pub(crate) fn field_with_args(
+        &self,
+        strukt: &str,
+        field: &str,
+        args: &[Shape],
+    ) -> Option<(Shape, Span)> {
+        let params = match self.struct_params.get(strukt) {
+            Some(params) if args.iter().any(|a| !a.is_unknown()) => params,
+            _ => return self.field(strukt, field),
+        };
+        let s = self.structs.get(strukt)?;
+        let (_, ty, span) = s.fields.iter().find(|(n, _, _)| n == field)?;
+        let subst: Vec<(String, Shape)> = params
+            .iter()
+            .cloned()
+            .zip(args.iter().cloned())
+            .collect();
+        let shape = self.shape_depth(ty, &s.module, Some(strukt), 0, &subst);
+        Some((shape, span.clone()))
+    }
+
     /// Whether every field of a struct of the package is an integer or an
     /// atomic: a struct of counters (`{ success: AtomicU64, failure: AtomicU64 }`).
     pub(crate) fn only_counters(&self, strukt: &str) -> bool {

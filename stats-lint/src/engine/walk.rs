@@ -25,7 +25,7 @@ use syn::visit::Visit;
 
 use super::facts::{Facts, macro_items, path_segs};
 use super::macro_rules::LocalMacros;
-use super::ty::{Flavor, Shape};
+use super::ty::{self, Flavor, Shape};
 use super::{Cx, LintPass, Owner, test_scope};
 use crate::diagnostic::{Diagnostic, Span};
 
@@ -267,6 +267,10 @@ pub(crate) struct Walker<'a> {
     self_ty: Option<String>,
     /// `impl .. for Arc<Store>`: `self` is an `Arc`, shared also as `&mut self`.
     self_is_arc: Option<Shape>,
+    /// The shapes of the type arguments of a concrete impl
+    /// (`impl<I> Db<MultiThreaded, I>`: `[MultiThreaded, unknown]`): a field
+    /// of a type parameter (`cfs: T`) has its argument's shape there.
+    self_args: Vec<Shape>,
     /// In an `extern "C"` function: what its raw pointer parameters point
     /// to is the foreign caller's, which may call from any thread.
     extern_abi: bool,
@@ -319,6 +323,7 @@ pub(crate) fn walk_file(
         scopes: vec![HashMap::new()],
         self_ty: None,
         self_is_arc: None,
+        self_args: Vec::new(),
         extern_abi: false,
         spawn_base: None,
         local_fns: Vec::new(),
@@ -417,6 +422,30 @@ impl<'a> Walker<'a> {
     pub(crate) fn resolve(&self, path: &syn::Path) -> String {
         self.facts
             .full_path(path, &self.module, self.self_ty.as_deref())
+    }
+
+    /// The shapes of an impl's self-type arguments; one that is the impl's
+    /// own type parameter (`I` of `impl<I> Db<Multi, I>`) is unknown.
+    fn concrete_args(&self, i: &syn::ItemImpl) -> Vec<Shape> {
+        let syn::Type::Path(tp) = &*i.self_ty else {
+            return Vec::new();
+        };
+        let Some(last) = tp.path.segments.last() else {
+            return Vec::new();
+        };
+        ty::type_args(last)
+            .into_iter()
+            .map(|arg| match arg {
+                syn::Type::Path(p)
+                    if p.path
+                        .get_ident()
+                        .is_some_and(|id| i.generics.type_params().any(|g| g.ident == *id)) =>
+                {
+                    Shape::Unknown
+                }
+                _ => self.shape_of_type(arg),
+            })
+            .collect()
     }
 
     pub(crate) fn shape_of_type(&self, ty: &syn::Type) -> Shape {
@@ -746,7 +775,11 @@ impl<'a> Walker<'a> {
         let (inner, arc) = base.shape.peel();
         let (shape, decl, strukt) = match inner {
             Shape::Named(s) => {
-                let (shape, decl) = self.facts.field(s, &name)?;
+                let (shape, decl) = if self.self_ty.as_deref() == Some(s.as_str()) {
+                    self.facts.field_with_args(s, &name, &self.self_args)?
+                } else {
+                    self.facts.field(s, &name)?
+                };
                 (shape, Some(decl), Some(s.clone()))
             }
             Shape::Tuple(elems) => {
@@ -1229,7 +1262,7 @@ impl<'a> Walker<'a> {
                 let type_args: Vec<&syn::Type> = ty_path
                     .segments
                     .last()
-                    .map(super::ty::type_args)
+                    .map(ty::type_args)
                     .unwrap_or_default();
                 let shape = self.facts.classify(
                     &full,
@@ -2323,13 +2356,16 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             arc @ Shape::Arc(_) => Some(arc),
             _ => None,
         };
+        let args = self.concrete_args(i);
         let saved = std::mem::replace(&mut self.self_ty, self_ty);
         let saved_arc = std::mem::replace(&mut self.self_is_arc, arc);
+        let saved_args = std::mem::replace(&mut self.self_args, args);
         for item in &i.items {
             self.visit_impl_item(item);
         }
         self.self_ty = saved;
         self.self_is_arc = saved_arc;
+        self.self_args = saved_args;
     }
 
     fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
