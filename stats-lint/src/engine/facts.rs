@@ -702,6 +702,7 @@ impl Facts {
             test_code: false,
             in_test_fn: false,
             macros: LocalMacros::default(),
+            typed_names: HashMap::new(),
         };
         c.module_entry();
         c.visit_file(f.ast);
@@ -1139,12 +1140,20 @@ impl Facts {
                 .map(|g| self.canonical(module, g, depth + 1))
                 .collect();
             for g in &globbed {
-                if self.modules.get(g).is_some_and(|gm| gm.items.contains(name)) {
+                if self
+                    .modules
+                    .get(g)
+                    .is_some_and(|gm| gm.items.contains(name))
+                {
                     return format!("{g}::{name}");
                 }
             }
             for g in &globbed {
-                if self.modules.get(g).is_some_and(|gm| gm.uses.contains_key(name)) {
+                if self
+                    .modules
+                    .get(g)
+                    .is_some_and(|gm| gm.uses.contains_key(name))
+                {
                     return self.resolve_first(g, name, depth + 1);
                 }
             }
@@ -1419,11 +1428,8 @@ impl Facts {
         };
         let s = self.structs.get(strukt)?;
         let (_, ty, span) = s.fields.iter().find(|(n, _, _)| n == field)?;
-        let subst: Vec<(String, Shape)> = params
-            .iter()
-            .cloned()
-            .zip(args.iter().cloned())
-            .collect();
+        let subst: Vec<(String, Shape)> =
+            params.iter().cloned().zip(args.iter().cloned()).collect();
         let shape = self.shape_depth(ty, &s.module, Some(strukt), 0, &subst);
         Some((shape, span.clone()))
     }
@@ -2055,6 +2061,9 @@ struct Collector<'f> {
     in_test_fn: bool,
     /// The file's own `macro_rules!` so far, expanded where invoked.
     macros: LocalMacros,
+    /// The written types of the current function's parameters and typed
+    /// `let`s, for `Arc::new(db)` with `db: Db`.
+    typed_names: HashMap<String, syn::Type>,
 }
 
 impl Collector<'_> {
@@ -2475,7 +2484,9 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             .replace(Span::from_pm2(self.file, syn::spanned::Spanned::span(f)));
         let saved_test = self.in_test_fn;
         self.in_test_fn |= test_scope::is_test_fn(&f.attrs);
+        let saved_names = std::mem::take(&mut self.typed_names);
         syn::visit::visit_item_fn(self, f);
+        self.typed_names = saved_names;
         self.self_ty = saved;
         self.fn_span = saved_fn;
         self.in_test_fn = saved_test;
@@ -2485,8 +2496,18 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let saved_fn = self
             .fn_span
             .replace(Span::from_pm2(self.file, syn::spanned::Spanned::span(f)));
+        let saved_names = std::mem::take(&mut self.typed_names);
         syn::visit::visit_impl_item_fn(self, f);
+        self.typed_names = saved_names;
         self.fn_span = saved_fn;
+    }
+
+    fn visit_pat_type(&mut self, p: &'ast syn::PatType) {
+        if let syn::Pat::Ident(id) = &*p.pat {
+            self.typed_names
+                .insert(id.ident.to_string(), (*p.ty).clone());
+        }
+        syn::visit::visit_pat_type(self, p);
     }
 
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
@@ -2691,6 +2712,21 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     }
                     _ => None,
                 },
+                // `Arc::new(db)` with `db: Db` written on a parameter or a `let`.
+                syn::Expr::Path(p) => {
+                    if let Some(ty) = p
+                        .path
+                        .get_ident()
+                        .and_then(|i| self.typed_names.get(&i.to_string()))
+                    {
+                        let mut paths = Vec::new();
+                        type_paths(ty, &mut paths);
+                        for p in paths {
+                            self.facts.raw_shared.push((p, self.module.clone()));
+                        }
+                    }
+                    None
+                }
                 _ => None,
             };
             if let Some(segs) = segs {
