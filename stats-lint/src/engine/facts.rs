@@ -156,6 +156,10 @@ pub(crate) struct Facts {
     /// functions of a module may each declare their own `static CACHE`.
     body_statics: Vec<(String, StaticFact)>,
     structs: HashMap<String, StructFact>,
+    /// Earlier definitions of a struct's full path: the `cfg` alternatives of
+    /// one module (`#[cfg(windows)] #[path = "windows.rs"] mod platform;`
+    /// beside a `macos` one), each with its own fields.
+    struct_alternatives: HashMap<String, Vec<StructFact>>,
     /// Type aliases by full path: the type, its module, its type parameters.
     aliases: HashMap<String, (syn::Type, String, Vec<String>)>,
     fns: HashMap<String, FnFact>,
@@ -1408,10 +1412,22 @@ impl Facts {
     }
 
     /// The shape and declaration of a struct's field.
+    /// A field the last definition lacks is looked for in the `cfg`
+    /// alternatives of the struct.
     pub(crate) fn field(&self, strukt: &str, field: &str) -> Option<(Shape, Span)> {
+        let (module, ty, span) = self.field_decl(strukt, field)?;
+        Some((self.shape_of(ty, module, Some(strukt)), span.clone()))
+    }
+
+    /// A field's declared type, with the module it is written in.
+    fn field_decl(&self, strukt: &str, field: &str) -> Option<(&str, &syn::Type, &Span)> {
         let s = self.structs.get(strukt)?;
-        let (_, ty, span) = s.fields.iter().find(|(n, _, _)| n == field)?;
-        Some((self.shape_of(ty, &s.module, Some(strukt)), span.clone()))
+        std::iter::once(s)
+            .chain(self.struct_alternatives.get(strukt).into_iter().flatten())
+            .find_map(|s| {
+                let (_, ty, span) = s.fields.iter().find(|(n, _, _)| n == field)?;
+                Some((s.module.as_str(), ty, span))
+            })
     }
 
     /// A field's shape where the struct's type parameters have the shapes
@@ -1426,11 +1442,10 @@ impl Facts {
             Some(params) if args.iter().any(|a| !a.is_unknown()) => params,
             _ => return self.field(strukt, field),
         };
-        let s = self.structs.get(strukt)?;
-        let (_, ty, span) = s.fields.iter().find(|(n, _, _)| n == field)?;
+        let (module, ty, span) = self.field_decl(strukt, field)?;
         let subst: Vec<(String, Shape)> =
             params.iter().cloned().zip(args.iter().cloned()).collect();
-        let shape = self.shape_depth(ty, &s.module, Some(strukt), 0, &subst);
+        let shape = self.shape_depth(ty, module, Some(strukt), 0, &subst);
         Some((shape, span.clone()))
     }
 
@@ -2192,13 +2207,17 @@ impl Collector<'_> {
         if !params.is_empty() {
             self.facts.struct_params.insert(full.clone(), params);
         }
-        self.facts.structs.insert(
-            full,
-            StructFact {
-                module: self.module.clone(),
-                fields,
-            },
-        );
+        let fact = StructFact {
+            module: self.module.clone(),
+            fields,
+        };
+        if let Some(earlier) = self.facts.structs.insert(full.clone(), fact) {
+            self.facts
+                .struct_alternatives
+                .entry(full)
+                .or_default()
+                .push(earlier);
+        }
     }
 
     /// Records which `&mut` parameters of a function its body mutates.
