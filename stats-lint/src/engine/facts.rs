@@ -79,6 +79,10 @@ pub(crate) struct FnFact {
     pub(crate) self_ty: Option<String>,
     /// Its body takes a lock (`.lock()`, `.write()`, `.read()`, ..).
     pub(crate) locks: bool,
+    /// For a function returning `&'static mut T`: the one-segment paths its
+    /// body names, among them the `static mut` it hands out
+    /// (`fn profiler() -> &'static mut P { unsafe { PROFILER.get_or_insert_with(..) } }`).
+    pub(crate) static_mut_candidates: Vec<String>,
 }
 
 /// The `use` table of one module.
@@ -658,6 +662,7 @@ impl Facts {
                     module: module.clone(),
                     self_ty: self_ty.clone(),
                     locks: false,
+                    static_mut_candidates: Vec::new(),
                 });
             }
         }
@@ -2312,6 +2317,11 @@ impl Collector<'_> {
                 module: self.module.clone(),
                 self_ty: None,
                 locks: takes_a_lock(block),
+                static_mut_candidates: if is_static_mut_ref(ret) {
+                    upper_case_names(block)
+                } else {
+                    Vec::new()
+                },
             },
             alias,
         ));
@@ -2957,6 +2967,37 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
 }
 
 /// Whether a body calls a lock method (`.lock()`, `.write()`, `.read()`, ..).
+/// `&'static mut T`.
+fn is_static_mut_ref(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Reference(r)
+        if r.mutability.is_some()
+            && r.lifetime.as_ref().is_some_and(|l| l.ident == "static"))
+}
+
+/// The one-segment paths in upper case a body names (`PROFILER`): the
+/// statics it may hand out.
+fn upper_case_names(block: &syn::Block) -> Vec<String> {
+    struct V(Vec<String>);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+            if let Some(id) = p.path.get_ident() {
+                let name = id.to_string();
+                if name.chars().any(char::is_uppercase)
+                    && !name.chars().any(char::is_lowercase)
+                    && !self.0.contains(&name)
+                {
+                    self.0.push(name);
+                }
+            }
+            syn::visit::visit_expr_path(self, p);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut v = V(Vec::new());
+    v.visit_block(block);
+    v.0
+}
+
 fn takes_a_lock(block: &syn::Block) -> bool {
     struct V(bool);
     impl<'ast> Visit<'ast> for V {

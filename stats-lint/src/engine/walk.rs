@@ -23,7 +23,7 @@ use std::path::Path;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
-use super::facts::{Facts, macro_items, path_segs};
+use super::facts::{Facts, FnFact, macro_items, path_segs};
 use super::macro_rules::LocalMacros;
 use super::ty::{self, Flavor, Shape};
 use super::{Cx, LintPass, Owner, test_scope};
@@ -939,6 +939,14 @@ impl<'a> Walker<'a> {
             });
         }
         let shape = self.facts.shape_of(&f.ret, &f.module, f.self_ty.as_deref());
+        if let Some(decl) = self.static_mut_handed_out(f) {
+            // `fn profiler() -> &'static mut Profiler { unsafe { PROFILER.. } }`:
+            // the `static mut` itself, unguarded.
+            let mut v = call_result(&last, shape, Some(decl));
+            v.shared = true;
+            v.guard = Guard::StaticMut;
+            return Some(v);
+        }
         let is_static_ref = is_static_ref(&f.ret);
         let mut v = call_result(&last, shape, None);
         v.shared = is_static_ref;
@@ -948,6 +956,18 @@ impl<'a> Walker<'a> {
         // in the package does not apply.
         v.exclusive = !matches!(&f.ret, syn::Type::Reference(_));
         Some(v)
+    }
+
+    /// The declaration of the one `static mut` a function returning
+    /// `&'static mut T` names in its body, if it names exactly one.
+    fn static_mut_handed_out(&self, f: &FnFact) -> Option<Span> {
+        let mut found = f.static_mut_candidates.iter().filter_map(|name| {
+            let full = self.facts.resolve(&f.module, std::slice::from_ref(name));
+            let (_, s) = self.facts.static_at(&full)?;
+            (s.mutable && !s.thread_local && s.fn_scope.is_none()).then(|| s.decl.clone())
+        });
+        let one = found.next()?;
+        found.next().is_none().then_some(one)
     }
 
     fn method_value(&self, m: &syn::ExprMethodCall) -> Option<Value> {
