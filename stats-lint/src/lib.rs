@@ -452,6 +452,7 @@ fn run_unit(
                     module,
                     text,
                     ast: None,
+                    edition2015: false,
                 });
             }
             Ok(lint_unit(

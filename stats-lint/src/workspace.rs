@@ -277,11 +277,13 @@ fn package(manifest: &Path, t: &toml::Table) -> Option<Package> {
         .and_then(|v| v.as_str())
         .unwrap_or("0.0.0")
         .to_string();
-    let edition = pkg
-        .get("edition")
-        .and_then(|v| v.as_str())
-        .unwrap_or("2021")
-        .to_string();
+    // No `edition` key is Cargo's 2015; `edition.workspace = true` is the
+    // workspace's, taken as a current one.
+    let edition = match pkg.get("edition") {
+        None => "2015",
+        Some(v) => v.as_str().unwrap_or("2021"),
+    }
+    .to_string();
     let auto = |key: &str| pkg.get(key).and_then(|v| v.as_bool()).unwrap_or(true);
     let mut targets: Vec<Target> = Vec::new();
     let mut push = |targets: &mut Vec<Target>, name: String, kind: &str, src: PathBuf| {
@@ -456,6 +458,7 @@ pub(crate) fn load_package(
             };
             bytes += text.len();
             let mut pf = ParsedFile::parse(display(&file), module.clone(), text);
+            pf.edition2015 = pkg.edition == "2015";
             if let Some(Ok(ast)) = &pf.ast {
                 let mut mods = Vec::new();
                 let file_dir = file.parent().unwrap_or(Path::new("."));

@@ -524,3 +524,60 @@ fn counter_tables_of_one_name_in_two_targets_are_both_reported() {
     let want = owned(&want);
     assert_eq!(got, want);
 }
+
+/// A 2015-edition package (no `edition` key): `use templates::Context;` and
+/// `::templates::Context` start at the crate root; a 2018 package's
+/// `use parking_lot::Mutex;` beside its own `mod parking_lot` is the
+/// registry crate's.
+#[test]
+fn edition_2015_use_paths_start_at_the_crate_root() {
+    let t = TempDir::new("ed2015");
+    t.write(
+        "old/Cargo.toml",
+        "[package]\nname = \"old\"\nversion = \"0.1.0\"\n",
+    );
+    t.write("old/src/lib.rs", "pub mod templates;\n");
+    t.write(
+        "old/src/templates/mod.rs",
+        "use std::collections::HashMap;\n\
+         pub mod fairing;\n\
+         pub struct Context {\n    pub templates: HashMap<String, String>,\n}\n",
+    );
+    t.write(
+        "old/src/templates/fairing.rs",
+        "use std::sync::{Arc, RwLock};\n\
+         use templates::Context;\n\
+         pub struct Fairing {\n    context: Arc<RwLock<Context>>,\n    other: Arc<RwLock<::templates::Context>>,\n}\n\
+         impl Fairing {\n\
+         \x20   pub fn reload(&self) {\n\
+         \x20       self.context.write().unwrap().templates.clear();\n\
+         \x20       self.other.write().unwrap().templates.clear();\n\
+         \x20   }\n\
+         }\n",
+    );
+    t.write(
+        "new/Cargo.toml",
+        "[package]\nname = \"new\"\nversion = \"0.1.0\"\nedition = \"2018\"\n",
+    );
+    t.write(
+        "new/src/lib.rs",
+        "pub mod parking_lot {\n    pub fn shim() {}\n}\npub mod store;\n",
+    );
+    t.write(
+        "new/src/store.rs",
+        "use std::collections::HashMap;\nuse std::sync::Arc;\nuse parking_lot::Mutex;\n\
+         pub struct Store {\n    map: Arc<Mutex<HashMap<u8, u8>>>,\n}\n\
+         impl Store {\n    pub fn put(&self) {\n        self.map.lock().insert(1, 1);\n    }\n}\n",
+    );
+    let mut got = findings(&t.0.join("old"));
+    got.extend(findings(&t.0.join("new")));
+    got.sort();
+    let want = [
+        ("poison_cascade", "src/templates/fairing.rs", 9),
+        ("poison_cascade", "src/templates/fairing.rs", 10),
+        ("shared_map_mutation", "src/store.rs", 9),
+        ("shared_map_mutation", "src/templates/fairing.rs", 9),
+        ("shared_map_mutation", "src/templates/fairing.rs", 10),
+    ];
+    assert_eq!(got, owned(&want));
+}

@@ -160,6 +160,9 @@ pub(crate) struct Facts {
     /// functions of a module may each declare their own `static CACHE`.
     body_statics: Vec<(String, StaticFact)>,
     structs: HashMap<String, StructFact>,
+    /// A 2015-edition package: `use templates::Context;` and `::templates::Context`
+    /// start at the crate root.
+    pub(crate) edition2015: bool,
     /// Earlier definitions of a struct's full path: the `cfg` alternatives of
     /// one module (`#[cfg(windows)] #[path = "windows.rs"] mod platform;`
     /// beside a `macos` one), each with its own fields.
@@ -1186,8 +1189,18 @@ impl Facts {
         // `use crate::config::X` (made absolute) in a crate named like its
         // module `config`: the path already starts at the crate root.
         let absolute = first == root(module) && known(target) && !known(&prefixed);
+        let crate_root = root(module);
         let full = if self.modules.contains_key(&format!("{module}::{first}")) && !absolute {
             prefixed
+        } else if self.edition2015
+            && first != crate_root
+            && self
+                .modules
+                .get(crate_root)
+                .is_some_and(|m| m.items.contains(first))
+        {
+            // 2015: `use templates::Context;` names the crate root's `templates`.
+            format!("{crate_root}::{target}")
         } else {
             target.to_string()
         };
@@ -1264,6 +1277,12 @@ impl Facts {
     ) -> String {
         let segs = path_segs(path);
         if path.leading_colon.is_some() {
+            if self.edition2015 {
+                // 2015: `::templates::Context` starts at the crate root.
+                let mut from_root = vec!["crate".to_string()];
+                from_root.extend(segs);
+                return self.resolve(module, &from_root);
+            }
             return segs.join("::");
         }
         match (segs.first().map(String::as_str), self_ty) {

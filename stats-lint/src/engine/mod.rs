@@ -199,6 +199,8 @@ pub(crate) struct ParsedFile {
     /// The syntax tree or why it could not be parsed; `None` when it was
     /// dropped to bound memory, and is parsed again when needed.
     pub(crate) ast: Option<Result<syn::File, syn::Error>>,
+    /// Of a 2015-edition package: `use` paths start at the crate root.
+    pub(crate) edition2015: bool,
 }
 
 impl ParsedFile {
@@ -210,6 +212,7 @@ impl ParsedFile {
             module,
             text,
             ast,
+            edition2015: false,
         }
     }
 }
@@ -234,6 +237,7 @@ pub(crate) fn lint_package(
     mut on_tree: impl FnMut(&Path, &str, Option<&syn::File>),
 ) -> (Vec<Diagnostic>, Option<Exported>) {
     let mut facts = facts::Facts::default();
+    facts.edition2015 = files.iter().any(|f| f.edition2015);
     for (name, exported) in imports {
         facts.import(exported);
         facts.add_crate_alias(name, &exported.root);
