@@ -2376,6 +2376,15 @@ impl thread_reach::Resolver for Facts {
         let target = thread_reach::root_of(full);
         target != thread_reach::root_of(module) && self.modules.contains_key(target)
     }
+
+    fn returned_type(&self, function: &str) -> Option<String> {
+        let f = self.fns.get(function)?;
+        let syn::Type::Path(tp) = &f.ret else {
+            return None;
+        };
+        let full = self.full_path(&tp.path, &f.module, f.self_ty.as_deref());
+        self.structs.contains_key(&full).then_some(full)
+    }
 }
 
 /// `#[cfg(feature = "..")]`: code that only a feature turns on.

@@ -84,13 +84,23 @@ pub(crate) struct BodyScan {
     macro_calls: HashSet<String>,
     /// Names the body binds (`let send = |id| ..`, patterns, parameters).
     locals: HashSet<String>,
-    /// Bindings made by a type's associated function (`let cron =
-    /// AsyncCron::new(..)`, `Store { .. }`): the name and the type's path.
-    typed_locals: HashMap<String, Vec<String>>,
-    /// Method calls on such a binding or on `self`: the type's path
-    /// (`None` for `self`) and the method, resolved to that type's method
-    /// when it has one (else to every method of the name).
-    typed_calls: Vec<(Option<Vec<String>>, String)>,
+    /// Bindings whose type the initialiser tells: the name and the type.
+    typed_locals: HashMap<String, LocalType>,
+    /// Method calls on such a binding or on `self`: the type (`None` for
+    /// `self`) and the method, resolved to that type's method when it has
+    /// one (else to every method of the name).
+    typed_calls: Vec<(Option<LocalType>, String)>,
+}
+
+/// What a binding's initialiser says of its type.
+#[derive(Clone, Debug)]
+enum LocalType {
+    /// Made by a type's associated function or literal (`AsyncCron::new(..)`,
+    /// `Store { .. }`): the type's path.
+    Type(Vec<String>),
+    /// Returned by a function (`crate::make_server()`): the function's path;
+    /// the type is its written return type, once names are resolved.
+    ReturnedBy(Vec<String>),
 }
 
 impl BodyScan {
@@ -114,7 +124,7 @@ impl BodyScan {
 
     /// The type a method's receiver is known to have: `Some(None)` for
     /// `self`, the type's path for a binding made by its constructor.
-    fn receiver_type(&self, receiver: &syn::Expr) -> Option<Option<Vec<String>>> {
+    fn receiver_type(&self, receiver: &syn::Expr) -> Option<Option<LocalType>> {
         let syn::Expr::Path(p) = receiver else {
             return None;
         };
@@ -242,19 +252,23 @@ fn bound_name(p: &syn::Pat) -> Option<String> {
 
 /// The type an initialiser builds by its own path: `T::new(..)`,
 /// `T::new(..).await`, `T { .. }` (not a generic's or a trait's call).
-fn constructed_type(e: &syn::Expr) -> Option<Vec<String>> {
+fn constructed_type(e: &syn::Expr) -> Option<LocalType> {
     match e {
         syn::Expr::Call(c) => match &*c.func {
-            syn::Expr::Path(p) if p.qself.is_none() && p.path.segments.len() >= 2 => {
+            syn::Expr::Path(p) if p.qself.is_none() => {
                 let segs = super::facts::path_segs(&p.path);
-                let ty = &segs[..segs.len() - 1];
-                ty.last()
-                    .is_some_and(|t| t.starts_with(char::is_uppercase))
-                    .then(|| ty.to_vec())
+                let (_, ty) = segs.split_last()?;
+                if ty.last().is_some_and(|t| t.starts_with(char::is_uppercase)) {
+                    Some(LocalType::Type(ty.to_vec()))
+                } else {
+                    Some(LocalType::ReturnedBy(segs))
+                }
             }
             _ => None,
         },
-        syn::Expr::Struct(st) if st.qself.is_none() => Some(super::facts::path_segs(&st.path)),
+        syn::Expr::Struct(st) if st.qself.is_none() => {
+            Some(LocalType::Type(super::facts::path_segs(&st.path)))
+        }
         syn::Expr::Await(a) => constructed_type(&a.base),
         syn::Expr::Paren(p) => constructed_type(&p.expr),
         _ => None,
@@ -311,6 +325,9 @@ pub(crate) trait Resolver {
     /// Whether a full path leads from `module` into another crate of the
     /// workspace, whose function bodies were not read.
     fn is_other_workspace_crate(&self, module: &str, full: &str) -> bool;
+    /// The full path of the package's type a function (by full path)
+    /// returns, when its return type is written as one.
+    fn returned_type(&self, function: &str) -> Option<String>;
 }
 
 /// Resolves the calls of every body and propagates "escapes" from callee to caller.
@@ -343,7 +360,8 @@ pub(crate) fn build(bodies: Vec<RawBody>, r: &dyn Resolver) -> Reach {
             // `cron.start()` after `let cron = AsyncCron::new()`, or
             // `self.start()`: that type's own method when it has one.
             let owner = match (ty, &b.self_ty) {
-                (Some(ty), _) => Some(r.resolve(&b.module, ty)),
+                (Some(LocalType::Type(ty)), _) => Some(r.resolve(&b.module, ty)),
+                (Some(LocalType::ReturnedBy(f)), _) => r.returned_type(&r.resolve(&b.module, f)),
                 (None, Some(st)) => Some(r.resolve(&b.module, st)),
                 (None, None) => None,
             };
@@ -645,6 +663,9 @@ mod tests {
         }
         fn is_other_workspace_crate(&self, _module: &str, full: &str) -> bool {
             full.starts_with("sibling::")
+        }
+        fn returned_type(&self, _function: &str) -> Option<String> {
+            None
         }
     }
 

@@ -126,6 +126,20 @@ impl Quiet {
     }
 }
 
+/// A function of the package that returns a `Quiet`: a call on the
+/// binding it makes is `Quiet`'s method too.
+pub fn make_quiet() -> Quiet {
+    Quiet
+}
+
+#[tokio::test]
+async fn a_returned_quiet_that_serves() {
+    let engine = engine();
+    let quiet = crate::make_quiet();
+    quiet.serve();
+    engine.sockets.write().unwrap().insert(6, "f".into()); //~ poison_cascade shared_map_mutation
+}
+
 #[tokio::test]
 async fn a_quiet_type_that_serves() {
     let engine = engine();
@@ -142,6 +156,14 @@ async fn a_quiet_types_own_method() {
     let quiet = Quiet::new();
     quiet.warm();
     engine.sockets.write().unwrap().insert(5, "e".into());
+}
+
+#[tokio::test]
+async fn a_returned_quiet_types_own_method() {
+    let engine = engine();
+    let quiet = make_quiet();
+    quiet.warm();
+    engine.sockets.write().unwrap().insert(7, "g".into());
 }
 
 #[test]
