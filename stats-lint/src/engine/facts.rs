@@ -2994,7 +2994,6 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
         .collect()
 }
 
-/// Whether a body calls a lock method (`.lock()`, `.write()`, `.read()`, ..).
 /// `&'static mut T`.
 fn is_static_mut_ref(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Reference(r)
@@ -3026,6 +3025,7 @@ fn upper_case_names(block: &syn::Block) -> Vec<String> {
     v.0
 }
 
+/// Whether a body calls a lock method (`.lock()`, `.write()`, `.read()`, ..).
 fn takes_a_lock(block: &syn::Block) -> bool {
     struct V(bool);
     impl<'ast> Visit<'ast> for V {
