@@ -2336,7 +2336,7 @@ impl Collector<'_> {
                 module: self.module.clone(),
                 self_ty: None,
                 locks: takes_a_lock(block),
-                static_mut_candidates: if is_static_mut_ref(ret) {
+                static_mut_candidates: if is_static_mut_ref(ret) && !checks_thread(block) {
                     upper_case_names(block)
                 } else {
                     Vec::new()
@@ -2999,6 +2999,32 @@ fn is_static_mut_ref(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Reference(r)
         if r.mutability.is_some()
             && r.lifetime.as_ref().is_some_and(|l| l.ident == "static"))
+}
+
+/// Whether a body checks which thread runs it (`thread_assert::same_thread()`,
+/// `assert!(thread::current().id() == ..)`): an accessor that does hands out
+/// a static tied to one thread.
+fn checks_thread(block: &syn::Block) -> bool {
+    struct V(bool);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let syn::Expr::Path(p) = &*c.func {
+                let segs = path_segs(&p.path);
+                let last = segs.last().map_or("", String::as_str);
+                self.0 |= segs.iter().any(|s| s.contains("thread"))
+                    && !matches!(last, "spawn" | "scope" | "sleep" | "park" | "yield_now");
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            let text = m.tokens.to_string();
+            self.0 |= text.contains("thread") && text.contains("current");
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut v = V(false);
+    v.visit_block(block);
+    v.0
 }
 
 /// The one-segment paths in upper case a body names (`PROFILER`): the

@@ -1,6 +1,7 @@
 // UI test: a function that returns `&'static mut T` out of one `static mut`
 // hands out the static itself: a map mutated through it is mutated without
-// a lock, at the call (directly, or by a `&mut self` method). Every lint runs.
+// a lock, at the call (directly, or by a `&mut self` method), unless the
+// function checks which thread calls it. Every lint runs.
 use std::collections::HashMap;
 
 pub struct Profiler {
@@ -66,6 +67,25 @@ fn either(first: bool) -> &'static mut Profiler {
 
 pub fn leaked(name: &str) {
     either(true).queries.insert(name.to_string(), 1);
+}
+
+static mut WINDOW: Option<Profiler> = None; //~ static_mut_map
+
+mod thread_assert {
+    pub fn same_thread() {
+        assert_eq!(std::thread::current().name(), Some("main"));
+    }
+}
+
+/// Checks that the main thread calls it: the static is tied to that thread.
+#[allow(static_mut_refs)]
+fn get_window() -> &'static mut Profiler {
+    thread_assert::same_thread();
+    unsafe { WINDOW.as_mut().unwrap() }
+}
+
+pub fn on_key(name: &str) {
+    get_window().queries.insert(name.to_string(), 1);
 }
 
 /// Returns a `&'static mut` it made itself.
