@@ -160,6 +160,10 @@ pub(crate) struct Facts {
     /// functions of a module may each declare their own `static CACHE`.
     body_statics: Vec<(String, StaticFact)>,
     structs: HashMap<String, StructFact>,
+    /// Methods of the package's own traits implemented for a lock type that
+    /// hand back its guard (`SafeLock::safe_lock` for `parking_lot::Mutex<T>`):
+    /// name to whether the guard is a write guard.
+    lock_ext_methods: HashMap<String, bool>,
     /// A 2015-edition package: `use templates::Context;` and `::templates::Context`
     /// start at the crate root.
     pub(crate) edition2015: bool,
@@ -1750,6 +1754,12 @@ impl Facts {
     }
 
     /// Whether a struct is put in an `Arc`, a `static` or a framework's shared state.
+    /// Whether a method name is the package's own trait method on a lock
+    /// that hands back its guard, and whether a write guard.
+    pub(crate) fn lock_ext_method(&self, name: &str) -> Option<bool> {
+        self.lock_ext_methods.get(name).copied()
+    }
+
     pub(crate) fn is_shared_struct(&self, full: &str) -> bool {
         self.shared_structs.contains(full)
     }
@@ -1963,6 +1973,11 @@ impl Facts {
             return None;
         }
         for (_, ty, span) in &s.fields {
+            // A shared borrow of a cell (`map: &'g UnsafeCell<Map>`, a
+            // left-right map's read guard) is judged where the cell is owned.
+            if matches!(ty, syn::Type::Reference(r) if r.mutability.is_none()) {
+                continue;
+            }
             let shape = self.shape_of(ty, &s.module, Some(name));
             if self.racy(&shape, sync, false, false, seen) {
                 return Some(span.clone());
@@ -2632,6 +2647,16 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             .trait_
             .as_ref()
             .is_some_and(|(_, tr, _)| tr.segments.last().is_some_and(|s| s.ident == "Deref"));
+        if i.trait_.is_some()
+            && self_path
+                .as_ref()
+                .and_then(|sp| sp.last())
+                .is_some_and(|l| LOCK_NAMES.contains(&l.as_str()))
+        {
+            for (name, write) in guard_methods(i) {
+                self.facts.lock_ext_methods.insert(name, write);
+            }
+        }
         let saved = std::mem::replace(&mut self.self_ty, self_path.clone());
         let saved_test = self.test_code;
         self.test_code |= test_scope::is_cfg_test(&i.attrs);
@@ -2994,6 +3019,51 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
         .collect()
 }
 
+/// The `&self` methods of a trait impl for a lock type whose return type
+/// (or the impl's associated type it names, `Self::Output<'_>`) is a guard,
+/// and whether it is a write guard.
+fn guard_methods(i: &syn::ItemImpl) -> Vec<(String, bool)> {
+    let assoc: HashMap<String, &syn::Type> = i
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::ImplItem::Type(t) => Some((t.ident.to_string(), &t.ty)),
+            _ => None,
+        })
+        .collect();
+    let guard_in = |ty: &syn::Type| -> Option<bool> {
+        let mut names = Vec::new();
+        type_idents(ty, &mut names);
+        names
+            .iter()
+            .find_map(|n| GUARD_NAMES.iter().find(|(g, _)| n == g).map(|(_, w)| *w))
+    };
+    i.items
+        .iter()
+        .filter_map(|item| {
+            let syn::ImplItem::Fn(f) = item else {
+                return None;
+            };
+            let reference = f.sig.receiver()?.reference.is_some();
+            let syn::ReturnType::Type(_, ret) = &f.sig.output else {
+                return None;
+            };
+            let ret: &syn::Type = match &**ret {
+                syn::Type::Path(tp)
+                    if tp.qself.is_none()
+                        && tp.path.segments.len() == 2
+                        && tp.path.segments[0].ident == "Self" =>
+                {
+                    assoc.get(&tp.path.segments[1].ident.to_string()).copied()?
+                }
+                other => other,
+            };
+            let write = guard_in(ret)?;
+            reference.then(|| (f.sig.ident.to_string(), write))
+        })
+        .collect()
+}
+
 /// `&'static mut T`.
 fn is_static_mut_ref(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Reference(r)
@@ -3073,7 +3143,8 @@ fn takes_a_lock(block: &syn::Block) -> bool {
 #[derive(Clone, Debug)]
 pub(crate) struct ClosureGuard {
     pub(crate) field: String,
-    pub(crate) lock: String,
+    /// `None`: the helper hands over the lock itself (`f(&self.config)`).
+    pub(crate) lock: Option<String>,
 }
 
 /// `fn borrow_mut<F: FnOnce(&mut T) -> R>(&self, f: F) -> R { let mut g =
@@ -3107,7 +3178,7 @@ fn closure_guard(sig: &syn::Signature, block: &syn::Block) -> Option<ClosureGuar
                 {
                     return Some(ClosureGuard {
                         field: member_text(&f.member),
-                        lock: name,
+                        lock: Some(name),
                     });
                 }
                 self_lock(&m.receiver)
@@ -3124,6 +3195,20 @@ fn closure_guard(sig: &syn::Signature, block: &syn::Block) -> Option<ClosureGuar
         match m {
             syn::Member::Named(n) => n.to_string(),
             syn::Member::Unnamed(i) => i.index.to_string(),
+        }
+    }
+    /// `&self.field`, handed over as it is.
+    fn self_field(e: &syn::Expr) -> Option<ClosureGuard> {
+        match e {
+            syn::Expr::Reference(r) => self_field(&r.expr),
+            syn::Expr::Paren(p) => self_field(&p.expr),
+            syn::Expr::Field(f) if matches!(&*f.base, syn::Expr::Path(p) if p.path.is_ident("self")) => {
+                Some(ClosureGuard {
+                    field: member_text(&f.member),
+                    lock: None,
+                })
+            }
+            _ => None,
         }
     }
     fn bound(e: &syn::Expr) -> Option<String> {
@@ -3157,7 +3242,9 @@ fn closure_guard(sig: &syn::Signature, block: &syn::Block) -> Option<ClosureGuar
                     .is_some_and(|f| self.params.contains(&f.to_string()))
             {
                 self.found = c.args.iter().find_map(|a| {
-                    self_lock(a).or_else(|| bound(a).and_then(|n| self.guards.get(&n).cloned()))
+                    self_lock(a)
+                        .or_else(|| bound(a).and_then(|n| self.guards.get(&n).cloned()))
+                        .or_else(|| self_field(a))
                 });
             }
             syn::visit::visit_expr_call(self, c);

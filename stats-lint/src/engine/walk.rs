@@ -970,10 +970,28 @@ impl<'a> Walker<'a> {
         found.next().is_none().then_some(one)
     }
 
+    /// Whether the receiver is of the package's own type with a recorded
+    /// method of this name (`async fn write(&self) -> ShardWriter<'_, K, V>`
+    /// on a shard): its return type, not the lock method's, says what it gives.
+    fn own_method(&self, m: &syn::ExprMethodCall, n: &str) -> bool {
+        self.facts.may_be_function(n)
+            && self.value(&m.receiver).is_some_and(|base| {
+                matches!(base.shape.peel().0, Shape::Named(s)
+                    if self.facts.function(&format!("{s}::{n}")).is_some())
+            })
+    }
+
     fn method_value(&self, m: &syn::ExprMethodCall) -> Option<Value> {
         let name = m.method.to_string();
         let n = name.as_str();
-        if WRITE_LOCK.contains(&n) || READ_LOCK.contains(&n) {
+        let lock_call =
+            if (WRITE_LOCK.contains(&n) || READ_LOCK.contains(&n)) && !self.own_method(m, n) {
+                Some(WRITE_LOCK.contains(&n))
+            } else {
+                // `SSTORAGE.safe_lock()`: the package's own trait method on a lock.
+                self.facts.lock_ext_method(n)
+            };
+        if let Some(write) = lock_call {
             let base = self.value(&m.receiver)?;
             let (inner, mut arc) = base.shape.peel();
             // The package's own type that derefs to a lock
@@ -1001,7 +1019,7 @@ impl<'a> Walker<'a> {
                 shared: base.shared || arc,
                 exclusive: base.exclusive && !arc,
                 guard: Guard::Lock {
-                    write: WRITE_LOCK.contains(&n),
+                    write,
                     flavor: *flavor,
                 },
                 owner: base.owner,
@@ -1185,9 +1203,12 @@ impl<'a> Walker<'a> {
                     if !behind_arc && !self.holds_lock_value(&base) {
                         return None;
                     }
+                    // As for its fields: a struct shared elsewhere is shared
+                    // here unless this value is known to be its holder's own.
+                    let struct_shared = self.facts.is_shared_struct(s) && !base.exclusive;
                     return Some(Value {
                         shape,
-                        shared: base.shared || arc || behind_arc,
+                        shared: base.shared || arc || behind_arc || struct_shared,
                         exclusive: base.exclusive && !arc && !behind_arc,
                         guard: Guard::Lock { write, flavor },
                         owner: Owner {
@@ -2018,17 +2039,25 @@ impl<'a> Walker<'a> {
             Ok(index) => syn::Member::Unnamed(syn::Index { index, span }),
             Err(_) => syn::Member::Named(syn::Ident::new(&g.field, span)),
         };
+        let field = syn::Expr::Field(syn::ExprField {
+            attrs: Vec::new(),
+            base: m.receiver.clone(),
+            dot_token: syn::Token![.](span),
+            member,
+        });
+        let Some(lock) = &g.lock else {
+            // `fn with_config<F: FnOnce(&RwLock<Config>)>(&self, f: F) { f(&self.config) }`:
+            // the closure is given the lock itself.
+            return self
+                .value(&field)
+                .filter(|v| matches!(v.shape.peel().0, Shape::Lock { .. }));
+        };
         // The helper's own `receiver.field.lock()`, valued as written there.
         let lock = syn::Expr::MethodCall(syn::ExprMethodCall {
             attrs: Vec::new(),
-            receiver: Box::new(syn::Expr::Field(syn::ExprField {
-                attrs: Vec::new(),
-                base: m.receiver.clone(),
-                dot_token: syn::Token![.](span),
-                member,
-            })),
+            receiver: Box::new(field),
             dot_token: syn::Token![.](span),
-            method: syn::Ident::new(&g.lock, span),
+            method: syn::Ident::new(lock, span),
             turbofish: None,
             paren_token: syn::token::Paren(span),
             args: syn::punctuated::Punctuated::new(),

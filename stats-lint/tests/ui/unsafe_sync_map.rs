@@ -77,3 +77,16 @@ impl Clone for Plain {
         Plain { by_id: self.by_id.clone(), raw: self.raw }
     }
 }
+
+// A read view that borrows another type's cell (a left-right map's read
+// guard): the cell is judged where it is owned, and a `&Map` is all the
+// view hands out.
+pub struct ReadGuard<'g> {
+    map: &'g UnsafeCell<HashMap<u32, u32>>,
+}
+unsafe impl Sync for ReadGuard<'_> {}
+impl ReadGuard<'_> {
+    pub fn with_map<R>(&self, f: impl FnOnce(&HashMap<u32, u32>) -> R) -> R {
+        f(unsafe { &*self.map.get() })
+    }
+}
