@@ -1178,11 +1178,25 @@ impl<'a> Walker<'a> {
                     ..base.clone()
                 })
             }
-            Shape::Seq(elem) if matches!(n, "get" | "get_mut" | "first" | "last") => Some(Value {
-                shape: (**elem).clone(),
-                shared: base.shared || arc,
-                ..base.clone()
-            }),
+            Shape::Seq(elem)
+                if matches!(
+                    n,
+                    "get"
+                        | "get_mut"
+                        | "get_unchecked"
+                        | "get_unchecked_mut"
+                        | "first"
+                        | "first_mut"
+                        | "last"
+                        | "last_mut"
+                ) =>
+            {
+                Some(Value {
+                    shape: (**elem).clone(),
+                    shared: base.shared || arc,
+                    ..base.clone()
+                })
+            }
             Shape::Seq(_) if matches!(n, "iter" | "iter_mut") => Some(base.clone()),
             Shape::Entry(value) if matches!(n, "get" | "get_mut" | "into_mut") => Some(Value {
                 shape: (**value).clone(),

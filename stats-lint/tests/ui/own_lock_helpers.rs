@@ -47,6 +47,31 @@ impl ShardMap {
     }
 }
 
+/// A shard picked without a bounds check, or at either end.
+pub struct Submaps {
+    submaps: Box<[RwLock<Table>]>,
+}
+
+impl Submaps {
+    pub fn insert(&self, i: usize, k: u64) {
+        let mut submap = unsafe { self.submaps.get_unchecked(i).write().unwrap() }; //~ poison_cascade
+        submap.insert(k, k); //~ shared_map_mutation
+    }
+
+    pub fn clear_last(&self) {
+        if let Some(last) = self.submaps.last() {
+            last.write().unwrap().clear(); //~ poison_cascade shared_map_mutation
+        }
+    }
+}
+
+pub fn share_submaps(s: Submaps) {
+    let s = Arc::new(s);
+    let other = Arc::clone(&s);
+    std::thread::spawn(move || other.clear_last());
+    s.insert(0, 1);
+}
+
 pub trait SafeLock {
     type Output<'a>
     where
