@@ -970,29 +970,24 @@ impl<'a> Walker<'a> {
         found.next().is_none().then_some(one)
     }
 
-    /// Whether the receiver is of the package's own type with a recorded
-    /// method of this name (`async fn write(&self) -> ShardWriter<'_, K, V>`
-    /// on a shard): its return type, not the lock method's, says what it gives.
-    fn own_method(&self, m: &syn::ExprMethodCall, n: &str) -> bool {
-        self.facts.may_be_function(n)
-            && self.value(&m.receiver).is_some_and(|base| {
-                matches!(base.shape.peel().0, Shape::Named(s)
-                    if self.facts.function(&format!("{s}::{n}")).is_some())
-            })
-    }
-
     fn method_value(&self, m: &syn::ExprMethodCall) -> Option<Value> {
         let name = m.method.to_string();
         let n = name.as_str();
-        let lock_call =
-            if (WRITE_LOCK.contains(&n) || READ_LOCK.contains(&n)) && !self.own_method(m, n) {
-                Some(WRITE_LOCK.contains(&n))
-            } else {
-                // `SSTORAGE.safe_lock()`: the package's own trait method on a lock.
-                self.facts.lock_ext_method(n)
-            };
-        if let Some(write) = lock_call {
-            let base = self.value(&m.receiver)?;
+        // A lock method, or the package's own trait method on a lock that
+        // hands back its guard (`SSTORAGE.safe_lock()`).
+        let lock_call = if WRITE_LOCK.contains(&n) || READ_LOCK.contains(&n) {
+            Some(WRITE_LOCK.contains(&n))
+        } else {
+            self.facts.lock_ext_method(n)
+        };
+        if let Some(write) = lock_call
+            && let base = self.value(&m.receiver)?
+            // The package's own method of a lock method's name (`async fn
+            // write(&self) -> ShardWriter<'_, K, V>` on a shard): its return
+            // type says what it gives, further down.
+            && !matches!(base.shape.peel().0, Shape::Named(s)
+                if self.facts.function(&format!("{s}::{n}")).is_some())
+        {
             let (inner, mut arc) = base.shape.peel();
             // The package's own type that derefs to a lock
             // (`struct Shared(Arc<Mutex<State>>)` with `Deref<Target = Mutex<State>>`).
