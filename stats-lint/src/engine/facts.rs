@@ -1753,13 +1753,13 @@ impl Facts {
         self.param_mutators.get(full).map_or(&[], Vec::as_slice)
     }
 
-    /// Whether a struct is put in an `Arc`, a `static` or a framework's shared state.
     /// Whether a method name is the package's own trait method on a lock
     /// that hands back its guard, and whether a write guard.
     pub(crate) fn lock_ext_method(&self, name: &str) -> Option<bool> {
         self.lock_ext_methods.get(name).copied()
     }
 
+    /// Whether a struct is put in an `Arc`, a `static` or a framework's shared state.
     pub(crate) fn is_shared_struct(&self, full: &str) -> bool {
         self.shared_structs.contains(full)
     }
