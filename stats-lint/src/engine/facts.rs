@@ -1120,18 +1120,19 @@ impl Facts {
                 full = target;
             }
         }
+        // A re-export (`pub use inner::Thing;`) in a module the path goes
+        // through: `crate::Profiler::lock` with `Profiler` re-exported at the root.
         for s in rest {
-            full.push_str("::");
-            full.push_str(s);
-        }
-        // A re-export (`pub use inner::Thing;`) in the module the path leads to.
-        if !rest.is_empty()
-            && let Some((m, last)) = full.rsplit_once("::")
-            && let Some(module) = self.modules.get(m)
-            && !module.items.contains(last)
-            && module.uses.contains_key(last)
-        {
-            return self.resolve_first(m, last, 1);
+            let reexported = self
+                .modules
+                .get(&full)
+                .is_some_and(|module| !module.items.contains(s) && module.uses.contains_key(s));
+            if reexported {
+                full = self.resolve_first(&full, s, 1);
+            } else {
+                full.push_str("::");
+                full.push_str(s);
+            }
         }
         full
     }
