@@ -2989,6 +2989,24 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
             }
             syn::visit::visit_expr_assign(self, a);
         }
+        // `std::mem::take(&mut self.current_frame)` (also `replace`, `swap`).
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let syn::Expr::Path(p) = &*c.func
+                && let [.., module, last] = &path_segs(&p.path)[..]
+                && module == "mem"
+                && matches!(last.as_str(), "take" | "replace" | "swap")
+            {
+                for arg in &c.args {
+                    if let syn::Expr::Reference(r) = arg
+                        && r.mutability.is_some()
+                        && let Some(f) = self_field(&r.expr)
+                    {
+                        push(&mut self.fields, f);
+                    }
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
         fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
             if is_self(&m.expr) {
                 for arm in &m.arms {
