@@ -149,6 +149,8 @@ const NOT_DEREF_NAMES: &[&str] = &[
     "PhantomData",
     "Slab",
     "Stream",
+    "BinaryHeap",
+    "LinkedList",
 ];
 
 /// Everything pass 1 knows about a package.
@@ -1429,9 +1431,15 @@ impl Facts {
         // Another crate's generic wrapper of one of the package's structs
         // (`AtomicDestructor<InnerPool>`): the package reads the struct's
         // fields through it, which only a `Deref` to it allows.
+        // A name that does not resolve came from a glob import of another
+        // crate (`use bevy_ecs::prelude::*;` then `Res<AssetServer>`).
+        let foreign = if krate.is_empty() {
+            !self.struct_names.contains_key(name) && !self.is_other_local_item(full)
+        } else {
+            !NOT_DEREF_CRATES.contains(&krate)
+        };
         if nargs == 1
-            && !krate.is_empty()
-            && !NOT_DEREF_CRATES.contains(&krate)
+            && foreign
             && !NOT_DEREF_NAMES.contains(&name)
             && let inner @ Shape::Named(_) = arg(0)
         {
