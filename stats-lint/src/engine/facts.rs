@@ -1562,6 +1562,12 @@ impl Facts {
             return None;
         }
         let full = self.full_path(&tp.path, module, self_ty);
+        // The package's own wrapper that derefs to its parameter, around a
+        // guard (`Timed<RwLockWriteGuard<'_, Locked>>`): the guard.
+        if let Some(&(i, PtrKind::Owned)) = self.ptr_wrappers.get(&full) {
+            let inner = *ty::type_args(tp.path.segments.last()?).get(i)?;
+            return self.guard_type_depth(inner, module, self_ty, depth + 1);
+        }
         let (aliased, alias_module, params) = self.aliases.get(&full)?;
         let (write, flavor, shape, by_ref) =
             self.guard_type_depth(aliased, alias_module, None, depth + 1)?;

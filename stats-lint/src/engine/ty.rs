@@ -127,6 +127,8 @@ pub(crate) const WRAP_NAMES: &[&str] = &[
     "OnceCell",
     "Box",
     "Option",
+    // `Result<&mut Tracker, E>`, taken out by `?`: what it holds.
+    "Result",
     "Pin",
     "CachePadded",
     "ManuallyDrop",
