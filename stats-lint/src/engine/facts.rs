@@ -2407,6 +2407,14 @@ impl thread_reach::Resolver for Facts {
         target != thread_reach::root_of(module) && self.modules.contains_key(target)
     }
 
+    fn static_type(&self, full: &str) -> Option<String> {
+        let (_, s) = self.static_at(full)?;
+        match self.shape_of(&s.ty, &s.module, None).peel().0 {
+            Shape::Named(n) => Some(n.clone()),
+            _ => None,
+        }
+    }
+
     fn returned_type(&self, function: &str) -> Option<String> {
         let f = self.fns.get(function)?;
         let syn::Type::Path(tp) = &f.ret else {

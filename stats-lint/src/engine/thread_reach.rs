@@ -101,6 +101,9 @@ enum LocalType {
     /// Returned by a function (`crate::make_server()`): the function's path;
     /// the type is its written return type, once names are resolved.
     ReturnedBy(Vec<String>),
+    /// A reference to a `static` (`&MEM_CACHE`): the static's path; the
+    /// type is the package's struct its declared type holds.
+    StaticRef(Vec<String>),
 }
 
 impl BodyScan {
@@ -269,6 +272,19 @@ fn constructed_type(e: &syn::Expr) -> Option<LocalType> {
         syn::Expr::Struct(st) if st.qself.is_none() => {
             Some(LocalType::Type(super::facts::path_segs(&st.path)))
         }
+        syn::Expr::Reference(r) => match &*r.expr {
+            syn::Expr::Path(p)
+                if p.qself.is_none()
+                    && p.path.segments.last().is_some_and(|s| {
+                        let name = s.ident.to_string();
+                        name.chars().any(char::is_uppercase)
+                            && !name.chars().any(char::is_lowercase)
+                    }) =>
+            {
+                Some(LocalType::StaticRef(super::facts::path_segs(&p.path)))
+            }
+            _ => None,
+        },
         syn::Expr::Await(a) => constructed_type(&a.base),
         syn::Expr::Paren(p) => constructed_type(&p.expr),
         _ => None,
@@ -328,6 +344,9 @@ pub(crate) trait Resolver {
     /// The full path of the package's type a function (by full path)
     /// returns, when its return type is written as one.
     fn returned_type(&self, function: &str) -> Option<String>;
+    /// The full path of the package's struct a `static` (by full path)
+    /// holds, through `Lazy`, `Arc` and the like.
+    fn static_type(&self, full: &str) -> Option<String>;
 }
 
 /// Resolves the calls of every body and propagates "escapes" from callee to caller.
@@ -362,6 +381,7 @@ pub(crate) fn build(bodies: Vec<RawBody>, r: &dyn Resolver) -> Reach {
             let owner = match (ty, &b.self_ty) {
                 (Some(LocalType::Type(ty)), _) => Some(r.resolve(&b.module, ty)),
                 (Some(LocalType::ReturnedBy(f)), _) => r.returned_type(&r.resolve(&b.module, f)),
+                (Some(LocalType::StaticRef(st)), _) => r.static_type(&r.resolve(&b.module, st)),
                 (None, Some(st)) => Some(r.resolve(&b.module, st)),
                 (None, None) => None,
             };
@@ -665,6 +685,9 @@ mod tests {
             full.starts_with("sibling::")
         }
         fn returned_type(&self, _function: &str) -> Option<String> {
+            None
+        }
+        fn static_type(&self, _full: &str) -> Option<String> {
             None
         }
     }

@@ -166,6 +166,31 @@ async fn a_returned_quiet_types_own_method() {
     engine.sockets.write().unwrap().insert(7, "g".into());
 }
 
+/// A type whose `warm` is named like `Engine::warm`, which starts a thread.
+pub struct Shelf {
+    items: RwLock<HashMap<u64, String>>,
+}
+
+impl Shelf {
+    pub fn new() -> Self {
+        Shelf {
+            items: RwLock::new(HashMap::new()),
+        }
+    }
+
+    pub fn warm(&self) {}
+}
+
+/// A static of the test itself, called through a reference to it: its
+/// type's own `warm`.
+#[tokio::test]
+async fn a_static_of_the_test_through_a_reference() {
+    static SHELF: LazyLock<Shelf> = LazyLock::new(Shelf::new);
+    let shelf = &SHELF;
+    shelf.warm();
+    shelf.items.write().unwrap().insert(8, "h".into());
+}
+
 #[test]
 fn ids_and_settings_carry_nothing() {
     let engine = engine();
