@@ -117,6 +117,9 @@ enum MutatorTarget {
     FieldCall(String, String),
     /// A map field whose values the method counts (`*self.hits.entry(k).or_insert(0) += 1`).
     Counter(String),
+    /// A field lent as `&mut` to a function of the package: its path, the
+    /// argument's position, the field (`Self::create_internal(&mut self.infos, k)`).
+    HandedField(Vec<String>, usize, String),
 }
 
 /// Crates whose one-parameter generic types are known, or are channels,
@@ -795,6 +798,7 @@ impl Facts {
         }
         let mut self_calls = Vec::new();
         let mut field_calls = Vec::new();
+        let mut handed_fields = Vec::new();
         for m in std::mem::take(&mut self.raw_mutators) {
             let full = self.resolve(&m.module, &m.self_ty);
             match m.target {
@@ -807,6 +811,15 @@ impl Facts {
                     }
                 }
                 MutatorTarget::SelfCall(callee) => self_calls.push((full, m.method, callee)),
+                MutatorTarget::HandedField(callee, arg, field) => {
+                    let callee = match callee.split_first() {
+                        Some((first, rest)) if first == "Self" => {
+                            format!("{full}::{}", rest.join("::"))
+                        }
+                        _ => self.resolve(&m.module, &callee),
+                    };
+                    handed_fields.push((full, m.method, callee, arg, field));
+                }
                 MutatorTarget::FieldCall(field, callee) => {
                     if let Some((Shape::Named(field_ty), _)) = self.field(&full, &field) {
                         field_calls.push((full, m.method, field_ty, callee));
@@ -825,31 +838,14 @@ impl Facts {
         }
         // A `&mut self` method that calls a mutator of its own type mutates
         // that map too (`fn remove(&mut self) { self.remove_internal() }`).
-        loop {
-            let mut grew = false;
-            // `self.remove_internal()`, or `self.perm_map.insert(..)` where the
-            // field's own type mutates its map in `insert`.
-            let calls = self_calls.iter().map(|(ty, m, c)| (ty, m, ty, c));
-            let on_fields = field_calls.iter().map(|(ty, m, fty, c)| (ty, m, fty, c));
-            for (ty, method, callee_ty, callee) in calls.chain(on_fields) {
-                let key = (ty.clone(), method.clone());
-                if self.mutators.contains_key(&key) {
-                    continue;
-                }
-                if let Some(found) = self
-                    .mutators
-                    .get(&(callee_ty.clone(), callee.clone()))
-                    .cloned()
-                {
-                    self.mutator_names.insert(method.clone());
-                    self.mutators.insert(key, found);
-                    grew = true;
-                }
-            }
-            if !grew {
-                break;
-            }
-        }
+        // `self.remove_internal()`, or `self.perm_map.insert(..)` where the
+        // field's own type mutates its map in `insert`.
+        let calls: Vec<(String, String, String, String)> = self_calls
+            .into_iter()
+            .map(|(ty, m, c)| (ty.clone(), m, ty, c))
+            .chain(field_calls)
+            .collect();
+        self.spread_mutators(&calls);
         let mut hand_ons = Vec::new();
         for (st, module, method, g) in std::mem::take(&mut self.raw_closure_guards) {
             let full = format!("{}::{method}", self.resolve(&module, &st));
@@ -916,6 +912,27 @@ impl Facts {
                 break;
             }
         }
+        // `Self::create_internal(&mut self.infos, k)` where the helper
+        // mutates that parameter's map: the method mutates `infos`.
+        let mut grew = false;
+        for (ty, method, callee, arg, field) in handed_fields {
+            let mutates = self
+                .param_mutators
+                .get(&callee)
+                .is_some_and(|found| found.contains(&(arg, None)));
+            if mutates
+                && let Some((shape, decl)) = self.field(&ty, &field)
+                && shape.is_map()
+                && !self.mutators.contains_key(&(ty.clone(), method.clone()))
+            {
+                self.mutator_names.insert(method.clone());
+                self.mutators.insert((ty, method), (field, decl));
+                grew = true;
+            }
+        }
+        if grew {
+            self.spread_mutators(&calls);
+        }
         // The structs held in the fields of a shared struct are shared too.
         let mut work: Vec<String> = self.shared_structs.iter().cloned().collect();
         while let Some(s) = work.pop() {
@@ -930,6 +947,32 @@ impl Facts {
                 if self.shared_structs.insert(n.clone()) {
                     work.push(n);
                 }
+            }
+        }
+    }
+
+    /// Spreads mutators to a fixed point over calls `(type, method, callee's
+    /// type, callee)`: a method that calls a mutator mutates its map too.
+    fn spread_mutators(&mut self, calls: &[(String, String, String, String)]) {
+        loop {
+            let mut grew = false;
+            for (ty, method, callee_ty, callee) in calls {
+                let key = (ty.clone(), method.clone());
+                if self.mutators.contains_key(&key) {
+                    continue;
+                }
+                if let Some(found) = self
+                    .mutators
+                    .get(&(callee_ty.clone(), callee.clone()))
+                    .cloned()
+                {
+                    self.mutator_names.insert(method.clone());
+                    self.mutators.insert(key, found);
+                    grew = true;
+                }
+            }
+            if !grew {
+                break;
             }
         }
     }
@@ -2916,6 +2959,8 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
         fields: Vec<String>,
         calls: Vec<String>,
         field_calls: Vec<(String, String)>,
+        /// Fields lent as `&mut` to a function: its path, the argument, the field.
+        handed: Vec<(Vec<String>, usize, String)>,
         /// Bindings of a variant's fields matched out of `self`
         /// (`match self { Self::Requests(map) => .. }`): name to field.
         variant_bindings: HashMap<String, String>,
@@ -3011,19 +3056,23 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
             }
             syn::visit::visit_expr_assign(self, a);
         }
-        // `std::mem::take(&mut self.current_frame)` (also `replace`, `swap`).
+        // `std::mem::take(&mut self.current_frame)` (also `replace`, `swap`);
+        // `Self::create_internal(&mut self.infos, k)`.
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-            if let syn::Expr::Path(p) = &*c.func
-                && let [.., module, last] = &path_segs(&p.path)[..]
-                && module == "mem"
-                && matches!(last.as_str(), "take" | "replace" | "swap")
-            {
-                for arg in &c.args {
+            if let syn::Expr::Path(p) = &*c.func {
+                let segs = path_segs(&p.path);
+                let swaps = matches!(&segs[..], [.., module, last]
+                    if module == "mem" && matches!(last.as_str(), "take" | "replace" | "swap"));
+                for (i, arg) in c.args.iter().enumerate() {
                     if let syn::Expr::Reference(r) = arg
                         && r.mutability.is_some()
                         && let Some(f) = self_field(&r.expr)
                     {
-                        push(&mut self.fields, f);
+                        if swaps {
+                            push(&mut self.fields, f);
+                        } else {
+                            push(&mut self.handed, (segs.clone(), i, f));
+                        }
                     }
                 }
             }
@@ -3054,9 +3103,14 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
         .field_calls
         .into_iter()
         .map(|(f, m)| MutatorTarget::FieldCall(f, m));
+    let handed = v
+        .handed
+        .into_iter()
+        .map(|(callee, arg, f)| MutatorTarget::HandedField(callee, arg, f));
     fields
         .chain(v.calls.into_iter().map(MutatorTarget::SelfCall))
         .chain(on_fields)
+        .chain(handed)
         .collect()
 }
 
