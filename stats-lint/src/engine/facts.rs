@@ -803,7 +803,7 @@ impl Facts {
             let full = self.resolve(&m.module, &m.self_ty);
             match m.target {
                 MutatorTarget::Field(field) => {
-                    if let Some((shape, decl)) = self.field(&full, &field)
+                    if let Some((shape, decl)) = self.field_path(&full, &field)
                         && shape.is_map()
                     {
                         self.mutator_names.insert(m.method.clone());
@@ -821,7 +821,7 @@ impl Facts {
                     handed_fields.push((full, m.method, callee, arg, field));
                 }
                 MutatorTarget::FieldCall(field, callee) => {
-                    if let Some((Shape::Named(field_ty), _)) = self.field(&full, &field) {
+                    if let Some((Shape::Named(field_ty), _)) = self.field_path(&full, &field) {
                         field_calls.push((full, m.method, field_ty, callee));
                     }
                 }
@@ -921,7 +921,7 @@ impl Facts {
                 .get(&callee)
                 .is_some_and(|found| found.contains(&(arg, None)));
             if mutates
-                && let Some((shape, decl)) = self.field(&ty, &field)
+                && let Some((shape, decl)) = self.field_path(&ty, &field)
                 && shape.is_map()
                 && !self.mutators.contains_key(&(ty.clone(), method.clone()))
             {
@@ -1497,6 +1497,20 @@ impl Facts {
     pub(crate) fn field(&self, strukt: &str, field: &str) -> Option<(Shape, Span)> {
         let (module, ty, span) = self.field_decl(strukt, field)?;
         Some((self.shape_of(ty, module, Some(strukt)), span.clone()))
+    }
+
+    /// The shape and declaration of a field of a field (`0.by_name`: the
+    /// field `by_name` of the struct held in field `0`), for mutators.
+    fn field_path(&self, strukt: &str, path: &str) -> Option<(Shape, Span)> {
+        let mut parts = path.split('.');
+        let mut found = self.field(strukt, parts.next()?)?;
+        for part in parts {
+            let Shape::Named(inner) = found.0.peel().0 else {
+                return None;
+            };
+            found = self.field(&inner.clone(), part)?;
+        }
+        Some(found)
     }
 
     /// A field's declared type, with the module it is written in.
@@ -3006,17 +3020,19 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
             _ => {}
         }
     }
+    /// `self.map`, or a field of a field (`self.0.by_name`, as `0.by_name`).
     fn self_field(e: &syn::Expr) -> Option<String> {
         match e {
-            syn::Expr::Field(f) => match (&*f.base, &f.member) {
-                (syn::Expr::Path(p), syn::Member::Named(n)) if p.path.is_ident("self") => {
-                    Some(n.to_string())
+            syn::Expr::Field(f) => {
+                let member = match &f.member {
+                    syn::Member::Named(n) => n.to_string(),
+                    syn::Member::Unnamed(i) => i.index.to_string(),
+                };
+                match &*f.base {
+                    syn::Expr::Path(p) if p.path.is_ident("self") => Some(member),
+                    base => self_field(base).map(|outer| format!("{outer}.{member}")),
                 }
-                (syn::Expr::Path(p), syn::Member::Unnamed(i)) if p.path.is_ident("self") => {
-                    Some(i.index.to_string())
-                }
-                _ => None,
-            },
+            }
             syn::Expr::Paren(p) => self_field(&p.expr),
             _ => None,
         }

@@ -1,6 +1,7 @@
 // UI test: a `&mut self` method that takes, replaces or swaps out a map
 // field (`std::mem::take(&mut self.current)`) mutates it, like one that
-// calls a map method on it. Every lint runs.
+// calls a map method on it; so does one that mutates a map in a field of
+// a field (`self.0.by_name.insert(..)` in a newtype). Every lint runs.
 use parking_lot::{Mutex, MutexGuard};
 use std::collections::BTreeMap;
 use std::mem;
@@ -39,7 +40,39 @@ pub fn end_frame() {
     Profiler::lock().rotate(); //~ shared_map_mutation
 }
 
+#[derive(Default)]
+pub struct Names {
+    by_name: std::collections::HashMap<String, u32>,
+}
+
+#[derive(Default)]
+pub struct ScopeCollection(Names);
+
+impl ScopeCollection {
+    pub fn insert(&mut self, name: String) {
+        self.0.by_name.insert(name, 1);
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.by_name.len()
+    }
+}
+
+pub fn scopes() -> MutexGuard<'static, ScopeCollection> {
+    static SCOPES: LazyLock<Mutex<ScopeCollection>> = LazyLock::new(Default::default);
+    SCOPES.lock()
+}
+
+pub fn add_scope(name: String) {
+    scopes().insert(name); //~ shared_map_mutation
+}
+
 // ---- not flagged ----
+
+pub fn scope_count() -> usize {
+    scopes().len()
+}
+
 
 pub fn count() -> u64 {
     Profiler::lock().frames()
