@@ -2615,9 +2615,23 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
         self.visit_expr(&m.expr);
         let v = self.value(&m.expr);
+        // `match Pinger::new(..) { Ok((pinger, rx)) => { .. } }`: what the arm
+        // binds out of a value the call made is confined to the arm as a
+        // `let` binding is to its block.
+        let made_here = matches!(
+            strip(&m.expr),
+            syn::Expr::Call(_) | syn::Expr::MethodCall(_)
+        );
         for arm in &m.arms {
             self.with_scope(|w| {
                 w.bind_pat(&arm.pat, v.clone(), None);
+                if made_here && let syn::Expr::Block(b) = &*arm.body {
+                    let mut names = Vec::new();
+                    pat_idents(&arm.pat, &mut names);
+                    for name in names {
+                        w.confine_binding(name, &b.block.stmts);
+                    }
+                }
                 if let Some((_, g)) = &arm.guard {
                     w.visit_expr(g);
                 }

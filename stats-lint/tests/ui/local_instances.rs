@@ -42,3 +42,23 @@ fn local_instances() {
     let t = Store { shards: Vec::new() };
     t.shards[0].write().unwrap().remove(&1);
 }
+
+/// What a constructor returns in a `Result`, bound by a `match` arm: the
+/// `Arc`s in its fields are the arm's own while the binding stays there.
+pub fn open() -> Result<(Cache, u32), String> {
+    Ok((
+        Cache {
+            store: Arc::new(Store::new()),
+        },
+        0,
+    ))
+}
+
+pub fn local_instance_bound_by_a_match_arm() {
+    match open() {
+        Ok((c, _)) => {
+            c.store.shards[1].write().unwrap().insert(1, 2);
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
