@@ -1168,15 +1168,23 @@ impl Facts {
         // A re-export (`pub use inner::Thing;`) in a module the path goes
         // through: `crate::Profiler::lock` with `Profiler` re-exported at the root.
         for s in rest {
-            let reexported = self
-                .modules
-                .get(&full)
-                .is_some_and(|module| !module.items.contains(s) && module.uses.contains_key(s));
-            if reexported {
-                full = self.resolve_first(&full, s, 1);
+            let reexported = self.modules.get(&full).is_some_and(|module| {
+                !module.items.contains(s)
+                    && (module.uses.contains_key(s) || !module.globs.is_empty())
+            });
+            let found = if reexported {
+                // `pub use inner::Thing;` or `pub use structs::*;`.
+                let found = self.resolve_first(&full, s, 1);
+                (found != *s).then_some(found)
             } else {
-                full.push_str("::");
-                full.push_str(s);
+                None
+            };
+            match found {
+                Some(found) => full = found,
+                None => {
+                    full.push_str("::");
+                    full.push_str(s);
+                }
             }
         }
         full

@@ -1,6 +1,7 @@
 // UI test: a path that goes through a re-export (`crate::GlobalProfiler::lock()`
-// with `pub use global_profiler::GlobalProfiler;` at the root) reaches the
-// re-exported type. Every lint runs.
+// with `pub use global_profiler::GlobalProfiler;` at the root, or
+// `crate::Command` with `pub use structs::*;`) reaches the re-exported type.
+// Every lint runs.
 mod global_profiler {
     use parking_lot::{Mutex, MutexGuard};
     use std::collections::HashMap;
@@ -28,6 +29,21 @@ mod global_profiler {
 }
 
 pub use global_profiler::GlobalProfiler;
+
+pub mod structs {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    pub struct Command {
+        pub cooldowns: Mutex<HashMap<u64, u64>>,
+    }
+}
+
+pub use structs::*;
+
+pub fn cool_down(cmd: &crate::Command, user: u64) {
+    cmd.cooldowns.lock().unwrap().insert(user, 1); //~ poison_cascade shared_map_mutation
+}
 
 mod view {
     pub fn open(id: u32) {
