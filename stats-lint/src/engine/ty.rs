@@ -139,7 +139,7 @@ pub(crate) const WRAP_NAMES: &[&str] = &[
 /// One counts only when it carries a type argument and is imported from its
 /// framework (or is not resolved at all and the package has no type of that name).
 pub(crate) const FRAMEWORK_WRAPPERS: &[(&str, &[&str])] = &[
-    ("State", &["axum", "rocket", "poem", "salvo"]),
+    ("State", &["axum", "rocket", "poem", "salvo", "tauri"]),
     ("Extension", &["axum", "axum_extra", "tower_http"]),
     ("Data", &["actix_web", "poem"]),
 ];

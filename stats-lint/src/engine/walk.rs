@@ -1038,6 +1038,27 @@ impl<'a> Walker<'a> {
                 return Some(base);
             }
         }
+        if matches!(n, "state" | "try_state")
+            && let Some(tf) = &m.turbofish
+            && let [syn::GenericArgument::Type(ty)] = &tf.args.iter().collect::<Vec<_>>()[..]
+            && let shape @ Shape::Named(_) = self.shape_of_type(ty)
+        {
+            // tauri's `app.state::<StoreState>()`: the state the framework
+            // manages for every window and command, shared as an `Arc` is.
+            let name = match &shape {
+                Shape::Named(full) => full.rsplit("::").next().unwrap_or(full).to_string(),
+                _ => String::new(),
+            };
+            let mut v = Value::new(
+                Shape::Arc(Box::new(shape)),
+                Owner {
+                    name: format!("{n}::<{name}>()"),
+                    decl: None,
+                },
+            );
+            v.shared = true;
+            return Some(v);
+        }
         if matches!(n, "load" | "load_full")
             && let Some(base) = self.value(&m.receiver)
             && !base.shape.is_numeric()
