@@ -3216,6 +3216,11 @@ fn checks_thread(block: &syn::Block) -> bool {
     v.0
 }
 
+/// Whether a name is written as a `static` is (`PROFILER`, `MEM_CACHE`).
+pub(crate) fn is_static_like(name: &str) -> bool {
+    name.chars().any(char::is_uppercase) && !name.chars().any(char::is_lowercase)
+}
+
 /// The one-segment paths in upper case a body names (`PROFILER`): the
 /// statics it may hand out.
 fn upper_case_names(block: &syn::Block) -> Vec<String> {
@@ -3224,10 +3229,7 @@ fn upper_case_names(block: &syn::Block) -> Vec<String> {
         fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
             if let Some(id) = p.path.get_ident() {
                 let name = id.to_string();
-                if name.chars().any(char::is_uppercase)
-                    && !name.chars().any(char::is_lowercase)
-                    && !self.0.contains(&name)
-                {
+                if is_static_like(&name) && !self.0.contains(&name) {
                     self.0.push(name);
                 }
             }

@@ -275,11 +275,10 @@ fn constructed_type(e: &syn::Expr) -> Option<LocalType> {
         syn::Expr::Reference(r) => match &*r.expr {
             syn::Expr::Path(p)
                 if p.qself.is_none()
-                    && p.path.segments.last().is_some_and(|s| {
-                        let name = s.ident.to_string();
-                        name.chars().any(char::is_uppercase)
-                            && !name.chars().any(char::is_lowercase)
-                    }) =>
+                    && p.path
+                        .segments
+                        .last()
+                        .is_some_and(|s| super::facts::is_static_like(&s.ident.to_string())) =>
             {
                 Some(LocalType::StaticRef(super::facts::path_segs(&p.path)))
             }

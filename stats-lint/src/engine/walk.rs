@@ -970,6 +970,14 @@ impl<'a> Walker<'a> {
         found.next().is_none().then_some(one)
     }
 
+    /// Whether a value of this shape is of the package's own type with a
+    /// recorded method of this name: that method, not the std one the
+    /// name suggests, says what the call gives.
+    fn has_own_method(&self, shape: &Shape, n: &str) -> bool {
+        matches!(shape.peel().0, Shape::Named(s)
+            if self.facts.function(&format!("{s}::{n}")).is_some())
+    }
+
     fn method_value(&self, m: &syn::ExprMethodCall) -> Option<Value> {
         let name = m.method.to_string();
         let n = name.as_str();
@@ -985,8 +993,7 @@ impl<'a> Walker<'a> {
             // The package's own method of a lock method's name (`async fn
             // write(&self) -> ShardWriter<'_, K, V>` on a shard): its return
             // type says what it gives, further down.
-            && !matches!(base.shape.peel().0, Shape::Named(s)
-                if self.facts.function(&format!("{s}::{n}")).is_some())
+            && !self.has_own_method(&base.shape, n)
         {
             let (inner, mut arc) = base.shape.peel();
             // The package's own type that derefs to a lock
@@ -1032,9 +1039,7 @@ impl<'a> Walker<'a> {
             let base = self.value(&m.receiver)?;
             // The package's own method of that name wins
             // (`fn get_or_init(&self) -> &RwLock<..>` on its own type).
-            let own = matches!(base.shape.peel().0, Shape::Named(s)
-                if self.facts.function(&format!("{s}::{n}")).is_some());
-            if !own {
+            if !self.has_own_method(&base.shape, n) {
                 return Some(base);
             }
         }
@@ -1062,8 +1067,7 @@ impl<'a> Walker<'a> {
         if matches!(n, "load" | "load_full")
             && let Some(base) = self.value(&m.receiver)
             && !base.shape.is_numeric()
-            && !matches!(base.shape.peel().0, Shape::Named(s)
-                if self.facts.function(&format!("{s}::{n}")).is_some())
+            && !self.has_own_method(&base.shape, n)
         {
             // `ArcSwap::load()`: the `Arc` it holds (an atomic's `load` is a number).
             return Some(base);
@@ -1155,7 +1159,8 @@ impl<'a> Walker<'a> {
         // itself, unless the package's type has a method of that name.
         if matches!(n, "get_mut" | "get_ref")
             && matches!(base.shape, Shape::Wrap(_))
-            && matches!(inner, Shape::Named(s) if self.facts.function(&format!("{s}::{n}")).is_none())
+            && matches!(inner, Shape::Named(_))
+            && !self.has_own_method(inner, n)
         {
             return Some(base.clone());
         }
@@ -1165,7 +1170,7 @@ impl<'a> Walker<'a> {
         if matches!(n, "borrow" | "borrow_mut")
             && matches!(base.guard, Guard::Lock { .. })
             && !matches!(inner, Shape::Cell(_))
-            && !matches!(inner, Shape::Named(s) if self.facts.function(&format!("{s}::{n}")).is_some())
+            && !self.has_own_method(inner, n)
         {
             return Some(base.clone());
         }
