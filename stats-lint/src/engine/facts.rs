@@ -1479,6 +1479,17 @@ impl Facts {
         {
             return Shape::Named(unique);
         }
+        // Another crate's alias of a map (`bevy_utils::TypeIdHashMap<V>`).
+        if let Some(kind) = ty::is_foreign_map_alias(name) {
+            let value = match (kind, nargs) {
+                (ty::MapKind::Map, 1) => arg(0),
+                (ty::MapKind::Map, 2..) => arg(1),
+                _ => Shape::Unknown,
+            };
+            return Shape::Map {
+                value: Box::new(value),
+            };
+        }
         // Another crate's generic wrapper of one of the package's structs
         // (`AtomicDestructor<InnerPool>`): the package reads the struct's
         // fields through it, which only a `Deref` to it allows.

@@ -119,6 +119,42 @@ pub(crate) const SET_NAMES: &[&str] = &[
     "LinkedHashSet",
 ];
 
+/// Whether another crate's type of this name is one of its aliases of a
+/// std or hashbrown map or set (bevy_utils' `TypeIdHashMap<V>`,
+/// `EntityHashSet`, `PreHashMap<K, V>`): a `HashMap`/`HashSet`/`BTreeMap`/
+/// `BTreeSet`/`IndexMap`/`IndexSet` suffix after a prefix that does not
+/// say the map is concurrent (`DashMap`'s kin, `SyncHashMap`, `ConcurrentHashMap`).
+pub(crate) fn is_foreign_map_alias(name: &str) -> Option<MapKind> {
+    const CONCURRENT: &[&str] = &[
+        "Dash", "Sync", "Concurrent", "Atomic", "LockFree", "Lockfree", "Shard", "Flurry",
+        "Papaya", "Scc", "CHash",
+    ];
+    let kind = [
+        ("HashMap", MapKind::Map),
+        ("BTreeMap", MapKind::Map),
+        ("IndexMap", MapKind::Map),
+        ("HashSet", MapKind::Set),
+        ("BTreeSet", MapKind::Set),
+        ("IndexSet", MapKind::Set),
+    ]
+    .into_iter()
+    .find_map(|(suffix, kind)| {
+        let prefix = name.strip_suffix(suffix)?;
+        (!prefix.is_empty() && prefix.starts_with(|c: char| c.is_ascii_uppercase()))
+            .then_some(kind)
+    })?;
+    (!CONCURRENT.iter().any(|c| name.contains(c))).then_some(kind)
+}
+
+/// Whether a map alias keys its entries to values or is a set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MapKind {
+    /// A map: its last type argument (before a hasher) is the value.
+    Map,
+    /// A set: no value.
+    Set,
+}
+
 /// Names of transparent wrappers.
 pub(crate) const WRAP_NAMES: &[&str] = &[
     "LazyLock",

@@ -1,6 +1,10 @@
 // UI test: the map aliases of hasher crates (hash_hasher's `HashedMap`,
 // nohash-hasher's `IntMap` and `IntSet`, hashlink's `LinkedHashMap`) are
-// maps; a package's own type of one of those names is its own. Every lint runs.
+// maps; so are another crate's own aliases named `..HashMap`/`..HashSet`
+// (bevy_utils' `TypeIdHashMap<V>`), unless the name says concurrent
+// (`SyncHashMap`). A package's own type of one of those names is its own.
+// Every lint runs.
+use bevy_utils::{EntityHashSet, PreHashMap, TypeIdHashMap};
 use hash_hasher::HashedMap;
 use hashlink::LinkedHashMap;
 use nohash_hasher::{IntMap, IntSet};
@@ -11,6 +15,10 @@ pub struct Router {
     producers: Arc<RwLock<HashedMap<u64, String>>>,
     consumers: Arc<RwLock<IntMap<u32, IntSet<u64>>>>,
     order: Arc<Mutex<LinkedHashMap<String, u32>>>,
+    senders: Arc<Mutex<TypeIdHashMap<Vec<u32>>>>,
+    seen: Arc<RwLock<EntityHashSet>>,
+    hashed: RwLock<PreHashMap<u64, u32>>,
+    concurrent: RwLock<rbatis_core::SyncHashMap<u64, u32>>,
 }
 
 impl Router {
@@ -18,6 +26,17 @@ impl Router {
         self.producers.write().insert(id, name); //~ shared_map_mutation
         self.consumers.write().entry(1).or_default().insert(id); //~ shared_map_mutation
         self.order.lock().unwrap().insert(String::new(), 1); //~ poison_cascade shared_map_mutation
+    }
+
+    pub fn send(&self, id: u64) {
+        if let Ok(mut s) = self.senders.lock() {
+            s.entry(std::any::TypeId::of::<u8>()).or_default().push(1); //~ shared_map_mutation
+            if let Some(v) = s.get_mut(&std::any::TypeId::of::<u8>()) { //~ shared_map_mutation
+                v.clear();
+            }
+        }
+        self.seen.write().insert(id); //~ shared_map_mutation
+        self.hashed.write().remove(&id); //~ shared_map_mutation
     }
 }
 
@@ -48,6 +67,11 @@ mod own {
             }
         }
     }
+}
+
+pub fn concurrent(r: &Router) {
+    // Not a std map: its name says it synchronises itself.
+    r.concurrent.write().insert(1, 2);
 }
 
 pub fn read(r: &Router) -> usize {
