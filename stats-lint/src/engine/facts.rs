@@ -1165,16 +1165,21 @@ impl Facts {
                 full = target;
             }
         }
-        // A re-export (`pub use inner::Thing;`) in a module the path goes
-        // through: `crate::Profiler::lock` with `Profiler` re-exported at the root.
+        self.follow(full, rest, 0)
+    }
+
+    /// Goes on from `full` along the segments `rest`, through a re-export
+    /// (`pub use inner::Thing;`, `pub use structs::*;`, `pub use
+    /// asynchronous as aio;`) in a module the path passes:
+    /// `crate::Profiler::lock` with `Profiler` re-exported at the root.
+    fn follow(&self, mut full: String, rest: &[String], depth: usize) -> String {
         for s in rest {
             let reexported = self.modules.get(&full).is_some_and(|module| {
                 !module.items.contains(s)
                     && (module.uses.contains_key(s) || !module.globs.is_empty())
             });
             let found = if reexported {
-                // `pub use inner::Thing;` or `pub use structs::*;`.
-                let found = self.resolve_first(&full, s, 1);
+                let found = self.resolve_first(&full, s, depth + 1);
                 (found != *s).then_some(found)
             } else {
                 None
@@ -1271,6 +1276,19 @@ impl Facts {
             let again = self.resolve_first(m, last, depth + 1);
             if again != last {
                 return again;
+            }
+        }
+        // A path through a renamed module (`crate::aio::stream::X` with
+        // `pub use asynchronous as aio;` at the root): followed segment by segment.
+        if depth < 8
+            && !known(&full)
+            && let Some((first, rest)) = full.split_once("::")
+            && self.modules.contains_key(first)
+        {
+            let rest: Vec<String> = rest.split("::").map(str::to_string).collect();
+            let followed = self.follow(first.to_string(), &rest, depth + 1);
+            if known(&followed) {
+                return followed;
             }
         }
         full
@@ -2144,6 +2162,13 @@ fn has_hand_written_lock(s: &StructFact) -> bool {
                 .is_some_and(|n| LOCK_NAMES.contains(&n.as_str()))
                 && names.len() == 1)
     })
+}
+
+/// Whether a path is `mem::take`, `mem::replace` or `mem::swap` (after
+/// any prefix: `std::mem::take`): a call that empties its first argument.
+fn is_mem_swap(segs: &[String]) -> bool {
+    matches!(segs, [.., module, last]
+        if module == "mem" && matches!(last.as_str(), "take" | "replace" | "swap"))
 }
 
 /// The named structs inside a shape, not looking into those structs.
@@ -3096,8 +3121,7 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
             if let syn::Expr::Path(p) = &*c.func {
                 let segs = path_segs(&p.path);
-                let swaps = matches!(&segs[..], [.., module, last]
-                    if module == "mem" && matches!(last.as_str(), "take" | "replace" | "swap"));
+                let swaps = is_mem_swap(&segs);
                 for (i, arg) in c.args.iter().enumerate() {
                     if let syn::Expr::Reference(r) = arg
                         && r.mutability.is_some()
@@ -3570,15 +3594,36 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
         }
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
             if let syn::Expr::Path(p) = &*c.func {
-                self.hand_on(path_segs(&p.path), c.args.iter());
+                let segs = path_segs(&p.path);
+                // `mem::take(p)`, `mem::replace(&mut p.map, ..)`: empties it.
+                if is_mem_swap(&segs)
+                    && let Some(first) = c.args.first()
+                    && let Some(found) = self.param_place(match first {
+                        syn::Expr::Reference(r) => &r.expr,
+                        e => e,
+                    })
+                {
+                    self.push(found);
+                }
+                self.hand_on(segs, c.args.iter());
             }
             syn::visit::visit_expr_call(self, c);
         }
         fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
-            if let syn::Expr::Index(ix) = &*a.left
-                && let Some(found) = self.param_place(&ix.expr)
-            {
-                self.push(found);
+            match &*a.left {
+                // `p[k] = v`
+                syn::Expr::Index(ix) => {
+                    if let Some(found) = self.param_place(&ix.expr) {
+                        self.push(found);
+                    }
+                }
+                // `*p = new`: the whole map replaced, as `*guard = ..` is.
+                syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                    if let Some(found @ (_, None)) = self.param_place(&u.expr) {
+                        self.push(found);
+                    }
+                }
+                _ => {}
             }
             syn::visit::visit_expr_assign(self, a);
         }

@@ -126,8 +126,17 @@ pub(crate) const SET_NAMES: &[&str] = &[
 /// say the map is concurrent (`DashMap`'s kin, `SyncHashMap`, `ConcurrentHashMap`).
 pub(crate) fn is_foreign_map_alias(name: &str) -> Option<MapKind> {
     const CONCURRENT: &[&str] = &[
-        "Dash", "Sync", "Concurrent", "Atomic", "LockFree", "Lockfree", "Shard", "Flurry",
-        "Papaya", "Scc", "CHash",
+        "Dash",
+        "Sync",
+        "Concurrent",
+        "Atomic",
+        "LockFree",
+        "Lockfree",
+        "Shard",
+        "Flurry",
+        "Papaya",
+        "Scc",
+        "CHash",
     ];
     let kind = [
         ("HashMap", MapKind::Map),
@@ -140,8 +149,7 @@ pub(crate) fn is_foreign_map_alias(name: &str) -> Option<MapKind> {
     .into_iter()
     .find_map(|(suffix, kind)| {
         let prefix = name.strip_suffix(suffix)?;
-        (!prefix.is_empty() && prefix.starts_with(|c: char| c.is_ascii_uppercase()))
-            .then_some(kind)
+        (!prefix.is_empty() && prefix.starts_with(|c: char| c.is_ascii_uppercase())).then_some(kind)
     })?;
     (!CONCURRENT.iter().any(|c| name.contains(c))).then_some(kind)
 }

@@ -111,6 +111,8 @@ const TRANSPARENT: &[&str] = &[
     "expect",
     "unwrap_or_else",
     "unwrap_unchecked",
+    // `m.try_lock().ok()`: the guard, in an `Option`.
+    "ok",
     "as_mut",
     "as_deref_mut",
     "as_deref",
@@ -872,6 +874,10 @@ impl<'a> Walker<'a> {
             v.shared = true;
             return Some(v);
         }
+        if last == "block_on" && c.args.len() == 1 {
+            // `futures::executor::block_on(lock.write())`: what `.await` gives.
+            return self.value(&c.args[0]);
+        }
         if n >= 2 && last == "clone" {
             // Arc::clone(&x), Rc::clone(&x), Clone::clone(&x), State::clone(&guard)
             return clone_of(self.value(c.args.first()?)?);
@@ -981,6 +987,10 @@ impl<'a> Walker<'a> {
     fn method_value(&self, m: &syn::ExprMethodCall) -> Option<Value> {
         let name = m.method.to_string();
         let n = name.as_str();
+        if n == "block_on" && m.args.len() == 1 {
+            // `runtime.block_on(lock.write())`: what `.await` gives.
+            return self.value(&m.args[0]);
+        }
         // A lock method, or the package's own trait method on a lock that
         // hands back its guard (`SSTORAGE.safe_lock()`).
         let lock_call = if WRITE_LOCK.contains(&n) || READ_LOCK.contains(&n) {

@@ -2,7 +2,8 @@
 // mutates it (a free function, `Self::helper(&mut inner, ..)`, a method
 // `self.apply(&mut guard)`, a helper that mutates a field of what it is
 // handed or calls its `&mut self` mutator, a `&mut` bound to a name first,
-// a write guard moved in): the finding is where the map is handed over. The
+// a write guard moved in, a helper that replaces the whole map, `*p = new`,
+// or empties it with `mem::take(p)`): the finding is where the map is handed over. The
 // helper's own `&mut` parameter stays exclusive there.
 // Every lint runs.
 use std::collections::{BTreeMap, HashMap};
@@ -56,6 +57,16 @@ impl Db {
         locks.clear();
     }
 
+    fn rewrite(&self, locks: &mut HashMap<u64, u32>) {
+        let mut fresh = HashMap::with_capacity(locks.len());
+        fresh.insert(0, 0);
+        *locks = fresh;
+    }
+
+    fn drain_into(locks: &mut HashMap<u64, u32>, out: &mut Vec<u64>) {
+        out.extend(std::mem::take(locks).into_keys());
+    }
+
     pub fn remove(&self, ns: &str, key: &str) -> bool {
         let mut g = self.store.write().unwrap_or_else(PoisonError::into_inner);
         remove_from(&mut g, ns, key) //~ shared_map_mutation
@@ -65,6 +76,14 @@ impl Db {
         let mut g = self.locks.lock().unwrap_or_else(PoisonError::into_inner);
         unlock_all(&mut g, ids); //~ shared_map_mutation
         self.drop_locks(&mut g); //~ shared_map_mutation
+    }
+
+    pub fn purge(&self) -> Vec<u64> {
+        let mut g = self.locks.lock().unwrap_or_else(PoisonError::into_inner);
+        self.rewrite(&mut g); //~ shared_map_mutation
+        let mut out = Vec::new();
+        Self::drain_into(&mut g, &mut out); //~ shared_map_mutation
+        out
     }
 
     fn take_locks(mut locks: MutexGuard<'_, HashMap<u64, u32>>, id: u64) {
@@ -95,6 +114,18 @@ impl Db {
     pub fn size(&self) -> usize {
         let mut g = self.store.write().unwrap_or_else(PoisonError::into_inner);
         count(&mut g)
+    }
+}
+
+/// Replaces what it is handed only through a field of it, a `Vec`.
+fn reset_len(v: &mut Vec<u64>) {
+    *v = Vec::new();
+}
+
+impl Db {
+    pub fn touch(&self) {
+        let mut ids = vec![1];
+        reset_len(&mut ids);
     }
 }
 
