@@ -3,8 +3,9 @@
 //! `cargo test` runs tests on parallel threads, so a map two tests reach (a
 //! `static`) is shared between threads. A value a test builds for itself is
 //! not: in a `#[cfg(test)]` module whose code never starts a thread or a
-//! task, an `Arc` or a type that holds a lock (a test double, a fixture)
-//! stays on the test's own thread.
+//! task, or starts tasks only on its tests' current-thread runtimes, an
+//! `Arc` or a type that holds a lock (a test double, a fixture) stays on
+//! the test's own thread.
 
 use syn::visit::Visit;
 
@@ -76,6 +77,89 @@ pub(crate) fn starts_threads(items: &[syn::Item]) -> bool {
     s.0
 }
 
+/// Whether every task these items start stays on the thread of the test
+/// that starts it: each test among them (at least one) runs a
+/// current-thread runtime (`#[tokio::test]`), and they start tasks only
+/// with a path call (`tokio::spawn(..)`, `task::spawn_local(..)`), never a
+/// thread (`thread::spawn`, `spawn_blocking`, `scope`, rayon, a runtime's
+/// or a builder's `.spawn(..)`, a runtime built by hand).
+pub(crate) fn tasks_stay_on_test_threads(items: &[syn::Item]) -> bool {
+    let mut tests = Tests::default();
+    let mut scan = TaskScan(false);
+    for i in items {
+        tests.visit_item(i);
+        scan.visit_item(i);
+    }
+    tests.current_thread > 0 && tests.other == 0 && !scan.0
+}
+
+/// How many tests run a current-thread runtime, and how many do not.
+#[derive(Default)]
+struct Tests {
+    current_thread: usize,
+    other: usize,
+}
+
+impl<'ast> Visit<'ast> for Tests {
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        if is_test_fn(&f.attrs) {
+            if runs_tasks_on_its_thread(&f.attrs) {
+                self.current_thread += 1;
+            } else {
+                self.other += 1;
+            }
+        }
+        syn::visit::visit_item_fn(self, f);
+    }
+}
+
+/// Finds what starts a thread, where a path call of `spawn` or
+/// `spawn_local` (not `thread::spawn`) only starts a task.
+struct TaskScan(bool);
+
+const TASK_SPAWNS: &[&str] = &["spawn", "spawn_local"];
+const BUILDS_RUNTIME: &[&str] = &["Runtime", "new_multi_thread", "block_in_place"];
+
+impl<'ast> Visit<'ast> for TaskScan {
+    fn visit_path(&mut self, p: &'ast syn::Path) {
+        let segs: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
+        for (i, seg) in segs.iter().enumerate() {
+            let thread_spawn =
+                TASK_SPAWNS.contains(&seg.as_str()) && i > 0 && segs[i - 1] == "thread";
+            self.0 |= thread_spawn
+                || BUILDS_RUNTIME.contains(&seg.as_str())
+                || (STARTS_THREADS.contains(&seg.as_str()) && !TASK_SPAWNS.contains(&seg.as_str()));
+        }
+        syn::visit::visit_path(self, p);
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        self.0 |= STARTS_THREADS.iter().any(|n| m.method == n);
+        syn::visit::visit_expr_method_call(self, m);
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        self.0 |= mentions_thread(m.tokens.clone());
+        syn::visit::visit_macro(self, m);
+    }
+}
+
+/// Whether a macro's tokens name a thread start (`thread`, `spawn_blocking`,
+/// rayon, a runtime built by hand); `tokio::spawn` alone does not.
+fn mentions_thread(tokens: proc_macro2::TokenStream) -> bool {
+    tokens.into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => {
+            i == "thread"
+                || BUILDS_RUNTIME.iter().any(|n| i == n)
+                || STARTS_THREADS
+                    .iter()
+                    .any(|n| i == n && !TASK_SPAWNS.contains(n))
+        }
+        proc_macro2::TokenTree::Group(g) => mentions_thread(g.stream()),
+        _ => false,
+    })
+}
+
 struct Scan(bool);
 
 impl<'ast> Visit<'ast> for Scan {
@@ -143,6 +227,44 @@ mod tests {
             "#[async_std::test] async fn t() {}"
         )));
         assert!(!runs_tasks_on_its_thread(&f("#[test] fn t() {}")));
+    }
+
+    #[test]
+    fn tasks_on_current_thread_test_runtimes() {
+        let items = |src: &str| module(src).content.map(|(_, i)| i).unwrap_or_default();
+        assert!(tasks_stay_on_test_threads(&items(
+            "mod t { #[tokio::test] async fn a() { tokio::spawn(async {}); } }"
+        )));
+        assert!(tasks_stay_on_test_threads(&items(
+            "mod t { fn f() { task::spawn_local(x); } #[tokio::test] async fn a() { f(); } }"
+        )));
+        // A test on a multi-thread runtime, or a plain test among them.
+        assert!(!tasks_stay_on_test_threads(&items(
+            "mod t { #[tokio::test(flavor = \"multi_thread\")] async fn a() { tokio::spawn(x); } }"
+        )));
+        assert!(!tasks_stay_on_test_threads(&items(
+            "mod t { #[tokio::test] async fn a() { tokio::spawn(x); } #[test] fn b() {} }"
+        )));
+        // A thread, a blocking pool, a runtime's spawn, a runtime built by hand.
+        assert!(!tasks_stay_on_test_threads(&items(
+            "mod t { #[tokio::test] async fn a() { std::thread::spawn(|| ()); } }"
+        )));
+        assert!(!tasks_stay_on_test_threads(&items(
+            "mod t { #[tokio::test] async fn a() { tokio::task::spawn_blocking(|| ()); } }"
+        )));
+        assert!(!tasks_stay_on_test_threads(&items(
+            "mod t { #[tokio::test] async fn a() { handle.spawn(x); } }"
+        )));
+        assert!(!tasks_stay_on_test_threads(&items(
+            "mod t { #[test] fn a() { let rt = tokio::runtime::Runtime::new(); } }"
+        )));
+        assert!(!tasks_stay_on_test_threads(&items(
+            "mod t { #[tokio::test] async fn a() { join!(thread::spawn(f)); } }"
+        )));
+        // No test at all.
+        assert!(!tasks_stay_on_test_threads(&items(
+            "mod t { fn f() { tokio::spawn(x); } }"
+        )));
     }
 
     #[test]

@@ -2477,7 +2477,8 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             if self.single_threaded_test.is_none()
                 && matches!(m.vis, syn::Visibility::Inherited)
                 && test_scope::is_cfg_test(&m.attrs)
-                && !test_scope::starts_threads(items)
+                && (!test_scope::starts_threads(items)
+                    || test_scope::tasks_stay_on_test_threads(items))
             {
                 self.single_threaded_test = Some(self.span(m.span()));
             }

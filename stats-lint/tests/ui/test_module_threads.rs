@@ -1,8 +1,9 @@
 // UI test: `#[cfg(test)]` code. Tests run on parallel threads, so a
 // `static` two tests reach is shared; a value one test builds for itself
 // (an `Arc` of a test double declared in the test module) is shared only
-// when the test module starts a thread or a task, or is `pub` (its fixtures
-// may serve tests elsewhere that do). A value of a type declared outside
+// when the test module starts a thread or a task (but for tasks started on
+// its tests' current-thread runtimes, `tokio::spawn` under `#[tokio::test]`),
+// or is `pub` (its fixtures may serve tests elsewhere that do). A value of a type declared outside
 // the module may be handed to code of the package that starts threads, and
 // is judged as anywhere else. Every lint runs.
 use std::collections::HashMap;
@@ -76,6 +77,59 @@ mod with_threads {
         .join()
         .unwrap();
         names.lock().unwrap().remove("w"); //~ poison_cascade shared_map_mutation
+    }
+}
+
+pub trait Handler: Send + 'static {
+    fn open(self, id: usize) -> Self;
+}
+
+pub async fn run_stream<H: Handler>(h: H) {
+    let _ = h.open(1);
+}
+
+#[cfg(test)]
+mod current_thread_tasks {
+    use super::*;
+
+    #[derive(Clone)]
+    struct Server {
+        clients: Arc<Mutex<HashMap<usize, usize>>>,
+    }
+
+    impl Handler for Server {
+        fn open(self, id: usize) -> Self {
+            self.clients.lock().unwrap().insert(id, id);
+            self
+        }
+    }
+
+    #[tokio::test]
+    async fn open_on_one_thread() {
+        let server = Server {
+            clients: Arc::new(Mutex::new(HashMap::new())),
+        };
+        let task = tokio::spawn(run_stream(server.clone()));
+        task.await.unwrap();
+        server.clients.lock().unwrap().remove(&1);
+    }
+}
+
+#[cfg(test)]
+mod blocking_pool {
+    use super::*;
+
+    #[tokio::test]
+    async fn open_on_the_pool() {
+        let clients = Arc::new(Mutex::new(HashMap::<usize, usize>::new()));
+        let writer = clients.clone();
+        tokio::spawn(async move {
+            tokio::task::spawn_blocking(move || {
+                writer.lock().unwrap().insert(1, 1); //~ poison_cascade shared_map_mutation
+            })
+            .await
+        });
+        clients.lock().unwrap().clear(); //~ poison_cascade shared_map_mutation
     }
 }
 
