@@ -3109,9 +3109,12 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
             syn::visit::visit_expr_method_call(self, m);
         }
         fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
-            if let syn::Expr::Index(ix) = &*a.left
-                && let Some(f) = self_field(&ix.expr)
-            {
+            // `self.map[k] = v`, and `self.map = new` (the whole map replaced).
+            let target = match &*a.left {
+                syn::Expr::Index(ix) => self_field(&ix.expr),
+                left => self_field(left),
+            };
+            if let Some(f) = target {
                 push(&mut self.fields, f);
             }
             syn::visit::visit_expr_assign(self, a);

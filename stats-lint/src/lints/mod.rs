@@ -306,15 +306,18 @@ pub(crate) fn index_mutation(cx: &Cx<'_>, lhs: &syn::Expr, whole: Span) -> Optio
     })
 }
 
-/// `*guard = HashMap::new()`, `*map_guard = other`: the whole map replaced
-/// through a guard or reference. Only a deref: `guard = ..` rebinds the
-/// guard, and `state.map = ..` is mostly the set-up of a value not shared yet.
+/// `*guard = HashMap::new()`, `guard.sessions = other`: the whole map
+/// replaced through a guard or reference. A deref or a field: `guard = ..`
+/// rebinds the guard. (A field of a value not shared yet, `state.map = ..`
+/// while it is set up, is not shared, so not reported.)
 pub(crate) fn replace_mutation(cx: &Cx<'_>, lhs: &syn::Expr, whole: Span) -> Option<Mutation> {
     let mut lhs = lhs;
     while let syn::Expr::Paren(p) = lhs {
         lhs = &p.expr;
     }
-    if !matches!(lhs, syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_))) {
+    if !matches!(lhs, syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)))
+        && !matches!(lhs, syn::Expr::Field(_))
+    {
         return None;
     }
     let map = cx.value(lhs)?;

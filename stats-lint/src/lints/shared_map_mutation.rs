@@ -7,7 +7,7 @@ declare_lint! {
     /// ### What it does
     /// Flags mutating calls (`insert`, `entry`, `get_mut`, `remove`, `clear`,
     /// `extend`, `retain`, `drain`, `iter_mut`, `mem::take`, index assignment,
-    /// `*guard = HashMap::new()`, ...) on a `HashMap`, `BTreeMap`, `HashSet`,
+    /// `*guard = HashMap::new()`, `guard.sessions = HashMap::new()`, ...) on a `HashMap`, `BTreeMap`, `HashSet`,
     /// `BTreeSet`, `hashbrown` or `indexmap` map that is shared between
     /// threads and held under a write
     /// lock (std, parking_lot or tokio): reached through a `static`, an `Arc`,
