@@ -170,6 +170,21 @@ impl Report {
         s
     }
 
+    /// One line per file that was not linted, in the short format's shape
+    /// without a position (`FILE: note[stats_lint::not_linted]: MESSAGE`):
+    /// the binary writes them to stderr, so stdout holds findings only.
+    pub fn render_short_notices(&self) -> String {
+        let mut s = String::new();
+        for n in &self.notices {
+            s.push_str(&format!(
+                "{}: note[stats_lint::not_linted]: {}\n",
+                n.file.display(),
+                n.message
+            ));
+        }
+        s
+    }
+
     /// One cargo JSON message per finding, one per line, then one `note`
     /// message per file that was not linted.
     pub fn render_json(&self) -> String {

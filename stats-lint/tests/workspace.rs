@@ -239,6 +239,14 @@ fn modules_inside_item_macros_and_unreached_files_are_reported() {
         summary.contains("src/never.rs") && summary.contains("2 file(s) not linted"),
         "{summary}"
     );
+    let short = report.render_short_notices();
+    assert_eq!(short.lines().collect::<Vec<_>>().len(), 2, "{short}");
+    assert!(
+        short
+            .lines()
+            .all(|l| l.contains(": note[stats_lint::not_linted]: ")),
+        "{short}"
+    );
     let json = report.render_json();
     assert_eq!(json.matches("stats_lint::not_linted").count(), 2, "{json}");
     for line in json.lines() {

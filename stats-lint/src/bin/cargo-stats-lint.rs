@@ -33,7 +33,8 @@ const AFTER_HELP: &str = "\
 Output:
   human  rendered like rustc, on stderr, followed by a summary line (and a
          note for each file under a package that no target reaches)
-  short  one line per finding, on stdout
+  short  one line per finding, on stdout; files that were not linted are
+         named on stderr (FILE: note[stats_lint::not_linted]: ..)
   json   one cargo `compiler-message` JSON object per line, on stdout; files
          that were not linted are `note` messages (code stats_lint::not_linted)
   sarif  a SARIF 2.1.0 log on stdout; files not linted are tool execution
@@ -230,7 +231,9 @@ fn run(cli: Cli, matches: &ArgMatches) -> ExitCode {
             s.push_str(&report.summary());
             std::io::stderr().write_all(s.as_bytes())
         }
-        Format::Short => out.write_all(report.render_short().as_bytes()),
+        Format::Short => std::io::stderr()
+            .write_all(report.render_short_notices().as_bytes())
+            .and_then(|_| out.write_all(report.render_short().as_bytes())),
         Format::Json => out.write_all(report.render_json().as_bytes()),
         Format::Sarif => out
             .write_all(report.render_sarif().as_bytes())
