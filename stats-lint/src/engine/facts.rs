@@ -1538,7 +1538,7 @@ impl Facts {
 
     /// The shape and declaration of a field of a field (`0.by_name`: the
     /// field `by_name` of the struct held in field `0`), for mutators.
-    fn field_path(&self, strukt: &str, path: &str) -> Option<(Shape, Span)> {
+    pub(crate) fn field_path(&self, strukt: &str, path: &str) -> Option<(Shape, Span)> {
         let mut parts = path.split('.');
         let mut found = self.field(strukt, parts.next()?)?;
         for part in parts {
@@ -2162,6 +2162,14 @@ fn has_hand_written_lock(s: &StructFact) -> bool {
                 .is_some_and(|n| LOCK_NAMES.contains(&n.as_str()))
                 && names.len() == 1)
     })
+}
+
+/// Whether a type's last segment carries a lifetime (`RegistryRefMut<'a>`):
+/// a value that borrows, here taken as the package's `&mut` wrapper a
+/// mutator is called on (only a mutator the package defines for it counts).
+fn borrows_mutably(last: &syn::PathSegment) -> bool {
+    matches!(&last.arguments, syn::PathArguments::AngleBracketed(a)
+        if a.args.iter().any(|g| matches!(g, syn::GenericArgument::Lifetime(_))))
 }
 
 /// Whether a path is `mem::take`, `mem::replace` or `mem::swap` (after
@@ -3508,6 +3516,10 @@ fn counted_self_fields(block: &syn::Block) -> Vec<String> {
 fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
     struct V<'p> {
         params: &'p [(usize, String, syn::Type)],
+        /// Parameters that are the package's `&mut` wrappers: only their
+        /// own mutators count (a map method on another crate's borrowing
+        /// type, `hash_map::Entry<'_, K, V>`, was reported where it was made).
+        wrappers: Vec<usize>,
         uses: ParamUses,
     }
     impl V<'_> {
@@ -3557,7 +3569,7 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
             }
         }
         fn push(&mut self, m: ParamMutation) {
-            if !self.uses.direct.contains(&m) {
+            if !self.wrappers.contains(&m.0) && !self.uses.direct.contains(&m) {
                 self.uses.direct.push(m);
             }
         }
@@ -3644,10 +3656,13 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
             (syn::Pat::Ident(pi), syn::Type::Reference(r)) if r.mutability.is_some() => {
                 Some((i, pi.ident.to_string(), (*r.elem).clone()))
             }
-            // A guard moved in (`mut keyspaces: RwLockWriteGuard<'_, Keyspaces>`).
+            // A guard moved in (`mut keyspaces: RwLockWriteGuard<'_, Keyspaces>`),
+            // or the package's own `&mut` wrapper taken from one
+            // (`mut registry: RegistryRefMut<'_>`, made by `guard.modify()`).
             (syn::Pat::Ident(pi), ty @ syn::Type::Path(tp))
                 if tp.path.segments.last().is_some_and(|l| {
                     GUARD_NAMES.iter().any(|(g, write)| *write && l.ident == g)
+                        || borrows_mutably(l)
                 }) =>
             {
                 Some((i, pi.ident.to_string(), ty.clone()))
@@ -3658,8 +3673,18 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
     if params.is_empty() {
         return ParamUses::default();
     }
+    let wrappers = params
+        .iter()
+        .filter(|(_, _, ty)| {
+            matches!(ty, syn::Type::Path(tp) if tp.path.segments.last().is_some_and(|l| {
+                !GUARD_NAMES.iter().any(|(g, _)| l.ident == g) && borrows_mutably(l)
+            }))
+        })
+        .map(|(i, _, _)| *i)
+        .collect();
     let mut v = V {
         params: &params,
+        wrappers,
         uses: ParamUses::default(),
     };
     v.visit_block(block);

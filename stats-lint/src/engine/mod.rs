@@ -145,6 +145,11 @@ impl Cx<'_> {
         self.walker.facts.field(strukt, field)
     }
 
+    /// The shape and declaration of a field of a field (`registry.paths`).
+    pub(crate) fn field_path(&self, strukt: &str, path: &str) -> Option<(Shape, Span)> {
+        self.walker.facts.field_path(strukt, path)
+    }
+
     /// Whether every field of a struct of the package is an integer or an atomic.
     pub(crate) fn only_counters(&self, strukt: &str) -> bool {
         self.walker.facts.only_counters(strukt)

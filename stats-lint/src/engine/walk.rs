@@ -128,6 +128,22 @@ const TRANSPARENT: &[&str] = &[
     "project_ref",
     "upgrade",
 ];
+/// Whether a method of another crate's trait on a lock, by its name, takes
+/// the lock (`safe_lock`, `lock_timeout`: a write guard; `read_now`: a read
+/// guard), and not a query or release (`is_locked`, `force_unlock`).
+fn foreign_lock_method(name: &str) -> Option<bool> {
+    if name.starts_with("is_") || name.contains("unlock") || name.contains("poison") {
+        return None;
+    }
+    if name.contains("lock") || name.contains("write") {
+        Some(!name.contains("read"))
+    } else if name.contains("read") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 const CELL_ACCESS: &[&str] = &[
     "get",
     "get_mut",
@@ -996,7 +1012,14 @@ impl<'a> Walker<'a> {
         let lock_call = if WRITE_LOCK.contains(&n) || READ_LOCK.contains(&n) {
             Some(WRITE_LOCK.contains(&n))
         } else {
-            self.facts.lock_ext_method(n)
+            self.facts.lock_ext_method(n).or_else(|| {
+                // Another crate's extension trait on a lock of a known type
+                // (fyrox_core's `SafeLock::safe_lock` on a `parking_lot::Mutex`
+                // field): a method named like a lock method hands back its guard.
+                let write = foreign_lock_method(n)?;
+                let base = self.value(&m.receiver)?;
+                matches!(base.shape.peel().0, Shape::Lock { .. }).then_some(write)
+            })
         };
         if let Some(write) = lock_call
             && let base = self.value(&m.receiver)?

@@ -238,7 +238,7 @@ pub(crate) fn helper_mutation<'a>(
                 let crate::engine::Shape::Named(strukt) = v.shape.peel().0 else {
                     continue;
                 };
-                let Some((shape, decl)) = cx.field(strukt, field) else {
+                let Some((shape, decl)) = cx.field_path(strukt, field) else {
                     continue;
                 };
                 if !shape.is_map() {

@@ -2,7 +2,8 @@
 // mutates it (a free function, `Self::helper(&mut inner, ..)`, a method
 // `self.apply(&mut guard)`, a helper that mutates a field of what it is
 // handed or calls its `&mut self` mutator, a `&mut` bound to a name first,
-// a write guard moved in, a helper that replaces the whole map, `*p = new`,
+// a write guard moved in, the package's `&mut` wrapper taken from a guard
+// and moved in, a helper that replaces the whole map, `*p = new`,
 // or empties it with `mem::take(p)`): the finding is where the map is handed over. The
 // helper's own `&mut` parameter stays exclusive there.
 // Every lint runs.
@@ -101,6 +102,60 @@ impl Db {
         let mut inner = self.zone.write().unwrap_or_else(PoisonError::into_inner);
         Self::clear_records(&mut inner); //~ shared_map_mutation
         Self::add_record(&mut inner, name) //~ shared_map_mutation
+    }
+}
+
+/// The package's `&mut` wrapper of a registry, made from a guard.
+pub struct Registry {
+    paths: BTreeMap<u32, String>,
+}
+
+pub struct RegistryRefMut<'a> {
+    registry: &'a mut Registry,
+}
+
+impl RegistryRefMut<'_> {
+    pub fn register(&mut self, k: u32, v: String) {
+        self.registry.paths.insert(k, v);
+    }
+}
+
+impl Registry {
+    pub fn modify(&mut self) -> RegistryRefMut<'_> {
+        RegistryRefMut { registry: self }
+    }
+}
+
+pub struct Manager {
+    registry: Arc<Mutex<Registry>>,
+}
+
+impl Manager {
+    fn on_new_file(mut registry: RegistryRefMut<'_>, k: u32) {
+        registry.register(k, String::new());
+    }
+
+    fn count_files(registry: RegistryRefMut<'_>) -> usize {
+        registry.registry.paths.len()
+    }
+
+    /// Another crate's borrowing type moved in: its map methods were
+    /// reported where it was made (`entry`), not again at the helper.
+    fn remove_entry(entry: std::collections::btree_map::Entry<'_, u32, String>) {
+        if let std::collections::btree_map::Entry::Occupied(e) = entry {
+            e.remove();
+        }
+    }
+
+    pub fn forget(&self, k: u32) {
+        let mut registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
+        Self::remove_entry(registry.paths.entry(k)); //~ shared_map_mutation
+    }
+
+    pub fn watch(&self, k: u32) -> usize {
+        let mut registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
+        Self::on_new_file(registry.modify(), k); //~ shared_map_mutation
+        Self::count_files(registry.modify())
     }
 }
 
