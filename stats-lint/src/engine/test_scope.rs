@@ -62,19 +62,19 @@ pub(crate) fn runs_tasks_on_its_thread(attrs: &[syn::Attribute]) -> bool {
 
 /// Whether a function body starts a thread or a task.
 pub(crate) fn block_starts_threads(block: &syn::Block) -> bool {
-    let mut s = Scan(false);
+    let mut s = Scan::default();
     s.visit_block(block);
-    s.0
+    s.found
 }
 
 /// Whether any of these items starts a thread or a task (a name of
 /// [`STARTS_THREADS`] in a path, a method call or a macro's tokens).
 pub(crate) fn starts_threads(items: &[syn::Item]) -> bool {
-    let mut s = Scan(false);
+    let mut s = Scan::default();
     for i in items {
         s.visit_item(i);
     }
-    s.0
+    s.found
 }
 
 /// Whether every task these items start stays on the thread of the test
@@ -85,12 +85,15 @@ pub(crate) fn starts_threads(items: &[syn::Item]) -> bool {
 /// or a builder's `.spawn(..)`, a runtime built by hand).
 pub(crate) fn tasks_stay_on_test_threads(items: &[syn::Item]) -> bool {
     let mut tests = Tests::default();
-    let mut scan = TaskScan(false);
+    let mut scan = Scan {
+        tasks_allowed: true,
+        found: false,
+    };
     for i in items {
         tests.visit_item(i);
         scan.visit_item(i);
     }
-    tests.current_thread > 0 && tests.other == 0 && !scan.0
+    tests.current_thread > 0 && tests.other == 0 && !scan.found
 }
 
 /// How many tests run a current-thread runtime, and how many do not.
@@ -113,78 +116,68 @@ impl<'ast> Visit<'ast> for Tests {
     }
 }
 
-/// Finds what starts a thread, where a path call of `spawn` or
-/// `spawn_local` (not `thread::spawn`) only starts a task.
-struct TaskScan(bool);
-
+/// Path calls that start a task, not a thread, on a current-thread runtime.
 const TASK_SPAWNS: &[&str] = &["spawn", "spawn_local"];
+/// Names that build a runtime by hand (it may have worker threads).
 const BUILDS_RUNTIME: &[&str] = &["Runtime", "new_multi_thread", "block_in_place"];
 
-impl<'ast> Visit<'ast> for TaskScan {
+/// Finds what starts a thread or a task; with `tasks_allowed`, only what
+/// starts a thread, a path call of `spawn`/`spawn_local` (not
+/// `thread::spawn`) counting as a task.
+#[derive(Default)]
+struct Scan {
+    tasks_allowed: bool,
+    found: bool,
+}
+
+impl Scan {
+    /// Whether one name (a path segment, `after_thread` when the segment
+    /// before it is `thread`, or a macro's token) starts a thread, or a
+    /// task when tasks count.
+    fn starts(&self, name: &str, after_thread: bool) -> bool {
+        if !self.tasks_allowed {
+            return STARTS_THREADS.contains(&name);
+        }
+        if TASK_SPAWNS.contains(&name) {
+            return after_thread;
+        }
+        STARTS_THREADS.contains(&name) || BUILDS_RUNTIME.contains(&name)
+    }
+
+    fn mentions(&self, tokens: proc_macro2::TokenStream) -> bool {
+        tokens.into_iter().any(|t| match t {
+            // In a macro's tokens a bare `thread` is taken for `thread::spawn`.
+            proc_macro2::TokenTree::Ident(i) => {
+                let name = i.to_string();
+                self.starts(&name, false) || (self.tasks_allowed && name == "thread")
+            }
+            proc_macro2::TokenTree::Group(g) => self.mentions(g.stream()),
+            _ => false,
+        })
+    }
+}
+
+impl<'ast> Visit<'ast> for Scan {
     fn visit_path(&mut self, p: &'ast syn::Path) {
-        let segs: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
-        for (i, seg) in segs.iter().enumerate() {
-            let thread_spawn =
-                TASK_SPAWNS.contains(&seg.as_str()) && i > 0 && segs[i - 1] == "thread";
-            self.0 |= thread_spawn
-                || BUILDS_RUNTIME.contains(&seg.as_str())
-                || (STARTS_THREADS.contains(&seg.as_str()) && !TASK_SPAWNS.contains(&seg.as_str()));
+        let mut after_thread = false;
+        for seg in &p.segments {
+            let name = seg.ident.to_string();
+            self.found |= self.starts(&name, after_thread);
+            after_thread = name == "thread";
         }
         syn::visit::visit_path(self, p);
     }
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        self.0 |= STARTS_THREADS.iter().any(|n| m.method == n);
+        // A method `spawn` is a runtime's or a thread builder's.
+        self.found |= STARTS_THREADS.iter().any(|n| m.method == n);
         syn::visit::visit_expr_method_call(self, m);
     }
 
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
-        self.0 |= mentions_thread(m.tokens.clone());
+        self.found |= self.mentions(m.tokens.clone());
         syn::visit::visit_macro(self, m);
     }
-}
-
-/// Whether a macro's tokens name a thread start (`thread`, `spawn_blocking`,
-/// rayon, a runtime built by hand); `tokio::spawn` alone does not.
-fn mentions_thread(tokens: proc_macro2::TokenStream) -> bool {
-    tokens.into_iter().any(|t| match t {
-        proc_macro2::TokenTree::Ident(i) => {
-            i == "thread"
-                || BUILDS_RUNTIME.iter().any(|n| i == n)
-                || STARTS_THREADS
-                    .iter()
-                    .any(|n| i == n && !TASK_SPAWNS.contains(n))
-        }
-        proc_macro2::TokenTree::Group(g) => mentions_thread(g.stream()),
-        _ => false,
-    })
-}
-
-struct Scan(bool);
-
-impl<'ast> Visit<'ast> for Scan {
-    fn visit_path_segment(&mut self, seg: &'ast syn::PathSegment) {
-        self.0 |= STARTS_THREADS.iter().any(|n| seg.ident == n);
-        syn::visit::visit_path_segment(self, seg);
-    }
-
-    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        self.0 |= STARTS_THREADS.iter().any(|n| m.method == n);
-        syn::visit::visit_expr_method_call(self, m);
-    }
-
-    fn visit_macro(&mut self, m: &'ast syn::Macro) {
-        self.0 |= mentions(m.tokens.clone());
-        syn::visit::visit_macro(self, m);
-    }
-}
-
-fn mentions(tokens: proc_macro2::TokenStream) -> bool {
-    tokens.into_iter().any(|t| match t {
-        proc_macro2::TokenTree::Ident(i) => STARTS_THREADS.iter().any(|n| i == n),
-        proc_macro2::TokenTree::Group(g) => mentions(g.stream()),
-        _ => false,
-    })
 }
 
 #[cfg(test)]
