@@ -188,8 +188,15 @@ pub(crate) const FRAMEWORK_WRAPPERS: &[(&str, &[&str])] = &[
     ("Data", &["actix_web", "poem"]),
 ];
 
-/// Names of lock types.
-pub(crate) const LOCK_NAMES: &[&str] = &["Mutex", "RwLock", "FairMutex", "ReentrantMutex"];
+/// Names of lock types (crossbeam's `ShardedLock` is a `RwLock` that
+/// poisons as std's does).
+pub(crate) const LOCK_NAMES: &[&str] = &[
+    "Mutex",
+    "RwLock",
+    "FairMutex",
+    "ReentrantMutex",
+    "ShardedLock",
+];
 
 /// Names of unsynchronised cells.
 pub(crate) const CELL_NAMES: &[&str] = &["UnsafeCell", "RefCell", "Cell", "SyncUnsafeCell"];
