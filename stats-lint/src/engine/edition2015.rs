@@ -107,18 +107,24 @@ fn has_pattern(param: &str) -> bool {
     let b = param.as_bytes();
     let mut depth = 0i32;
     for k in 0..b.len() {
-        match b[k] {
-            b'(' | b'[' | b'{' | b'<' => depth += 1,
-            b')' | b']' | b'}' => depth -= 1,
-            b'>' if k > 0 && b[k - 1] == b'-' => {}
-            b'>' => depth -= 1,
-            b':' if depth == 0 && b.get(k + 1) != Some(&b':') && (k == 0 || b[k - 1] != b':') => {
-                return true;
-            }
-            _ => {}
+        if b[k] == b':' && depth == 0 && b.get(k + 1) != Some(&b':') && (k == 0 || b[k - 1] != b':')
+        {
+            return true;
         }
+        depth += bracket(b, k);
     }
     false
+}
+
+/// How the byte at `k` changes the bracket depth: `(`, `[`, `{`, `<` open,
+/// their closers close, and the `>` of `->` does neither.
+fn bracket(bytes: &[u8], k: usize) -> i32 {
+    match bytes[k] {
+        b'(' | b'[' | b'{' | b'<' => 1,
+        b'>' if k > 0 && bytes[k - 1] == b'-' => 0,
+        b')' | b']' | b'}' | b'>' => -1,
+        _ => 0,
+    }
 }
 
 /// The byte ranges of the comma-separated parameters between `from` and
@@ -128,17 +134,11 @@ fn params(bytes: &[u8], from: usize, end: usize) -> Vec<(usize, usize)> {
     let mut depth = 0i32;
     let mut start = from;
     for k in from..end {
-        match bytes[k] {
-            b'(' | b'[' | b'{' | b'<' => depth += 1,
-            b')' | b']' | b'}' => depth -= 1,
-            b'>' if bytes[k - 1] == b'-' => {}
-            b'>' => depth -= 1,
-            b',' if depth == 0 => {
-                out.push((start, k));
-                start = k + 1;
-            }
-            _ => {}
+        if bytes[k] == b',' && depth == 0 {
+            out.push((start, k));
+            start = k + 1;
         }
+        depth += bracket(bytes, k);
     }
     out.push((start, end));
     out
@@ -149,17 +149,13 @@ fn params(bytes: &[u8], from: usize, end: usize) -> Vec<(usize, usize)> {
 fn close_of(bytes: &[u8], open: usize) -> Option<usize> {
     let mut depth = 0i32;
     for k in open..bytes.len() {
-        match bytes[k] {
-            b'(' | b'[' | b'<' => depth += 1,
-            b'>' if bytes[k - 1] == b'-' => {}
-            b')' | b']' | b'>' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(k);
-                }
-            }
-            b';' | b'{' if depth <= 0 => return None,
-            _ => {}
+        if matches!(bytes[k], b';' | b'{') && depth <= 0 {
+            return None;
+        }
+        let step = bracket(bytes, k);
+        depth += step;
+        if step < 0 && depth == 0 {
+            return Some(k);
         }
     }
     None

@@ -3644,6 +3644,7 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
         }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
+    let mut wrappers = Vec::new();
     let params: Vec<(usize, String, syn::Type)> = sig
         .inputs
         .iter()
@@ -3659,13 +3660,14 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
             // A guard moved in (`mut keyspaces: RwLockWriteGuard<'_, Keyspaces>`),
             // or the package's own `&mut` wrapper taken from one
             // (`mut registry: RegistryRefMut<'_>`, made by `guard.modify()`).
-            (syn::Pat::Ident(pi), ty @ syn::Type::Path(tp))
-                if tp.path.segments.last().is_some_and(|l| {
-                    GUARD_NAMES.iter().any(|(g, write)| *write && l.ident == g)
-                        || borrows_mutably(l)
-                }) =>
-            {
-                Some((i, pi.ident.to_string(), ty.clone()))
+            (syn::Pat::Ident(pi), ty @ syn::Type::Path(tp)) => {
+                let last = tp.path.segments.last()?;
+                let write_guard = GUARD_NAMES.iter().any(|(g, w)| *w && last.ident == g);
+                let borrows = borrows_mutably(last);
+                if borrows && !GUARD_NAMES.iter().any(|(g, _)| last.ident == g) {
+                    wrappers.push(i);
+                }
+                (write_guard || borrows).then(|| (i, pi.ident.to_string(), ty.clone()))
             }
             _ => None,
         })
@@ -3673,15 +3675,6 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
     if params.is_empty() {
         return ParamUses::default();
     }
-    let wrappers = params
-        .iter()
-        .filter(|(_, _, ty)| {
-            matches!(ty, syn::Type::Path(tp) if tp.path.segments.last().is_some_and(|l| {
-                !GUARD_NAMES.iter().any(|(g, _)| l.ident == g) && borrows_mutably(l)
-            }))
-        })
-        .map(|(i, _, _)| *i)
-        .collect();
     let mut v = V {
         params: &params,
         wrappers,

@@ -1079,16 +1079,13 @@ impl<'a> Walker<'a> {
         if matches!(n, "state" | "try_state")
             && let Some(tf) = &m.turbofish
             && let [syn::GenericArgument::Type(ty)] = &tf.args.iter().collect::<Vec<_>>()[..]
-            && let shape @ Shape::Named(_) = self.shape_of_type(ty)
+            && let Shape::Named(full) = self.shape_of_type(ty)
         {
             // tauri's `app.state::<StoreState>()`: the state the framework
             // manages for every window and command, shared as an `Arc` is.
-            let name = match &shape {
-                Shape::Named(full) => full.rsplit("::").next().unwrap_or(full).to_string(),
-                _ => String::new(),
-            };
+            let name = full.rsplit("::").next().unwrap_or(&full).to_string();
             let mut v = Value::new(
-                Shape::Arc(Box::new(shape)),
+                Shape::Arc(Box::new(Shape::Named(full))),
                 Owner {
                     name: format!("{n}::<{name}>()"),
                     decl: None,
