@@ -34,6 +34,29 @@ pub struct Config {
     pub root: PathBuf,
     /// How many packages are linted at once; `None`: one per core.
     pub jobs: Option<usize>,
+    /// Where the libraries a package depends on are read from.
+    pub dependencies: Dependencies,
+}
+
+/// Where the sources of a package's dependencies are read from. Their
+/// types, aliases and methods are facts for the package's code (a lock
+/// around another crate's struct that owns a map is a lock around a map);
+/// they are never linted themselves.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Dependencies {
+    /// Path dependencies from their folders, registry dependencies from
+    /// Cargo's source cache (`$CARGO_HOME/registry/src`, filled by `cargo
+    /// fetch` or any build): the version `Cargo.lock` pins, else the newest
+    /// there that the manifest's requirement accepts.
+    #[default]
+    Registry,
+    /// As `Registry`, with the registry's sources in this folder instead
+    /// (laid out as Cargo's: `<index>/<name>-<version>/`).
+    RegistryAt(PathBuf),
+    /// Read no dependency: only the package's code and, in a workspace, the
+    /// libraries of its members.
+    Off,
 }
 
 impl Config {

@@ -39,6 +39,7 @@
 
 pub mod build;
 pub mod config;
+pub(crate) mod dependencies;
 pub mod diagnostic;
 pub(crate) mod engine;
 mod error;
@@ -47,17 +48,18 @@ pub mod render;
 pub(crate) mod suppress;
 pub(crate) mod workspace;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-pub use config::Config;
+pub use config::{Config, Dependencies};
 pub use diagnostic::{Diagnostic, Level, Notice};
 pub use error::Error;
 pub use lints::{LINTS, Lint};
 
-use engine::{Exported, ParsedFile};
+use dependencies::DependencyReader;
+use engine::{Exported, Imports, ParsedFile};
 use render::Sources;
 use render::json::TargetInfo;
 
@@ -269,7 +271,16 @@ pub fn lint_files(files: Vec<SourceFile>, config: &Config) -> Report {
     let mut report = Report::default();
     merge(
         &mut report,
-        lint_unit(parsed, Vec::new(), config, FILES_TREE_BUDGET, &[], None).0,
+        lint_unit(
+            parsed,
+            Vec::new(),
+            config,
+            FILES_TREE_BUDGET,
+            &[],
+            None,
+            &|_| Vec::new(),
+        )
+        .0,
     );
     finish(&mut report);
     report
@@ -305,6 +316,7 @@ fn lint_unit(
     tree_budget: usize,
     imports: &[(String, Arc<Exported>)],
     export: Option<&str>,
+    dependencies: &dyn Fn(&HashSet<String>) -> Imports,
 ) -> (UnitReport, Option<Exported>) {
     let mut files = files;
     let bytes: usize = files.iter().map(|f| f.text.len()).sum();
@@ -317,6 +329,7 @@ fn lint_unit(
         keep_trees,
         imports,
         export,
+        dependencies,
         |display, text, ast| {
             out.files += 1;
             out.lines += text.lines().count();
@@ -409,11 +422,15 @@ fn run_unit(
     config: &Config,
     tree_budget: usize,
     imports: &[(String, Arc<Exported>)],
+    dependencies: &DependencyReader,
 ) -> Result<(UnitReport, Option<Exported>), Error> {
     let skip = |p: &Path| config.is_skipped(p);
     match unit {
         workspace::Unit::Package(pkg) => {
             let loaded = workspace::load_package(&pkg, &display_path, &skip, tree_budget)?;
+            let known: Vec<String> = imports.iter().map(|(name, _)| name.clone()).collect();
+            let read =
+                |locked: &HashSet<String>| dependencies.imports(&pkg, &known, locked, tree_budget);
             let mut parsed = Vec::with_capacity(loaded.files.len());
             let mut targets = Vec::with_capacity(loaded.files.len());
             for (f, t) in loaded.files {
@@ -428,6 +445,7 @@ fn run_unit(
                 tree_budget,
                 imports,
                 root.as_deref(),
+                &read,
             );
             report.notices = loaded
                 .unreached
@@ -477,6 +495,7 @@ fn run_unit(
                 tree_budget,
                 &[],
                 None,
+                &|_| Vec::new(),
             ))
         }
     }
@@ -498,6 +517,7 @@ pub fn lint_paths(paths: &[PathBuf], config: &Config) -> Result<Report, Error> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, units.len().max(1));
     let levels = dependency_levels(&units);
+    let dependencies = DependencyReader::new(&config.dependencies);
     let deps: Vec<Vec<(String, usize)>> = units.iter().map(|u| run_deps(u, &units)).collect();
     let mut exports: Vec<Option<Arc<Exported>>> = vec![None; units.len()];
     let mut slots: Vec<Option<workspace::Unit>> = units.into_iter().map(Some).collect();
@@ -515,7 +535,7 @@ pub fn lint_paths(paths: &[PathBuf], config: &Config) -> Result<Report, Error> {
                 Some((i, unit, imports))
             })
             .collect();
-        for (i, result) in run_pool(batch, config, jobs) {
+        for (i, result) in run_pool(batch, config, jobs, &dependencies) {
             let result = result.map(|(report, exported)| {
                 exports[i] = exported.map(Arc::new);
                 report
@@ -540,13 +560,13 @@ fn run_deps(unit: &workspace::Unit, units: &[workspace::Unit]) -> Vec<(String, u
     };
     pkg.deps
         .iter()
-        .filter_map(|(name, package)| {
+        .filter_map(|d| {
             pkg.workspace.as_ref()?;
             let j = units.iter().position(|u| {
                 matches!(u, workspace::Unit::Package(p)
-                    if &p.name == package && p.lib_root().is_some() && p.workspace == pkg.workspace)
+                    if p.name == d.package && p.lib_root().is_some() && p.workspace == pkg.workspace)
             })?;
-            Some((name.clone(), j))
+            Some((d.name.clone(), j))
         })
         .collect()
 }
@@ -584,14 +604,16 @@ fn dependency_levels(units: &[workspace::Unit]) -> Vec<usize> {
 
 type UnitResult = Result<(UnitReport, Option<Exported>), Error>;
 
-/// The facts a unit imports: the name its code uses for each dependency.
-type Imports = Vec<(String, Arc<Exported>)>;
-
 /// A unit to lint, with its index in the run and its imports.
 type Job = (usize, workspace::Unit, Imports);
 
 /// Lints a batch of units on `jobs` threads; results come back with their index.
-fn run_pool(batch: Vec<Job>, config: &Config, jobs: usize) -> Vec<(usize, UnitResult)> {
+fn run_pool(
+    batch: Vec<Job>,
+    config: &Config,
+    jobs: usize,
+    dependencies: &DependencyReader,
+) -> Vec<(usize, UnitResult)> {
     let count = batch.len();
     // The largest units first, so that no large one is left running alone at the end.
     let mut batch = batch;
@@ -624,7 +646,7 @@ fn run_pool(batch: Vec<Job>, config: &Config, jobs: usize) -> Vec<(usize, UnitRe
                             let name = unit.name();
                             // A bug of the linter on one package must not lose the others.
                             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                run_unit(unit, config, TREE_BUDGET / jobs, &imports)
+                                run_unit(unit, config, TREE_BUDGET / jobs, &imports, dependencies)
                             }))
                             .unwrap_or_else(|_| {
                                 proc_macro2::extra::invalidate_current_thread_spans();

@@ -36,13 +36,14 @@ pub(crate) struct Package {
     pub(crate) manifest: PathBuf,
     /// Its targets.
     pub(crate) targets: Vec<Target>,
-    /// Its dependencies (normal, dev and build): the name its code uses
-    /// (`-` as `_`) and the package name.
-    pub(crate) deps: Vec<(String, String)>,
+    /// Its dependencies (normal, dev, build and target-specific ones).
+    pub(crate) deps: Vec<Dependency>,
     /// The manifest of the workspace that lists it, if any: facts cross
     /// packages only within one workspace (a library from the registry is
     /// another crate's business, and its `HashMap` is not ours).
     pub(crate) workspace: Option<PathBuf>,
+    /// Whether its library is a procedural macro crate.
+    pub(crate) proc_macro: bool,
 }
 
 impl Package {
@@ -53,6 +54,22 @@ impl Package {
             .any(|t| t.kind == "lib")
             .then(|| self.name.replace('-', "_"))
     }
+}
+
+/// A dependency as the manifest declares it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Dependency {
+    /// The name the package's code uses for it (`-` as `_`).
+    pub(crate) name: String,
+    /// The package it names (`package = ".."` of a renamed dependency).
+    pub(crate) package: String,
+    /// The version requirement (`"1.2"`, `">=0.3, <0.5"`), if any.
+    pub(crate) req: Option<String>,
+    /// A path dependency's folder.
+    pub(crate) path: Option<PathBuf>,
+    /// Whether the library's own code may use it: a normal dependency, not
+    /// a dev- or build-dependency.
+    pub(crate) normal: bool,
 }
 
 /// A set of files linted together (one crate-wide pass 1).
@@ -119,6 +136,10 @@ pub(crate) fn discover(path: &Path) -> Result<Vec<Unit>, Error> {
     if manifest.is_file() {
         let table = read_manifest(&manifest)?;
         let mut units = Vec::new();
+        let ws_deps = table
+            .get("workspace")
+            .and_then(|w| w.get("dependencies"))
+            .and_then(|d| d.as_table());
         if let Some(ws) = table.get("workspace").and_then(|w| w.as_table()) {
             let excluded: Vec<PathBuf> = strings(ws.get("exclude"))
                 .iter()
@@ -134,7 +155,7 @@ pub(crate) fn discover(path: &Path) -> Result<Vec<Unit>, Error> {
                     let mf = dir.join("Cargo.toml");
                     if mf.is_file() && dir != path {
                         let t = read_manifest(&mf)?;
-                        if let Some(mut p) = package(&mf, &t) {
+                        if let Some(mut p) = package(&mf, &t, ws_deps.map(|d| (path, d))) {
                             p.workspace = Some(manifest.clone());
                             units.push(Unit::Package(p));
                         }
@@ -142,7 +163,7 @@ pub(crate) fn discover(path: &Path) -> Result<Vec<Unit>, Error> {
                 }
             }
         }
-        if let Some(mut p) = package(&manifest, &table) {
+        if let Some(mut p) = package(&manifest, &table, ws_deps.map(|d| (path, d))) {
             if table.contains_key("workspace") {
                 p.workspace = Some(manifest.clone());
             }
@@ -268,7 +289,14 @@ fn expand_member(root: &Path, member: &str) -> Vec<PathBuf> {
     dirs
 }
 
-fn package(manifest: &Path, t: &toml::Table) -> Option<Package> {
+/// The package a manifest declares; `ws_deps` is the workspace's
+/// `[workspace.dependencies]` with the workspace's folder, for
+/// `dep.workspace = true`.
+fn package(
+    manifest: &Path,
+    t: &toml::Table,
+    ws_deps: Option<(&Path, &toml::Table)>,
+) -> Option<Package> {
     let pkg = t.get("package")?.as_table()?;
     let root = manifest.parent().unwrap_or(Path::new("."));
     let name = pkg.get("name")?.as_str()?.to_string();
@@ -297,6 +325,11 @@ fn package(manifest: &Path, t: &toml::Table) -> Option<Package> {
     };
     // lib
     let lib_name = name.replace('-', "_");
+    let proc_macro = t
+        .get("lib")
+        .and_then(|l| l.get("proc-macro").or_else(|| l.get("proc_macro")))
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
     match t.get("lib").and_then(|l| l.as_table()) {
         Some(lib) => {
             let p = lib
@@ -360,16 +393,32 @@ fn package(manifest: &Path, t: &toml::Table) -> Option<Package> {
             root.join("build.rs"),
         ),
     }
-    let mut deps = Vec::new();
+    let mut tables: Vec<(&toml::Table, bool)> = Vec::new();
     for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
         if let Some(table) = t.get(key).and_then(|d| d.as_table()) {
-            for (dep, spec) in table {
-                let package = spec
-                    .get("package")
-                    .and_then(|p| p.as_str())
-                    .unwrap_or(dep)
-                    .to_string();
-                deps.push((dep.replace('-', "_"), package));
+            tables.push((table, key == "dependencies"));
+        }
+    }
+    // `[target.'cfg(unix)'.dependencies]` and its kin.
+    for spec in t
+        .get("target")
+        .and_then(|v| v.as_table())
+        .into_iter()
+        .flat_map(|t| t.values())
+    {
+        for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
+            if let Some(table) = spec.get(key).and_then(|d| d.as_table()) {
+                tables.push((table, key == "dependencies"));
+            }
+        }
+    }
+    let mut deps: Vec<Dependency> = Vec::new();
+    for (table, normal) in tables {
+        for (dep, spec) in table {
+            let d = dependency(root, dep, spec, normal, ws_deps);
+            match deps.iter_mut().find(|e| e.name == d.name) {
+                Some(e) => e.normal |= d.normal,
+                None => deps.push(d),
             }
         }
     }
@@ -381,7 +430,38 @@ fn package(manifest: &Path, t: &toml::Table) -> Option<Package> {
         targets,
         deps,
         workspace: None,
+        proc_macro,
     })
+}
+
+/// One entry of a dependency table: `name = "1"`, `name = { version, path,
+/// package }`, or `name.workspace = true` (the workspace's entry, whose
+/// path is relative to the workspace's folder).
+fn dependency(
+    root: &Path,
+    name: &str,
+    spec: &toml::Value,
+    normal: bool,
+    ws_deps: Option<(&Path, &toml::Table)>,
+) -> Dependency {
+    let inherited = spec.get("workspace").and_then(|w| w.as_bool()) == Some(true);
+    let (base, spec) = match ws_deps.and_then(|(dir, d)| Some((dir, d.get(name)?))) {
+        Some((dir, ws_spec)) if inherited => (dir, ws_spec),
+        _ => (root, spec),
+    };
+    let field = |key: &str| spec.get(key).and_then(|v| v.as_str());
+    let req = match spec {
+        toml::Value::String(v) => Some(v.clone()),
+        _ => field("version").map(str::to_string),
+    };
+    let package = field("package").unwrap_or(name).to_string();
+    Dependency {
+        name: name.replace('-', "_"),
+        package,
+        req,
+        path: field("path").map(|p| base.join(p)),
+        normal,
+    }
 }
 
 fn auto_dir(

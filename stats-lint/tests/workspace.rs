@@ -589,3 +589,151 @@ fn edition_2015_use_paths_start_at_the_crate_root() {
     ];
     assert_eq!(got, owned(&want));
 }
+
+/// A dependency's library as a registry folder would hold it.
+fn registry_crate(t: &TempDir, folder: &str, name: &str, version: &str, lib: &str) {
+    t.write(
+        &format!("registry/src/index.example/{folder}/Cargo.toml"),
+        &format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\n"),
+    );
+    t.write(
+        &format!("registry/src/index.example/{folder}/src/lib.rs"),
+        lib,
+    );
+}
+
+fn findings_with(root: &Path, config: &Config) -> Vec<(String, String, usize)> {
+    let report = lint_paths(&[root.to_path_buf()], config).unwrap();
+    let base = std::path::absolute(root).unwrap();
+    report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let file = std::path::absolute(&d.span.file).unwrap();
+            let rel = file.strip_prefix(&base).unwrap_or(&file);
+            (
+                d.lint.to_string(),
+                rel.to_string_lossy().into_owned(),
+                d.span.start.line,
+            )
+        })
+        .collect()
+}
+
+/// A lock around another crate's struct that owns a map is a lock around a
+/// map: the dependency's sources are read (its structs, re-exports and
+/// `&mut self` mutators), from the version `Cargo.lock` pins.
+#[test]
+fn a_dependency_from_the_registry_is_read_for_its_types() {
+    let t = TempDir::new("registry-dep");
+    let handler = "pub mod diff {\n    use std::collections::HashMap;\n\
+         pub struct DiffHandler {\n        masks: HashMap<u32, u64>,\n    }\n\
+         impl DiffHandler {\n        pub fn register(&mut self, k: u32) {\n            self.masks.insert(k, 0);\n        }\n\
+         pub fn len(&self) -> usize {\n            self.masks.len()\n        }\n    }\n}\n\
+         pub use diff::DiffHandler;\n\
+         /// Named like a lock: the model stands for it, not this struct.\n\
+         pub struct Mutex<T>(pub T);\n";
+    registry_crate(&t, "netshared-0.4.2", "netshared", "0.4.2", handler);
+    // A newer version in the cache, whose handler holds no map.
+    registry_crate(
+        &t,
+        "netshared-0.4.9",
+        "netshared",
+        "0.4.9",
+        "pub struct DiffHandler { pub count: u64 }\nimpl DiffHandler { pub fn register(&mut self, _k: u32) { self.count += 1; } }\n",
+    );
+    t.write(
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\nnet = { package = \"netshared\", version = \"0.4\" }\n",
+    );
+    t.write(
+        "app/src/lib.rs",
+        "use std::sync::{Arc, Mutex, RwLock};\nuse net::DiffHandler;\n\
+         pub struct Client {\n    handler: Arc<RwLock<DiffHandler>>,\n    other: Arc<Mutex<net::diff::DiffHandler>>,\n}\n\
+         impl Client {\n    pub fn on_spawn(&self, k: u32) {\n        self.handler.write().unwrap().register(k);\n    }\n\
+         pub fn size(&self) -> usize {\n        self.other.lock().unwrap().len()\n    }\n\
+         pub fn again(&self) {\n        self.other.lock().unwrap().register(1);\n    }\n}\n\
+         pub fn modelled(m: &net::Mutex<u8>) -> u8 {\n    m.0\n}\n",
+    );
+    t.write(
+        "app/Cargo.lock",
+        "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n\n\
+         [[package]]\nname = \"netshared\"\nversion = \"0.4.2\"\n",
+    );
+    let registry = |dir: &str| Config {
+        dependencies: stats_lint::Dependencies::RegistryAt(t.0.join(dir)),
+        ..Config::default()
+    };
+    let app = t.0.join("app");
+    let want = owned(&[
+        ("poison_cascade", "src/lib.rs", 9),
+        ("shared_map_mutation", "src/lib.rs", 9),
+        ("poison_cascade", "src/lib.rs", 12),
+        ("poison_cascade", "src/lib.rs", 15),
+        ("shared_map_mutation", "src/lib.rs", 15),
+    ]);
+    assert_eq!(findings_with(&app, &registry("registry/src")), want);
+    // The note names the map's declaration in the dependency.
+    let report = lint_paths(std::slice::from_ref(&app), &registry("registry/src")).unwrap();
+    let note = report.diagnostics[1].children[0].span.as_ref().unwrap();
+    assert!(
+        note.file.ends_with("netshared-0.4.2/src/lib.rs"),
+        "{note:?}"
+    );
+    assert_eq!(note.start.line, 4);
+    // Without the lock file, the newest version the requirement accepts.
+    std::fs::remove_file(app.join("Cargo.lock")).unwrap();
+    assert_eq!(findings_with(&app, &registry("registry/src")), []);
+    // Not read: the other crate's type is unknown, as before.
+    let off = Config {
+        dependencies: stats_lint::Dependencies::Off,
+        ..Config::default()
+    };
+    assert_eq!(findings_with(&app, &off), []);
+    // A cache that lacks the crate, or a requirement no version meets: unknown.
+    assert_eq!(findings_with(&app, &registry("missing")), []);
+}
+
+/// A path dependency outside any workspace is read from its folder; a
+/// dev-dependency is not read (only a package's normal dependencies are).
+#[test]
+fn a_path_dependency_is_read_and_a_dev_dependency_is_not() {
+    let t = TempDir::new("path-dep");
+    let store = "use std::collections::BTreeMap;\n\
+         #[derive(Default)]\npub struct Store { rows: BTreeMap<u64, String> }\n\
+         impl Store { pub fn put(&mut self, k: u64) { self.rows.insert(k, String::new()); } }\n";
+    for name in ["store", "fixtures"] {
+        t.write(
+            &format!("{name}/Cargo.toml"),
+            &format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        );
+        t.write(&format!("{name}/src/lib.rs"), store);
+    }
+    t.write(
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\nstore = { path = \"../store\" }\n\n\
+         [dev-dependencies]\nfixtures = { path = \"../fixtures\" }\n",
+    );
+    t.write(
+        "app/src/lib.rs",
+        "use std::sync::{Arc, Mutex};\n\
+         pub fn put(s: Arc<Mutex<store::Store>>) {\n    s.lock().unwrap().put(1);\n}\n\
+         pub fn fixture(s: Arc<Mutex<fixtures::Store>>) {\n    s.lock().unwrap().put(1);\n}\n",
+    );
+    let got = findings_with(
+        &t.0.join("app"),
+        &Config {
+            dependencies: stats_lint::Dependencies::RegistryAt(t.0.join("none")),
+            ..Config::default()
+        },
+    );
+    assert_eq!(
+        got,
+        owned(&[
+            ("poison_cascade", "src/lib.rs", 3),
+            ("shared_map_mutation", "src/lib.rs", 3),
+        ])
+    );
+}

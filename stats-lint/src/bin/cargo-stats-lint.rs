@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, ValueEnum};
-use stats_lint::{Config, LINTS, Level};
+use stats_lint::{Config, Dependencies, LINTS, Level};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Format {
@@ -86,6 +86,11 @@ struct Cli {
     /// How many packages to lint at once (default: one per core).
     #[arg(long, short = 'j')]
     jobs: Option<usize>,
+    /// Do not read the packages' dependencies (by default their sources are
+    /// read from path dependencies and Cargo's registry cache, for the
+    /// types the linted code locks).
+    #[arg(long)]
+    no_deps: bool,
 }
 
 fn main() -> ExitCode {
@@ -205,6 +210,9 @@ fn run(cli: Cli, matches: &ArgMatches) -> ExitCode {
         }
     };
     config.jobs = cli.jobs;
+    if cli.no_deps {
+        config.dependencies = Dependencies::Off;
+    }
     for (_, level, name) in level_ops(matches) {
         if let Err(e) = config.set(&name, level) {
             eprintln!("error: {e}");

@@ -165,6 +165,10 @@ pub(crate) struct Facts {
     /// functions of a module may each declare their own `static CACHE`.
     body_statics: Vec<(String, StaticFact)>,
     structs: HashMap<String, StructFact>,
+    /// The structs read from dependencies' sources.
+    foreign_structs: HashSet<String>,
+    /// The crate roots of the dependencies read from their sources.
+    foreign_roots: HashSet<String>,
     /// Methods of the package's own traits implemented for a lock type that
     /// hand back its guard (`SafeLock::safe_lock` for `parking_lot::Mutex<T>`):
     /// name to whether the guard is a write guard.
@@ -364,6 +368,8 @@ type ExportedStruct = (String, String, Vec<(String, String, Span)>);
 pub(crate) struct Exported {
     /// The library's root module (its crate name).
     pub(crate) root: String,
+    /// Read from a dependency's sources rather than linted in this run.
+    foreign: bool,
     modules: Vec<(String, Module)>,
     statics: Vec<(String, String, String, bool, bool, Span)>,
     structs: Vec<ExportedStruct>,
@@ -527,6 +533,7 @@ impl Facts {
         let ours = |k: &str| k == root || k.starts_with(&prefix);
         Exported {
             root: root.to_string(),
+            foreign: false,
             modules: entries_of(&self.modules, &ours),
             statics: self
                 .statics
@@ -617,6 +624,21 @@ impl Facts {
         }
     }
 
+    /// The facts of a library read as another package's dependency. Its
+    /// types named like ones the linter models (`Mutex`, `HashMap`, `Arc`,
+    /// `State`, ..) are left out, so that the model decides what they are.
+    pub(crate) fn export_foreign(&self, root: &str) -> Exported {
+        let mut e = self.export(root);
+        e.foreign = true;
+        let modelled = |k: &str| ty::is_modelled_name(k.rsplit("::").next().unwrap_or(k));
+        e.structs.retain(|(k, _, _)| !modelled(k));
+        e.aliases.retain(|(k, _, _, _)| !modelled(k));
+        e.derefs.retain(|(k, _, _)| !modelled(k));
+        e.ptr_wrappers.retain(|(k, _)| !modelled(k));
+        e.lock_wrappers.retain(|(k, _)| !modelled(k));
+        e
+    }
+
     /// Records that the code names the crate `root` as `alias` (a dependency
     /// renamed with `alias = { package = ".." }`).
     pub(crate) fn add_crate_alias(&mut self, alias: &str, root: &str) {
@@ -631,6 +653,9 @@ impl Facts {
     /// resolve (those stay the package's own).
     pub(crate) fn import(&mut self, e: &Exported) {
         let parse = |t: &str| syn::parse_str::<syn::Type>(t).ok();
+        if e.foreign {
+            self.foreign_roots.insert(e.root.clone());
+        }
         for (k, m) in &e.modules {
             self.modules.entry(k.clone()).or_insert_with(|| m.clone());
         }
@@ -652,6 +677,9 @@ impl Facts {
                 .iter()
                 .filter_map(|(n, ty, span)| Some((n.clone(), parse(ty)?, span.clone())))
                 .collect();
+            if e.foreign && !self.structs.contains_key(k) {
+                self.foreign_structs.insert(k.clone());
+            }
             self.structs.entry(k.clone()).or_insert_with(|| StructFact {
                 module: module.clone(),
                 fields,
@@ -1147,6 +1175,53 @@ impl Facts {
         }
     }
 
+    /// The paths written in the type of the package's alias or in the
+    /// field types of its struct at `full`, each with the module it is
+    /// written in (what a lock of that alias or struct holds).
+    pub(crate) fn paths_held_by(&self, full: &str) -> Vec<(String, Vec<String>)> {
+        struct AllPaths<'m>(&'m str, Vec<(String, Vec<String>)>);
+        impl<'ast> Visit<'ast> for AllPaths<'_> {
+            fn visit_path(&mut self, p: &'ast syn::Path) {
+                let segs = path_segs(p);
+                if !segs.is_empty() {
+                    self.1.push((self.0.to_string(), segs));
+                }
+                syn::visit::visit_path(self, p);
+            }
+        }
+        let mut types: Vec<(&str, &syn::Type)> = Vec::new();
+        if let Some((ty, module, _)) = self.aliases.get(full) {
+            types.push((module, ty));
+        }
+        if let Some(s) = self.structs.get(full) {
+            types.extend(s.fields.iter().map(|(_, ty, _)| (s.module.as_str(), ty)));
+        }
+        let mut out = Vec::new();
+        for (module, ty) in types {
+            let mut v = AllPaths(module, Vec::new());
+            v.visit_type(ty);
+            out.extend(v.1);
+        }
+        out
+    }
+
+    /// The crates a module glob-imports from (`use bevy_ecs::prelude::*;`).
+    pub(crate) fn glob_roots(&self, module: &str) -> Vec<String> {
+        self.modules
+            .get(module)
+            .map(|m| {
+                m.globs
+                    .iter()
+                    .filter_map(|g| g.split("::").next())
+                    .filter(|r| {
+                        !matches!(*r, "crate" | "self" | "super" | "std" | "core" | "alloc")
+                    })
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The full path a path written in `module` stands for.
     pub(crate) fn resolve(&self, module: &str, segs: &[String]) -> String {
         let segs = absolute(module, segs);
@@ -1264,6 +1339,9 @@ impl Facts {
         {
             // 2015: `use templates::Context;` names the crate root's `templates`.
             format!("{crate_root}::{target}")
+        } else if let Some(dep_root) = self.crate_aliases.get(first) {
+            // `use net::Handler;` of a dependency renamed `net` in the manifest.
+            format!("{dep_root}{}", &target[first.len()..])
         } else {
             target.to_string()
         };
@@ -1296,6 +1374,11 @@ impl Facts {
 
     /// Whether a full path names an item of the package that is neither a struct nor an alias.
     fn is_other_local_item(&self, full: &str) -> bool {
+        // A dependency's item left out of its facts (its own `RwLock` or
+        // `HashMap`) is judged by name, as the model.
+        if self.foreign_roots.contains(root(full)) {
+            return false;
+        }
         match full.rsplit_once("::") {
             Some((m, last)) => self
                 .modules
@@ -1401,6 +1484,10 @@ impl Facts {
         arg: impl Fn(usize) -> Shape,
         depth: usize,
     ) -> Shape {
+        // Another crate's one-parameter type with no wrapper fact is judged
+        // by its name below, as it was before its crate was read; then it
+        // is the struct.
+        let mut foreign_struct = false;
         if self.structs.contains_key(full) {
             if let Some(w) = self.lock_wrappers.get(full)
                 && w.param < nargs
@@ -1425,7 +1512,10 @@ impl Facts {
                     PtrKind::Owned => Shape::Wrap(inner),
                 };
             }
-            return Shape::Named(full.to_string());
+            if !(nargs == 1 && self.foreign_structs.contains(full)) {
+                return Shape::Named(full.to_string());
+            }
+            foreign_struct = true;
         }
         if let Some((ty, m, params)) = self.aliases.get(full) {
             let subst: Vec<(String, Shape)> = params
@@ -1435,7 +1525,7 @@ impl Facts {
                 .collect();
             return self.shape_depth(ty, m, None, depth + 1, &subst);
         }
-        if self.is_other_local_item(full) {
+        if !foreign_struct && self.is_other_local_item(full) {
             // The package's own enum, trait or function named like a std type.
             return Shape::Unknown;
         }
@@ -1524,6 +1614,9 @@ impl Facts {
             && let inner @ Shape::Named(_) = arg(0)
         {
             return Shape::Wrap(Box::new(inner));
+        }
+        if foreign_struct {
+            return Shape::Named(full.to_string());
         }
         Shape::Unknown
     }
@@ -2001,11 +2094,38 @@ impl Facts {
                 let Some(s) = self.structs.get(n) else {
                     return false;
                 };
+                // Another crate's struct counts for a map field of its own,
+                // not for maps deep in the crate's other types (a parsed
+                // cron schedule's sets of hours).
+                let foreign = self.foreign_structs.contains(n);
                 s.fields.iter().any(|(_, ty, _)| {
-                    self.reaches_map(&self.shape_of(ty, &s.module, Some(n)), through_shared, seen)
+                    let field = self.shape_of(ty, &s.module, Some(n));
+                    if foreign {
+                        Self::holds_map_directly(&field, through_shared)
+                    } else {
+                        self.reaches_map(&field, through_shared, seen)
+                    }
                 })
             }
             Shape::Int | Shape::Atomic | Shape::Unknown | Shape::Entry(_) => false,
+        }
+    }
+
+    /// Whether a shape is a map, in wrappers, cells and containers (and
+    /// `Arc`s and locks when `through_shared`), without entering a struct.
+    fn holds_map_directly(shape: &Shape, through_shared: bool) -> bool {
+        match shape {
+            Shape::Map { .. } => true,
+            Shape::Wrap(i) | Shape::Cell(i) | Shape::Seq(i) => {
+                Self::holds_map_directly(i, through_shared)
+            }
+            Shape::Arc(i) | Shape::Rc(i) | Shape::Lock { inner: i, .. } => {
+                through_shared && Self::holds_map_directly(i, through_shared)
+            }
+            Shape::Tuple(v) => v
+                .iter()
+                .any(|s| Self::holds_map_directly(s, through_shared)),
+            _ => false,
         }
     }
 
@@ -2492,6 +2612,9 @@ impl thread_reach::Resolver for Facts {
     }
 
     fn is_package_type(&self, full: &str) -> bool {
+        if self.foreign_roots.contains(root(full)) {
+            return false;
+        }
         self.structs.contains_key(full)
             || self.aliases.contains_key(full)
             || full.rsplit_once("::").is_some_and(|(m, last)| {
@@ -2512,8 +2635,12 @@ impl thread_reach::Resolver for Facts {
     }
 
     fn is_other_workspace_crate(&self, module: &str, full: &str) -> bool {
+        // A dependency read from the registry is judged as before it was
+        // read: by the names of its calls.
         let target = thread_reach::root_of(full);
-        target != thread_reach::root_of(module) && self.modules.contains_key(target)
+        target != thread_reach::root_of(module)
+            && self.modules.contains_key(target)
+            && !self.foreign_roots.contains(target)
     }
 
     fn static_type(&self, full: &str) -> Option<String> {

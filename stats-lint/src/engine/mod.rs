@@ -13,6 +13,7 @@
 pub(crate) mod confined;
 pub(crate) mod edition2015;
 pub(crate) mod facts;
+pub(crate) mod locked_paths;
 pub(crate) mod macro_rules;
 pub(crate) mod select;
 pub(crate) mod test_scope;
@@ -28,6 +29,9 @@ use std::sync::Arc;
 use crate::diagnostic::{Diagnostic, Level, Pos, Span};
 
 pub(crate) use facts::Exported;
+
+/// The facts a package imports: the name its code uses for each library.
+pub(crate) type Imports = Vec<(String, Arc<Exported>)>;
 
 pub(crate) use ty::{Flavor, Shape};
 pub(crate) use walk::{Guard, Value};
@@ -239,6 +243,7 @@ pub(crate) fn lint_package(
     keep_trees: bool,
     imports: &[(String, Arc<Exported>)],
     export: Option<&str>,
+    dependencies: &dyn Fn(&HashSet<String>) -> Imports,
     mut on_tree: impl FnMut(&Path, &str, Option<&syn::File>),
 ) -> (Vec<Diagnostic>, Option<Exported>) {
     let mut facts = facts::Facts::default();
@@ -247,6 +252,7 @@ pub(crate) fn lint_package(
         facts.import(exported);
         facts.add_crate_alias(name, &exported.root);
     }
+    let mut locked = locked_paths::LockedPaths::default();
     for f in files.iter_mut() {
         let tree = f
             .ast
@@ -258,10 +264,17 @@ pub(crate) fn lint_package(
                 module: &f.module,
                 ast,
             });
+            locked.collect(ast, &f.module);
         }
         if keep_trees {
             f.ast = Some(tree);
         }
+    }
+    // The dependencies whose types the package locks, read once its own
+    // `use` tables say which crates its locks name.
+    for (name, exported) in dependencies(&locked.crates(&facts)) {
+        facts.import(&exported);
+        facts.add_crate_alias(&name, &exported.root);
     }
     facts.finish();
     let exported = export.map(|root| facts.export(root));
@@ -286,6 +299,27 @@ pub(crate) fn lint_package(
         }
     }
     (out, exported)
+}
+
+/// The facts of a library read as another package's dependency: pass 1
+/// only, its trees dropped file by file, nothing linted. Its types of a
+/// name the linter models (`Mutex`, `HashMap`, `State`, ..) are left out:
+/// the model is what the package's code means by them.
+pub(crate) fn library_facts(files: Vec<ParsedFile>, root: &str) -> Exported {
+    let mut facts = facts::Facts::default();
+    facts.edition2015 = files.iter().any(|f| f.edition2015);
+    for f in files {
+        let tree = f.ast.unwrap_or_else(|| edition2015::parse_file(&f.text));
+        if let Ok(ast) = &tree {
+            facts.add_file(facts::FileInput {
+                display: &f.display,
+                module: &f.module,
+                ast,
+            });
+        }
+    }
+    facts.finish();
+    facts.export_foreign(root)
 }
 
 /// The diagnostic for a file that does not parse.
@@ -322,6 +356,7 @@ mod tests {
             false,
             &[],
             None,
+            &|_| Vec::new(),
             |_, _, _| {},
         )
         .0
@@ -350,6 +385,7 @@ mod tests {
                 keep,
                 &[],
                 None,
+                &|_| Vec::new(),
                 |_, _, t| {
                     trees += usize::from(t.is_some());
                 },

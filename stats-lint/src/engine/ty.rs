@@ -154,6 +154,34 @@ pub(crate) fn is_foreign_map_alias(name: &str) -> Option<MapKind> {
     (!CONCURRENT.iter().any(|c| name.contains(c))).then_some(kind)
 }
 
+/// Whether the linter models a type of this name itself (a map, a lock,
+/// a pointer, a wrapper, a cell, a framework's shared state, a guard): a
+/// dependency's own type of such a name is not read, the model stands for it.
+pub(crate) fn is_modelled_name(name: &str) -> bool {
+    const POINTERS: &[&str] = &[
+        "Arc",
+        "Rc",
+        "Weak",
+        "ArcSwap",
+        "ArcSwapOption",
+        "Vec",
+        "VecDeque",
+        "SmallVec",
+        "ArrayVec",
+        "HashTable",
+    ];
+    MAP_NAMES.contains(&name)
+        || SET_NAMES.contains(&name)
+        || LOCK_NAMES.contains(&name)
+        || WRAP_NAMES.contains(&name)
+        || CELL_NAMES.contains(&name)
+        || POINTERS.contains(&name)
+        || FRAMEWORK_WRAPPERS.iter().any(|(n, _)| *n == name)
+        || name.ends_with("Guard")
+        || is_atomic_name(name)
+        || is_foreign_map_alias(name).is_some()
+}
+
 /// Whether a map alias keys its entries to values or is a set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum MapKind {

@@ -1,0 +1,359 @@
+//! A package's dependencies, read for their facts: a lock around another
+//! crate's struct that owns a map is a lock around a map, and that crate's
+//! `&mut self` method that inserts into it is a mutation.
+//!
+//! Which folder holds a dependency: a path dependency's own; for one from
+//! the registry, the folder in Cargo's source cache of the version
+//! `Cargo.lock` pins, else the newest there that the manifest's requirement
+//! accepts. Only the library's pass 1 runs on it (its statics, structs,
+//! aliases, functions, mutators, module `use` tables), once per run however
+//! many packages depend on it; nothing in it is linted. Only a package's
+//! normal dependencies are read, not its dev- or build-dependencies, and
+//! not theirs (dependencies of dependencies).
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use semver::{Version, VersionReq};
+
+use crate::config::Dependencies;
+use crate::engine::{self, Exported, Imports, ParsedFile};
+use crate::workspace::{self, Dependency, Package, Unit};
+
+/// Crates not read. Those whose types the linter models by name (std's
+/// kin: locks, maps, pointers, framework state) would only repeat the
+/// model, and the model is what the package's code means by them; the
+/// others are large and hold no map a package locks (serialisation, syntax,
+/// logging, errors, platform bindings, numbers, time, randomness).
+const NOT_READ: &[&str] = &[
+    // Modelled by name.
+    "tokio",
+    "parking_lot",
+    "parking_lot_core",
+    "lock_api",
+    "spin",
+    "async-lock",
+    "async-std",
+    "futures",
+    "futures-util",
+    "futures-core",
+    "futures-channel",
+    "futures-executor",
+    "crossbeam",
+    "crossbeam-utils",
+    "crossbeam-channel",
+    "crossbeam-queue",
+    "crossbeam-epoch",
+    "crossbeam-deque",
+    "dashmap",
+    "hashbrown",
+    "indexmap",
+    "arc-swap",
+    "once_cell",
+    "lazy_static",
+    "hash_hasher",
+    "nohash-hasher",
+    "hashlink",
+    "linked-hash-map",
+    "rustc-hash",
+    "fxhash",
+    "ahash",
+    "fnv",
+    "smallvec",
+    "arrayvec",
+    "axum",
+    "axum-core",
+    "axum-extra",
+    "actix-web",
+    "rocket",
+    "poem",
+    "salvo",
+    "tauri",
+    "tower-http",
+    // Large, and no map in them that a package locks.
+    "serde",
+    "serde_json",
+    "serde_yaml",
+    "toml",
+    "syn",
+    "quote",
+    "proc-macro2",
+    "tracing",
+    "tracing-core",
+    "log",
+    "anyhow",
+    "thiserror",
+    "libc",
+    "winapi",
+    "windows",
+    "windows-sys",
+    "web-sys",
+    "js-sys",
+    "wasm-bindgen",
+    "nix",
+    "regex",
+    "rand",
+    "chrono",
+    "time",
+    "uuid",
+    "bytes",
+    "itertools",
+    "clap",
+    "num-traits",
+];
+
+/// A dependency whose package holds more `.rs` source than this is not
+/// read: what it costs would be paid by every package that depends on it.
+const MAX_SOURCE_BYTES: u64 = 4 << 20;
+
+/// Versions in the registry cache, by package name, oldest first.
+type RegistryIndex = HashMap<String, Vec<(Version, PathBuf)>>;
+
+/// The versions a `Cargo.lock` pins, by package name, oldest first.
+type Pinned = HashMap<String, Vec<Version>>;
+
+/// A library's facts, once the first package that needs them has read them.
+type LibrarySlot = Arc<OnceLock<Option<Arc<Exported>>>>;
+
+/// The dependency facts of one run, shared by its worker threads.
+pub(crate) struct DependencyReader {
+    /// Cargo's source cache (`registry/src`), if dependencies are read from it.
+    registry: Option<PathBuf>,
+    /// Whether any dependency is read.
+    enabled: bool,
+    index: OnceLock<RegistryIndex>,
+    /// `Cargo.lock` files by path: pinned versions by package name.
+    lockfiles: Mutex<HashMap<PathBuf, Arc<Pinned>>>,
+    /// Each library's facts by folder, computed by the first thread that
+    /// needs them while the others wait (`None`: not readable).
+    libraries: Mutex<HashMap<PathBuf, LibrarySlot>>,
+}
+
+impl DependencyReader {
+    /// A reader for a run with this configuration.
+    pub(crate) fn new(config: &Dependencies) -> DependencyReader {
+        let (enabled, registry) = match config {
+            Dependencies::Registry => (true, workspace::registry_src()),
+            Dependencies::RegistryAt(dir) => (true, Some(dir.clone())),
+            Dependencies::Off => (false, None),
+        };
+        DependencyReader {
+            registry,
+            enabled,
+            index: OnceLock::new(),
+            lockfiles: Mutex::new(HashMap::new()),
+            libraries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The facts of those of a package's normal dependencies that its
+    /// locks name (`locked`, by the name its code uses) and that can be
+    /// read, each with that name; `skip` names those already known
+    /// (members of its workspace linted in this run).
+    pub(crate) fn imports(
+        &self,
+        pkg: &Package,
+        skip: &[String],
+        locked: &HashSet<String>,
+        tree_budget: usize,
+    ) -> Imports {
+        if !self.enabled {
+            return Vec::new();
+        }
+        let dir = pkg.manifest.parent().unwrap_or(Path::new("."));
+        let lock = self.lockfile(dir);
+        pkg.deps
+            .iter()
+            .filter(|d| {
+                d.normal
+                    && locked.contains(&d.name)
+                    && !skip.contains(&d.name)
+                    && !NOT_READ.contains(&d.package.as_str())
+            })
+            .filter_map(|d| {
+                let folder = self.locate(d, lock.as_deref())?;
+                Some((d.name.clone(), self.library(&folder, tree_budget)?))
+            })
+            .collect()
+    }
+
+    /// The folder of a dependency's package.
+    fn locate(&self, d: &Dependency, lock: Option<&Pinned>) -> Option<PathBuf> {
+        if let Some(path) = &d.path {
+            return path.join("Cargo.toml").is_file().then(|| path.clone());
+        }
+        let versions = self.index().get(&d.package)?;
+        let req = d.req.as_deref().and_then(|r| VersionReq::parse(r).ok());
+        let accepts = |v: &Version| req.as_ref().is_none_or(|r| r.matches(v));
+        let pinned = lock
+            .and_then(|l| l.get(&d.package))
+            .into_iter()
+            .flatten()
+            .rev()
+            .filter(|v| accepts(v))
+            .find_map(|v| versions.iter().find(|(w, _)| w == v));
+        pinned
+            .or_else(|| versions.iter().rev().find(|(v, _)| accepts(v)))
+            .map(|(_, folder)| folder.clone())
+    }
+
+    /// The registry cache's packages, listed once per run.
+    fn index(&self) -> &RegistryIndex {
+        self.index.get_or_init(|| {
+            let mut index = RegistryIndex::new();
+            let Some(registry) = &self.registry else {
+                return index;
+            };
+            for source in read_dirs(registry) {
+                for folder in read_dirs(&source) {
+                    let name = folder
+                        .file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned();
+                    if let Some((package, version)) = split_folder_name(&name) {
+                        index
+                            .entry(package.to_string())
+                            .or_default()
+                            .push((version, folder));
+                    }
+                }
+            }
+            for versions in index.values_mut() {
+                versions.sort_by(|a, b| a.0.cmp(&b.0));
+            }
+            index
+        })
+    }
+
+    /// The versions pinned by the `Cargo.lock` of the package's folder or
+    /// the nearest folder above it that has one (a workspace's).
+    fn lockfile(&self, dir: &Path) -> Option<Arc<Pinned>> {
+        let path = dir
+            .ancestors()
+            .map(|d| d.join("Cargo.lock"))
+            .find(|p| p.is_file())?;
+        let mut files = self
+            .lockfiles
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(found) = files.get(&path) {
+            return Some(found.clone());
+        }
+        let pinned = Arc::new(read_lockfile(&path).unwrap_or_default());
+        files.insert(path, pinned.clone());
+        Some(pinned)
+    }
+
+    /// A library's facts, read by the first package that needs them.
+    fn library(&self, folder: &Path, tree_budget: usize) -> Option<Arc<Exported>> {
+        let cell = self
+            .libraries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(folder.to_path_buf())
+            .or_default()
+            .clone();
+        cell.get_or_init(|| {
+            // A bug on another crate's code must not cost the package its lint.
+            std::panic::catch_unwind(|| read_library(folder, tree_budget))
+                .ok()
+                .flatten()
+                .map(Arc::new)
+        })
+        .clone()
+    }
+}
+
+/// The sub-folders of a folder, sorted.
+fn read_dirs(dir: &Path) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut dirs: Vec<PathBuf> = rd
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// A registry folder's package name and version: `toml-0.9.12+spec-1.1.0`
+/// is `toml` 0.9.12+spec-1.1.0 (a name may hold `-`, a version too).
+fn split_folder_name(name: &str) -> Option<(&str, Version)> {
+    name.match_indices('-').find_map(|(i, _)| {
+        let rest = &name[i + 1..];
+        if !rest.starts_with(|c: char| c.is_ascii_digit()) {
+            return None;
+        }
+        Some((&name[..i], Version::parse(rest).ok()?))
+    })
+}
+
+/// The versions a `Cargo.lock` pins, by package name, oldest first.
+fn read_lockfile(path: &Path) -> Option<Pinned> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let table: toml::Table = text.parse().ok()?;
+    let mut pinned: HashMap<String, Vec<Version>> = HashMap::new();
+    for entry in table.get("package")?.as_array()? {
+        let field = |k: &str| entry.get(k).and_then(|v| v.as_str());
+        if let (Some(name), Some(version)) = (field("name"), field("version"))
+            && let Ok(version) = Version::parse(version)
+        {
+            pinned.entry(name.to_string()).or_default().push(version);
+        }
+    }
+    for versions in pinned.values_mut() {
+        versions.sort();
+    }
+    Some(pinned)
+}
+
+/// The facts of the library of the package in `folder`: `None` for a
+/// package with no library, a proc-macro crate (its types never reach the
+/// code that uses it), or one over the size limit.
+fn read_library(folder: &Path, tree_budget: usize) -> Option<Exported> {
+    let mut pkg = workspace::discover(folder)
+        .ok()?
+        .into_iter()
+        .find_map(|u| match u {
+            Unit::Package(p) if p.manifest.parent() == Some(folder) => Some(p),
+            _ => None,
+        })?;
+    if pkg.proc_macro {
+        return None;
+    }
+    let root = pkg.lib_root()?;
+    pkg.targets.retain(|t| t.kind == "lib");
+    if Unit::Package(pkg.clone()).source_bytes() > MAX_SOURCE_BYTES {
+        return None;
+    }
+    let loaded =
+        workspace::load_package(&pkg, &crate::display_path, &|_| false, tree_budget).ok()?;
+    let files: Vec<ParsedFile> = loaded.files.into_iter().map(|(f, _)| f).collect();
+    Some(engine::library_facts(files, &root))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_folder_names_split_at_the_version() {
+        let got = |n: &str| split_folder_name(n).map(|(p, v)| format!("{p} {v}"));
+        assert_eq!(got("serde-1.0.200").as_deref(), Some("serde 1.0.200"));
+        assert_eq!(got("tokio-util-0.7.1").as_deref(), Some("tokio-util 0.7.1"));
+        assert_eq!(
+            got("toml-0.9.12+spec-1.1.0").as_deref(),
+            Some("toml 0.9.12+spec-1.1.0")
+        );
+        assert_eq!(
+            got("x25519-dalek-2.0.0-rc.3").as_deref(),
+            Some("x25519-dalek 2.0.0-rc.3")
+        );
+        assert_eq!(got("no-version"), None);
+        assert_eq!(got("sha2-0.10"), None);
+    }
+}
