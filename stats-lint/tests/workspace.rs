@@ -737,3 +737,45 @@ fn a_path_dependency_is_read_and_a_dev_dependency_is_not() {
         ])
     );
 }
+
+/// Another crate's alias of a lock around the package's own struct
+/// (`matchbox_signaling::StateObj<T> = Arc<Mutex<T>>`) is that lock.
+#[test]
+fn a_dependency_alias_of_a_lock_around_an_own_struct() {
+    let t = TempDir::new("dep-alias");
+    registry_crate(
+        &t,
+        "signal-0.2.0",
+        "signal",
+        "0.2.0",
+        "use std::sync::{Arc, Mutex};\npub type StateObj<T> = Arc<Mutex<T>>;\n",
+    );
+    t.write(
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\nsignal = \"0.2\"\n",
+    );
+    t.write(
+        "app/src/lib.rs",
+        "use std::collections::HashMap;\nuse signal::StateObj;\n\
+         #[derive(Default)]\npub struct Rooms {\n    by_id: HashMap<u32, String>,\n}\n\
+         pub fn join(s: StateObj<Rooms>, id: u32) {\n    s.lock().unwrap().by_id.insert(id, String::new());\n}\n",
+    );
+    let config = |deps| Config {
+        dependencies: deps,
+        ..Config::default()
+    };
+    let app = t.0.join("app");
+    let read = stats_lint::Dependencies::RegistryAt(t.0.join("registry/src"));
+    assert_eq!(
+        findings_with(&app, &config(read)),
+        owned(&[
+            ("poison_cascade", "src/lib.rs", 8),
+            ("shared_map_mutation", "src/lib.rs", 8),
+        ])
+    );
+    assert_eq!(
+        findings_with(&app, &config(stats_lint::Dependencies::Off)),
+        []
+    );
+}

@@ -11,12 +11,24 @@ use std::collections::HashSet;
 use syn::visit::Visit;
 
 use super::facts::{Facts, macro_items};
-use super::ty::LOCK_NAMES;
+use super::ty::{LOCK_NAMES, Shape};
 
 /// The paths a package's files put in locks, each with its module.
 #[derive(Default)]
 pub(crate) struct LockedPaths {
     paths: Vec<(String, Vec<String>)>,
+    /// Generic types and the paths of their type arguments
+    /// (`matchbox_signaling::StateObj<ServerState>`): another crate's
+    /// generic around the package's own struct that holds a map may be its
+    /// alias of a lock.
+    generics: Vec<Generic>,
+}
+
+/// A generic type as written: its module, its path, its type arguments' paths.
+struct Generic {
+    module: String,
+    outer: Vec<String>,
+    args: Vec<Vec<String>>,
 }
 
 impl LockedPaths {
@@ -25,6 +37,7 @@ impl LockedPaths {
         let mut v = Finder {
             module,
             out: &mut self.paths,
+            generics: &mut self.generics,
             depth: 0,
         };
         v.visit_file(ast);
@@ -62,6 +75,27 @@ impl LockedPaths {
                 );
             }
         }
+        for Generic {
+            module,
+            outer,
+            args,
+        } in &self.generics
+        {
+            let full = facts.resolve(module, outer);
+            let Some((root, _)) = full.split_once("::") else {
+                continue;
+            };
+            if root == module.split("::").next().unwrap_or(module) {
+                continue;
+            }
+            let holds_map = args.iter().any(|arg| {
+                let arg = facts.resolve(module, arg);
+                facts.holds_map(&Shape::Named(arg), &mut HashSet::new())
+            });
+            if holds_map {
+                roots.insert(root.to_string());
+            }
+        }
         roots
     }
 }
@@ -69,6 +103,7 @@ impl LockedPaths {
 struct Finder<'a> {
     module: &'a str,
     out: &'a mut Vec<(String, Vec<String>)>,
+    generics: &'a mut Vec<Generic>,
     depth: usize,
 }
 
@@ -94,6 +129,37 @@ impl<'ast> Visit<'ast> for Finder<'_> {
             && let syn::PathArguments::AngleBracketed(args) = &last.arguments
         {
             self.paths_in(|all| all.visit_angle_bracketed_generic_arguments(args));
+        } else if tp.qself.is_none()
+            && let Some(last) = tp.path.segments.last()
+            && let syn::PathArguments::AngleBracketed(args) = &last.arguments
+        {
+            let arg_paths: Vec<Vec<String>> = args
+                .args
+                .iter()
+                .filter_map(|a| match a {
+                    syn::GenericArgument::Type(syn::Type::Path(p)) if p.qself.is_none() => Some(
+                        p.path
+                            .segments
+                            .iter()
+                            .map(|s| s.ident.to_string())
+                            .collect(),
+                    ),
+                    _ => None,
+                })
+                .collect();
+            if !arg_paths.is_empty() {
+                let outer = tp
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                self.generics.push(Generic {
+                    module: self.module.to_string(),
+                    outer,
+                    args: arg_paths,
+                });
+            }
         }
         syn::visit::visit_type_path(self, tp);
     }
@@ -123,6 +189,7 @@ impl<'ast> Visit<'ast> for Finder<'_> {
         let mut inner = Finder {
             module: &module,
             out: self.out,
+            generics: self.generics,
             depth: self.depth,
         };
         for item in items {
@@ -240,6 +307,8 @@ mod tests {
         let src = "use naia_shared::DiffHandler;\nuse cookie_store::CookieStore;\nuse bevy::prelude::*;\n\
             struct Client { h: Arc<RwLock<DiffHandler>>, plain: http::Request<u8>, w: tokio::sync::Mutex<Wrapper<gluesql::Storage>>, s: Mutex<State> }\n\
             struct State { shard: Shard }\ntype Shard = moka::Cache<u8, u8>;\n\
+            struct Rooms { by_id: std::collections::HashMap<u8, u8> }\nstruct Plain { n: u8 }\n\
+            fn serve(s: matchbox::StateObj<Rooms>, p: other::Handle<Plain>, q: Vec<Rooms>) {}\n\
             fn jar() -> Arc<Mutex<CookieStore>> { Arc::new(Mutex::new(CookieStore::default())) }\n\
             fn pool() { let p = parking_lot::Mutex::new(deadpool::Pool::new()); let s = serde_json::to_string(&1); }\n\
             fn glob() -> Mutex<Assets> { todo!() }\n\
@@ -255,11 +324,20 @@ mod tests {
             "lru",
             "prometheus",
             "moka",
+            "matchbox",
         ] {
             assert!(got.iter().any(|c| c == locked), "{locked} in {got:?}");
         }
         // Named outside locks, or the lock's own crate.
-        for unlocked in ["http", "serde_json", "tokio", "parking_lot", "std"] {
+        for unlocked in [
+            "http",
+            "serde_json",
+            "tokio",
+            "parking_lot",
+            "std",
+            "other",
+            "Vec",
+        ] {
             assert!(!got.iter().any(|c| c == unlocked), "{unlocked} in {got:?}");
         }
     }
