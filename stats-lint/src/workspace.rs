@@ -38,9 +38,9 @@ pub(crate) struct Package {
     pub(crate) targets: Vec<Target>,
     /// Its dependencies (normal, dev, build and target-specific ones).
     pub(crate) deps: Vec<Dependency>,
-    /// The manifest of the workspace that lists it, if any: facts cross
-    /// packages only within one workspace (a library from the registry is
-    /// another crate's business, and its `HashMap` is not ours).
+    /// The manifest of the workspace that lists it, if any: the members of
+    /// one workspace linted in one run share their libraries' facts (other
+    /// dependencies are read by `dependencies`, for the types locked).
     pub(crate) workspace: Option<PathBuf>,
     /// Whether its library is a procedural macro crate.
     pub(crate) proc_macro: bool,

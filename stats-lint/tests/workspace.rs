@@ -779,3 +779,46 @@ fn a_dependency_alias_of_a_lock_around_an_own_struct() {
         []
     );
 }
+
+/// `dep.workspace = true` takes the workspace's entry: its version
+/// requirement (or its path, relative to the workspace's folder).
+#[test]
+fn a_dependency_inherited_from_the_workspace_is_read() {
+    let t = TempDir::new("dep-inherited");
+    registry_crate(
+        &t,
+        "jar-1.3.0",
+        "jar",
+        "1.3.0",
+        "#[derive(Default)]\npub struct Jar { cookies: std::collections::HashMap<String, String> }\n\
+         impl Jar { pub fn store(&mut self, k: String) { self.cookies.insert(k, String::new()); } }\n",
+    );
+    t.write(
+        "ws/Cargo.toml",
+        "[workspace]\nmembers = [\"app\"]\n\n[workspace.dependencies]\njar = \"1\"\n",
+    );
+    t.write(
+        "ws/app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\njar.workspace = true\n",
+    );
+    t.write(
+        "ws/app/src/lib.rs",
+        "use std::sync::{Arc, Mutex};\n\
+         pub fn store(j: Arc<Mutex<jar::Jar>>) {\n    j.lock().unwrap().store(String::new());\n}\n",
+    );
+    let got = findings_with(
+        &t.0.join("ws"),
+        &Config {
+            dependencies: stats_lint::Dependencies::RegistryAt(t.0.join("registry/src")),
+            ..Config::default()
+        },
+    );
+    assert_eq!(
+        got,
+        owned(&[
+            ("poison_cascade", "app/src/lib.rs", 3),
+            ("shared_map_mutation", "app/src/lib.rs", 3),
+        ])
+    );
+}
