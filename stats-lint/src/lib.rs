@@ -486,6 +486,7 @@ fn run_unit(
                     text,
                     ast: None,
                     edition2015: false,
+                    test_module: engine::TestModule::No,
                 });
             }
             Ok(lint_unit(

@@ -8,8 +8,9 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::Error;
-use crate::engine::ParsedFile;
 use crate::engine::facts::macro_items;
+use crate::engine::test_scope::is_cfg_test;
+use crate::engine::{ParsedFile, TestModule};
 use crate::render::json::TargetInfo;
 
 /// One target of a package.
@@ -526,8 +527,8 @@ pub(crate) fn load_package(
             format!("{}:{}", t.kind, t.name.replace('-', "_"))
         };
         let base = t.src.parent().unwrap_or(Path::new(".")).to_path_buf();
-        let mut queue = vec![(t.src.clone(), base, root)];
-        while let Some((file, child_dir, module)) = queue.pop() {
+        let mut queue = vec![(t.src.clone(), base, root, TestModule::No)];
+        while let Some((file, child_dir, module, test_module)) = queue.pop() {
             if skip(&file) || !seen.insert(normalize(&file)) {
                 continue;
             }
@@ -539,6 +540,7 @@ pub(crate) fn load_package(
             bytes += text.len();
             let mut pf = ParsedFile::parse(display(&file), module.clone(), text);
             pf.edition2015 = pkg.edition == "2015";
+            pf.test_module = test_module;
             if let Some(Ok(ast)) = &pf.ast {
                 let mut mods = Vec::new();
                 let file_dir = file.parent().unwrap_or(Path::new("."));
@@ -547,7 +549,7 @@ pub(crate) fn load_package(
                     paths: file_dir,
                     file: file_dir,
                 };
-                module_files(&ast.items, &dirs, &module, &mut mods, 0);
+                module_files(&ast.items, &dirs, &module, test_module, &mut mods, 0);
                 queue.extend(mods);
             }
             if bytes > tree_budget {
@@ -624,13 +626,18 @@ struct ModDirs<'a> {
     file: &'a Path,
 }
 
-/// The files declared by `mod x;` items: the file, the folder its own `mod`s
-/// live in, and its module path.
+/// A module's file: the file, the folder its own `mod`s live in, its
+/// module path, and whether it is test code.
+type ModFile = (PathBuf, PathBuf, String, TestModule);
+
+/// The files declared by `mod x;` items in a module's `items`; `test` says
+/// whether that module is test code.
 fn module_files(
     items: &[syn::Item],
     dirs: &ModDirs<'_>,
     module: &str,
-    out: &mut Vec<(PathBuf, PathBuf, String)>,
+    test: TestModule,
+    out: &mut Vec<ModFile>,
     depth: usize,
 ) {
     for item in items {
@@ -641,13 +648,13 @@ fn module_files(
                 // own, in a file named relative to the including file.
                 if let Ok(lit) = mac.mac.parse_body::<syn::LitStr>() {
                     let f = dirs.file.join(lit.value());
-                    out.push((f, dirs.children.to_path_buf(), module.to_string()));
+                    out.push((f, dirs.children.to_path_buf(), module.to_string(), test));
                 }
                 continue;
             }
             syn::Item::Macro(mac) if depth < 8 => {
                 if let Some(inner) = macro_items(&mac.mac) {
-                    module_files(&inner, dirs, module, out, depth + 1);
+                    module_files(&inner, dirs, module, test, out, depth + 1);
                 }
                 continue;
             }
@@ -657,6 +664,12 @@ fn module_files(
         let name = name.strip_prefix("r#").unwrap_or(&name);
         let sub_module = format!("{module}::{name}");
         let paths = path_attrs(&m.attrs);
+        let test = match test {
+            TestModule::No if is_cfg_test(&m.attrs) => TestModule::Yes {
+                private: matches!(m.vis, syn::Visibility::Inherited),
+            },
+            outer => outer,
+        };
         match &m.content {
             Some((_, inner)) => {
                 // An inline module's own path names a folder below where its
@@ -671,14 +684,14 @@ fn module_files(
                         paths: sub,
                         file: dirs.file,
                     };
-                    module_files(inner, &inner_dirs, &sub_module, out, depth + 1);
+                    module_files(inner, &inner_dirs, &sub_module, test, out, depth + 1);
                 }
             }
             None => {
                 for p in &paths {
                     let f = dirs.paths.join(p);
                     let child = f.parent().unwrap_or(dirs.paths).to_path_buf();
-                    out.push((f, child, sub_module.clone()));
+                    out.push((f, child, sub_module.clone(), test));
                 }
                 // With only `cfg_attr` paths, no `cfg` may hold: then the
                 // default file is the module.
@@ -689,9 +702,9 @@ fn module_files(
                 let flat = dirs.children.join(format!("{name}.rs"));
                 let nested = dirs.children.join(name).join("mod.rs");
                 if flat.is_file() {
-                    out.push((flat, dirs.children.join(name), sub_module));
+                    out.push((flat, dirs.children.join(name), sub_module, test));
                 } else if nested.is_file() {
-                    out.push((nested, dirs.children.join(name), sub_module));
+                    out.push((nested, dirs.children.join(name), sub_module, test));
                 }
             }
         }

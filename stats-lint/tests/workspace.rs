@@ -822,3 +822,40 @@ fn a_dependency_inherited_from_the_workspace_is_read() {
         ])
     );
 }
+
+/// A test double in its own file, declared `#[cfg(test)] mod mock_chain;`,
+/// is judged as the same code in an inline `#[cfg(test)] mod` is: its
+/// locks stay on the threads of the tests that use it.
+#[test]
+fn a_test_module_in_its_own_file_is_test_code() {
+    let t = TempDir::new("test-file-module");
+    let mock = "use std::collections::HashMap;\nuse std::sync::{Arc, RwLock};\n\
+         #[derive(Clone, Default)]\npub(crate) struct MockChain {\n    blocks: Arc<RwLock<HashMap<u64, u64>>>,\n}\n\
+         impl MockChain {\n    pub(crate) fn extend(&self, b: u64) {\n        self.blocks.write().unwrap().insert(b, b);\n    }\n}\n";
+    for (name, decl) in [
+        ("test", "#[cfg(test)]\nmod mock_chain;"),
+        ("plain", "mod mock_chain;"),
+    ] {
+        t.write(
+            &format!("{name}/Cargo.toml"),
+            &format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        );
+        t.write(&format!("{name}/src/mock_chain.rs"), mock);
+        t.write(
+            &format!("{name}/src/lib.rs"),
+            &format!(
+                "{decl}\n\n#[cfg(test)]\nmod tests {{\n    #[test]\n    fn extends() {{\n        \
+                 let c = super::mock_chain::MockChain::default();\n        c.extend(1);\n    }}\n}}\n"
+            ),
+        );
+    }
+    assert_eq!(findings(&t.0.join("test")), []);
+    // Not test code: another part of the library may share it.
+    assert_eq!(
+        findings(&t.0.join("plain")),
+        owned(&[
+            ("poison_cascade", "src/mock_chain.rs", 9),
+            ("shared_map_mutation", "src/mock_chain.rs", 9),
+        ])
+    );
+}

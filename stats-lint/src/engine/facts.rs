@@ -487,6 +487,8 @@ pub(crate) struct FileInput<'a> {
     pub(crate) module: &'a str,
     /// The syntax tree.
     pub(crate) ast: &'a syn::File,
+    /// Whether the file is test code (a `#[cfg(test)] mod x;` module).
+    pub(crate) test_code: bool,
 }
 
 /// The identifiers of a path.
@@ -748,7 +750,7 @@ impl Facts {
             self_ty: None,
             feature_use: false,
             fn_span: None,
-            test_code: false,
+            test_code: f.test_code,
             in_test_fn: false,
             macros: LocalMacros::default(),
             typed_names: HashMap::new(),

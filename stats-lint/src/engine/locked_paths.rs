@@ -294,6 +294,7 @@ mod tests {
             display: std::path::Path::new("lib.rs"),
             module: "app",
             ast: &ast,
+            test_code: false,
         });
         let mut locked = LockedPaths::default();
         locked.collect(&ast, "app");

@@ -210,6 +210,24 @@ pub(crate) struct ParsedFile {
     pub(crate) ast: Option<Result<syn::File, syn::Error>>,
     /// Of a 2015-edition package: `use` paths start at the crate root.
     pub(crate) edition2015: bool,
+    /// Whether the file is a module declared `#[cfg(test)] mod x;` (or
+    /// lies under one), and whether that declaration is private.
+    pub(crate) test_module: TestModule,
+}
+
+/// Whether a file is the module of a `#[cfg(test)]` declaration, as an
+/// inline `#[cfg(test)] mod tests { .. }` is: its code is test code.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum TestModule {
+    /// Not under a `#[cfg(test)]` module.
+    #[default]
+    No,
+    /// Under one; `private`: the `#[cfg(test)] mod` item is private, so its
+    /// fixtures serve its own tests.
+    Yes {
+        /// Whether the declaration is private.
+        private: bool,
+    },
 }
 
 impl ParsedFile {
@@ -222,6 +240,7 @@ impl ParsedFile {
             text,
             ast,
             edition2015: false,
+            test_module: TestModule::No,
         }
     }
 }
@@ -263,6 +282,7 @@ pub(crate) fn lint_package(
                 display: &f.display,
                 module: &f.module,
                 ast,
+                test_code: f.test_module != TestModule::No,
             });
             locked.collect(ast, &f.module);
         }
@@ -287,7 +307,9 @@ pub(crate) fn lint_package(
             .unwrap_or_else(|| edition2015::parse_file(&f.text));
         match &tree {
             Ok(ast) => {
-                let (found, back) = walk::walk_file(ast, &f.display, &f.module, &facts, passes);
+                let private_test = matches!(f.test_module, TestModule::Yes { private: true });
+                let (found, back) =
+                    walk::walk_file(ast, &f.display, &f.module, private_test, &facts, passes);
                 passes = back;
                 out.extend(found);
                 on_tree(&f.display, &f.text, Some(ast));
@@ -315,6 +337,7 @@ pub(crate) fn library_facts(files: Vec<ParsedFile>, root: &str) -> Exported {
                 display: &f.display,
                 module: &f.module,
                 ast,
+                test_code: f.test_module != TestModule::No,
             });
         }
     }

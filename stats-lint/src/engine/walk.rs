@@ -27,7 +27,7 @@ use super::facts::{Facts, FnFact, macro_items, path_segs};
 use super::macro_rules::LocalMacros;
 use super::ty::{self, Flavor, Shape};
 use super::{Cx, LintPass, Owner, test_scope};
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Diagnostic, Pos, Span};
 
 /// Methods of maps and sets that mutate them.
 pub(crate) const MUTATING_METHODS: &[&str] = &[
@@ -331,6 +331,7 @@ pub(crate) fn walk_file(
     file: &syn::File,
     path: &Path,
     module: &str,
+    private_test: bool,
     facts: &Facts,
     passes: Vec<Box<dyn LintPass>>,
 ) -> (Vec<Diagnostic>, Vec<Box<dyn LintPass>>) {
@@ -357,6 +358,21 @@ pub(crate) fn walk_file(
         passes,
         out: RefCell::new(Vec::new()),
     };
+    // The file of a private `#[cfg(test)] mod x;`: judged as the same
+    // code in an inline test module is.
+    if private_test
+        && (!test_scope::starts_threads(&file.items)
+            || test_scope::tasks_stay_on_test_threads(&file.items))
+    {
+        w.single_threaded_test = Some(Span {
+            file: path.to_path_buf(),
+            start: Pos { line: 1, column: 1 },
+            end: Pos {
+                line: usize::MAX,
+                column: usize::MAX,
+            },
+        });
+    }
     w.visit_file(file);
     (w.out.into_inner(), w.passes)
 }
