@@ -859,3 +859,50 @@ fn a_test_module_in_its_own_file_is_test_code() {
         ])
     );
 }
+
+/// A `macro_rules!` of another file of the package (`#[macro_use] mod
+/// macros;`, or a `#[macro_export]` one called as `crate::name!`) is
+/// expanded where it is invoked; a finding inside its body is reported at
+/// the invocation.
+#[test]
+fn a_macro_of_another_file_is_expanded_where_it_is_invoked() {
+    let t = TempDir::new("macro-other-file");
+    t.write(
+        "Cargo.toml",
+        "[package]\nname = \"reg\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    t.write(
+        "src/lib.rs",
+        "#[macro_use]\nmod macros;\nmod users;\nmod peers;\n",
+    );
+    t.write(
+        "src/macros.rs",
+        "macro_rules! shared_table {\n    ($name:ident, $inner:ident, $k:ty) => {\n        \
+         pub struct $inner { pub rows: std::collections::HashMap<$k, u64> }\n        \
+         #[derive(Clone)]\n        pub struct $name(std::sync::Arc<std::sync::Mutex<$inner>>);\n        \
+         impl $name {\n            pub fn with<R>(&self, f: impl FnOnce(&mut $inner) -> R) -> R {\n                \
+         f(&mut self.0.lock().unwrap())\n            }\n        }\n    };\n}\n\
+         #[macro_export]\nmacro_rules! bump {\n    ($t:expr, $k:expr) => {\n        \
+         $t.0.lock().unwrap().rows.insert($k, 1)\n    };\n}\n",
+    );
+    t.write(
+        "src/users.rs",
+        "shared_table!(Users, UsersInner, u32);\n\n\
+         pub fn add(u: &Users, id: u32) {\n    u.with(|inner| inner.rows.insert(id, 0));\n}\n",
+    );
+    t.write(
+        "src/peers.rs",
+        "shared_table!(Peers, PeersInner, String);\n\n\
+         pub fn seen(p: &Peers, k: String) {\n    crate::bump!(p, k);\n}\n",
+    );
+    assert_eq!(
+        findings(&t.0),
+        owned(&[
+            ("poison_cascade", "src/peers.rs", 1),
+            ("poison_cascade", "src/peers.rs", 4),
+            ("shared_map_mutation", "src/peers.rs", 4),
+            ("poison_cascade", "src/users.rs", 1),
+            ("shared_map_mutation", "src/users.rs", 4),
+        ])
+    );
+}

@@ -21,7 +21,7 @@ use std::path::Path;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::visit::Visit;
 
-use super::macro_rules::LocalMacros;
+use super::macro_rules::{CrateMacros, LocalMacros};
 use super::ty::{
     self, CELL_NAMES, FRAMEWORK_WRAPPERS, INT_NAMES, LOCK_NAMES, MAP_NAMES, SET_NAMES, Shape,
     WRAP_NAMES, flavor_of_path, is_atomic_name,
@@ -159,6 +159,8 @@ const NOT_DEREF_NAMES: &[&str] = &[
 /// Everything pass 1 knows about a package.
 #[derive(Default)]
 pub(crate) struct Facts {
+    /// The package's `macro_rules!` by name, for invocations in other files.
+    pub(crate) crate_macros: std::rc::Rc<CrateMacros>,
     modules: HashMap<String, Module>,
     statics: HashMap<String, StaticFact>,
     /// Every `static` declared in a function body, by full path: two
@@ -743,6 +745,7 @@ impl Facts {
 
     /// Phase A for one file.
     pub(crate) fn add_file(&mut self, f: FileInput<'_>) {
+        let macros = LocalMacros::new(self.crate_macros.clone());
         let mut c = Collector {
             facts: self,
             file: f.display,
@@ -752,7 +755,7 @@ impl Facts {
             fn_span: None,
             test_code: f.test_code,
             in_test_fn: false,
-            macros: LocalMacros::default(),
+            macros,
             typed_names: HashMap::new(),
         };
         c.module_entry();

@@ -146,12 +146,99 @@ impl MacroRules {
     }
 }
 
+/// The package's `macro_rules!` by name, for invocations in other files
+/// (`#[macro_use] mod component;`, `pub(crate) use impl_policy;`): a name
+/// defined once in the package, or the same way each time.
+#[derive(Debug, Default)]
+pub(crate) struct CrateMacros {
+    by_name: HashMap<String, Option<TokenStream>>,
+}
+
+impl CrateMacros {
+    /// Records the `macro_rules!` of a file (also in its inline modules).
+    pub(crate) fn collect(&mut self, items: &[syn::Item]) {
+        for item in items {
+            match item {
+                syn::Item::Macro(m) if m.mac.path.is_ident("macro_rules") => {
+                    let Some(ident) = &m.ident else { continue };
+                    // The linter reads these by their syntax (the crates
+                    // that define them use them as their users do).
+                    if matches!(
+                        ident.to_string().as_str(),
+                        "lazy_static" | "thread_local" | "cfg_if"
+                    ) {
+                        continue;
+                    }
+                    let tokens = m.mac.tokens.clone();
+                    self.by_name
+                        .entry(ident.to_string())
+                        .and_modify(|old| {
+                            if old.as_ref().map(ToString::to_string) != Some(tokens.to_string()) {
+                                *old = None;
+                            }
+                        })
+                        .or_insert(Some(tokens));
+                }
+                syn::Item::Mod(m) => {
+                    if let Some((_, inner)) = &m.content {
+                        self.collect(inner);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A macro's definition, its tokens placed at `span` (where another file
+    /// invokes it: a finding inside its body is reported there).
+    fn rules_at(&self, name: &str, span: proc_macro2::Span) -> Option<MacroRules> {
+        let tokens = self.by_name.get(name)?.as_ref()?;
+        MacroRules::parse(respan(tokens.clone(), span))
+    }
+}
+
+/// Every token of a stream, placed at `span`.
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let TokenTree::Group(g) = &tt {
+                let mut group = Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = TokenTree::Group(group);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
+}
+
+/// The rules an invocation expands by: the file's own macro, or another
+/// file's of the package.
+enum Found<'a> {
+    Local(&'a MacroRules),
+    Other(MacroRules),
+}
+
+impl std::ops::Deref for Found<'_> {
+    type Target = MacroRules;
+    fn deref(&self) -> &MacroRules {
+        match self {
+            Found::Local(m) => m,
+            Found::Other(m) => m,
+        }
+    }
+}
+
 /// The package's macros seen so far, in the order Rust scopes them: a
 /// `macro_rules!` is usable after its definition, and a later one of the
-/// same name shadows it.
+/// same name shadows it; a name the file does not define is looked up
+/// among the package's other files' macros.
 #[derive(Debug, Default)]
 pub(crate) struct LocalMacros {
     by_name: HashMap<String, MacroRules>,
+    crate_wide: std::rc::Rc<CrateMacros>,
     /// How deep the expansion being read is.
     pub(crate) depth: usize,
     /// How many invocations this file has expanded.
@@ -159,6 +246,14 @@ pub(crate) struct LocalMacros {
 }
 
 impl LocalMacros {
+    /// The macros of a file of a package whose macros are `crate_wide`.
+    pub(crate) fn new(crate_wide: std::rc::Rc<CrateMacros>) -> LocalMacros {
+        LocalMacros {
+            crate_wide,
+            ..LocalMacros::default()
+        }
+    }
+
     /// Records `macro_rules! name { .. }` (an unreadable one hides an
     /// earlier one of the same name).
     pub(crate) fn define(&mut self, name: &str, tokens: TokenStream) {
@@ -174,7 +269,7 @@ impl LocalMacros {
 
     /// The macro an invocation `name!(..)` calls, when it is the file's
     /// and expansion is not too deep already.
-    fn get(&mut self, mac: &syn::Macro) -> Option<&MacroRules> {
+    fn get(&mut self, mac: &syn::Macro) -> Option<Found<'_>> {
         if self.depth >= MAX_DEPTH
             || self.expansions >= MAX_EXPANSIONS
             || mac
@@ -186,10 +281,28 @@ impl LocalMacros {
         {
             return None;
         }
-        let name = mac.path.get_ident()?.to_string();
-        let rules = self.by_name.get(&name)?;
+        // `name!` or `crate::name!` (a `#[macro_export]` one).
+        let segs: Vec<String> = mac
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let name = match segs.as_slice() {
+            [name] => name.clone(),
+            [first, .., name] if matches!(first.as_str(), "crate" | "self" | "super") => {
+                name.clone()
+            }
+            _ => return None,
+        };
+        if segs.len() == 1 && self.by_name.contains_key(&name) {
+            self.expansions += 1;
+            return self.by_name.get(&name).map(Found::Local);
+        }
+        let span = mac.path.segments.first()?.ident.span();
+        let other = self.crate_wide.rules_at(&name, span)?;
         self.expansions += 1;
-        Some(rules)
+        Some(Found::Other(other))
     }
 
     /// The items an item-position invocation of one of the file's macros writes.

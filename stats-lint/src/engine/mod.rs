@@ -271,6 +271,18 @@ pub(crate) fn lint_package(
         facts.import(exported);
         facts.add_crate_alias(name, &exported.root);
     }
+    // The package's macros first, for invocations in other files than
+    // their definition's (a file that defines one is parsed here, once).
+    let mut crate_macros = macro_rules::CrateMacros::default();
+    for f in files.iter_mut().filter(|f| f.text.contains("macro_rules!")) {
+        let tree = f
+            .ast
+            .get_or_insert_with(|| edition2015::parse_file(&f.text));
+        if let Ok(ast) = tree {
+            crate_macros.collect(&ast.items);
+        }
+    }
+    facts.crate_macros = std::rc::Rc::new(crate_macros);
     let mut locked = locked_paths::LockedPaths::default();
     for f in files.iter_mut() {
         let tree = f

@@ -354,7 +354,7 @@ pub(crate) fn walk_file(
         self_contained_test: false,
         fn_span: None,
         body_id: 0,
-        macros: LocalMacros::default(),
+        macros: LocalMacros::new(facts.crate_macros.clone()),
         passes,
         out: RefCell::new(Vec::new()),
     };
