@@ -906,3 +906,37 @@ fn a_macro_of_another_file_is_expanded_where_it_is_invoked() {
         ])
     );
 }
+
+/// A lock macro defined once per `cfg` (a feature's and the default
+/// build's) is read as the default build defines it, in either order.
+#[test]
+fn a_lock_macro_defined_per_feature_is_the_default_builds() {
+    let t = TempDir::new("cfg-lock-macro");
+    t.write(
+        "Cargo.toml",
+        "[package]\nname = \"px\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    t.write(
+        "src/lib.rs",
+        "#[cfg(feature = \"fast\")]\nmacro_rules! wlock {\n    ($l:expr) => {\n        $l.write()\n    };\n}\n\
+         #[cfg(not(feature = \"fast\"))]\nmacro_rules! wlock {\n    ($l:expr) => {\n        $l.write().unwrap()\n    };\n}\n\
+         #[cfg(not(feature = \"fast\"))]\nmacro_rules! rlock {\n    ($l:expr) => {\n        $l.read().unwrap()\n    };\n}\n\
+         #[cfg(feature = \"fast\")]\nmacro_rules! rlock {\n    ($l:expr) => {\n        $l.read()\n    };\n}\n\
+         mod proxy;\n",
+    );
+    t.write(
+        "src/proxy.rs",
+        "use std::collections::HashMap;\nuse std::sync::{Arc, RwLock};\n\
+         #[derive(Clone, Default)]\npub struct Proxy {\n    inner: Arc<RwLock<HashMap<String, u64>>>,\n}\n\
+         impl Proxy {\n    pub fn set(&self, k: String) {\n        wlock!(self.inner).insert(k, 1);\n    }\n\
+         pub fn get(&self, k: &str) -> Option<u64> {\n        rlock!(self.inner).get(k).copied()\n    }\n}\n",
+    );
+    assert_eq!(
+        findings(&t.0),
+        owned(&[
+            ("poison_cascade", "src/proxy.rs", 9),
+            ("shared_map_mutation", "src/proxy.rs", 9),
+            ("poison_cascade", "src/proxy.rs", 12),
+        ])
+    );
+}

@@ -238,6 +238,9 @@ pub(crate) struct Facts {
     /// (`($m:expr) => { $m.lock().unwrap() }`), its metavariable and body;
     /// `None` for any other macro, or when two macros share the name.
     macros: HashMap<String, Option<LockMacro>>,
+    /// Whether the definition kept in `macros` is behind `#[cfg(feature)]`:
+    /// the default build's definition wins over a feature's.
+    macro_feature_only: HashMap<String, bool>,
     // phase A leftovers, resolved in phase B
     raw_shared: Vec<(Vec<String>, String)>,
     raw_unsafe_sync: Vec<(Vec<String>, String)>,
@@ -2667,7 +2670,7 @@ impl thread_reach::Resolver for Facts {
 }
 
 /// `#[cfg(feature = "..")]`: code that only a feature turns on.
-fn is_cfg_feature(a: &syn::Attribute) -> bool {
+pub(crate) fn is_cfg_feature(a: &syn::Attribute) -> bool {
     a.path().is_ident("cfg")
         && a.meta.require_list().is_ok_and(|l| {
             matches!(l.tokens.clone().into_iter().next(),
@@ -3090,20 +3093,36 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         if let Some(ident) = &m.ident {
             self.add_item(ident.to_string());
             if m.mac.path.is_ident("macro_rules") {
-                self.macros.define(&ident.to_string(), m.mac.tokens.clone());
+                let name = ident.to_string();
+                let feature_only = m.attrs.iter().any(is_cfg_feature);
+                self.macros
+                    .define_cfg(&name, m.mac.tokens.clone(), feature_only);
                 let found = lock_macro(m.mac.tokens.clone());
-                // Two macros of one name (in different modules): trust neither.
-                self.facts
-                    .macros
-                    .entry(ident.to_string())
-                    .and_modify(|old| {
+                let old_feature_only = self
+                    .facts
+                    .macro_feature_only
+                    .insert(name.clone(), feature_only);
+                match self.facts.macros.get_mut(&name) {
+                    None => {
+                        self.facts.macros.insert(name, found);
+                    }
+                    Some(old) => {
                         let same = matches!((&*old, &found), (Some(a), Some(b))
                             if a.var == b.var && a.body.to_string() == b.body.to_string());
-                        if !same {
-                            *old = None;
+                        match (same, old_feature_only, feature_only) {
+                            (true, _, _) => {}
+                            // The default build's definition over a feature's
+                            // (`#[cfg(not(feature = "parking_lot"))]` beside
+                            // `#[cfg(feature = "parking_lot")]`).
+                            (false, Some(true), false) => *old = found,
+                            (false, Some(false), true) => {
+                                self.facts.macro_feature_only.insert(name, false);
+                            }
+                            // Two macros of one name (in different modules): trust neither.
+                            _ => *old = None,
                         }
-                    })
-                    .or_insert(found);
+                    }
+                }
             }
         }
         if let Some(items) = self.macros.items(&m.mac) {

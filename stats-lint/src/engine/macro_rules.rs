@@ -152,6 +152,8 @@ impl MacroRules {
 #[derive(Debug, Default)]
 pub(crate) struct CrateMacros {
     by_name: HashMap<String, Option<TokenStream>>,
+    /// The names whose definition kept is behind `#[cfg(feature = ..)]`.
+    feature_only: std::collections::HashSet<String>,
 }
 
 impl CrateMacros {
@@ -169,15 +171,29 @@ impl CrateMacros {
                     ) {
                         continue;
                     }
+                    let name = ident.to_string();
                     let tokens = m.mac.tokens.clone();
-                    self.by_name
-                        .entry(ident.to_string())
-                        .and_modify(|old| {
-                            if old.as_ref().map(ToString::to_string) != Some(tokens.to_string()) {
-                                *old = None;
-                            }
-                        })
-                        .or_insert(Some(tokens));
+                    let feature_only = m.attrs.iter().any(crate::engine::facts::is_cfg_feature);
+                    let Some(old) = self.by_name.get_mut(&name) else {
+                        if feature_only {
+                            self.feature_only.insert(name.clone());
+                        }
+                        self.by_name.insert(name, Some(tokens));
+                        continue;
+                    };
+                    let old_feature_only = self.feature_only.contains(&name);
+                    if old.as_ref().map(ToString::to_string) == Some(tokens.to_string())
+                        || (feature_only && !old_feature_only)
+                    {
+                        continue;
+                    }
+                    // The default build's definition over a feature's.
+                    if old_feature_only && !feature_only {
+                        *old = Some(tokens);
+                        self.feature_only.remove(&name);
+                    } else {
+                        *old = None;
+                    }
                 }
                 syn::Item::Mod(m) => {
                     if let Some((_, inner)) = &m.content {
@@ -238,6 +254,8 @@ impl std::ops::Deref for Found<'_> {
 #[derive(Debug, Default)]
 pub(crate) struct LocalMacros {
     by_name: HashMap<String, MacroRules>,
+    /// The names whose definition kept is behind `#[cfg(feature = ..)]`.
+    feature_only: std::collections::HashSet<String>,
     crate_wide: std::rc::Rc<CrateMacros>,
     /// How deep the expansion being read is.
     pub(crate) depth: usize,
@@ -252,6 +270,21 @@ impl LocalMacros {
             crate_wide,
             ..LocalMacros::default()
         }
+    }
+
+    /// Records `macro_rules! name { .. }` behind `#[cfg(feature = ..)]`
+    /// when `feature_only`: it does not hide the default build's definition
+    /// of the name (`#[cfg(not(feature = ..))]` or no `cfg`).
+    pub(crate) fn define_cfg(&mut self, name: &str, tokens: TokenStream, feature_only: bool) {
+        if feature_only && self.by_name.contains_key(name) && !self.feature_only.contains(name) {
+            return;
+        }
+        if feature_only {
+            self.feature_only.insert(name.to_string());
+        } else {
+            self.feature_only.remove(name);
+        }
+        self.define(name, tokens);
     }
 
     /// Records `macro_rules! name { .. }` (an unreadable one hides an

@@ -2531,7 +2531,9 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         if let Some(ident) = &m.ident
             && m.mac.path.is_ident("macro_rules")
         {
-            self.macros.define(&ident.to_string(), m.mac.tokens.clone());
+            let feature_only = m.attrs.iter().any(super::facts::is_cfg_feature);
+            self.macros
+                .define_cfg(&ident.to_string(), m.mac.tokens.clone(), feature_only);
         }
         if let Some(items) = self.macros.items(&m.mac) {
             self.macros.depth += 1;
