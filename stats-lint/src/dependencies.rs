@@ -103,9 +103,14 @@ const NOT_READ: &[&str] = &[
     "num-traits",
 ];
 
-/// A dependency whose package holds more `.rs` source than this is not
-/// read: what it costs would be paid by every package that depends on it.
-const MAX_SOURCE_BYTES: u64 = 4 << 20;
+/// The most `.rs` source a dependency may hold to be read for a package of
+/// this much source: the package's own size, within these bounds. Parsing
+/// a dependency costs as much as linting as much of the package, so a
+/// small package does not pay for a large library (harper-ls, 60 KB, locks
+/// harper-core's 3.6 MB: reading it took 2 s of the 2.15), while a lock
+/// around quinn-proto's connection (1.1 MB) is read for any package.
+const MIN_DEPENDENCY_BYTES: u64 = 3 << 19;
+const MAX_DEPENDENCY_BYTES: u64 = 4 << 20;
 
 /// Versions in the registry cache, by package name, oldest first.
 type RegistryIndex = HashMap<String, Vec<(Version, PathBuf)>>;
@@ -128,6 +133,8 @@ pub(crate) struct DependencyReader {
     /// Each library's facts by folder, computed by the first thread that
     /// needs them while the others wait (`None`: not readable).
     libraries: Mutex<HashMap<PathBuf, LibrarySlot>>,
+    /// Each dependency's `.rs` source, in bytes, by folder.
+    sizes: Mutex<HashMap<PathBuf, u64>>,
 }
 
 impl DependencyReader {
@@ -144,6 +151,7 @@ impl DependencyReader {
             index: OnceLock::new(),
             lockfiles: Mutex::new(HashMap::new()),
             libraries: Mutex::new(HashMap::new()),
+            sizes: Mutex::new(HashMap::new()),
         }
     }
 
@@ -163,16 +171,31 @@ impl DependencyReader {
         }
         let dir = pkg.manifest.parent().unwrap_or(Path::new("."));
         let lock = self.lockfile(dir);
-        pkg.deps
+        let wanted: Vec<&Dependency> = pkg
+            .deps
             .iter()
             .filter(|d| {
                 d.normal
                     && locked.contains(&d.name)
                     && !skip.contains(&d.name)
                     && !NOT_READ.contains(&d.package.as_str())
+                    // FFI bindings: no map in them.
+                    && !d.package.ends_with("-sys")
             })
+            .collect();
+        if wanted.is_empty() {
+            return Vec::new();
+        }
+        let cap = Unit::Package(pkg.clone())
+            .source_bytes()
+            .clamp(MIN_DEPENDENCY_BYTES, MAX_DEPENDENCY_BYTES);
+        wanted
+            .into_iter()
             .filter_map(|d| {
                 let folder = self.locate(d, lock.as_deref())?;
+                if self.size(&folder) > cap {
+                    return None;
+                }
                 Some((d.name.clone(), self.library(&folder, tree_budget)?))
             })
             .collect()
@@ -246,6 +269,19 @@ impl DependencyReader {
         Some(pinned)
     }
 
+    /// The `.rs` source a dependency's package holds, measured once.
+    fn size(&self, folder: &Path) -> u64 {
+        let mut sizes = self.sizes.lock().unwrap_or_else(PoisonError::into_inner);
+        *sizes.entry(folder.to_path_buf()).or_insert_with(|| {
+            let mut files = Vec::new();
+            workspace::walk_rs(folder, &mut files);
+            files
+                .iter()
+                .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+                .sum()
+        })
+    }
+
     /// A library's facts, read by the first package that needs them.
     fn library(&self, folder: &Path, tree_budget: usize) -> Option<Arc<Exported>> {
         let cell = self
@@ -312,8 +348,8 @@ fn read_lockfile(path: &Path) -> Option<Pinned> {
 }
 
 /// The facts of the library of the package in `folder`: `None` for a
-/// package with no library, a proc-macro crate (its types never reach the
-/// code that uses it), or one over the size limit.
+/// package with no library or a proc-macro crate (its types never reach
+/// the code that uses it).
 fn read_library(folder: &Path, tree_budget: usize) -> Option<Exported> {
     let mut pkg = workspace::discover(folder)
         .ok()?
@@ -327,9 +363,6 @@ fn read_library(folder: &Path, tree_budget: usize) -> Option<Exported> {
     }
     let root = pkg.lib_root()?;
     pkg.targets.retain(|t| t.kind == "lib");
-    if Unit::Package(pkg.clone()).source_bytes() > MAX_SOURCE_BYTES {
-        return None;
-    }
     let loaded =
         workspace::load_package(&pkg, &crate::display_path, &|_| false, tree_budget).ok()?;
     let files: Vec<ParsedFile> = loaded.files.into_iter().map(|(f, _)| f).collect();

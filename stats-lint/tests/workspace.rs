@@ -940,3 +940,48 @@ fn a_lock_macro_defined_per_feature_is_the_default_builds() {
         ])
     );
 }
+
+/// A dependency larger than the package (and than 1.5 MiB) is not read:
+/// a small package does not pay for parsing a large library.
+#[test]
+fn a_dependency_much_larger_than_the_package_is_not_read() {
+    let t = TempDir::new("dep-size");
+    let lib = "pub mod data;\n#[derive(Default)]\npub struct Index { rows: std::collections::HashMap<u32, u32> }\n\
+         impl Index { pub fn add(&mut self, k: u32) { self.rows.insert(k, k); } }\n";
+    registry_crate(&t, "bigindex-1.0.0", "bigindex", "1.0.0", lib);
+    registry_crate(&t, "smallindex-1.0.0", "smallindex", "1.0.0", lib);
+    let filler = "// filler line of a generated table, to make the crate large\n".repeat(30_000);
+    t.write(
+        "registry/src/index.example/bigindex-1.0.0/src/data.rs",
+        &filler,
+    );
+    t.write(
+        "registry/src/index.example/smallindex-1.0.0/src/data.rs",
+        "",
+    );
+    t.write(
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\nbigindex = \"1\"\nsmallindex = \"1\"\n",
+    );
+    t.write(
+        "app/src/lib.rs",
+        "use std::sync::{Arc, Mutex};\n\
+         pub fn big(i: Arc<Mutex<bigindex::Index>>) {\n    i.lock().unwrap().add(1);\n}\n\
+         pub fn small(i: Arc<Mutex<smallindex::Index>>) {\n    i.lock().unwrap().add(1);\n}\n",
+    );
+    let got = findings_with(
+        &t.0.join("app"),
+        &Config {
+            dependencies: stats_lint::Dependencies::RegistryAt(t.0.join("registry/src")),
+            ..Config::default()
+        },
+    );
+    assert_eq!(
+        got,
+        owned(&[
+            ("poison_cascade", "src/lib.rs", 6),
+            ("shared_map_mutation", "src/lib.rs", 6),
+        ])
+    );
+}
