@@ -3460,6 +3460,7 @@ fn takes_a_lock(block: &syn::Block) -> bool {
 /// field of `self` it locks and the lock method (`write`, `lock`, ..).
 #[derive(Clone, Debug)]
 pub(crate) struct ClosureGuard {
+    /// The field locked, from `self` (`0.1` for `(self.0).1`).
     pub(crate) field: String,
     /// `None`: the helper hands over the lock itself (`f(&self.config)`).
     pub(crate) lock: Option<String>,
@@ -3490,12 +3491,9 @@ fn closure_guard(sig: &syn::Signature, block: &syn::Block) -> Option<ClosureGuar
                 let name = m.method.to_string();
                 let is_lock = super::walk::WRITE_LOCK.contains(&name.as_str())
                     || super::walk::READ_LOCK.contains(&name.as_str());
-                if is_lock
-                    && let syn::Expr::Field(f) = &*m.receiver
-                    && matches!(&*f.base, syn::Expr::Path(p) if p.path.is_ident("self"))
-                {
+                if is_lock && let Some(field) = self_field_path(&m.receiver) {
                     return Some(ClosureGuard {
-                        field: member_text(&f.member),
+                        field,
                         lock: Some(name),
                     });
                 }
@@ -3506,6 +3504,22 @@ fn closure_guard(sig: &syn::Signature, block: &syn::Block) -> Option<ClosureGuar
             syn::Expr::Paren(p) => self_lock(&p.expr),
             syn::Expr::Reference(r) => self_lock(&r.expr),
             syn::Expr::Unary(u) => self_lock(&u.expr),
+            _ => None,
+        }
+    }
+    /// `self.a.b`, also `(self.0).1` (a lock in a tuple behind an `Arc`):
+    /// the fields from `self`, dotted.
+    fn self_field_path(e: &syn::Expr) -> Option<String> {
+        match e {
+            syn::Expr::Paren(p) => self_field_path(&p.expr),
+            syn::Expr::Field(f) => {
+                let member = member_text(&f.member);
+                if matches!(&*f.base, syn::Expr::Path(p) if p.path.is_ident("self")) {
+                    Some(member)
+                } else {
+                    Some(format!("{}.{member}", self_field_path(&f.base)?))
+                }
+            }
             _ => None,
         }
     }
@@ -3520,12 +3534,10 @@ fn closure_guard(sig: &syn::Signature, block: &syn::Block) -> Option<ClosureGuar
         match e {
             syn::Expr::Reference(r) => self_field(&r.expr),
             syn::Expr::Paren(p) => self_field(&p.expr),
-            syn::Expr::Field(f) if matches!(&*f.base, syn::Expr::Path(p) if p.path.is_ident("self")) => {
-                Some(ClosureGuard {
-                    field: member_text(&f.member),
-                    lock: None,
-                })
-            }
+            syn::Expr::Field(_) => Some(ClosureGuard {
+                field: self_field_path(e)?,
+                lock: None,
+            }),
             _ => None,
         }
     }

@@ -2116,16 +2116,20 @@ impl<'a> Walker<'a> {
         };
         let g = self.facts.closure_guard(&format!("{s}::{}", m.method))?;
         let span = m.method.span();
-        let member = match g.field.parse::<u32>() {
-            Ok(index) => syn::Member::Unnamed(syn::Index { index, span }),
-            Err(_) => syn::Member::Named(syn::Ident::new(&g.field, span)),
-        };
-        let field = syn::Expr::Field(syn::ExprField {
-            attrs: Vec::new(),
-            base: m.receiver.clone(),
-            dot_token: syn::Token![.](span),
-            member,
-        });
+        // `receiver.0.1` for the helper's `(self.0).1`.
+        let mut field = (*m.receiver).clone();
+        for name in g.field.split('.') {
+            let member = match name.parse::<u32>() {
+                Ok(index) => syn::Member::Unnamed(syn::Index { index, span }),
+                Err(_) => syn::Member::Named(syn::Ident::new(name, span)),
+            };
+            field = syn::Expr::Field(syn::ExprField {
+                attrs: Vec::new(),
+                base: Box::new(field),
+                dot_token: syn::Token![.](span),
+                member,
+            });
+        }
         let Some(lock) = &g.lock else {
             // `fn with_config<F: FnOnce(&RwLock<Config>)>(&self, f: F) { f(&self.config) }`:
             // the closure is given the lock itself.

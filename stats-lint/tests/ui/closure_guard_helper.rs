@@ -31,6 +31,26 @@ impl Sessions {
     }
 }
 
+/// A component: its lock in a tuple behind an `Arc`, beside a handle.
+#[derive(Clone, Default)]
+pub struct Channels(std::sync::Arc<(u32, Mutex<ChannelsInner>)>);
+
+#[derive(Default)]
+pub struct ChannelsInner {
+    open: HashMap<u16, u32>,
+}
+
+impl Channels {
+    fn lock<R>(&self, f: impl FnOnce(&mut ChannelsInner) -> R) -> R {
+        let mut inner = (self.0).1.lock().expect("poisoned"); //~ poison_cascade
+        f(&mut inner)
+    }
+
+    pub fn open(&self, id: u16) {
+        self.lock(|inner| inner.open.insert(id, 0)); //~ shared_map_mutation
+    }
+}
+
 static CLASS_PROPERTIES: LazyLock<ClassProperties> = LazyLock::new(Default::default);
 static SESSIONS: LazyLock<Sessions> = LazyLock::new(Default::default);
 
