@@ -159,12 +159,16 @@ impl DependencyReader {
     /// locks name (`locked`, by the name its code uses) and that can be
     /// read, each with that name; `skip` names those already known
     /// (members of its workspace linted in this run).
+    ///
+    /// Each locked dependency that could not be read is pushed to
+    /// `unread` with why, in words.
     pub(crate) fn imports(
         &self,
         pkg: &Package,
         skip: &[String],
         locked: &HashSet<String>,
         tree_budget: usize,
+        unread: &mut Vec<(String, String)>,
     ) -> Imports {
         if !self.enabled {
             return Vec::new();
@@ -189,16 +193,44 @@ impl DependencyReader {
         let cap = Unit::Package(pkg.clone())
             .source_bytes()
             .clamp(MIN_DEPENDENCY_BYTES, MAX_DEPENDENCY_BYTES);
-        wanted
-            .into_iter()
-            .filter_map(|d| {
-                let folder = self.locate(d, lock.as_deref())?;
-                if self.size(&folder) > cap {
-                    return None;
-                }
-                Some((d.name.clone(), self.library(&folder, tree_budget)?))
-            })
-            .collect()
+        let mut out = Vec::new();
+        for d in wanted {
+            let Some(folder) = self.locate(d, lock.as_deref()) else {
+                let why = match &d.path {
+                    Some(path) => format!("no `Cargo.toml` in `{}`", path.display()),
+                    None => format!(
+                        "no version of `{}`{} in Cargo's registry cache (run `cargo fetch`)",
+                        d.package,
+                        d.req
+                            .as_deref()
+                            .map(|r| format!(" matching `{r}`"))
+                            .unwrap_or_default()
+                    ),
+                };
+                unread.push((d.name.clone(), why));
+                continue;
+            };
+            let size = self.size(&folder);
+            if size > cap {
+                unread.push((
+                    d.name.clone(),
+                    format!(
+                        "its {} KiB of source are more than read for this package ({} KiB)",
+                        size >> 10,
+                        cap >> 10
+                    ),
+                ));
+                continue;
+            }
+            match self.library(&folder, tree_budget) {
+                Some(facts) => out.push((d.name.clone(), facts)),
+                None => unread.push((
+                    d.name.clone(),
+                    format!("no library could be read in `{}`", folder.display()),
+                )),
+            }
+        }
+        out
     }
 
     /// The folder of a dependency's package.

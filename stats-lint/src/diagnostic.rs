@@ -47,13 +47,38 @@ impl Level {
 }
 
 /// Something the run could not do that the user must know about: a file
-/// under a package that no target reaches, so it was not linted.
+/// under a package that no target reaches, so it was not linted; a
+/// dependency whose types the package locks that could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Notice {
-    /// The file, as displayed.
+    /// The file, as displayed (the package's `Cargo.toml` for a dependency).
     pub file: PathBuf,
     /// What happened, lower case with no trailing period.
     pub message: String,
+    /// Which kind of notice.
+    pub kind: NoticeKind,
+}
+
+/// What a [`Notice`] is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum NoticeKind {
+    /// A file that was not linted.
+    NotLinted,
+    /// A dependency the package locks whose sources could not be read: its
+    /// types are unknown to the lints.
+    DependencyNotRead,
+}
+
+impl Notice {
+    /// The code tools show it under: `stats_lint::not_linted` or
+    /// `stats_lint::dependency_not_read`.
+    pub fn code(&self) -> &'static str {
+        match self.kind {
+            NoticeKind::NotLinted => "stats_lint::not_linted",
+            NoticeKind::DependencyNotRead => "stats_lint::dependency_not_read",
+        }
+    }
 }
 
 /// A position in a source file: 1-based line, 1-based column counted in

@@ -54,7 +54,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use config::{Config, Dependencies};
-pub use diagnostic::{Diagnostic, Level, Notice};
+pub use diagnostic::{Diagnostic, Level, Notice, NoticeKind};
 pub use error::Error;
 pub use lints::{LINTS, Lint};
 
@@ -142,10 +142,15 @@ impl Report {
             s.push_str(&format!("note: {}: {}\n", n.file.display(), n.message));
         }
         let (w, e) = self.counts();
-        let not_linted = if self.notices.is_empty() {
+        let unlinted = self
+            .notices
+            .iter()
+            .filter(|n| n.kind == NoticeKind::NotLinted)
+            .count();
+        let not_linted = if unlinted == 0 {
             String::new()
         } else {
-            format!(", {} file(s) not linted (listed above)", self.notices.len())
+            format!(", {unlinted} file(s) not linted (listed above)")
         };
         s.push_str(&format!(
             "stats-lint: {} file(s), {} line(s){not_linted}: {w} warning(s), {e} error(s)\n",
@@ -179,8 +184,9 @@ impl Report {
         let mut s = String::new();
         for n in &self.notices {
             s.push_str(&format!(
-                "{}: note[stats_lint::not_linted]: {}\n",
+                "{}: note[{}]: {}\n",
                 n.file.display(),
+                n.code(),
                 n.message
             ));
         }
@@ -429,8 +435,10 @@ fn run_unit(
         workspace::Unit::Package(pkg) => {
             let loaded = workspace::load_package(&pkg, &display_path, &skip, tree_budget)?;
             let known: Vec<String> = imports.iter().map(|(name, _)| name.clone()).collect();
-            let read =
-                |locked: &HashSet<String>| dependencies.imports(&pkg, &known, locked, tree_budget);
+            let unread = std::cell::RefCell::new(Vec::new());
+            let read = |locked: &HashSet<String>| {
+                dependencies.imports(&pkg, &known, locked, tree_budget, &mut unread.borrow_mut())
+            };
             let mut parsed = Vec::with_capacity(loaded.files.len());
             let mut targets = Vec::with_capacity(loaded.files.len());
             for (f, t) in loaded.files {
@@ -451,6 +459,7 @@ fn run_unit(
                 .unreached
                 .iter()
                 .map(|f| Notice {
+                    kind: NoticeKind::NotLinted,
                     file: display_path(f),
                     message: format!(
                         "not reached from any target of package `{}` (no `mod` declaration leads to it), so it was not linted",
@@ -458,6 +467,15 @@ fn run_unit(
                     ),
                 })
                 .collect();
+            report
+                .notices
+                .extend(unread.into_inner().into_iter().map(|(name, why)| Notice {
+                    kind: NoticeKind::DependencyNotRead,
+                    file: display_path(&pkg.manifest),
+                    message: format!(
+                        "dependency `{name}` was not read ({why}), so the types this package locks from it are unknown"
+                    ),
+                }));
             Ok((report, exported))
         }
         workspace::Unit::Loose(files) => {
@@ -654,6 +672,7 @@ fn run_pool(
                                 Ok((
                                     UnitReport {
                                         notices: vec![Notice {
+                                            kind: NoticeKind::NotLinted,
                                             file: name,
                                             message: "stats-lint failed on this package (a bug: please report it), so it was not linted".into(),
                                         }],

@@ -80,6 +80,7 @@ fn sarif_validates_against_the_schema() {
     let notice = stats_lint::Notice {
         file: "src/stray.rs".into(),
         message: "not reached from any target, so it was not linted".into(),
+        kind: stats_lint::NoticeKind::NotLinted,
     };
     let with_notice = stats_lint::render::sarif::log_with_notices(&[], &[notice]);
     let errors: Vec<String> = validator

@@ -984,4 +984,80 @@ fn a_dependency_much_larger_than_the_package_is_not_read() {
             ("shared_map_mutation", "src/lib.rs", 6),
         ])
     );
+    // The dependency not read is named, on the package's manifest, in the
+    // human summary and in JSON; it is not a file not linted.
+    let report = lint_paths(
+        &[t.0.join("app")],
+        &Config {
+            dependencies: stats_lint::Dependencies::RegistryAt(t.0.join("registry/src")),
+            ..Config::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(report.notices.len(), 1, "{:?}", report.notices);
+    let n = &report.notices[0];
+    assert_eq!(n.kind, stats_lint::NoticeKind::DependencyNotRead);
+    assert!(n.file.ends_with("app/Cargo.toml"), "{n:?}");
+    assert!(
+        n.message
+            .starts_with("dependency `bigindex` was not read (its "),
+        "{n:?}"
+    );
+    let summary = report.summary();
+    assert!(
+        summary.contains("dependency `bigindex` was not read"),
+        "{summary}"
+    );
+    assert!(!summary.contains("not linted"), "{summary}");
+    assert!(
+        report
+            .render_json()
+            .contains("stats_lint::dependency_not_read")
+    );
+}
+
+/// A dependency the package locks that is not in the cache is named, with
+/// what to do; one the package does not lock is not looked for.
+#[test]
+fn a_locked_dependency_missing_from_the_cache_is_named() {
+    let t = TempDir::new("dep-missing");
+    t.write(
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\njar = \"1.2\"\nunused = \"3\"\n",
+    );
+    t.write(
+        "app/src/lib.rs",
+        "use std::sync::Mutex;\npub fn f(j: &Mutex<jar::Jar>, u: &unused::Thing) {\n    let _ = (j, u);\n}\n",
+    );
+    let report = lint_paths(
+        &[t.0.join("app")],
+        &Config {
+            dependencies: stats_lint::Dependencies::RegistryAt(t.0.join("none")),
+            ..Config::default()
+        },
+    )
+    .unwrap();
+    let notes: Vec<&str> = report.notices.iter().map(|n| n.message.as_str()).collect();
+    assert_eq!(
+        notes,
+        [
+            "dependency `jar` was not read (no version of `jar` matching `1.2` in Cargo's registry cache (run `cargo fetch`)), so the types this package locks from it are unknown"
+        ]
+    );
+    assert!(
+        report
+            .render_short_notices()
+            .contains("note[stats_lint::dependency_not_read]")
+    );
+    // `--no-deps`: nothing is looked for, nothing to say.
+    let off = lint_paths(
+        &[t.0.join("app")],
+        &Config {
+            dependencies: stats_lint::Dependencies::Off,
+            ..Config::default()
+        },
+    )
+    .unwrap();
+    assert!(off.notices.is_empty());
 }

@@ -34,9 +34,12 @@ Output:
   human  rendered like rustc, on stderr, followed by a summary line (and a
          note for each file under a package that no target reaches)
   short  one line per finding, on stdout; files that were not linted are
-         named on stderr (FILE: note[stats_lint::not_linted]: ..)
+         named on stderr (FILE: note[stats_lint::not_linted]: ..), and so
+         are dependencies a package locks that could not be read
+         (Cargo.toml: note[stats_lint::dependency_not_read]: ..)
   json   one cargo `compiler-message` JSON object per line, on stdout; files
-         that were not linted are `note` messages (code stats_lint::not_linted)
+         that were not linted are `note` messages (code stats_lint::not_linted),
+         dependencies not read too (code stats_lint::dependency_not_read)
   sarif  a SARIF 2.1.0 log on stdout; files not linted are tool execution
          notifications
   Errors that stop the run (exit code 2) always go to stderr.

@@ -153,9 +153,10 @@ pub fn message(d: &Diagnostic, sources: &Sources, target: &TargetInfo) -> Value 
     })
 }
 
-/// The cargo message for a file that was not linted: a `note`-level
-/// compiler message with the code `stats_lint::not_linted` and a span on the
-/// file's first line, so tools that read cargo's output show it.
+/// The cargo message for a file that was not linted (or a dependency that
+/// was not read): a `note`-level compiler message with the code
+/// `stats_lint::not_linted` (`stats_lint::dependency_not_read`) and a span
+/// on the file's first line, so tools that read cargo's output show it.
 pub fn notice(n: &Notice) -> Value {
     let file = n.file.to_string_lossy();
     let message = format!("{file}: {}", n.message);
@@ -176,7 +177,7 @@ pub fn notice(n: &Notice) -> Value {
         "message": {
             "$message_type": "diagnostic",
             "message": message,
-            "code": {"code": "stats_lint::not_linted", "explanation": null},
+            "code": {"code": n.code(), "explanation": null},
             "level": "note",
             "spans": [{
                 "file_name": file,

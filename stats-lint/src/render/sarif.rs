@@ -106,7 +106,7 @@ pub fn log_with_notices(diags: &[Diagnostic], notices: &[Notice]) -> Value {
             json!({
                 "level": "note",
                 "message": {"text": n.message},
-                "descriptor": {"id": "stats_lint::not_linted"},
+                "descriptor": {"id": n.code()},
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": {
