@@ -224,8 +224,11 @@ fn run() -> Result<bool, String> {
             }
         };
         let crate_dir = format!("{name}-{version}");
+        // Dependencies from the same cache the crate was fetched into, so
+        // the findings do not depend on the machine's own cache.
         let config = stats_lint::Config {
             jobs: Some(1),
+            dependencies: stats_lint::Dependencies::RegistryAt(home.join("registry").join("src")),
             ..Default::default()
         };
         let report = stats_lint::lint_paths(std::slice::from_ref(&dir), &config)
@@ -235,12 +238,24 @@ fn run() -> Result<bool, String> {
             let a = std::path::absolute(p).unwrap_or(p.to_path_buf());
             a.strip_prefix(&abs).unwrap_or(&a).display().to_string()
         };
+        for n in &report.notices {
+            if n.kind == stats_lint::NoticeKind::DependencyNotRead {
+                eprintln!("lintcheck: {name}: {}", n.message);
+            }
+        }
+        let count = |kind| report.notices.iter().filter(|n| n.kind == kind).count();
+        let unread = count(stats_lint::NoticeKind::DependencyNotRead);
         crate_lines.push(format!(
-            "| {name} | {version} | {} files, {} lines, {} findings, {} files not linted |",
+            "| {name} | {version} | {} files, {} lines, {} findings, {} files not linted{} |",
             report.files,
             report.lines,
             report.diagnostics.len(),
-            report.notices.len()
+            count(stats_lint::NoticeKind::NotLinted),
+            if unread == 0 {
+                String::new()
+            } else {
+                format!(", {unread} dependencies not read")
+            }
         ));
         for d in &report.diagnostics {
             findings.push(Finding {

@@ -196,6 +196,11 @@ impl DependencyReader {
         let mut out = Vec::new();
         for d in wanted {
             let Some(folder) = self.locate(d, lock.as_deref()) else {
+                // An optional dependency is fetched only with its feature
+                // on; the code that locks its types is off with it.
+                if d.optional && d.path.is_none() {
+                    continue;
+                }
                 let why = match &d.path {
                     Some(path) => format!("no `Cargo.toml` in `{}`", path.display()),
                     None => format!(

@@ -71,6 +71,8 @@ pub(crate) struct Dependency {
     /// Whether the library's own code may use it: a normal dependency, not
     /// a dev- or build-dependency.
     pub(crate) normal: bool,
+    /// `optional = true`: used only with a feature on.
+    pub(crate) optional: bool,
 }
 
 /// A set of files linted together (one crate-wide pass 1).
@@ -418,7 +420,10 @@ fn package(
         for (dep, spec) in table {
             let d = dependency(root, dep, spec, normal, ws_deps);
             match deps.iter_mut().find(|e| e.name == d.name) {
-                Some(e) => e.normal |= d.normal,
+                Some(e) => {
+                    e.normal |= d.normal;
+                    e.optional &= d.optional;
+                }
                 None => deps.push(d),
             }
         }
@@ -462,6 +467,7 @@ fn dependency(
         req,
         path: field("path").map(|p| base.join(p)),
         normal,
+        optional: spec.get("optional").and_then(|o| o.as_bool()) == Some(true),
     }
 }
 

@@ -1024,11 +1024,12 @@ fn a_locked_dependency_missing_from_the_cache_is_named() {
     t.write(
         "app/Cargo.toml",
         "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\njar = \"1.2\"\nunused = \"3\"\n",
+         [dependencies]\njar = \"1.2\"\nunused = \"3\"\nopt = { version = \"1\", optional = true }\n",
     );
+    // `opt` is optional: fetched only with its feature, silent without.
     t.write(
         "app/src/lib.rs",
-        "use std::sync::Mutex;\npub fn f(j: &Mutex<jar::Jar>, u: &unused::Thing) {\n    let _ = (j, u);\n}\n",
+        "use std::sync::Mutex;\npub fn f(j: &Mutex<jar::Jar>, u: &unused::Thing, o: &Mutex<opt::O>) {\n    let _ = (j, u, o);\n}\n",
     );
     let report = lint_paths(
         &[t.0.join("app")],
