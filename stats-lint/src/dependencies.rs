@@ -312,10 +312,7 @@ impl DependencyReader {
         *sizes.entry(folder.to_path_buf()).or_insert_with(|| {
             let mut files = Vec::new();
             workspace::walk_rs(folder, &mut files);
-            files
-                .iter()
-                .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
-                .sum()
+            workspace::bytes_of(&files)
         })
     }
 

@@ -88,7 +88,6 @@ impl Unit {
     /// The size of the `.rs` files under the unit, from their metadata: an
     /// estimate of the work it takes, for scheduling.
     pub(crate) fn source_bytes(&self) -> u64 {
-        let size = |f: &Path| std::fs::metadata(f).map_or(0, |m| m.len());
         match self {
             Unit::Package(p) => {
                 let mut files = Vec::new();
@@ -98,12 +97,22 @@ impl Unit {
                     &mut files,
                     &mut nested,
                 );
-                files.iter().map(|f| size(f)).sum()
+                bytes_of(&files)
             }
-            Unit::Loose(files) => files.iter().map(|f| size(f)).sum(),
+            Unit::Loose(files) => bytes_of(files),
         }
     }
+}
 
+/// The size of files, from their metadata (an unreadable one counts 0).
+pub(crate) fn bytes_of(files: &[PathBuf]) -> u64 {
+    files
+        .iter()
+        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+        .sum()
+}
+
+impl Unit {
     /// The path that names the unit: the manifest, or the first loose file.
     pub(crate) fn name(&self) -> PathBuf {
         match self {

@@ -602,6 +602,22 @@ fn registry_crate(t: &TempDir, folder: &str, name: &str, version: &str, lib: &st
     );
 }
 
+/// A configuration that reads dependencies from the registry cache in `dir`.
+fn deps_at(dir: PathBuf) -> Config {
+    Config {
+        dependencies: stats_lint::Dependencies::RegistryAt(dir),
+        ..Config::default()
+    }
+}
+
+/// A configuration that reads no dependency.
+fn no_deps() -> Config {
+    Config {
+        dependencies: stats_lint::Dependencies::Off,
+        ..Config::default()
+    }
+}
+
 fn findings_with(root: &Path, config: &Config) -> Vec<(String, String, usize)> {
     let report = lint_paths(&[root.to_path_buf()], config).unwrap();
     let base = std::path::absolute(root).unwrap();
@@ -661,10 +677,7 @@ fn a_dependency_from_the_registry_is_read_for_its_types() {
         "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n\n\
          [[package]]\nname = \"netshared\"\nversion = \"0.4.2\"\n",
     );
-    let registry = |dir: &str| Config {
-        dependencies: stats_lint::Dependencies::RegistryAt(t.0.join(dir)),
-        ..Config::default()
-    };
+    let registry = |dir: &str| deps_at(t.0.join(dir));
     let app = t.0.join("app");
     let want = owned(&[
         ("poison_cascade", "src/lib.rs", 9),
@@ -686,10 +699,7 @@ fn a_dependency_from_the_registry_is_read_for_its_types() {
     std::fs::remove_file(app.join("Cargo.lock")).unwrap();
     assert_eq!(findings_with(&app, &registry("registry/src")), []);
     // Not read: the other crate's type is unknown, as before.
-    let off = Config {
-        dependencies: stats_lint::Dependencies::Off,
-        ..Config::default()
-    };
+    let off = no_deps();
     assert_eq!(findings_with(&app, &off), []);
     // A cache that lacks the crate, or a requirement no version meets: unknown.
     assert_eq!(findings_with(&app, &registry("missing")), []);
@@ -722,13 +732,7 @@ fn a_path_dependency_is_read_and_a_dev_dependency_is_not() {
          pub fn put(s: Arc<Mutex<store::Store>>) {\n    s.lock().unwrap().put(1);\n}\n\
          pub fn fixture(s: Arc<Mutex<fixtures::Store>>) {\n    s.lock().unwrap().put(1);\n}\n",
     );
-    let got = findings_with(
-        &t.0.join("app"),
-        &Config {
-            dependencies: stats_lint::Dependencies::RegistryAt(t.0.join("none")),
-            ..Config::default()
-        },
-    );
+    let got = findings_with(&t.0.join("app"), &deps_at(t.0.join("none")));
     assert_eq!(
         got,
         owned(&[
@@ -761,23 +765,15 @@ fn a_dependency_alias_of_a_lock_around_an_own_struct() {
          #[derive(Default)]\npub struct Rooms {\n    by_id: HashMap<u32, String>,\n}\n\
          pub fn join(s: StateObj<Rooms>, id: u32) {\n    s.lock().unwrap().by_id.insert(id, String::new());\n}\n",
     );
-    let config = |deps| Config {
-        dependencies: deps,
-        ..Config::default()
-    };
     let app = t.0.join("app");
-    let read = stats_lint::Dependencies::RegistryAt(t.0.join("registry/src"));
     assert_eq!(
-        findings_with(&app, &config(read)),
+        findings_with(&app, &deps_at(t.0.join("registry/src"))),
         owned(&[
             ("poison_cascade", "src/lib.rs", 8),
             ("shared_map_mutation", "src/lib.rs", 8),
         ])
     );
-    assert_eq!(
-        findings_with(&app, &config(stats_lint::Dependencies::Off)),
-        []
-    );
+    assert_eq!(findings_with(&app, &no_deps()), []);
 }
 
 /// `dep.workspace = true` takes the workspace's entry: its version
@@ -807,13 +803,7 @@ fn a_dependency_inherited_from_the_workspace_is_read() {
         "use std::sync::{Arc, Mutex};\n\
          pub fn store(j: Arc<Mutex<jar::Jar>>) {\n    j.lock().unwrap().store(String::new());\n}\n",
     );
-    let got = findings_with(
-        &t.0.join("ws"),
-        &Config {
-            dependencies: stats_lint::Dependencies::RegistryAt(t.0.join("registry/src")),
-            ..Config::default()
-        },
-    );
+    let got = findings_with(&t.0.join("ws"), &deps_at(t.0.join("registry/src")));
     assert_eq!(
         got,
         owned(&[
@@ -970,13 +960,7 @@ fn a_dependency_much_larger_than_the_package_is_not_read() {
          pub fn big(i: Arc<Mutex<bigindex::Index>>) {\n    i.lock().unwrap().add(1);\n}\n\
          pub fn small(i: Arc<Mutex<smallindex::Index>>) {\n    i.lock().unwrap().add(1);\n}\n",
     );
-    let got = findings_with(
-        &t.0.join("app"),
-        &Config {
-            dependencies: stats_lint::Dependencies::RegistryAt(t.0.join("registry/src")),
-            ..Config::default()
-        },
-    );
+    let got = findings_with(&t.0.join("app"), &deps_at(t.0.join("registry/src")));
     assert_eq!(
         got,
         owned(&[
@@ -986,14 +970,7 @@ fn a_dependency_much_larger_than_the_package_is_not_read() {
     );
     // The dependency not read is named, on the package's manifest, in the
     // human summary and in JSON; it is not a file not linted.
-    let report = lint_paths(
-        &[t.0.join("app")],
-        &Config {
-            dependencies: stats_lint::Dependencies::RegistryAt(t.0.join("registry/src")),
-            ..Config::default()
-        },
-    )
-    .unwrap();
+    let report = lint_paths(&[t.0.join("app")], &deps_at(t.0.join("registry/src"))).unwrap();
     assert_eq!(report.notices.len(), 1, "{:?}", report.notices);
     let n = &report.notices[0];
     assert_eq!(n.kind, stats_lint::NoticeKind::DependencyNotRead);
@@ -1031,14 +1008,7 @@ fn a_locked_dependency_missing_from_the_cache_is_named() {
         "app/src/lib.rs",
         "use std::sync::Mutex;\npub fn f(j: &Mutex<jar::Jar>, u: &unused::Thing, o: &Mutex<opt::O>) {\n    let _ = (j, u, o);\n}\n",
     );
-    let report = lint_paths(
-        &[t.0.join("app")],
-        &Config {
-            dependencies: stats_lint::Dependencies::RegistryAt(t.0.join("none")),
-            ..Config::default()
-        },
-    )
-    .unwrap();
+    let report = lint_paths(&[t.0.join("app")], &deps_at(t.0.join("none"))).unwrap();
     let notes: Vec<&str> = report.notices.iter().map(|n| n.message.as_str()).collect();
     assert_eq!(
         notes,
@@ -1052,13 +1022,6 @@ fn a_locked_dependency_missing_from_the_cache_is_named() {
             .contains("note[stats_lint::dependency_not_read]")
     );
     // `--no-deps`: nothing is looked for, nothing to say.
-    let off = lint_paths(
-        &[t.0.join("app")],
-        &Config {
-            dependencies: stats_lint::Dependencies::Off,
-            ..Config::default()
-        },
-    )
-    .unwrap();
+    let off = lint_paths(&[t.0.join("app")], &no_deps()).unwrap();
     assert!(off.notices.is_empty());
 }

@@ -21,7 +21,7 @@ use std::path::Path;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::visit::Visit;
 
-use super::macro_rules::{CrateMacros, LocalMacros};
+use super::macro_rules::{CrateMacros, LocalMacros, Stands, which_stands};
 use super::ty::{
     self, CELL_NAMES, FRAMEWORK_WRAPPERS, INT_NAMES, LOCK_NAMES, MAP_NAMES, SET_NAMES, Shape,
     WRAP_NAMES, flavor_of_path, is_atomic_name,
@@ -1183,20 +1183,10 @@ impl Facts {
         }
     }
 
-    /// The paths written in the type of the package's alias or in the
-    /// field types of its struct at `full`, each with the module it is
-    /// written in (what a lock of that alias or struct holds).
-    pub(crate) fn paths_held_by(&self, full: &str) -> Vec<(String, Vec<String>)> {
-        struct AllPaths<'m>(&'m str, Vec<(String, Vec<String>)>);
-        impl<'ast> Visit<'ast> for AllPaths<'_> {
-            fn visit_path(&mut self, p: &'ast syn::Path) {
-                let segs = path_segs(p);
-                if !segs.is_empty() {
-                    self.1.push((self.0.to_string(), segs));
-                }
-                syn::visit::visit_path(self, p);
-            }
-        }
+    /// The type of the package's alias, or the field types of its struct,
+    /// at `full`, each with the module it is written in (what a lock of
+    /// that alias or struct holds).
+    pub(crate) fn types_held_by(&self, full: &str) -> Vec<(&str, &syn::Type)> {
         let mut types: Vec<(&str, &syn::Type)> = Vec::new();
         if let Some((ty, module, _)) = self.aliases.get(full) {
             types.push((module, ty));
@@ -1204,13 +1194,7 @@ impl Facts {
         if let Some(s) = self.structs.get(full) {
             types.extend(s.fields.iter().map(|(_, ty, _)| (s.module.as_str(), ty)));
         }
-        let mut out = Vec::new();
-        for (module, ty) in types {
-            let mut v = AllPaths(module, Vec::new());
-            v.visit_type(ty);
-            out.extend(v.1);
-        }
-        out
+        types
     }
 
     /// The crates a module glob-imports from (`use bevy_ecs::prelude::*;`).
@@ -3098,28 +3082,24 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 self.macros
                     .define_cfg(&name, m.mac.tokens.clone(), feature_only);
                 let found = lock_macro(m.mac.tokens.clone());
-                let old_feature_only = self
-                    .facts
-                    .macro_feature_only
-                    .insert(name.clone(), feature_only);
                 match self.facts.macros.get_mut(&name) {
                     None => {
-                        self.facts.macros.insert(name, found);
+                        self.facts.macros.insert(name.clone(), found);
+                        self.facts.macro_feature_only.insert(name, feature_only);
                     }
                     Some(old) => {
                         let same = matches!((&*old, &found), (Some(a), Some(b))
                             if a.var == b.var && a.body.to_string() == b.body.to_string());
-                        match (same, old_feature_only, feature_only) {
-                            (true, _, _) => {}
-                            // The default build's definition over a feature's
-                            // (`#[cfg(not(feature = "parking_lot"))]` beside
-                            // `#[cfg(feature = "parking_lot")]`).
-                            (false, Some(true), false) => *old = found,
-                            (false, Some(false), true) => {
-                                self.facts.macro_feature_only.insert(name, false);
+                        let old_feature_only =
+                            self.facts.macro_feature_only.get(&name) == Some(&true);
+                        match which_stands(same, old_feature_only, feature_only) {
+                            Stands::Old => {}
+                            Stands::New => {
+                                *old = found;
+                                self.facts.macro_feature_only.insert(name, feature_only);
                             }
                             // Two macros of one name (in different modules): trust neither.
-                            _ => *old = None,
+                            Stands::Neither => *old = None,
                         }
                     }
                 }

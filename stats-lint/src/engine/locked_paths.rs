@@ -67,12 +67,15 @@ impl LockedPaths {
                 roots.insert(root.to_string());
             }
             if depth < 4 && seen.insert(full.clone()) {
-                work.extend(
-                    facts
-                        .paths_held_by(&full)
-                        .into_iter()
-                        .map(|(m, segs)| (m, segs, depth + 1)),
-                );
+                for (m, ty) in facts.types_held_by(&full) {
+                    let mut all = AllPaths(Vec::new());
+                    all.visit_type(ty);
+                    work.extend(
+                        all.0
+                            .into_iter()
+                            .map(|segs| (m.to_string(), segs, depth + 1)),
+                    );
+                }
             }
         }
         for Generic {
@@ -312,8 +315,8 @@ mod tests {
             fn serve(s: matchbox::StateObj<Rooms>, p: other::Handle<Plain>, q: Vec<Rooms>) {}\n\
             fn jar() -> Arc<Mutex<CookieStore>> { Arc::new(Mutex::new(CookieStore::default())) }\n\
             fn pool() { let p = parking_lot::Mutex::new(deadpool::Pool::new()); let s = serde_json::to_string(&1); }\n\
-            fn glob() -> Mutex<Assets> { todo!() }\n\
-            mod inner { use super::*; static S: std::sync::Mutex<Option<lru::LruCache<u8, u8>>> = todo!(); }\n\
+            fn glob() -> Mutex<Assets> { Mutex::new(Assets::default()) }\n\
+            mod inner { use super::*; static S: std::sync::Mutex<Option<lru::LruCache<u8, u8>>> = std::sync::Mutex::new(None); }\n\
             lazy_static::lazy_static! { static ref R: Mutex<prometheus::Registry> = Mutex::new(prometheus::Registry::new()); }\n";
         let got = crates(src);
         for locked in [

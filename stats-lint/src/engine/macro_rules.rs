@@ -146,6 +146,31 @@ impl MacroRules {
     }
 }
 
+/// Of two definitions of one macro name, which one stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stands {
+    /// The earlier one: the same macro again, or a feature's definition
+    /// beside the default build's.
+    Old,
+    /// The later one: the default build's beside a feature's
+    /// (`#[cfg(not(feature = "parking_lot"))]` after `#[cfg(feature = "parking_lot")]`).
+    New,
+    /// Two different definitions of the same standing.
+    Neither,
+}
+
+/// The one rule for a name defined twice: `same` when the definitions are
+/// equal; `*_feature_only` when one is behind `#[cfg(feature = ..)]`.
+pub(crate) fn which_stands(same: bool, old_feature_only: bool, new_feature_only: bool) -> Stands {
+    if same || (new_feature_only && !old_feature_only) {
+        Stands::Old
+    } else if old_feature_only && !new_feature_only {
+        Stands::New
+    } else {
+        Stands::Neither
+    }
+}
+
 /// The package's `macro_rules!` by name, for invocations in other files
 /// (`#[macro_use] mod component;`, `pub(crate) use impl_policy;`): a name
 /// defined once in the package, or the same way each time.
@@ -181,18 +206,14 @@ impl CrateMacros {
                         self.by_name.insert(name, Some(tokens));
                         continue;
                     };
-                    let old_feature_only = self.feature_only.contains(&name);
-                    if old.as_ref().map(ToString::to_string) == Some(tokens.to_string())
-                        || (feature_only && !old_feature_only)
-                    {
-                        continue;
-                    }
-                    // The default build's definition over a feature's.
-                    if old_feature_only && !feature_only {
-                        *old = Some(tokens);
-                        self.feature_only.remove(&name);
-                    } else {
-                        *old = None;
+                    let same = old.as_ref().map(ToString::to_string) == Some(tokens.to_string());
+                    match which_stands(same, self.feature_only.contains(&name), feature_only) {
+                        Stands::Old => {}
+                        Stands::New => {
+                            *old = Some(tokens);
+                            self.feature_only.remove(&name);
+                        }
+                        Stands::Neither => *old = None,
                     }
                 }
                 syn::Item::Mod(m) => {
@@ -276,7 +297,11 @@ impl LocalMacros {
     /// when `feature_only`: it does not hide the default build's definition
     /// of the name (`#[cfg(not(feature = ..))]` or no `cfg`).
     pub(crate) fn define_cfg(&mut self, name: &str, tokens: TokenStream, feature_only: bool) {
-        if feature_only && self.by_name.contains_key(name) && !self.feature_only.contains(name) {
+        // A file's later definition shadows an earlier one, unless it is a
+        // feature's beside the default build's.
+        if self.by_name.contains_key(name)
+            && which_stands(false, self.feature_only.contains(name), feature_only) == Stands::Old
+        {
             return;
         }
         if feature_only {

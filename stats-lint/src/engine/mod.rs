@@ -231,6 +231,16 @@ pub(crate) enum TestModule {
 }
 
 impl ParsedFile {
+    /// What pass 1 reads of the file, given its tree.
+    fn input<'a>(&'a self, ast: &'a syn::File) -> facts::FileInput<'a> {
+        facts::FileInput {
+            display: &self.display,
+            module: &self.module,
+            ast,
+            test_code: self.test_module != TestModule::No,
+        }
+    }
+
     /// Parses `text`.
     pub(crate) fn parse(display: PathBuf, module: String, text: String) -> ParsedFile {
         let ast = Some(edition2015::parse_file(&text));
@@ -290,12 +300,7 @@ pub(crate) fn lint_package(
             .take()
             .unwrap_or_else(|| edition2015::parse_file(&f.text));
         if let Ok(ast) = &tree {
-            facts.add_file(facts::FileInput {
-                display: &f.display,
-                module: &f.module,
-                ast,
-                test_code: f.test_module != TestModule::No,
-            });
+            facts.add_file(f.input(ast));
             locked.collect(ast, &f.module);
         }
         if keep_trees {
@@ -342,15 +347,13 @@ pub(crate) fn lint_package(
 pub(crate) fn library_facts(files: Vec<ParsedFile>, root: &str) -> Exported {
     let mut facts = facts::Facts::default();
     facts.edition2015 = files.iter().any(|f| f.edition2015);
-    for f in files {
-        let tree = f.ast.unwrap_or_else(|| edition2015::parse_file(&f.text));
+    for mut f in files {
+        let tree = f
+            .ast
+            .take()
+            .unwrap_or_else(|| edition2015::parse_file(&f.text));
         if let Ok(ast) = &tree {
-            facts.add_file(facts::FileInput {
-                display: &f.display,
-                module: &f.module,
-                ast,
-                test_code: f.test_module != TestModule::No,
-            });
+            facts.add_file(f.input(ast));
         }
     }
     facts.finish();
