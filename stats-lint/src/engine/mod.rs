@@ -231,6 +231,13 @@ pub(crate) enum TestModule {
 }
 
 impl ParsedFile {
+    /// The file's syntax tree, kept from an earlier parse or parsed now.
+    fn take_tree(&mut self) -> Result<syn::File, syn::Error> {
+        self.ast
+            .take()
+            .unwrap_or_else(|| edition2015::parse_file(&self.text))
+    }
+
     /// What pass 1 reads of the file, given its tree.
     fn input<'a>(&'a self, ast: &'a syn::File) -> facts::FileInput<'a> {
         facts::FileInput {
@@ -295,10 +302,7 @@ pub(crate) fn lint_package(
     facts.crate_macros = std::rc::Rc::new(crate_macros);
     let mut locked = locked_paths::LockedPaths::default();
     for f in files.iter_mut() {
-        let tree = f
-            .ast
-            .take()
-            .unwrap_or_else(|| edition2015::parse_file(&f.text));
+        let tree = f.take_tree();
         if let Ok(ast) = &tree {
             facts.add_file(f.input(ast));
             locked.collect(ast, &f.module);
@@ -318,10 +322,7 @@ pub(crate) fn lint_package(
     let mut out = Vec::new();
     let mut passes = passes;
     for f in files.iter_mut() {
-        let tree = f
-            .ast
-            .take()
-            .unwrap_or_else(|| edition2015::parse_file(&f.text));
+        let tree = f.take_tree();
         match &tree {
             Ok(ast) => {
                 let private_test = matches!(f.test_module, TestModule::Yes { private: true });
@@ -348,10 +349,7 @@ pub(crate) fn library_facts(files: Vec<ParsedFile>, root: &str) -> Exported {
     let mut facts = facts::Facts::default();
     facts.edition2015 = files.iter().any(|f| f.edition2015);
     for mut f in files {
-        let tree = f
-            .ast
-            .take()
-            .unwrap_or_else(|| edition2015::parse_file(&f.text));
+        let tree = f.take_tree();
         if let Ok(ast) = &tree {
             facts.add_file(f.input(ast));
         }
