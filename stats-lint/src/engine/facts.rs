@@ -3720,27 +3720,23 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
     impl<'ast> Visit<'ast> for V<'_> {
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
             let method = m.method.to_string();
-            match self.param_place(&m.receiver) {
-                Some(found) if super::walk::MUTATING_METHODS.contains(&method.as_str()) => {
-                    self.push(found)
-                }
-                Some((i, None)) => {
-                    let ty = self
-                        .params
-                        .iter()
-                        .find(|(p, _, _)| *p == i)
-                        .map(|(_, _, t)| t);
-                    if let Some(ty) = ty
-                        && !self
-                            .uses
-                            .calls
-                            .iter()
-                            .any(|(p, n, _)| *p == i && *n == method)
-                    {
-                        self.uses.calls.push((i, method, ty.clone()));
-                    }
-                }
-                _ => {}
+            let place = self.param_place(&m.receiver);
+            if let Some(found) = &place
+                && super::walk::MUTATING_METHODS.contains(&method.as_str())
+            {
+                self.push(found.clone());
+            }
+            // Also a map method's name: the parameter may be the package's
+            // own type whose `insert` mutates a map field of it.
+            if let Some((i, None)) = place
+                && let Some((_, _, ty)) = self.params.iter().find(|(p, _, _)| *p == i)
+                && !self
+                    .uses
+                    .calls
+                    .iter()
+                    .any(|(p, n, _)| *p == i && *n == method)
+            {
+                self.uses.calls.push((i, method, ty.clone()));
             }
             if matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident("self")) {
                 self.hand_on(

@@ -215,53 +215,55 @@ pub(crate) fn helper_mutation<'a>(
         }
     };
     for (i, arg) in args.enumerate() {
-        let Some((_, field)) = mutated.iter().find(|(p, _)| *p == i) else {
-            continue;
-        };
         // The parameter is `&mut` (or a guard taken by value): whatever is
         // passed is the caller's map, `&mut g` or a `&mut` bound earlier.
-        let Some(v) = cx.value(arg) else {
-            continue;
-        };
-        let site = cx.span(syn::spanned::Spanned::span(arg));
-        match field {
-            None if v.is_map() => {
-                keep(Mutation {
-                    site,
-                    what: format!(
-                        "`{name}` (a helper that mutates the map handed to it as `&mut`)"
-                    ),
-                    map: v,
-                });
-            }
-            Some(field) => {
-                let crate::engine::Shape::Named(strukt) = v.shape.peel().0 else {
-                    continue;
-                };
-                let Some((shape, decl)) = cx.field_path(strukt, field) else {
-                    continue;
-                };
-                if !shape.is_map() {
-                    continue;
+        // What the helper mutates depends on what it is handed: the map
+        // itself, or a field of the package's own type (`p.insert(..)`
+        // is either).
+        for (_, field) in mutated.iter().filter(|(p, _)| *p == i) {
+            let Some(v) = cx.value(arg) else {
+                break;
+            };
+            let site = cx.span(syn::spanned::Spanned::span(arg));
+            match field {
+                None if v.is_map() => {
+                    keep(Mutation {
+                        site,
+                        what: format!(
+                            "`{name}` (a helper that mutates the map handed to it as `&mut`)"
+                        ),
+                        map: v,
+                    });
                 }
-                let shared = (v.shared || v.shape.peel().1) && !cx.per_test(&v);
-                keep(Mutation {
-                    site,
-                    what: format!(
-                        "`{name}` (a helper that mutates `{field}` of what is handed to it as `&mut`)"
-                    ),
-                    map: Value {
-                        shape,
-                        shared,
-                        owner: crate::engine::Owner {
-                            name: format!("{}.{field}", v.owner.name),
-                            decl: Some(decl),
+                Some(field) => {
+                    let crate::engine::Shape::Named(strukt) = v.shape.peel().0 else {
+                        continue;
+                    };
+                    let Some((shape, decl)) = cx.field_path(strukt, field) else {
+                        continue;
+                    };
+                    if !shape.is_map() {
+                        continue;
+                    }
+                    let shared = (v.shared || v.shape.peel().1) && !cx.per_test(&v);
+                    keep(Mutation {
+                        site,
+                        what: format!(
+                            "`{name}` (a helper that mutates `{field}` of what is handed to it as `&mut`)"
+                        ),
+                        map: Value {
+                            shape,
+                            shared,
+                            owner: crate::engine::Owner {
+                                name: format!("{}.{field}", v.owner.name),
+                                decl: Some(decl),
+                            },
+                            ..v
                         },
-                        ..v
-                    },
-                });
+                    });
+                }
+                None => {}
             }
-            None => {}
         }
     }
     found

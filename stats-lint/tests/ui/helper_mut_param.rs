@@ -32,6 +32,10 @@ struct Zone {
 }
 
 impl Zone {
+    fn insert(&mut self, name: String) {
+        self.records.insert(name, String::new());
+    }
+
     fn upsert(&mut self, name: String, data: String) -> bool {
         self.serial += 1;
         self.records.insert(name, data).is_none()
@@ -48,6 +52,10 @@ pub struct Db {
 impl Db {
     fn add_record(zone: &mut Zone, name: String) -> bool {
         zone.upsert(name, String::new())
+    }
+
+    fn put_record(zone: &mut Zone, name: String) {
+        zone.insert(name)
     }
 
     fn clear_records(zone: &mut Zone) {
@@ -101,7 +109,53 @@ impl Db {
     pub fn add(&self, name: String) -> bool {
         let mut inner = self.zone.write().unwrap_or_else(PoisonError::into_inner);
         Self::clear_records(&mut inner); //~ shared_map_mutation
+        Self::put_record(&mut inner, name.clone()); //~ shared_map_mutation
         Self::add_record(&mut inner, name) //~ shared_map_mutation
+    }
+
+    /// The guard made in the argument itself.
+    pub fn put(&self, name: String) {
+        Self::put_record(&mut self.zone.write().unwrap_or_else(PoisonError::into_inner), name); //~ shared_map_mutation
+    }
+}
+
+/// A tree of handlers: the package's enum whose `insert` mutates a branch's map.
+pub enum Handlers {
+    Leaf(u32),
+    Branch(HashMap<String, Handlers>),
+}
+
+impl Handlers {
+    pub fn insert(&mut self, key: &str, h: u32) {
+        if let Self::Branch(children) = self {
+            children.insert(key.to_owned(), Handlers::Leaf(h));
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Leaf(_) => 1,
+            Self::Branch(children) => children.len(),
+        }
+    }
+}
+
+fn add_handler(handlers: &mut Handlers, key: &str, h: u32) {
+    handlers.insert(key, h)
+}
+
+fn handler_count(handlers: &mut Handlers) -> usize {
+    handlers.len()
+}
+
+pub struct Dealer {
+    handlers: Arc<Mutex<Handlers>>,
+}
+
+impl Dealer {
+    pub fn add(&self, key: &str, h: u32) -> usize {
+        add_handler(&mut self.handlers.lock().unwrap_or_else(PoisonError::into_inner), key, h); //~ shared_map_mutation
+        handler_count(&mut self.handlers.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
 
