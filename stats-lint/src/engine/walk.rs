@@ -17,7 +17,7 @@
 //! handlers; a lock moved into `thread::spawn` or `tokio::spawn`).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use syn::spanned::Spanned;
@@ -295,6 +295,10 @@ pub(crate) struct Walker<'a> {
     /// Inside a closure run on other threads: the scope depth at which it
     /// starts; bindings from outer scopes are captured.
     spawn_base: Option<(usize, Capture)>,
+    /// Inside the closure given to `thread::scope`: the scope depth at which
+    /// it starts and the names its scoped spawns capture, which the scope's
+    /// own thread shares with them until the scope ends.
+    scope_shared: Option<(usize, HashSet<String>)>,
     /// Closures bound to a name in scope (`let make = |..| { .. }`): the
     /// scope depth, the name, and the value their body ends with.
     local_fns: Vec<(usize, String, Value)>,
@@ -345,6 +349,7 @@ pub(crate) fn walk_file(
         self_args: Vec::new(),
         extern_abi: false,
         spawn_base: None,
+        scope_shared: None,
         local_fns: Vec::new(),
         static_fns: Vec::new(),
         tail: None,
@@ -500,11 +505,16 @@ impl<'a> Walker<'a> {
         for (depth, scope) in self.scopes.iter().enumerate().rev() {
             if let Some(b) = scope.get(name) {
                 let mut v = b.clone()?;
-                if let Some((base, capture)) = self.spawn_base
-                    && depth < base
-                    && (capture == Capture::All
-                        || (matches!(v.shape, Shape::Wrap(_)) && self.holds_lock_value(&v)))
-                {
+                let spawned = self.spawn_base.is_some_and(|(base, capture)| {
+                    depth < base
+                        && (capture == Capture::All
+                            || (matches!(v.shape, Shape::Wrap(_)) && self.holds_lock_value(&v)))
+                });
+                let scoped = self
+                    .scope_shared
+                    .as_ref()
+                    .is_some_and(|(base, names)| depth < *base && names.contains(name));
+                if spawned || scoped {
                     v.shared = true;
                     v.exclusive = false;
                     v.confined = false;
@@ -2316,6 +2326,35 @@ fn diverges_block(b: &syn::Block) -> bool {
 /// The expression an initialiser's value comes from: through an `if`, a
 /// `match` or a block, the first branch's tail that does not diverge
 /// (`if let Some(ip) = ips.first() { Mapping { .. } } else { return None }`).
+/// The futures of `join!(a, b, ..)` (tokio's, futures', or imported),
+/// which yields a tuple of what each yields.
+fn joined_futures(e: &syn::Expr) -> Option<Vec<syn::Expr>> {
+    let syn::Expr::Macro(m) = strip(e) else {
+        return None;
+    };
+    let segs: Vec<String> = m
+        .mac
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    match segs
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["join"] | ["tokio" | "futures", "join"] => {}
+        _ => return None,
+    }
+    let futures = m
+        .mac
+        .parse_body_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+        .ok()?;
+    Some(futures.into_iter().collect())
+}
+
 fn flow_tail(e: &syn::Expr) -> &syn::Expr {
     fn tail(b: &syn::Block) -> Option<&syn::Expr> {
         match b.stmts.last() {
@@ -2421,6 +2460,59 @@ fn opaque(shape: &Shape) -> bool {
 fn is_static_ref(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Reference(r)
         if r.lifetime.as_ref().is_some_and(|l| l.ident == "static"))
+}
+
+/// `std::thread::scope`, crossbeam's and rayon's `scope`: a closure whose
+/// threads are joined before it returns.
+fn is_thread_scope(full: &str) -> bool {
+    matches!(
+        full,
+        "std::thread::scope"
+            | "crossbeam::scope"
+            | "crossbeam::thread::scope"
+            | "crossbeam_utils::thread::scope"
+            | "rayon::scope"
+            | "rayon::in_place_scope"
+            | "rayon_core::scope"
+    )
+}
+
+/// The names the closures given to a scope's `spawn` mention
+/// (`s.spawn(|| set.lock()..)`): the locals they may capture.
+fn scoped_captures(closure: &syn::ExprClosure) -> HashSet<String> {
+    struct Spawns<'s> {
+        scope: &'s str,
+        names: HashSet<String>,
+    }
+    impl<'ast> Visit<'ast> for Spawns<'_> {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if m.method == "spawn"
+                && matches!(strip(&m.receiver), syn::Expr::Path(p) if p.path.is_ident(self.scope))
+            {
+                struct Names<'n>(&'n mut HashSet<String>);
+                impl<'ast> Visit<'ast> for Names<'_> {
+                    fn visit_path(&mut self, p: &'ast syn::Path) {
+                        if let Some(id) = p.get_ident() {
+                            self.0.insert(id.to_string());
+                        }
+                    }
+                }
+                for a in &m.args {
+                    Names(&mut self.names).visit_expr(a);
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let Some(scope) = closure.inputs.first().and_then(pat_name) else {
+        return HashSet::new();
+    };
+    let mut v = Spawns {
+        scope: &scope,
+        names: HashSet::new(),
+    };
+    v.visit_expr(&closure.body);
+    v.names
 }
 
 fn is_thread_closure(e: &syn::Expr) -> bool {
@@ -2627,6 +2719,20 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             }
             return;
         }
+        if let Some(init) = &l.init
+            && let syn::Pat::Tuple(t) = &l.pat
+            && let Some(futures) = joined_futures(&init.expr)
+            && futures.len() == t.elems.len()
+        {
+            // `let (config, mut docs) = tokio::join!(a.read(), b.lock());`:
+            // each name is what its future yields, a guard among them.
+            for (p, future) in t.elems.iter().zip(&futures) {
+                self.visit_expr(future);
+                let value = self.flow_value(future);
+                self.bind_pat(p, value, None);
+            }
+            return;
+        }
         if let Some(init) = &l.init {
             self.visit_expr(&init.expr);
             if let Some((_, div)) = &init.diverge {
@@ -2796,6 +2902,16 @@ impl<'ast> Visit<'ast> for Walker<'_> {
 
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         self.dispatch(|p, cx| p.check_call(cx, c));
+        if let syn::Expr::Path(p) = &*c.func
+            && let [syn::Expr::Closure(body)] = c.args.iter().collect::<Vec<_>>()[..]
+            && is_thread_scope(&self.resolve(&p.path))
+        {
+            let names = scoped_captures(body);
+            let saved = self.scope_shared.replace((self.scopes.len(), names));
+            self.visit_expr_closure(body);
+            self.scope_shared = saved;
+            return;
+        }
         let capture = match &*c.func {
             syn::Expr::Path(p) if c.args.iter().any(is_thread_closure) => {
                 self.capture_of_fn(&self.resolve(&p.path))
