@@ -82,6 +82,12 @@ pub(crate) const MUTATING_METHODS: &[&str] = &[
     "sort_keys",
     "sort_by",
     "sort_unstable_keys",
+    // linked-hash-map, hashlink: reordering a linked map writes it.
+    "get_refresh",
+    "pop_front",
+    "pop_back",
+    "to_back",
+    "to_front",
 ];
 
 pub(crate) const WRITE_LOCK: &[&str] = &[

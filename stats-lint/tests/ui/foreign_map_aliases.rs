@@ -3,6 +3,7 @@
 // maps; so are another crate's own aliases named `..HashMap`/`..HashSet`
 // (bevy_utils' `TypeIdHashMap<V>`), unless the name says concurrent
 // (`SyncHashMap`). A package's own type of one of those names is its own.
+// The linked maps' `get_refresh`, `to_back`, `pop_front`.. mutate them.
 // Every lint runs.
 use bevy_utils::{EntityHashSet, PreHashMap, TypeIdHashMap};
 use hash_hasher::HashedMap;
@@ -26,6 +27,14 @@ impl Router {
         self.producers.write().insert(id, name); //~ shared_map_mutation
         self.consumers.write().entry(1).or_default().insert(id); //~ shared_map_mutation
         self.order.lock().unwrap().insert(String::new(), 1); //~ poison_cascade shared_map_mutation
+    }
+
+    /// The linked maps' own mutators: `get_refresh` relinks the entry it returns.
+    pub fn touch(&self, name: &str) -> Option<u32> {
+        let mut order = self.order.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        order.to_back(name); //~ shared_map_mutation
+        order.pop_front(); //~ shared_map_mutation
+        order.get_refresh(name).copied() //~ shared_map_mutation
     }
 
     pub fn send(&self, id: u64) {
