@@ -119,7 +119,14 @@ type RegistryIndex = HashMap<String, Vec<(Version, PathBuf)>>;
 type Pinned = HashMap<String, Vec<Version>>;
 
 /// A library's facts, once the first package that needs them has read them.
-type LibrarySlot = Arc<OnceLock<Option<Arc<Exported>>>>;
+type LibrarySlot = Arc<OnceLock<Option<Arc<Library>>>>;
+
+/// What was read of a dependency's library.
+struct Library {
+    facts: Arc<Exported>,
+    /// Its files that do not parse: what they declare is unknown.
+    unparsed: Vec<PathBuf>,
+}
 
 /// The dependency facts of one run, shared by its worker threads.
 pub(crate) struct DependencyReader {
@@ -160,15 +167,15 @@ impl DependencyReader {
     /// read, each with that name; `skip` names those already known
     /// (members of its workspace linted in this run).
     ///
-    /// Each locked dependency that could not be read is pushed to
-    /// `unread` with why, in words.
+    /// Each locked dependency that could not be read, or only in part, is
+    /// pushed to `unread` with a sentence that says so and why.
     pub(crate) fn imports(
         &self,
         pkg: &Package,
         skip: &[String],
         locked: &HashSet<String>,
         tree_budget: usize,
-        unread: &mut Vec<(String, String)>,
+        unread: &mut Vec<String>,
     ) -> Imports {
         if !self.enabled {
             return Vec::new();
@@ -212,14 +219,14 @@ impl DependencyReader {
                             .unwrap_or_default()
                     ),
                 };
-                unread.push((d.name.clone(), why));
+                unread.push(not_read(&d.name, &why));
                 continue;
             };
             let size = self.size(&folder);
             if size > cap {
-                unread.push((
-                    d.name.clone(),
-                    format!(
+                unread.push(not_read(
+                    &d.name,
+                    &format!(
                         "its {} KiB of source are more than read for this package ({} KiB)",
                         size >> 10,
                         cap >> 10
@@ -228,10 +235,23 @@ impl DependencyReader {
                 continue;
             }
             match self.library(&folder, tree_budget) {
-                Some(facts) => out.push((d.name.clone(), facts)),
-                None => unread.push((
-                    d.name.clone(),
-                    format!("no library could be read in `{}`", folder.display()),
+                Some(library) => {
+                    if let Some(first) = library.unparsed.first() {
+                        let others = match library.unparsed.len() - 1 {
+                            0 => String::new(),
+                            n => format!(" (and {n} more of its files)"),
+                        };
+                        unread.push(format!(
+                            "dependency `{}` was read in part: `{}`{others} does not parse, so the types this package locks from it may be unknown",
+                            d.name,
+                            first.display()
+                        ));
+                    }
+                    out.push((d.name.clone(), library.facts.clone()));
+                }
+                None => unread.push(not_read(
+                    &d.name,
+                    &format!("no library could be read in `{}`", folder.display()),
                 )),
             }
         }
@@ -317,7 +337,7 @@ impl DependencyReader {
     }
 
     /// A library's facts, read by the first package that needs them.
-    fn library(&self, folder: &Path, tree_budget: usize) -> Option<Arc<Exported>> {
+    fn library(&self, folder: &Path, tree_budget: usize) -> Option<Arc<Library>> {
         let cell = self
             .libraries
             .lock()
@@ -334,6 +354,13 @@ impl DependencyReader {
         })
         .clone()
     }
+}
+
+/// The note for a dependency not read, and why.
+fn not_read(name: &str, why: &str) -> String {
+    format!(
+        "dependency `{name}` was not read ({why}), so the types this package locks from it are unknown"
+    )
 }
 
 /// The sub-folders of a folder, sorted.
@@ -384,7 +411,7 @@ fn read_lockfile(path: &Path) -> Option<Pinned> {
 /// The facts of the library of the package in `folder`: `None` for a
 /// package with no library or a proc-macro crate (its types never reach
 /// the code that uses it).
-fn read_library(folder: &Path, tree_budget: usize) -> Option<Exported> {
+fn read_library(folder: &Path, tree_budget: usize) -> Option<Library> {
     let mut pkg = workspace::discover(folder)
         .ok()?
         .into_iter()
@@ -400,7 +427,11 @@ fn read_library(folder: &Path, tree_budget: usize) -> Option<Exported> {
     let loaded =
         workspace::load_package(&pkg, &crate::display_path, &|_| false, tree_budget).ok()?;
     let files: Vec<ParsedFile> = loaded.files.into_iter().map(|(f, _)| f).collect();
-    Some(engine::library_facts(files, &root))
+    let (facts, unparsed) = engine::library_facts(files, &root);
+    Some(Library {
+        facts: Arc::new(facts),
+        unparsed,
+    })
 }
 
 #[cfg(test)]

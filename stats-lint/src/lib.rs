@@ -469,12 +469,10 @@ fn run_unit(
                 .collect();
             report
                 .notices
-                .extend(unread.into_inner().into_iter().map(|(name, why)| Notice {
+                .extend(unread.into_inner().into_iter().map(|message| Notice {
                     kind: NoticeKind::DependencyNotRead,
                     file: display_path(&pkg.manifest),
-                    message: format!(
-                        "dependency `{name}` was not read ({why}), so the types this package locks from it are unknown"
-                    ),
+                    message,
                 }));
             Ok((report, exported))
         }

@@ -993,6 +993,53 @@ fn a_dependency_much_larger_than_the_package_is_not_read() {
     );
 }
 
+/// A dependency with a file that does not parse is read from the files
+/// that do, and the one that does not is named: what it declares is unknown.
+#[test]
+fn a_dependency_file_that_does_not_parse_is_named() {
+    let t = TempDir::new("dep-unparsed");
+    registry_crate(
+        &t,
+        "jar-1.0.0",
+        "jar",
+        "1.0.0",
+        "pub mod broken;\n#[derive(Default)]\npub struct Jar { cookies: std::collections::HashMap<String, String> }\n\
+         impl Jar { pub fn add(&mut self, k: String) { self.cookies.insert(k.clone(), k); } }\n",
+    );
+    t.write(
+        "registry/src/index.example/jar-1.0.0/src/broken.rs",
+        "pub fn half_written( {\n",
+    );
+    t.write(
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\njar = \"1\"\n",
+    );
+    t.write(
+        "app/src/lib.rs",
+        "use std::sync::{Arc, Mutex};\npub fn f(j: Arc<Mutex<jar::Jar>>) {\n    j.lock().unwrap().add(String::new());\n}\n",
+    );
+    let config = deps_at(t.0.join("registry/src"));
+    assert_eq!(
+        findings_with(&t.0.join("app"), &config),
+        owned(&[
+            ("poison_cascade", "src/lib.rs", 3),
+            ("shared_map_mutation", "src/lib.rs", 3),
+        ])
+    );
+    let report = lint_paths(&[t.0.join("app")], &config).unwrap();
+    assert_eq!(report.notices.len(), 1, "{:?}", report.notices);
+    let n = &report.notices[0];
+    assert_eq!(n.kind, stats_lint::NoticeKind::DependencyNotRead);
+    assert!(n.file.ends_with("app/Cargo.toml"), "{n:?}");
+    assert!(
+        n.message.starts_with("dependency `jar` was read in part: ")
+            && n.message
+                .contains("jar-1.0.0/src/broken.rs` does not parse"),
+        "{n:?}"
+    );
+}
+
 /// A dependency the package locks that is not in the cache is named, with
 /// what to do; one the package does not lock is not looked for.
 #[test]

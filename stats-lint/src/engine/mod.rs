@@ -345,17 +345,18 @@ pub(crate) fn lint_package(
 /// only, its trees dropped file by file, nothing linted. Its types of a
 /// name the linter models (`Mutex`, `HashMap`, `State`, ..) are left out:
 /// the model is what the package's code means by them.
-pub(crate) fn library_facts(files: Vec<ParsedFile>, root: &str) -> Exported {
+pub(crate) fn library_facts(files: Vec<ParsedFile>, root: &str) -> (Exported, Vec<PathBuf>) {
     let mut facts = facts::Facts::default();
     facts.edition2015 = files.iter().any(|f| f.edition2015);
+    let mut unparsed = Vec::new();
     for mut f in files {
-        let tree = f.take_tree();
-        if let Ok(ast) = &tree {
-            facts.add_file(f.input(ast));
+        match &f.take_tree() {
+            Ok(ast) => facts.add_file(f.input(ast)),
+            Err(_) => unparsed.push(f.display),
         }
     }
     facts.finish();
-    facts.export_foreign(root)
+    (facts.export_foreign(root), unparsed)
 }
 
 /// The diagnostic for a file that does not parse.
