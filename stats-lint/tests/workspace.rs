@@ -1040,6 +1040,41 @@ fn a_dependency_file_that_does_not_parse_is_named() {
     );
 }
 
+/// A dependency's own `macro_rules!` of another of its files are expanded
+/// when it is read: a mutator a macro writes is a mutator.
+#[test]
+fn a_dependency_macro_of_another_file_is_expanded() {
+    let t = TempDir::new("dep-macro");
+    registry_crate(
+        &t,
+        "jar-1.0.0",
+        "jar",
+        "1.0.0",
+        "#[macro_use]\nmod macros;\n#[derive(Default)]\npub struct Jar { cookies: std::collections::HashMap<String, String> }\n\
+         impl Jar { adder!(add); }\n",
+    );
+    t.write(
+        "registry/src/index.example/jar-1.0.0/src/macros.rs",
+        "macro_rules! adder {\n    ($name:ident) => {\n        pub fn $name(&mut self, k: String) { self.cookies.insert(k.clone(), k); }\n    };\n}\n",
+    );
+    t.write(
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\njar = \"1\"\n",
+    );
+    t.write(
+        "app/src/lib.rs",
+        "use std::sync::{Arc, Mutex};\npub fn f(j: Arc<Mutex<jar::Jar>>) {\n    j.lock().unwrap().add(String::new());\n}\n",
+    );
+    assert_eq!(
+        findings_with(&t.0.join("app"), &deps_at(t.0.join("registry/src"))),
+        owned(&[
+            ("poison_cascade", "src/lib.rs", 3),
+            ("shared_map_mutation", "src/lib.rs", 3),
+        ])
+    );
+}
+
 /// A dependency the package locks that is not in the cache is named, with
 /// what to do; one the package does not lock is not looked for.
 #[test]

@@ -2692,6 +2692,124 @@ fn has_reference(ty: &syn::Type) -> bool {
     v.0
 }
 
+/// What the items of one `impl` block share.
+struct ImplContext {
+    /// The implementing type's path as written.
+    self_path: Option<Vec<String>>,
+    /// The names the impl gives the type's parameters (`impl<T> WeakOpt<T>`).
+    self_args: Vec<String>,
+    /// Whether it is `impl Deref for ..`.
+    is_deref: bool,
+}
+
+impl Collector<'_> {
+    /// One item of an `impl` block; an invocation of the package's own
+    /// `macro_rules!` there (`impl Jar { adder!(add); }`) is its items, so
+    /// the methods it writes count as the type's.
+    fn impl_item(&mut self, item: &syn::ImplItem, cx: &ImplContext) {
+        if let syn::ImplItem::Macro(m) = item
+            && let Some(items) = self.macros.impl_items(&m.mac)
+        {
+            self.macros.depth += 1;
+            for i in &items {
+                self.impl_item(i, cx);
+            }
+            self.macros.depth -= 1;
+            return;
+        }
+        let ImplContext {
+            self_path,
+            self_args,
+            is_deref,
+        } = cx;
+        let is_deref = *is_deref;
+        if let (syn::ImplItem::Type(t), true, Some(sp)) = (item, is_deref, &self_path)
+            && t.ident == "Target"
+        {
+            self.facts.raw_derefs.push(RawDeref {
+                self_ty: sp.clone(),
+                self_args: self_args.clone(),
+                module: self.module.clone(),
+                target: t.ty.clone(),
+            });
+        }
+        if let syn::ImplItem::Fn(f) = item {
+            let name = f.sig.ident.to_string();
+            if let Some(last) = self_path.as_ref().and_then(|sp| sp.last()) {
+                self.facts.own_methods.insert((last.clone(), name.clone()));
+            }
+            if let (Some(sp), false, Some(_), syn::ReturnType::Type(_, ret)) = (
+                &self_path,
+                self_args.is_empty(),
+                f.sig.receiver(),
+                &f.sig.output,
+            ) {
+                let mut names = Vec::new();
+                type_idents(ret, &mut names);
+                if names.iter().any(|n| n == "Arc" || n == "Rc") {
+                    self.facts.raw_upgrades.push(RawGenericMethod {
+                        self_ty: sp.clone(),
+                        self_args: self_args.clone(),
+                        module: self.module.clone(),
+                        method: name.clone(),
+                        ret: (*ret.clone()),
+                    });
+                }
+            }
+            if let (Some(sp), false, Some(r), syn::ReturnType::Type(_, ret)) = (
+                &self_path,
+                self_args.is_empty(),
+                f.sig.receiver(),
+                &f.sig.output,
+            ) && r.reference.is_some()
+                && (super::walk::WRITE_LOCK.contains(&name.as_str())
+                    || super::walk::READ_LOCK.contains(&name.as_str()))
+            {
+                self.facts.raw_lock_methods.push(RawGenericMethod {
+                    self_ty: sp.clone(),
+                    self_args: self_args.clone(),
+                    module: self.module.clone(),
+                    method: name.clone(),
+                    ret: (*ret.clone()),
+                });
+            }
+            // A method of `impl Trait for &T` is still found by its name.
+            let body_ty = self_path.clone().unwrap_or_else(|| vec!["_".to_string()]);
+            self.add_body(&name, Some(&body_ty), &f.attrs, &f.block);
+            if let Some(sp) = &self_path {
+                self.add_fn(&name, &f.sig, &f.block, Some(sp));
+                self.add_param_mutations(&name, &f.sig, &f.block, Some(sp));
+                if let Some(g) = closure_guard(&f.sig, &f.block) {
+                    self.facts.raw_closure_guards.push((
+                        sp.clone(),
+                        self.module.clone(),
+                        name.clone(),
+                        g,
+                    ));
+                }
+                let exclusive_self = f.sig.inputs.first().is_some_and(|a| {
+                    matches!(a, syn::FnArg::Receiver(r) if r.reference.is_some() && r.mutability.is_some())
+                });
+                if exclusive_self {
+                    let counted = counted_self_fields(&f.block).into_iter();
+                    for target in mutated_self_fields(&f.block)
+                        .into_iter()
+                        .chain(counted.map(MutatorTarget::Counter))
+                    {
+                        self.facts.raw_mutators.push(RawMutator {
+                            self_ty: sp.clone(),
+                            module: self.module.clone(),
+                            method: name.clone(),
+                            target,
+                        });
+                    }
+                }
+            }
+        }
+        self.visit_impl_item(item);
+    }
+}
+
 impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
         let mutable = matches!(s.mutability, syn::StaticMutability::Mut(_));
@@ -2911,91 +3029,13 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let saved = std::mem::replace(&mut self.self_ty, self_path.clone());
         let saved_test = self.test_code;
         self.test_code |= test_scope::is_cfg_test(&i.attrs);
+        let cx = ImplContext {
+            self_path,
+            self_args,
+            is_deref,
+        };
         for item in &i.items {
-            if let (syn::ImplItem::Type(t), true, Some(sp)) = (item, is_deref, &self_path)
-                && t.ident == "Target"
-            {
-                self.facts.raw_derefs.push(RawDeref {
-                    self_ty: sp.clone(),
-                    self_args: self_args.clone(),
-                    module: self.module.clone(),
-                    target: t.ty.clone(),
-                });
-            }
-            if let syn::ImplItem::Fn(f) = item {
-                let name = f.sig.ident.to_string();
-                if let Some(last) = self_path.as_ref().and_then(|sp| sp.last()) {
-                    self.facts.own_methods.insert((last.clone(), name.clone()));
-                }
-                if let (Some(sp), false, Some(_), syn::ReturnType::Type(_, ret)) = (
-                    &self_path,
-                    self_args.is_empty(),
-                    f.sig.receiver(),
-                    &f.sig.output,
-                ) {
-                    let mut names = Vec::new();
-                    type_idents(ret, &mut names);
-                    if names.iter().any(|n| n == "Arc" || n == "Rc") {
-                        self.facts.raw_upgrades.push(RawGenericMethod {
-                            self_ty: sp.clone(),
-                            self_args: self_args.clone(),
-                            module: self.module.clone(),
-                            method: name.clone(),
-                            ret: (*ret.clone()),
-                        });
-                    }
-                }
-                if let (Some(sp), false, Some(r), syn::ReturnType::Type(_, ret)) = (
-                    &self_path,
-                    self_args.is_empty(),
-                    f.sig.receiver(),
-                    &f.sig.output,
-                ) && r.reference.is_some()
-                    && (super::walk::WRITE_LOCK.contains(&name.as_str())
-                        || super::walk::READ_LOCK.contains(&name.as_str()))
-                {
-                    self.facts.raw_lock_methods.push(RawGenericMethod {
-                        self_ty: sp.clone(),
-                        self_args: self_args.clone(),
-                        module: self.module.clone(),
-                        method: name.clone(),
-                        ret: (*ret.clone()),
-                    });
-                }
-                // A method of `impl Trait for &T` is still found by its name.
-                let body_ty = self_path.clone().unwrap_or_else(|| vec!["_".to_string()]);
-                self.add_body(&name, Some(&body_ty), &f.attrs, &f.block);
-                if let Some(sp) = &self_path {
-                    self.add_fn(&name, &f.sig, &f.block, Some(sp));
-                    self.add_param_mutations(&name, &f.sig, &f.block, Some(sp));
-                    if let Some(g) = closure_guard(&f.sig, &f.block) {
-                        self.facts.raw_closure_guards.push((
-                            sp.clone(),
-                            self.module.clone(),
-                            name.clone(),
-                            g,
-                        ));
-                    }
-                    let exclusive_self = f.sig.inputs.first().is_some_and(|a| {
-                        matches!(a, syn::FnArg::Receiver(r) if r.reference.is_some() && r.mutability.is_some())
-                    });
-                    if exclusive_self {
-                        let counted = counted_self_fields(&f.block).into_iter();
-                        for target in mutated_self_fields(&f.block)
-                            .into_iter()
-                            .chain(counted.map(MutatorTarget::Counter))
-                        {
-                            self.facts.raw_mutators.push(RawMutator {
-                                self_ty: sp.clone(),
-                                module: self.module.clone(),
-                                method: name.clone(),
-                                target,
-                            });
-                        }
-                    }
-                }
-            }
-            self.visit_impl_item(item);
+            self.impl_item(item, &cx);
         }
         self.self_ty = saved;
         self.test_code = saved_test;

@@ -288,18 +288,7 @@ pub(crate) fn lint_package(
         facts.import(exported);
         facts.add_crate_alias(name, &exported.root);
     }
-    // The package's macros first, for invocations in other files than
-    // their definition's (a file that defines one is parsed here, once).
-    let mut crate_macros = macro_rules::CrateMacros::default();
-    for f in files.iter_mut().filter(|f| f.text.contains("macro_rules!")) {
-        let tree = f
-            .ast
-            .get_or_insert_with(|| edition2015::parse_file(&f.text));
-        if let Ok(ast) = tree {
-            crate_macros.collect(&ast.items);
-        }
-    }
-    facts.crate_macros = std::rc::Rc::new(crate_macros);
+    facts.crate_macros = std::rc::Rc::new(crate_macros(files));
     let mut locked = locked_paths::LockedPaths::default();
     for f in files.iter_mut() {
         let tree = f.take_tree();
@@ -345,9 +334,10 @@ pub(crate) fn lint_package(
 /// only, its trees dropped file by file, nothing linted. Its types of a
 /// name the linter models (`Mutex`, `HashMap`, `State`, ..) are left out:
 /// the model is what the package's code means by them.
-pub(crate) fn library_facts(files: Vec<ParsedFile>, root: &str) -> (Exported, Vec<PathBuf>) {
+pub(crate) fn library_facts(mut files: Vec<ParsedFile>, root: &str) -> (Exported, Vec<PathBuf>) {
     let mut facts = facts::Facts::default();
     facts.edition2015 = files.iter().any(|f| f.edition2015);
+    facts.crate_macros = std::rc::Rc::new(crate_macros(&mut files));
     let mut unparsed = Vec::new();
     for mut f in files {
         match &f.take_tree() {
@@ -357,6 +347,22 @@ pub(crate) fn library_facts(files: Vec<ParsedFile>, root: &str) -> (Exported, Ve
     }
     facts.finish();
     (facts.export_foreign(root), unparsed)
+}
+
+/// A package's `macro_rules!`, collected before its files are read, for
+/// invocations in other files than their definition's (a file that
+/// defines one is parsed here, once, and keeps its tree).
+fn crate_macros(files: &mut [ParsedFile]) -> macro_rules::CrateMacros {
+    let mut macros = macro_rules::CrateMacros::default();
+    for f in files.iter_mut().filter(|f| f.text.contains("macro_rules!")) {
+        let tree = f
+            .ast
+            .get_or_insert_with(|| edition2015::parse_file(&f.text));
+        if let Ok(ast) = tree {
+            macros.collect(&ast.items);
+        }
+    }
+    macros
 }
 
 /// The diagnostic for a file that does not parse.

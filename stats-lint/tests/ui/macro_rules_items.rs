@@ -68,6 +68,25 @@ impl SyncConnection {
     reply_methods!();
 }
 
+// A `&mut self` mutator written inside an `impl` block counts as the type's.
+macro_rules! remover {
+    ($name:ident) => {
+        pub fn $name(&mut self, id: u32) {
+            self.list.remove(&id);
+        }
+    };
+}
+
+impl Filters {
+    remover!(remove);
+}
+
+impl SyncConnection {
+    pub fn stop_receive(&self, id: u32) {
+        self.filters_mut().remove(id); //~ shared_map_mutation
+    }
+}
+
 // Statements written in a function body.
 macro_rules! record {
     ($conn:expr, $id:expr) => {
