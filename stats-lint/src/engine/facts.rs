@@ -2042,8 +2042,9 @@ impl Facts {
         })
     }
 
-    /// Whether a struct has an `Arc` field around a struct of the package
-    /// that holds a lock (`inner: Arc<Inner>`, `Inner { record: Mutex<..> }`).
+    /// Whether a struct has an `Arc` field around a lock (`data:
+    /// Arc<Mutex<..>>`) or around a struct of the package that holds one
+    /// (`inner: Arc<Inner>`, `Inner { record: Mutex<..> }`).
     pub(crate) fn arc_field_holds_lock(&self, strukt: &str) -> bool {
         let Some(s) = self.structs.get(strukt) else {
             return false;
@@ -2051,6 +2052,10 @@ impl Facts {
         s.fields.iter().any(|(_, ty, _)| {
             matches!(self.shape_of(ty, &s.module, Some(strukt)).peel(),
                 (Shape::Named(n), true) if n != strukt && self.holds_lock(n))
+                || matches!(
+                    self.shape_of(ty, &s.module, Some(strukt)).peel(),
+                    (Shape::Lock { .. }, true)
+                )
         })
     }
 

@@ -72,6 +72,21 @@ pub fn leave_all() -> HashSet<String> {
     std::mem::take(&mut g.names) //~ shared_map_mutation
 }
 
+/// A guard helper taking `&mut self` of a type whose lock is in an `Arc`
+/// field: its clones share that lock whoever holds `self`.
+pub struct Watcher {
+    data: Arc<Mutex<Pending>>,
+}
+
+impl Watcher {
+    fn pending(&mut self) -> MutexGuard<'_, Pending> {
+        self.data.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+    pub fn watch(&mut self, id: u16) {
+        self.pending().waiting.insert(id, String::new()); //~ shared_map_mutation
+    }
+}
+
 // ---- a value moved out of a guarded `Option` ----
 
 #[derive(Clone)]
