@@ -119,6 +119,11 @@ const TRANSPARENT: &[&str] = &[
     "unwrap_unchecked",
     // `m.try_lock().ok()`: the guard, in an `Option`.
     "ok",
+    // `opt.as_ref().ok_or(e)?`, anyhow's `opt.context("..")?`: what the `Option` holds.
+    "ok_or",
+    "ok_or_else",
+    "context",
+    "with_context",
     "as_mut",
     "as_deref_mut",
     "as_deref",
