@@ -808,6 +808,56 @@ impl<'a> Walker<'a> {
         None
     }
 
+    /// What a `for` loop binds for each element of what it iterates: a
+    /// sequence's element (`for shard in &self.shards`, `.iter()`), a map's
+    /// `(key, value)` pair (`.iter()`, `.iter_mut()`, `&map`) or value
+    /// (`.values()`), and `enumerate()`'s `(index, element)`.
+    fn loop_element(&self, e: &syn::Expr) -> Option<Value> {
+        let pair = |value: Value| Value {
+            shape: Shape::Tuple(vec![Shape::Unknown, value.shape.clone()]),
+            ..value
+        };
+        let map_values = |map: &syn::Expr| {
+            let v = self.value(map)?;
+            let (Shape::Map { value }, arc) = v.shape.peel() else {
+                return None;
+            };
+            Some(Value {
+                shape: (**value).clone(),
+                shared: v.shared || arc,
+                lookup: None,
+                ..v.clone()
+            })
+        };
+        match strip(e) {
+            syn::Expr::MethodCall(m) if m.args.is_empty() => match m.method.to_string().as_str() {
+                "enumerate" => return self.loop_element(&m.receiver).map(pair),
+                "values" | "values_mut" | "into_values" => return map_values(&m.receiver),
+                "iter" | "iter_mut" | "into_iter" | "drain" => {
+                    if let Some(value) = map_values(&m.receiver) {
+                        return Some(pair(value));
+                    }
+                }
+                _ => {}
+            },
+            syn::Expr::Reference(r) => {
+                if let Some(value) = map_values(&r.expr) {
+                    return Some(pair(value));
+                }
+            }
+            _ => {}
+        }
+        let v = self.value(e)?;
+        match v.shape.peel() {
+            (Shape::Seq(elem), arc) => Some(Value {
+                shape: (**elem).clone(),
+                shared: v.shared || arc,
+                ..v.clone()
+            }),
+            _ => None,
+        }
+    }
+
     fn block_value(&self, b: &syn::Block) -> Option<Value> {
         match b.stmts.as_slice() {
             [syn::Stmt::Expr(e, None)] => self.value(e),
@@ -2854,15 +2904,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             };
             self.dispatch(|p, cx| p.check_method_call(cx, &call));
         }
-        // `for shard in &self.shards` / `.iter()`: each element of a sequence.
-        let elem = self.value(&f.expr).and_then(|v| match v.shape.peel() {
-            (Shape::Seq(e), arc) => Some(Value {
-                shape: (**e).clone(),
-                shared: v.shared || arc,
-                ..v.clone()
-            }),
-            _ => None,
-        });
+        let elem = self.loop_element(&f.expr);
         self.with_scope(|w| {
             w.bind_pat(&f.pat, elem, None);
             w.visit_block(&f.body);
