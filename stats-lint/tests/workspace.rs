@@ -1075,6 +1075,47 @@ fn a_dependency_macro_of_another_file_is_expanded() {
     );
 }
 
+/// A dependency's one-parameter generic struct that owns a map
+/// (`enr::Enr<CombinedKey>`) is that struct, not a wrapper of its
+/// parameter; one that owns none (`Guarded<T>`) is still read through.
+#[test]
+fn a_dependency_generic_struct_that_owns_a_map_is_itself() {
+    let t = TempDir::new("dep-generic");
+    registry_crate(
+        &t,
+        "enr-1.0.0",
+        "enr",
+        "1.0.0",
+        "use std::collections::BTreeMap;\nuse std::marker::PhantomData;\n\
+         pub struct Ck;\n\
+         pub struct Enr<K> { content: BTreeMap<Vec<u8>, u8>, _k: PhantomData<K> }\n\
+         impl<K> Enr<K> { pub fn insert(&mut self, k: &[u8]) { self.content.insert(k.to_vec(), 1); } }\n\
+         pub struct Guarded<T> { inner: T }\n\
+         impl<T> std::ops::Deref for Guarded<T> { type Target = T; fn deref(&self) -> &T { &self.inner } }\n",
+    );
+    t.write(
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\nenr = \"1\"\n",
+    );
+    t.write(
+        "app/src/lib.rs",
+        "use std::sync::{Arc, Mutex, RwLock};\n\
+         pub struct Table { names: std::collections::HashMap<u8, u8> }\n\
+         pub struct Node {\n    enr: Arc<RwLock<enr::Enr<enr::Ck>>>,\n    table: Arc<enr::Guarded<Mutex<Table>>>,\n}\n\
+         impl Node {\n    pub fn update(&self) {\n        self.enr.write().unwrap().insert(b\"ip\");\n        self.table.lock().unwrap().names.insert(1, 1);\n    }\n}\n",
+    );
+    assert_eq!(
+        findings_with(&t.0.join("app"), &deps_at(t.0.join("registry/src"))),
+        owned(&[
+            ("poison_cascade", "src/lib.rs", 9),
+            ("shared_map_mutation", "src/lib.rs", 9),
+            ("poison_cascade", "src/lib.rs", 10),
+            ("shared_map_mutation", "src/lib.rs", 10),
+        ])
+    );
+}
+
 /// A dependency the package locks that is not in the cache is named, with
 /// what to do; one the package does not lock is not looked for.
 #[test]

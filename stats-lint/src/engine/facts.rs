@@ -120,6 +120,9 @@ enum MutatorTarget {
     /// A field lent as `&mut` to a function of the package: its path, the
     /// argument's position, the field (`Self::create_internal(&mut self.infos, k)`).
     HandedField(Vec<String>, usize, String),
+    /// The whole value replaced (`*self = new`, `mem::replace(self, ..)`):
+    /// its map fields with it.
+    Whole,
 }
 
 /// Crates whose one-parameter generic types are known, or are channels,
@@ -169,6 +172,9 @@ pub(crate) struct Facts {
     structs: HashMap<String, StructFact>,
     /// The structs read from dependencies' sources.
     foreign_structs: HashSet<String>,
+    /// Those of them with a map field of their own: known once every
+    /// dependency is imported (see [`Facts::classify`]).
+    foreign_map_owners: HashSet<String>,
     /// The crate roots of the dependencies read from their sources.
     foreign_roots: HashSet<String>,
     /// Methods of the package's own traits implemented for a lock type that
@@ -767,6 +773,22 @@ impl Facts {
 
     /// Phase B, once every file was added.
     pub(crate) fn finish(&mut self) {
+        // Before any shape is taken: a dependency's generic struct that owns
+        // a map is itself, not a wrapper of its parameter. Its fields are
+        // read while the set is empty, so no struct's shape waits on its own.
+        let owners: HashSet<String> = self
+            .foreign_structs
+            .iter()
+            .filter(|full| {
+                self.structs.get(*full).is_some_and(|s| {
+                    s.fields.iter().any(|(_, ty, _)| {
+                        Self::holds_map_directly(&self.shape_of(ty, &s.module, Some(full)), false)
+                    })
+                })
+            })
+            .cloned()
+            .collect();
+        self.foreign_map_owners = owners;
         self.resolve_phase_b();
         let bodies = std::mem::take(&mut self.raw_bodies);
         self.reach = thread_reach::build(bodies, self);
@@ -838,6 +860,12 @@ impl Facts {
         for m in std::mem::take(&mut self.raw_mutators) {
             let full = self.resolve(&m.module, &m.self_ty);
             match m.target {
+                MutatorTarget::Whole => {
+                    if let Some(found) = self.direct_map_field(&full) {
+                        self.mutator_names.insert(m.method.clone());
+                        self.mutators.insert((full, m.method), found);
+                    }
+                }
                 MutatorTarget::Field(field) => {
                     if let Some((shape, decl)) = self.field_path(&full, &field)
                         && shape.is_map()
@@ -1476,9 +1504,9 @@ impl Facts {
         arg: impl Fn(usize) -> Shape,
         depth: usize,
     ) -> Shape {
-        // Another crate's one-parameter type with no wrapper fact is judged
-        // by its name below, as it was before its crate was read; then it
-        // is the struct.
+        // Another crate's one-parameter type with no wrapper fact and no
+        // map of its own is judged by its name below, as it was before its
+        // crate was read; then it is the struct.
         let mut foreign_struct = false;
         if self.structs.contains_key(full) {
             if let Some(w) = self.lock_wrappers.get(full)
@@ -1504,7 +1532,11 @@ impl Facts {
                     PtrKind::Owned => Shape::Wrap(inner),
                 };
             }
-            if !(nargs == 1 && self.foreign_structs.contains(full)) {
+            // One that owns a map of its own (`enr::Enr<CombinedKey>`) is
+            // that struct, not a wrapper of its parameter.
+            if !(nargs == 1 && self.foreign_structs.contains(full))
+                || self.foreign_map_owners.contains(full)
+            {
                 return Shape::Named(full.to_string());
             }
             foreign_struct = true;
@@ -1982,6 +2014,20 @@ impl Facts {
     /// Whether some `&mut self` method of this name counts in a map.
     pub(crate) fn may_be_counter_method(&self, method: &str) -> bool {
         self.counter_names.contains(method)
+    }
+
+    /// A struct's first field that is itself a map, and its declaration:
+    /// what replacing the whole value (`*self = new`, `*guard = State { .. }`)
+    /// replaces.
+    pub(crate) fn direct_map_field(&self, strukt: &str) -> Option<(String, Span)> {
+        self.structs
+            .get(strukt)?
+            .fields
+            .iter()
+            .find_map(|(name, _, _)| {
+                let (shape, decl) = self.field(strukt, name)?;
+                shape.is_map().then(|| (name.clone(), decl))
+            })
     }
 
     pub(crate) fn mutator(&self, ty: &str, method: &str) -> Option<&(String, Span)> {
@@ -3206,6 +3252,8 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
         /// Bindings of a variant's fields matched out of `self`
         /// (`match self { Self::Requests(map) => .. }`): name to field.
         variant_bindings: HashMap<String, String>,
+        /// `*self = new`, `mem::replace(self, ..)`.
+        whole: bool,
     }
     fn is_self(e: &syn::Expr) -> bool {
         match e {
@@ -3293,6 +3341,11 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
             syn::visit::visit_expr_method_call(self, m);
         }
         fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            if matches!(&*a.left, syn::Expr::Unary(u)
+                if matches!(u.op, syn::UnOp::Deref(_)) && matches!(&*u.expr, syn::Expr::Path(p) if p.path.is_ident("self")))
+            {
+                self.whole = true;
+            }
             // `self.map[k] = v`, and `self.map = new` (the whole map replaced).
             let target = match &*a.left {
                 syn::Expr::Index(ix) => self_field(&ix.expr),
@@ -3309,6 +3362,13 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
             if let syn::Expr::Path(p) = &*c.func {
                 let segs = path_segs(&p.path);
                 let swaps = is_mem_swap(&segs);
+                if swaps
+                    && c.args
+                        .iter()
+                        .any(|a| matches!(a, syn::Expr::Path(p) if p.path.is_ident("self")))
+                {
+                    self.whole = true;
+                }
                 for (i, arg) in c.args.iter().enumerate() {
                     if let syn::Expr::Reference(r) = arg
                         && r.mutability.is_some()
@@ -3357,6 +3417,7 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
         .chain(v.calls.into_iter().map(MutatorTarget::SelfCall))
         .chain(on_fields)
         .chain(handed)
+        .chain(v.whole.then_some(MutatorTarget::Whole))
         .collect()
 }
 

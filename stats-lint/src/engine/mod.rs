@@ -128,6 +128,11 @@ impl Cx<'_> {
         self.walker.facts.may_be_counter_method(method)
     }
 
+    /// A struct's first field that is itself a map, and its declaration.
+    pub(crate) fn direct_map_field(&self, strukt: &str) -> Option<(String, Span)> {
+        self.walker.facts.direct_map_field(strukt)
+    }
+
     pub(crate) fn mutator(&self, strukt: &str, method: &str) -> Option<(String, Span)> {
         self.walker.facts.mutator(strukt, method).cloned()
     }

@@ -324,10 +324,38 @@ pub(crate) fn replace_mutation(cx: &Cx<'_>, lhs: &syn::Expr, whole: Span) -> Opt
     }
     let map = cx.value(lhs)?;
     // A value looked up in a map of maps was reported at its lookup (`get_mut`, `entry`).
-    (map.is_map() && map.lookup.is_none()).then(|| Mutation {
+    if map.lookup.is_some() {
+        return None;
+    }
+    if map.is_map() {
+        return Some(Mutation {
+            site: whole,
+            what: "assignment of the whole map".to_string(),
+            map,
+        });
+    }
+    // `*guard = State { .. }`: the package's struct replaced whole, its map with it.
+    let syn::Expr::Unary(_) = lhs else {
+        return None;
+    };
+    let crate::engine::Shape::Named(strukt) = map.shape.peel().0 else {
+        return None;
+    };
+    let (field, decl) = cx.direct_map_field(strukt)?;
+    let (shape, _) = cx.field(strukt, &field)?;
+    let shared = (map.shared || map.shape.peel().1) && !cx.per_test(&map);
+    Some(Mutation {
         site: whole,
-        what: "assignment of the whole map".to_string(),
-        map,
+        what: format!("assignment of the whole value (its map `{field}` with it)"),
+        map: Value {
+            shape,
+            shared,
+            owner: crate::engine::Owner {
+                name: format!("{}.{field}", map.owner.name),
+                decl: Some(decl),
+            },
+            ..map
+        },
     })
 }
 

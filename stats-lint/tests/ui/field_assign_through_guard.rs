@@ -2,8 +2,10 @@
 // (`guard.sessions = HashMap::new()`), or by a `&mut self` method called on
 // such a guard (`fn reload(&mut self) { self.cache = .. }`, tauri-plugin-store's
 // `load_ignore_defaults`), is a mutation of the shared map, as
-// `*guard = HashMap::new()` is. A field set while the value is not shared
-// yet is not. Every lint runs.
+// `*guard = HashMap::new()` is. So is the whole value replaced
+// (`*guard = State { .. }`, `fn replace(&mut self, new) { *self = new }`),
+// its maps with it. A field set while the value is not shared yet is not.
+// Every lint runs.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -23,6 +25,22 @@ impl State {
     fn bump(&mut self) {
         self.count += 1;
     }
+
+    fn renew(&mut self) {
+        let mut next = State::default();
+        next.count = self.count + 1;
+        *self = next;
+    }
+
+    fn swap_with(&mut self, other: &mut State) {
+        std::mem::swap(self, other);
+    }
+}
+
+/// A struct that holds no map, replaced whole: nothing to report.
+#[derive(Default)]
+pub struct Stamp {
+    at: u64,
 }
 
 #[derive(Clone)]
@@ -44,11 +62,23 @@ impl Store {
             .reload(fresh); //~ shared_map_mutation
     }
 
+    pub fn restart(&self) {
+        *self.state.lock().unwrap_or_else(PoisonError::into_inner) = State::default(); //~ shared_map_mutation
+        let mut g = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        g.renew(); //~ shared_map_mutation
+        let mut other = State::default();
+        g.swap_with(&mut other); //~ shared_map_mutation
+    }
+
     // ---- not flagged ----
 
     pub fn bump(&self) {
         self.state.lock().unwrap_or_else(PoisonError::into_inner).bump();
     }
+}
+
+pub fn stamp(s: &Arc<Mutex<Stamp>>) {
+    *s.lock().unwrap_or_else(PoisonError::into_inner) = Stamp { at: 1 };
 }
 
 pub fn new_store() -> Store {
