@@ -1327,6 +1327,18 @@ impl Facts {
                     return self.resolve_first(g, name, depth + 1);
                 }
             }
+            // A glob of a glob (`pub use self::font::*;` whose `font` has
+            // `pub use self::system::*;`, cosmic-text's layout).
+            for g in &globbed {
+                if g != module
+                    && self.modules.get(g).is_some_and(|gm| !gm.globs.is_empty())
+                {
+                    let found = self.resolve_first(g, name, depth + 1);
+                    if found != name {
+                        return found;
+                    }
+                }
+            }
         }
         if let Some(root) = self.crate_aliases.get(name) {
             return root.clone();
