@@ -283,7 +283,7 @@ pub fn lint_files(files: Vec<SourceFile>, config: &Config) -> Report {
             config,
             FILES_TREE_BUDGET,
             &[],
-            None,
+            engine::UnitKind::Files,
             &|_| Vec::new(),
         )
         .0,
@@ -321,7 +321,7 @@ fn lint_unit(
     config: &Config,
     tree_budget: usize,
     imports: &[(String, Arc<Exported>)],
-    export: Option<&str>,
+    kind: engine::UnitKind<'_>,
     dependencies: &dyn Fn(&HashSet<String>) -> Imports,
 ) -> (UnitReport, Option<Exported>) {
     let mut files = files;
@@ -334,7 +334,7 @@ fn lint_unit(
         lints::passes(),
         keep_trees,
         imports,
-        export,
+        kind,
         dependencies,
         |display, text, ast| {
             out.files += 1;
@@ -452,7 +452,8 @@ fn run_unit(
                 config,
                 tree_budget,
                 imports,
-                root.as_deref(),
+                root.as_deref()
+                    .map_or(engine::UnitKind::Program, engine::UnitKind::Library),
                 &read,
             );
             report.notices = loaded
@@ -511,7 +512,7 @@ fn run_unit(
                 config,
                 tree_budget,
                 &[],
-                None,
+                engine::UnitKind::Files,
                 &|_| Vec::new(),
             ))
         }

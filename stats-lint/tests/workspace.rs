@@ -1116,6 +1116,64 @@ fn a_dependency_generic_struct_that_owns_a_map_is_itself() {
     );
 }
 
+/// In a program (a package with no library), a struct that holds locks is
+/// shared only as the program's own code shares it: an LSP server's state
+/// with `Arc<RwLock<..>>` fields made in its constructor and never cloned
+/// is its owner's alone. The same code in a library, or a program that puts
+/// the struct in an `Arc`, clones a field's `Arc` or lends it to scoped
+/// threads, is reported.
+#[test]
+fn a_program_s_own_state_is_not_shared_by_owning_a_lock() {
+    let state = "use std::collections::HashMap;\nuse std::sync::{Arc, RwLock};\n\
+         pub struct State { docs: Arc<RwLock<HashMap<String, String>>> }\n\
+         impl State {\n    pub fn new() -> Self { State { docs: Default::default() } }\n\
+         \x20   pub fn upsert(&self, k: String) { self.docs.write().unwrap().insert(k, String::new()); }\n}\n";
+    let kept = "fn main() {\n    let s = State::new();\n    s.upsert(String::new());\n}\n";
+    let t = TempDir::new("program-state");
+    let program = |dir: &str, main: &str| {
+        t.write(
+            &format!("{dir}/Cargo.toml"),
+            &format!("[package]\nname = \"{dir}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        );
+        t.write(&format!("{dir}/src/main.rs"), &format!("{state}{main}"));
+    };
+    program("kept", kept);
+    // Put in an `Arc` through a binding.
+    program(
+        "arced",
+        "fn main() {\n    let s = State::new();\n    let s = Arc::new(s);\n    s.upsert(String::new());\n}\n",
+    );
+    // A field's `Arc` cloned out.
+    program(
+        "cloned",
+        "impl State { pub fn docs(&self) -> Arc<RwLock<HashMap<String, String>>> { self.docs.clone() } }\n\
+         fn main() {\n    let s = State::new();\n    let _ = s.docs();\n}\n",
+    );
+    // Lent to scoped threads.
+    program(
+        "scoped",
+        "fn main() {\n    let s = State::new();\n    std::thread::scope(|sc| { sc.spawn(|| s.upsert(String::new())); });\n}\n",
+    );
+    // The same state in a library.
+    t.write(
+        "library/Cargo.toml",
+        "[package]\nname = \"library\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    t.write("library/src/lib.rs", state);
+    let found = |dir: &str| -> Vec<usize> {
+        findings_with(&t.0.join(dir), &no_deps())
+            .into_iter()
+            .filter(|(lint, _, _)| lint == "shared_map_mutation")
+            .map(|(_, _, line)| line)
+            .collect()
+    };
+    assert_eq!(found("kept"), Vec::<usize>::new());
+    assert_eq!(found("arced"), [6]);
+    assert_eq!(found("cloned"), [6]);
+    assert_eq!(found("scoped"), [6]);
+    assert_eq!(found("library"), [6]);
+}
+
 /// A dependency the package locks that is not in the cache is named, with
 /// what to do; one the package does not lock is not looked for.
 #[test]

@@ -184,6 +184,17 @@ pub(crate) struct Facts {
     /// A 2015-edition package: `use templates::Context;` and `::templates::Context`
     /// start at the crate root.
     pub(crate) edition2015: bool,
+    /// A program (no library) that lends nothing to scoped threads: its
+    /// types are shared only as its own code shares them (see
+    /// [`Facts::kept_by_program`]).
+    pub(crate) whole_program: bool,
+    /// Fields whose value is cloned or handed out somewhere
+    /// (`self.docs.clone()`, `Arc::clone(&s.docs)`), or set from a value
+    /// made elsewhere (`State { docs }`): an `Arc` in one has other owners.
+    escaping_fields: HashSet<String>,
+    /// An `Arc::new(x)` of a binding whose type is not written: which
+    /// struct it shares is not known.
+    untyped_arc: bool,
     /// Earlier definitions of a struct's full path: the `cfg` alternatives of
     /// one module (`#[cfg(windows)] #[path = "windows.rs"] mod platform;`
     /// beside a `macos` one), each with its own fields.
@@ -766,6 +777,7 @@ impl Facts {
             in_test_fn: false,
             macros,
             typed_names: HashMap::new(),
+            built_names: HashMap::new(),
         };
         c.module_entry();
         c.visit_file(f.ast);
@@ -1330,9 +1342,7 @@ impl Facts {
             // A glob of a glob (`pub use self::font::*;` whose `font` has
             // `pub use self::system::*;`, cosmic-text's layout).
             for g in &globbed {
-                if g != module
-                    && self.modules.get(g).is_some_and(|gm| !gm.globs.is_empty())
-                {
+                if g != module && self.modules.get(g).is_some_and(|gm| !gm.globs.is_empty()) {
                     let found = self.resolve_first(g, name, depth + 1);
                     if found != name {
                         return found;
@@ -1997,6 +2007,24 @@ impl Facts {
         self.lock_ext_methods.get(name).copied()
     }
 
+    /// Whether a struct of a program is its owner's alone: the program does
+    /// not put it in an `Arc`, a `static` or a framework's state, nor clone
+    /// it, so owning a lock does not make it shared (an LSP server's state
+    /// with `Arc<RwLock<..>>` fields made in its constructor).
+    pub(crate) fn kept_by_program(&self, full: &str) -> bool {
+        self.whole_program
+            && !self.untyped_arc
+            && !self.shared_structs.contains(full)
+            && !self.clones.contains(full)
+            && !self.unsafe_sync.contains(full)
+    }
+
+    /// Whether an `Arc` field of such a struct has no other owner: its value
+    /// is never cloned, handed out or set from a value made elsewhere.
+    pub(crate) fn arc_field_kept(&self, strukt: &str, field: &str) -> bool {
+        self.kept_by_program(strukt) && !self.escaping_fields.contains(field)
+    }
+
     /// Whether a struct is put in an `Arc`, a `static` or a framework's shared state.
     pub(crate) fn is_shared_struct(&self, full: &str) -> bool {
         self.shared_structs.contains(full)
@@ -2417,6 +2445,9 @@ struct Collector<'f> {
     /// The written types of the current function's parameters and typed
     /// `let`s, for `Arc::new(db)` with `db: Db`.
     typed_names: HashMap<String, syn::Type>,
+    /// The current function's untyped `let`s, with the type a constructor
+    /// names (`let db = Db::new(..)?;`, `Db { .. }`), if one does.
+    built_names: HashMap<String, Option<Vec<String>>>,
 }
 
 impl Collector<'_> {
@@ -2716,6 +2747,31 @@ impl thread_reach::Resolver for Facts {
     }
 }
 
+/// The type a constructor expression names: `Db::new(..)`, `Db::default()`,
+/// `Db { .. }`, through `?`, `.await`, `.unwrap()` and `.expect(..)`.
+fn constructed_type(e: &syn::Expr) -> Option<Vec<String>> {
+    match e {
+        syn::Expr::Try(t) => constructed_type(&t.expr),
+        syn::Expr::Await(a) => constructed_type(&a.base),
+        syn::Expr::Paren(p) => constructed_type(&p.expr),
+        syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
+            constructed_type(&m.receiver)
+        }
+        syn::Expr::Struct(s) => Some(path_segs(&s.path)),
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) if p.path.segments.len() >= 2 => {
+                let mut segs = path_segs(&p.path);
+                segs.pop();
+                segs.last()
+                    .is_some_and(|l| l.starts_with(char::is_uppercase))
+                    .then_some(segs)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// `#[cfg(feature = "..")]`: code that only a feature turns on.
 pub(crate) fn is_cfg_feature(a: &syn::Attribute) -> bool {
     a.path().is_ident("cfg")
@@ -2989,8 +3045,10 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let saved_test = self.in_test_fn;
         self.in_test_fn |= test_scope::is_test_fn(&f.attrs);
         let saved_names = std::mem::take(&mut self.typed_names);
+        let saved_built = std::mem::take(&mut self.built_names);
         syn::visit::visit_item_fn(self, f);
         self.typed_names = saved_names;
+        self.built_names = saved_built;
         self.self_ty = saved;
         self.fn_span = saved_fn;
         self.in_test_fn = saved_test;
@@ -3001,8 +3059,10 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             .fn_span
             .replace(Span::from_pm2(self.file, syn::spanned::Spanned::span(f)));
         let saved_names = std::mem::take(&mut self.typed_names);
+        let saved_built = std::mem::take(&mut self.built_names);
         syn::visit::visit_impl_item_fn(self, f);
         self.typed_names = saved_names;
+        self.built_names = saved_built;
         self.fn_span = saved_fn;
     }
 
@@ -3128,7 +3188,88 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         syn::visit::visit_type_path(self, tp);
     }
 
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        // The initialiser first: `let s = Arc::new(s);` names the earlier `s`.
+        syn::visit::visit_local(self, l);
+        if let syn::Pat::Ident(pi) = &l.pat
+            && let Some(init) = &l.init
+        {
+            self.built_names
+                .insert(pi.ident.to_string(), constructed_type(&init.expr));
+        }
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        // `self.docs.clone()`: the field's `Arc` has another owner.
+        if m.method == "clone"
+            && let syn::Expr::Field(f) = &*m.receiver
+        {
+            self.facts
+                .escaping_fields
+                .insert(super::walk::member_name(&f.member));
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
+
+    fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {
+        // `State { docs }`, `State { docs: shared.clone() }`: set from a value
+        // made elsewhere. `Arc::new(..)`, `Default::default()` are its own.
+        for f in &e.fields {
+            let own = match &f.expr {
+                syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
+                    if p.path.segments.last().is_some_and(|s| s.ident == "new" || s.ident == "default")),
+                syn::Expr::MethodCall(m) => m.method == "into" || m.method == "to_owned",
+                syn::Expr::Lit(_) | syn::Expr::Macro(_) => true,
+                _ => false,
+            };
+            if !own {
+                self.facts
+                    .escaping_fields
+                    .insert(super::walk::member_name(&f.member));
+            }
+        }
+        syn::visit::visit_expr_struct(self, e);
+    }
+
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        // `Arc::clone(&s.docs)`, `Arc::downgrade(&s.docs)`: the field's `Arc` has another owner.
+        if let syn::Expr::Path(p) = &*c.func
+            && p.path.segments.len() >= 2
+            && matches!(
+                p.path.segments[p.path.segments.len() - 2]
+                    .ident
+                    .to_string()
+                    .as_str(),
+                "Arc" | "Rc"
+            )
+            && let Some(syn::Expr::Reference(r)) = c.args.first()
+            && let syn::Expr::Field(f) = &*r.expr
+        {
+            self.facts
+                .escaping_fields
+                .insert(super::walk::member_name(&f.member));
+        }
+        // `Arc::new(db)` of `let db = Db::new(..)`: `Db` is shared; of a
+        // `let` whose type no constructor names, some struct may be.
+        if let syn::Expr::Path(p) = &*c.func
+            && p.path.segments.len() >= 2
+            && p.path.segments[p.path.segments.len() - 2].ident == "Arc"
+            && let Some(syn::Expr::Path(arg)) = c.args.first()
+            && let Some(id) = arg.path.get_ident()
+            && !self.typed_names.contains_key(&id.to_string())
+        {
+            match self.built_names.get(&id.to_string()) {
+                Some(Some(segs)) => {
+                    let segs = match (segs.first().map(String::as_str), &self.self_ty) {
+                        (Some("Self"), Some(st)) => st.clone(),
+                        _ => segs.clone(),
+                    };
+                    self.facts.raw_shared.push((segs, self.module.clone()));
+                }
+                Some(None) => self.facts.untyped_arc = true,
+                None => {}
+            }
+        }
         if let syn::Expr::Path(p) = &*c.func
             && p.path.segments.len() >= 2
             && {

@@ -267,6 +267,18 @@ impl ParsedFile {
     }
 }
 
+/// What a unit of files is, for what its types may reach.
+#[derive(Clone, Copy)]
+pub(crate) enum UnitKind<'a> {
+    /// A package with a library, by its crate root: other crates may share
+    /// its types in ways its own code does not show.
+    Library(&'a str),
+    /// A package with no library: only its own code uses its types.
+    Program,
+    /// Files linted on their own, not a package.
+    Files,
+}
+
 /// Runs both passes over the files of one package and returns every finding
 /// at its lint's default level, before configuration and suppressions.
 /// `on_tree` sees each file's syntax tree once, in pass 2 (suppressions are
@@ -275,20 +287,28 @@ impl ParsedFile {
 /// is alive at a time; every tree is dropped once pass 2 is done with it.
 ///
 /// `imports` are the facts exported by the package's dependencies, each with
-/// the name the package's code uses for it; with `export` (the library's
-/// crate root), the library's facts are returned for the packages that
-/// depend on this one.
+/// the name the package's code uses for it; for a library (its crate root),
+/// the library's facts are returned for the packages that depend on this one.
 pub(crate) fn lint_package(
     files: &mut [ParsedFile],
     passes: Vec<Box<dyn LintPass>>,
     keep_trees: bool,
     imports: &[(String, Arc<Exported>)],
-    export: Option<&str>,
+    kind: UnitKind<'_>,
     dependencies: &dyn Fn(&HashSet<String>) -> Imports,
     mut on_tree: impl FnMut(&Path, &str, Option<&syn::File>),
 ) -> (Vec<Diagnostic>, Option<Exported>) {
     let mut facts = facts::Facts::default();
     facts.edition2015 = files.iter().any(|f| f.edition2015);
+    // A program's types reach other threads only through its own code:
+    // none is lent to scoped threads (`thread::scope`, rayon) or leaked to
+    // `'static` here, so owning a lock does not make a type shared.
+    facts.whole_program = matches!(kind, UnitKind::Program)
+        && !files.iter().any(|f| {
+            ["scope(", "spawn_scoped", ".par_", "into_par_iter", "leak("]
+                .iter()
+                .any(|s| f.text.contains(s))
+        });
     for (name, exported) in imports {
         facts.import(exported);
         facts.add_crate_alias(name, &exported.root);
@@ -312,7 +332,10 @@ pub(crate) fn lint_package(
         facts.add_crate_alias(&name, &exported.root);
     }
     facts.finish();
-    let exported = export.map(|root| facts.export(root));
+    let exported = match kind {
+        UnitKind::Library(root) => Some(facts.export(root)),
+        UnitKind::Program | UnitKind::Files => None,
+    };
     let mut out = Vec::new();
     let mut passes = passes;
     for f in files.iter_mut() {
@@ -403,7 +426,7 @@ mod tests {
             crate::lints::passes(),
             false,
             &[],
-            None,
+            UnitKind::Files,
             &|_| Vec::new(),
             |_, _, _| {},
         )
@@ -432,7 +455,7 @@ mod tests {
                 crate::lints::passes(),
                 keep,
                 &[],
-                None,
+                UnitKind::Files,
                 &|_| Vec::new(),
                 |_, _, t| {
                     trees += usize::from(t.is_some());

@@ -439,7 +439,7 @@ fn is_pointer(s: &Shape) -> bool {
     }
 }
 
-fn member_name(m: &syn::Member) -> String {
+pub(super) fn member_name(m: &syn::Member) -> String {
     match m {
         syn::Member::Named(i) => i.to_string(),
         syn::Member::Unnamed(i) => i.index.to_string(),
@@ -901,7 +901,11 @@ impl<'a> Walker<'a> {
         let shared_ref = strukt
             .as_deref()
             .is_some_and(|s| self.facts.field_is_shared_ref(s, &name));
-        let mut shared = base.shared || arc || (struct_shared && !base.exclusive);
+        // An `Arc` field of a program's struct that no other owner gets.
+        let kept_arc = strukt
+            .as_deref()
+            .is_some_and(|s| self.facts.arc_field_kept(s, &name));
+        let mut shared = base.shared || (arc && !kept_arc) || (struct_shared && !base.exclusive);
         if shared_ref {
             shared |= self.holds_lock_value(&Value::new(shape.clone(), base.owner.clone()));
         }
@@ -909,7 +913,9 @@ impl<'a> Walker<'a> {
         // A field of a local that never leaves its function: an `Arc` made
         // for it in the constructor has no other owner.
         let confined = base.confined && !arc && !shared_ref;
-        if confined && let Shape::Arc(inner) = shape {
+        if (confined || kept_arc)
+            && let Shape::Arc(inner) = shape
+        {
             shape = *inner;
         }
         let mut guard = base.guard;
@@ -1512,8 +1518,11 @@ impl<'a> Walker<'a> {
             if r.mutability.is_some() {
                 v.exclusive = true;
             } else {
-                // A lock behind a shared reference was made to be shared.
-                v.shared = self.holds_lock_value(&v)
+                // A lock behind a shared reference was made to be shared,
+                // but in a program that keeps the struct holding it.
+                let kept =
+                    matches!(v.shape.peel().0, Shape::Named(n) if self.facts.kept_by_program(n));
+                v.shared = (self.holds_lock_value(&v) && !kept)
                     || matches!(v.shape.peel().0, Shape::Named(n) if self.facts.is_unsafe_sync(n));
             }
         }
@@ -1869,9 +1878,10 @@ impl<'a> Walker<'a> {
                             (Some(_), Some(_)) | (None, _) => v.exclusive = true,
                             (Some(_), None) => {
                                 v.shared = self.facts.is_shared_struct(&st)
-                                    || self.facts.holds_lock(&st)
                                     || self.facts.is_unsafe_sync(&st)
-                                    || self.holds_lock_value(&v);
+                                    || (!self.facts.kept_by_program(&st)
+                                        && (self.facts.holds_lock(&st)
+                                            || self.holds_lock_value(&v)));
                             }
                         }
                         Some(v)
