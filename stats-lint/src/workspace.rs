@@ -148,10 +148,24 @@ pub(crate) fn discover(path: &Path) -> Result<Vec<Unit>, Error> {
     if manifest.is_file() {
         let table = read_manifest(&manifest)?;
         let mut units = Vec::new();
-        let ws_deps = table
-            .get("workspace")
-            .and_then(|w| w.get("dependencies"))
-            .and_then(|d| d.as_table());
+        // A member linted on its own inherits from the workspace above it.
+        let enclosing = if table.contains_key("workspace") {
+            None
+        } else {
+            enclosing_workspace(path, &table)
+        };
+        let ws_deps = match &enclosing {
+            Some((dir, ws)) => ws
+                .get("workspace")
+                .and_then(|w| w.get("dependencies"))
+                .and_then(|d| d.as_table())
+                .map(|d| (dir.as_path(), d)),
+            None => table
+                .get("workspace")
+                .and_then(|w| w.get("dependencies"))
+                .and_then(|d| d.as_table())
+                .map(|d| (path, d)),
+        };
         if let Some(ws) = table.get("workspace").and_then(|w| w.as_table()) {
             let excluded: Vec<PathBuf> = strings(ws.get("exclude"))
                 .iter()
@@ -167,7 +181,7 @@ pub(crate) fn discover(path: &Path) -> Result<Vec<Unit>, Error> {
                     let mf = dir.join("Cargo.toml");
                     if mf.is_file() && dir != path {
                         let t = read_manifest(&mf)?;
-                        if let Some(mut p) = package(&mf, &t, ws_deps.map(|d| (path, d))) {
+                        if let Some(mut p) = package(&mf, &t, ws_deps) {
                             p.workspace = Some(manifest.clone());
                             units.push(Unit::Package(p));
                         }
@@ -175,9 +189,11 @@ pub(crate) fn discover(path: &Path) -> Result<Vec<Unit>, Error> {
                 }
             }
         }
-        if let Some(mut p) = package(&manifest, &table, ws_deps.map(|d| (path, d))) {
+        if let Some(mut p) = package(&manifest, &table, ws_deps) {
             if table.contains_key("workspace") {
                 p.workspace = Some(manifest.clone());
+            } else if let Some((dir, _)) = &enclosing {
+                p.workspace = Some(dir.join("Cargo.toml"));
             }
             units.insert(0, Unit::Package(p));
         }
@@ -299,6 +315,42 @@ fn expand_member(root: &Path, member: &str) -> Vec<PathBuf> {
         dirs = next;
     }
     dirs
+}
+
+/// The workspace a package that inherits from one (`dep.workspace = true`)
+/// belongs to when its folder is linted on its own: `package.workspace`'s
+/// folder, else the nearest folder above with a `[workspace]` manifest.
+fn enclosing_workspace(dir: &Path, table: &toml::Table) -> Option<(PathBuf, toml::Table)> {
+    let inherits = ["dependencies", "dev-dependencies", "build-dependencies"]
+        .iter()
+        .filter_map(|k| table.get(*k).and_then(|d| d.as_table()))
+        .chain(
+            table
+                .get("target")
+                .and_then(|t| t.as_table())
+                .into_iter()
+                .flat_map(|t| t.values())
+                .filter_map(|t| t.get("dependencies").and_then(|d| d.as_table())),
+        )
+        .flat_map(|deps| deps.values())
+        .any(|d| d.get("workspace").and_then(|w| w.as_bool()) == Some(true));
+    if !inherits {
+        return None;
+    }
+    let declared = table
+        .get("package")
+        .and_then(|p| p.get("workspace"))
+        .and_then(|w| w.as_str())
+        .map(|w| normalize(&dir.join(w)));
+    let candidates: Vec<PathBuf> = match declared {
+        Some(d) => vec![d],
+        None => dir.ancestors().skip(1).map(Path::to_path_buf).collect(),
+    };
+    candidates.into_iter().find_map(|d| {
+        let m = d.join("Cargo.toml");
+        let t = m.is_file().then(|| read_manifest(&m).ok()).flatten()?;
+        t.contains_key("workspace").then_some((d, t))
+    })
 }
 
 /// The package a manifest declares; `ws_deps` is the workspace's
@@ -430,8 +482,14 @@ fn package(
             let d = dependency(root, dep, spec, normal, ws_deps);
             match deps.iter_mut().find(|e| e.name == d.name) {
                 Some(e) => {
+                    // Optional is said of the normal entries: the same crate
+                    // as a dev-dependency does not make it required.
+                    e.optional = match (e.normal, d.normal) {
+                        (false, true) => d.optional,
+                        (true, false) => e.optional,
+                        _ => e.optional && d.optional,
+                    };
                     e.normal |= d.normal;
-                    e.optional &= d.optional;
                 }
                 None => deps.push(d),
             }

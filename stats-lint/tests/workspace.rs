@@ -791,17 +791,19 @@ fn a_dependency_inherited_from_the_workspace_is_read() {
     );
     t.write(
         "ws/Cargo.toml",
-        "[workspace]\nmembers = [\"app\"]\n\n[workspace.dependencies]\njar = \"1\"\n",
+        "[workspace]\nmembers = [\"app\"]\n\n[workspace.dependencies]\njar = \"1\"\n\
+         cookies = { package = \"jar\", version = \"1\" }\n",
     );
     t.write(
         "ws/app/Cargo.toml",
         "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\njar.workspace = true\n",
+         [dependencies]\njar.workspace = true\ncookies = { workspace = true }\n",
     );
     t.write(
         "ws/app/src/lib.rs",
         "use std::sync::{Arc, Mutex};\n\
-         pub fn store(j: Arc<Mutex<jar::Jar>>) {\n    j.lock().unwrap().store(String::new());\n}\n",
+         pub fn store(j: Arc<Mutex<jar::Jar>>) {\n    j.lock().unwrap().store(String::new());\n}\n\
+         pub fn keep(j: Arc<Mutex<cookies::Jar>>) {\n    j.lock().unwrap().store(String::new());\n}\n",
     );
     let got = findings_with(&t.0.join("ws"), &deps_at(t.0.join("registry/src")));
     assert_eq!(
@@ -809,8 +811,23 @@ fn a_dependency_inherited_from_the_workspace_is_read() {
         owned(&[
             ("poison_cascade", "app/src/lib.rs", 3),
             ("shared_map_mutation", "app/src/lib.rs", 3),
+            ("poison_cascade", "app/src/lib.rs", 6),
+            ("shared_map_mutation", "app/src/lib.rs", 6),
         ])
     );
+    // The member linted on its own finds its workspace above it.
+    let alone = deps_at(t.0.join("registry/src"));
+    assert_eq!(
+        findings_with(&t.0.join("ws/app"), &alone),
+        owned(&[
+            ("poison_cascade", "src/lib.rs", 3),
+            ("shared_map_mutation", "src/lib.rs", 3),
+            ("poison_cascade", "src/lib.rs", 6),
+            ("shared_map_mutation", "src/lib.rs", 6),
+        ])
+    );
+    let report = lint_paths(&[t.0.join("ws/app")], &alone).unwrap();
+    assert!(report.notices.is_empty(), "{:?}", report.notices);
 }
 
 /// A test double in its own file, declared `#[cfg(test)] mod mock_chain;`,
@@ -1182,9 +1199,11 @@ fn a_locked_dependency_missing_from_the_cache_is_named() {
     t.write(
         "app/Cargo.toml",
         "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\njar = \"1.2\"\nunused = \"3\"\nopt = { version = \"1\", optional = true }\n",
+         [dependencies]\njar = \"1.2\"\nunused = \"3\"\nopt = { version = \"1\", optional = true }\n\n\
+         [dev-dependencies]\nopt = { version = \"1\", features = [\"serde\"] }\n",
     );
-    // `opt` is optional: fetched only with its feature, silent without.
+    // `opt` is optional (also when it is a dev-dependency too): fetched
+    // only with its feature, silent without.
     t.write(
         "app/src/lib.rs",
         "use std::sync::Mutex;\npub fn f(j: &Mutex<jar::Jar>, u: &unused::Thing, o: &Mutex<opt::O>) {\n    let _ = (j, u, o);\n}\n",
