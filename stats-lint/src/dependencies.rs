@@ -202,7 +202,7 @@ impl DependencyReader {
             .clamp(MIN_DEPENDENCY_BYTES, MAX_DEPENDENCY_BYTES);
         let mut out = Vec::new();
         for d in wanted {
-            let Some(folder) = self.locate(d, lock.as_deref()) else {
+            let Some((folder, pin_missing)) = self.locate(d, lock.as_deref()) else {
                 // An optional dependency is fetched only with its feature
                 // on; the code that locks its types is off with it.
                 if d.optional && d.path.is_none() {
@@ -222,6 +222,14 @@ impl DependencyReader {
                 unread.push(not_read(&d.name, &why));
                 continue;
             };
+            if let Some(pin) = pin_missing {
+                unread.push(format!(
+                    "dependency `{}` was read at another version than `Cargo.lock` pins: {} {pin} is not in Cargo's registry cache (run `cargo fetch`), `{}` was read",
+                    d.name,
+                    d.package,
+                    folder.display()
+                ));
+            }
             let size = self.size(&folder);
             if size > cap {
                 unread.push(not_read(
@@ -258,24 +266,34 @@ impl DependencyReader {
         out
     }
 
-    /// The folder of a dependency's package.
-    fn locate(&self, d: &Dependency, lock: Option<&Pinned>) -> Option<PathBuf> {
+    /// The folder of a dependency's package, and the version `Cargo.lock`
+    /// pins when the cache lacks it (another that the requirement accepts
+    /// is read instead).
+    fn locate(&self, d: &Dependency, lock: Option<&Pinned>) -> Option<(PathBuf, Option<Version>)> {
         if let Some(path) = &d.path {
-            return path.join("Cargo.toml").is_file().then(|| path.clone());
+            return path
+                .join("Cargo.toml")
+                .is_file()
+                .then(|| (path.clone(), None));
         }
         let versions = self.index().get(&d.package)?;
         let req = d.req.as_deref().and_then(|r| VersionReq::parse(r).ok());
         let accepts = |v: &Version| req.as_ref().is_none_or(|r| r.matches(v));
-        let pinned = lock
+        let pins: Vec<&Version> = lock
             .and_then(|l| l.get(&d.package))
             .into_iter()
             .flatten()
             .rev()
             .filter(|v| accepts(v))
-            .find_map(|v| versions.iter().find(|(w, _)| w == v));
-        pinned
-            .or_else(|| versions.iter().rev().find(|(v, _)| accepts(v)))
-            .map(|(_, folder)| folder.clone())
+            .collect();
+        if let Some((_, folder)) = pins
+            .iter()
+            .find_map(|v| versions.iter().find(|(w, _)| w == *v))
+        {
+            return Some((folder.clone(), None));
+        }
+        let (_, folder) = versions.iter().rev().find(|(v, _)| accepts(v))?;
+        Some((folder.clone(), pins.first().map(|v| (*v).clone())))
     }
 
     /// The registry cache's packages, listed once per run.

@@ -695,6 +695,21 @@ fn a_dependency_from_the_registry_is_read_for_its_types() {
         "{note:?}"
     );
     assert_eq!(note.start.line, 4);
+    assert!(report.notices.is_empty(), "{:?}", report.notices);
+    // A pinned version the cache lacks: the newest the requirement accepts
+    // is read, and a note says so.
+    t.write(
+        "app/Cargo.lock",
+        "version = 3\n\n[[package]]\nname = \"netshared\"\nversion = \"0.4.5\"\n",
+    );
+    let report = lint_paths(std::slice::from_ref(&app), &registry("registry/src")).unwrap();
+    let notes: Vec<&str> = report.notices.iter().map(|n| n.message.as_str()).collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].starts_with("dependency `net` was read at another version than `Cargo.lock` pins: netshared 0.4.5 is not in Cargo's registry cache")
+            && notes[0].contains("netshared-0.4.9"),
+        "{notes:?}"
+    );
     // Without the lock file, the newest version the requirement accepts.
     std::fs::remove_file(app.join("Cargo.lock")).unwrap();
     assert_eq!(findings_with(&app, &registry("registry/src")), []);
