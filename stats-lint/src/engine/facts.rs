@@ -3551,6 +3551,24 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
             }
             syn::visit::visit_expr_let(self, l);
         }
+        // `let Self { documents, .. } = self;`: an irrefutable pattern of
+        // the struct itself, each name standing for its field.
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            if let Some(init) = &l.init
+                && init.diverge.is_none()
+                && is_self(&init.expr)
+            {
+                let mut named = HashMap::new();
+                variant_fields(&l.pat, &mut named);
+                for (name, field) in named {
+                    let field = field
+                        .split_once("::")
+                        .map_or(field.clone(), |(_, f)| f.to_string());
+                    self.variant_bindings.insert(name, field);
+                }
+            }
+            syn::visit::visit_local(self, l);
+        }
         // Closures are read too: one that mutates `self.map` runs within
         // the method's `&mut self` borrow (`self.get().unwrap_or_else(|| ..)`).
         fn visit_item(&mut self, _: &'ast syn::Item) {}

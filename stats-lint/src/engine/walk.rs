@@ -1813,21 +1813,32 @@ impl<'a> Walker<'a> {
         let Some(variant) = path.segments.last().map(|s| s.ident.to_string()) else {
             return false;
         };
-        let found: Vec<(Option<(Shape, Span)>, &syn::Pat)> = fields
+        // The struct itself destructured (`let State { docs, .. } = &mut *g;`),
+        // or one of an enum's variants.
+        let whole = variant == "Self" || strukt.rsplit("::").next() == Some(variant.as_str());
+        let keyed: Vec<(String, &syn::Pat)> = fields
             .into_iter()
-            .map(|(f, p)| (self.facts.field(strukt, &format!("{variant}::{f}")), p))
+            .map(|(f, p)| (if whole { f } else { format!("{variant}::{f}") }, p))
             .collect();
-        if found.iter().all(|(f, _)| f.is_none()) {
+        if keyed
+            .iter()
+            .all(|(key, _)| self.facts.field(strukt, key).is_none())
+        {
             return false;
         }
-        let owner = format!("{}.{variant}", v.owner.name);
-        for (field, p) in found {
+        for (key, p) in keyed {
+            let field = self.facts.field(strukt, &key);
+            let name = if whole {
+                format!("{}.{key}", v.owner.name)
+            } else {
+                format!("{}.{variant}", v.owner.name)
+            };
             let elem = field.map(|(shape, decl)| Value {
                 shape,
                 shared: v.shared || arc,
                 exclusive: v.exclusive && !arc,
                 owner: Owner {
-                    name: owner.clone(),
+                    name,
                     decl: Some(decl),
                 },
                 lookup: None,
