@@ -1340,14 +1340,37 @@ impl Facts {
                 }
             }
             // A glob of a glob (`pub use self::font::*;` whose `font` has
-            // `pub use self::system::*;`, cosmic-text's layout).
-            for g in &globbed {
-                if g != module && self.modules.get(g).is_some_and(|gm| !gm.globs.is_empty()) {
-                    let found = self.resolve_first(g, name, depth + 1);
-                    if found != name {
-                        return found;
+            // `pub use self::system::*;`, cosmic-text's layout): each module
+            // looked into once, as modules often glob-import each other.
+            let mut seen: HashSet<String> = HashSet::from([module.to_string()]);
+            seen.extend(globbed.iter().cloned());
+            let mut next: Vec<String> = globbed;
+            for _ in 0..3 {
+                let mut deeper = Vec::new();
+                for g in &next {
+                    let Some(gm) = self.modules.get(g) else {
+                        continue;
+                    };
+                    for inner in &gm.globs {
+                        let inner = self.canonical(g, inner, 9);
+                        if !seen.insert(inner.clone()) {
+                            continue;
+                        }
+                        if let Some(im) = self.modules.get(&inner) {
+                            if im.items.contains(name) {
+                                return format!("{inner}::{name}");
+                            }
+                            if im.uses.contains_key(name) {
+                                return self.resolve_first(&inner, name, depth + 1);
+                            }
+                        }
+                        deeper.push(inner);
                     }
                 }
+                if deeper.is_empty() {
+                    break;
+                }
+                next = deeper;
             }
         }
         if let Some(root) = self.crate_aliases.get(name) {
