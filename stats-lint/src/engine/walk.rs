@@ -1100,6 +1100,26 @@ impl<'a> Walker<'a> {
             // `runtime.block_on(lock.write())`: what `.await` gives.
             return self.value(&m.args[0]);
         }
+        // `opt.as_ref().map(lock_rel)`: the function called with what the
+        // `Option` holds, as `map(|r| lock_rel(r))` is.
+        if matches!(n, "map" | "and_then")
+            && let [syn::Expr::Path(f)] = m.args.iter().collect::<Vec<_>>()[..]
+            && f.path.segments.last().is_some_and(|s| {
+                s.ident
+                    .to_string()
+                    .starts_with(|c: char| c.is_lowercase() || c == '_')
+            })
+        {
+            let call = syn::ExprCall {
+                attrs: Vec::new(),
+                func: Box::new(syn::Expr::Path(f.clone())),
+                paren_token: syn::token::Paren::default(),
+                args: std::iter::once((*m.receiver).clone()).collect(),
+            };
+            if let Some(v) = self.call_value(&call) {
+                return Some(v);
+            }
+        }
         // A lock method, or the package's own trait method on a lock that
         // hands back its guard (`SSTORAGE.safe_lock()`).
         let lock_call = if WRITE_LOCK.contains(&n) || READ_LOCK.contains(&n) {

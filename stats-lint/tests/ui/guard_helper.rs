@@ -66,6 +66,14 @@ pub fn leave(k: &str) {
     }
 }
 
+/// The helper given to `Option::map` by name, as `map(|m| write_members(m))`.
+pub fn leave_maybe(k: &str) {
+    let all = find_members(k);
+    if let Some(mut g) = all.as_ref().map(write_members) {
+        g.names.remove(k); //~ shared_map_mutation
+    }
+}
+
 pub fn leave_all() -> HashSet<String> {
     let all = members();
     let mut g = write_members(&all);
