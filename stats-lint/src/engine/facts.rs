@@ -97,6 +97,9 @@ pub(crate) struct Module {
     /// Names whose `use` is under `#[cfg(feature = ..)]`: another `use` of
     /// the name, the default build's, takes their place.
     feature_uses: HashSet<String>,
+    /// Names whose `use` is `pub` (or `pub(crate)`, ..): only those reach a
+    /// module that glob-imports this one.
+    pub_uses: HashSet<String>,
 }
 
 /// A `&mut self` method that mutates a field of its type (`self.map.insert(..)`)
@@ -772,6 +775,7 @@ impl Facts {
             module: f.module.to_string(),
             self_ty: None,
             feature_use: false,
+            pub_use: false,
             fn_span: None,
             test_code: f.test_code,
             in_test_fn: false,
@@ -1330,12 +1334,16 @@ impl Facts {
                     return format!("{g}::{name}");
                 }
             }
+            // A globbed module's `pub use`, or any of its `use`s for a module
+            // inside it (`use super::*;`): a private one is not imported
+            // elsewhere, and following it would lead back here.
+            let imported = |g: &str, gm: &Module| {
+                gm.pub_uses.contains(name)
+                    || (gm.uses.contains_key(name)
+                        && module.strip_prefix(g).is_some_and(|r| r.starts_with("::")))
+            };
             for g in &globbed {
-                if self
-                    .modules
-                    .get(g)
-                    .is_some_and(|gm| gm.uses.contains_key(name))
-                {
+                if self.modules.get(g).is_some_and(|gm| imported(g, gm)) {
                     return self.resolve_first(g, name, depth + 1);
                 }
             }
@@ -1360,7 +1368,7 @@ impl Facts {
                             if im.items.contains(name) {
                                 return format!("{inner}::{name}");
                             }
-                            if im.uses.contains_key(name) {
+                            if imported(&inner, im) {
                                 return self.resolve_first(&inner, name, depth + 1);
                             }
                         }
@@ -2457,6 +2465,8 @@ struct Collector<'f> {
     self_ty: Option<Vec<String>>,
     /// The `use` being read is under `#[cfg(feature = ..)]`.
     feature_use: bool,
+    /// Inside a `pub use`.
+    pub_use: bool,
     /// The function whose body is being read.
     fn_span: Option<Span>,
     /// Inside a `#[cfg(test)]` module or impl.
@@ -2525,7 +2535,11 @@ impl Collector<'_> {
     /// "parking_lot")] use parking_lot::RwLock;`), the default build's wins.
     fn insert_use(&mut self, name: String, target: String) {
         let gated = self.feature_use;
+        let public = self.pub_use;
         let m = self.module_entry();
+        if public {
+            m.pub_uses.insert(name.clone());
+        }
         if gated {
             if m.uses.contains_key(&name) && !m.feature_uses.contains(&name) {
                 return;
@@ -3189,8 +3203,10 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
     fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
         self.feature_use = u.attrs.iter().any(is_cfg_feature);
+        self.pub_use = !matches!(u.vis, syn::Visibility::Inherited);
         self.add_use(&[], &u.tree);
         self.feature_use = false;
+        self.pub_use = false;
     }
 
     fn visit_type_path(&mut self, tp: &'ast syn::TypePath) {

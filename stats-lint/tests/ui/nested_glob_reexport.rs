@@ -1,8 +1,20 @@
 // UI test: a struct re-exported through a glob of a glob (`pub use
 // self::font::*;` whose `font` has `pub use self::system::*;`, the layout
-// of cosmic-text) is found from the crate root.
+// of cosmic-text) is found from the crate root; another globbed module's
+// private `use crate::FontSystem` is not a re-export of it.
 // Every lint runs.
+pub use self::attrs::*;
 pub use self::font::*;
+
+mod attrs {
+    use crate::FontSystem;
+
+    pub struct Attrs;
+
+    impl Attrs {
+        pub fn font(&self, _fs: &FontSystem) {}
+    }
+}
 
 mod font {
     pub use self::system::*;
