@@ -175,21 +175,13 @@ fn receiver_mutation(cx: &Cx<'_>, m: &syn::ExprMethodCall) -> Option<Mutation> {
         return None;
     };
     let (field, decl) = cx.mutator(strukt, &name)?;
-    let shared = (receiver.shared || receiver.shape.peel().1) && !cx.per_test(&receiver);
+    let map = crate::engine::Shape::Map {
+        value: Box::new(crate::engine::Shape::Unknown),
+    };
     Some(Mutation {
         site: site(),
         what: format!("`{name}` (a `&mut self` method that mutates `{field}`)"),
-        map: Value {
-            shape: crate::engine::Shape::Map {
-                value: Box::new(crate::engine::Shape::Unknown),
-            },
-            shared,
-            owner: crate::engine::Owner {
-                name: format!("{}.{field}", receiver.owner.name),
-                decl: Some(decl),
-            },
-            ..receiver
-        },
+        map: field_map(cx, receiver, &field, map, decl),
     })
 }
 
@@ -245,21 +237,12 @@ pub(crate) fn helper_mutation<'a>(
                     if !shape.is_map() {
                         continue;
                     }
-                    let shared = (v.shared || v.shape.peel().1) && !cx.per_test(&v);
                     keep(Mutation {
                         site,
                         what: format!(
                             "`{name}` (a helper that mutates `{field}` of what is handed to it as `&mut`)"
                         ),
-                        map: Value {
-                            shape,
-                            shared,
-                            owner: crate::engine::Owner {
-                                name: format!("{}.{field}", v.owner.name),
-                                decl: Some(decl),
-                            },
-                            ..v
-                        },
+                        map: field_map(cx, v, field, shape, decl),
                     });
                 }
                 None => {}
@@ -343,20 +326,26 @@ pub(crate) fn replace_mutation(cx: &Cx<'_>, lhs: &syn::Expr, whole: Span) -> Opt
     };
     let (field, decl) = cx.direct_map_field(strukt)?;
     let (shape, _) = cx.field(strukt, &field)?;
-    let shared = (map.shared || map.shape.peel().1) && !cx.per_test(&map);
     Some(Mutation {
         site: whole,
         what: format!("assignment of the whole value (its map `{field}` with it)"),
-        map: Value {
-            shape,
-            shared,
-            owner: crate::engine::Owner {
-                name: format!("{}.{field}", map.owner.name),
-                decl: Some(decl),
-            },
-            ..map
-        },
+        map: field_map(cx, map, &field, shape, decl),
     })
+}
+
+/// The map in `field` of `v`, a value of the package's struct: shared as
+/// `v` is (or through an `Arc` around it), unless `v` stays in one test.
+fn field_map(cx: &Cx<'_>, v: Value, field: &str, shape: crate::engine::Shape, decl: Span) -> Value {
+    let shared = (v.shared || v.shape.peel().1) && !cx.per_test(&v);
+    Value {
+        shape,
+        shared,
+        owner: crate::engine::Owner {
+            name: format!("{}.{field}", v.owner.name),
+            decl: Some(decl),
+        },
+        ..v
+    }
 }
 
 /// Whether a binary operator is a compound assignment (`+=`, `|=`, ...).
