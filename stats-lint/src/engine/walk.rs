@@ -2014,7 +2014,8 @@ impl<'a> Walker<'a> {
 
     /// `let q = Arc::new(Mutex::new(Default::default()))`: a lock whose
     /// constructor does not say what it holds takes the type of the struct
-    /// field it is put in further down the block (`Flusher { queue: q }`).
+    /// field it, or a clone of it, is put in further down the block
+    /// (`Flusher { queue: q }`, `Flusher { queue: q.clone() }`).
     fn refine_from_later(&mut self, l: &syn::Local, rest: &[syn::Stmt]) {
         let Some(name) = pat_name(&l.pat) else {
             return;
@@ -2031,10 +2032,23 @@ impl<'a> Walker<'a> {
         }
         impl<'ast> Visit<'ast> for Find<'_> {
             fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {
+                // `queue: q`, also a clone of it (`count: count.clone()`,
+                // `count: Arc::clone(&count)`).
+                let names = |e: &syn::Expr| match strip(e) {
+                    syn::Expr::Path(p) => p.path.is_ident(self.name),
+                    syn::Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => {
+                        matches!(strip(&m.receiver), syn::Expr::Path(p) if p.path.is_ident(self.name))
+                    }
+                    syn::Expr::Call(c) => {
+                        matches!(&*c.func, syn::Expr::Path(f)
+                            if f.path.segments.last().is_some_and(|s| s.ident == "clone"))
+                            && matches!(c.args.first(), Some(syn::Expr::Reference(r))
+                                if matches!(strip(&r.expr), syn::Expr::Path(p) if p.path.is_ident(self.name)))
+                    }
+                    _ => false,
+                };
                 for f in &e.fields {
-                    if self.found.is_none()
-                        && matches!(strip(&f.expr), syn::Expr::Path(p) if p.path.is_ident(self.name))
-                    {
+                    if self.found.is_none() && names(&f.expr) {
                         self.found = Some((e.path.clone(), member_name(&f.member)));
                     }
                 }

@@ -1,6 +1,7 @@
 // UI test: a lock built as `Arc::new(Mutex::new(Default::default()))`,
-// whose content only the struct field it is put in says, is followed: its
-// clone moved into a spawned thread is the same shared lock. Every lint runs.
+// whose content only the struct field it (or its clone) is put in says, is
+// followed: its clone moved into a spawned thread is the same shared lock.
+// Every lint runs.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
@@ -34,6 +35,14 @@ impl Sender {
             b.counts.clear(); //~ shared_map_mutation
         });
         Sender { batch: shared }
+    }
+
+    /// The struct field takes a clone, the thread the binding itself.
+    pub fn start_cloned() -> Sender {
+        let batch = Arc::new(Mutex::new(Default::default()));
+        let sender = Sender { batch: batch.clone() };
+        thread::spawn(move || batch.lock().unwrap().counts.clear()); //~ poison_cascade shared_map_mutation
+        sender
     }
 
     fn send(mut b: MutexGuard<Batch>) {
