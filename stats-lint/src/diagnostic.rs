@@ -68,15 +68,19 @@ pub enum NoticeKind {
     /// A dependency the package locks whose sources could not be read: its
     /// types are unknown to the lints.
     DependencyNotRead,
+    /// An invocation of the package's own `macro_rules!` larger than the
+    /// linter expands: what it writes was not linted.
+    MacroNotExpanded,
 }
 
 impl Notice {
-    /// The code tools show it under: `stats_lint::not_linted` or
-    /// `stats_lint::dependency_not_read`.
+    /// The code tools show it under: `stats_lint::not_linted`,
+    /// `stats_lint::dependency_not_read` or `stats_lint::macro_not_expanded`.
     pub fn code(&self) -> &'static str {
         match self.kind {
             NoticeKind::NotLinted => "stats_lint::not_linted",
             NoticeKind::DependencyNotRead => "stats_lint::dependency_not_read",
+            NoticeKind::MacroNotExpanded => "stats_lint::macro_not_expanded",
         }
     }
 }

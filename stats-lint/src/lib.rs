@@ -329,7 +329,7 @@ fn lint_unit(
     let keep_trees = bytes <= tree_budget;
     let mut out = UnitReport::default();
     let mut suppressions = HashMap::new();
-    let (found, exported) = engine::lint_package(
+    let (found, exported, notices) = engine::lint_package(
         &mut files,
         lints::passes(),
         keep_trees,
@@ -345,6 +345,7 @@ fn lint_unit(
             );
         },
     );
+    out.notices.extend(notices);
     for mut d in found {
         let level = if d.lint == lints::SYNTAX_ERROR {
             Level::Warn
@@ -456,18 +457,14 @@ fn run_unit(
                     .map_or(engine::UnitKind::Program, engine::UnitKind::Library),
                 &read,
             );
-            report.notices = loaded
-                .unreached
-                .iter()
-                .map(|f| Notice {
+            report.notices.extend(loaded.unreached.iter().map(|f| Notice {
                     kind: NoticeKind::NotLinted,
                     file: display_path(f),
                     message: format!(
                         "not reached from any target of package `{}` (no `mod` declaration leads to it), so it was not linted",
                         pkg.name
                     ),
-                })
-                .collect();
+                }));
             report
                 .notices
                 .extend(unread.into_inner().into_iter().map(|message| Notice {

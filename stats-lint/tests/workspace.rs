@@ -1206,6 +1206,54 @@ fn a_program_s_own_state_is_not_shared_by_owning_a_lock() {
     assert_eq!(found("library"), [6]);
 }
 
+/// An invocation of the package's own macro larger than the linter expands
+/// is not read, and a note says so; a smaller one is read.
+#[test]
+fn a_macro_invocation_over_the_budget_is_named() {
+    let t = TempDir::new("macro-budget");
+    t.write(
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    let args = (0..300)
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    t.write(
+        "app/src/lib.rs",
+        &format!(
+            "use std::collections::HashMap;\nuse std::sync::Mutex;\n\
+             pub static M: Mutex<Option<HashMap<u32, u32>>> = Mutex::new(None);\n\
+             macro_rules! fill {{\n    ($($k:expr),*) => {{\n        pub fn fill() {{ $( M.lock().unwrap().get_or_insert_with(HashMap::new).insert($k, $k); )* }}\n    }};\n}}\n\
+             mod small {{ use super::*; fill!(1, 2); }}\n\
+             mod large {{ use super::*; fill!({args}); }}\n"
+        ),
+    );
+    let report = lint_paths(&[t.0.join("app")], &no_deps()).unwrap();
+    let lines: Vec<usize> = report
+        .diagnostics
+        .iter()
+        .map(|d| d.span.start.line)
+        .collect();
+    assert!(
+        // (found on the macro body's line, as for a macro of the same file)
+        lines.contains(&6),
+        "the small invocation is read: {lines:?}"
+    );
+    assert_eq!(report.notices.len(), 1, "{:?}", report.notices);
+    let n = &report.notices[0];
+    assert_eq!(n.kind, stats_lint::NoticeKind::MacroNotExpanded);
+    assert_eq!(n.code(), "stats_lint::macro_not_expanded");
+    assert!(n.file.ends_with("app/src/lib.rs"), "{n:?}");
+    assert!(
+        n.message
+            .starts_with("line 10: the invocation of `fill!` is larger than"),
+        "{n:?}"
+    );
+    // Not counted among the files not linted.
+    assert!(!report.summary().contains("file(s) not linted"));
+}
+
 /// A dependency the package locks that is not in the cache is named, with
 /// what to do; one the package does not lock is not looked for.
 #[test]

@@ -23,9 +23,9 @@ const MAX_TOKENS: usize = 200_000;
 /// fragment parses the rest of the input, so a long repetition costs the
 /// square of its length (a 20,000-entry table took two minutes); such
 /// invocations are data tables, not code that locks.
-const MAX_INPUT_TOKENS: usize = 256;
+pub(crate) const MAX_INPUT_TOKENS: usize = 256;
 /// How many invocations one file expands at most.
-const MAX_EXPANSIONS: usize = 512;
+pub(crate) const MAX_EXPANSIONS: usize = 512;
 
 /// The rules of one `macro_rules!`.
 #[derive(Debug)]
@@ -228,6 +228,11 @@ impl CrateMacros {
 
     /// A macro's definition, its tokens placed at `span` (where another file
     /// invokes it: a finding inside its body is reported there).
+    /// Whether the package defines a macro of this name (once, or the same way each time).
+    fn defines(&self, name: &str) -> bool {
+        self.by_name.get(name).is_some_and(Option::is_some)
+    }
+
     fn rules_at(&self, name: &str, span: proc_macro2::Span) -> Option<MacroRules> {
         let tokens = self.by_name.get(name)?.as_ref()?;
         MacroRules::parse(respan(tokens.clone(), span))
@@ -268,6 +273,15 @@ impl std::ops::Deref for Found<'_> {
     }
 }
 
+/// An invocation of one of the package's macros left unexpanded.
+#[derive(Debug)]
+pub(crate) struct Unexpanded {
+    pub(crate) line: usize,
+    pub(crate) name: String,
+    /// For the file's count of expansions (noted once), not its own size.
+    pub(crate) for_count: bool,
+}
+
 /// The package's macros seen so far, in the order Rust scopes them: a
 /// `macro_rules!` is usable after its definition, and a later one of the
 /// same name shadows it; a name the file does not define is looked up
@@ -282,6 +296,8 @@ pub(crate) struct LocalMacros {
     pub(crate) depth: usize,
     /// How many invocations this file has expanded.
     expansions: usize,
+    /// Invocations of a known macro left unexpanded.
+    pub(crate) over_budget: Vec<Unexpanded>,
 }
 
 impl LocalMacros {
@@ -328,8 +344,11 @@ impl LocalMacros {
     /// The macro an invocation `name!(..)` calls, when it is the file's
     /// and expansion is not too deep already.
     fn get(&mut self, mac: &syn::Macro) -> Option<Found<'_>> {
-        if self.depth >= MAX_DEPTH
-            || self.expansions >= MAX_EXPANSIONS
+        if self.depth >= MAX_DEPTH {
+            return None;
+        }
+        let too_many = self.expansions >= MAX_EXPANSIONS;
+        if too_many
             || mac
                 .tokens
                 .clone()
@@ -337,6 +356,15 @@ impl LocalMacros {
                 .nth(MAX_INPUT_TOKENS)
                 .is_some()
         {
+            let noted = too_many && self.over_budget.iter().any(|u| u.for_count);
+            if !noted && let Some(name) = self.known_name(mac) {
+                let line = mac.path.segments.first()?.ident.span().start().line;
+                self.over_budget.push(Unexpanded {
+                    line,
+                    name,
+                    for_count: too_many,
+                });
+            }
             return None;
         }
         // `name!` or `crate::name!` (a `#[macro_export]` one).
@@ -361,6 +389,22 @@ impl LocalMacros {
         let other = self.crate_wide.rules_at(&name, span)?;
         self.expansions += 1;
         Some(Found::Other(other))
+    }
+
+    /// The name of an invocation of one of the package's macros, if it is one.
+    fn known_name(&self, mac: &syn::Macro) -> Option<String> {
+        let segs: Vec<String> = mac
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let name = match segs.as_slice() {
+            [name] => name,
+            [first, .., name] if matches!(first.as_str(), "crate" | "self" | "super") => name,
+            _ => return None,
+        };
+        (self.by_name.contains_key(name) || self.crate_wide.defines(name)).then(|| name.clone())
     }
 
     /// The items an item-position invocation of one of the file's macros writes.

@@ -26,7 +26,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::diagnostic::{Diagnostic, Level, Pos, Span};
+use crate::diagnostic::{Diagnostic, Level, Notice, NoticeKind, Pos, Span};
 
 pub(crate) use facts::Exported;
 
@@ -297,7 +297,7 @@ pub(crate) fn lint_package(
     kind: UnitKind<'_>,
     dependencies: &dyn Fn(&HashSet<String>) -> Imports,
     mut on_tree: impl FnMut(&Path, &str, Option<&syn::File>),
-) -> (Vec<Diagnostic>, Option<Exported>) {
+) -> (Vec<Diagnostic>, Option<Exported>, Vec<Notice>) {
     let mut facts = facts::Facts::default();
     facts.edition2015 = files.iter().any(|f| f.edition2015);
     // A program's types reach other threads only through its own code:
@@ -337,16 +337,22 @@ pub(crate) fn lint_package(
         UnitKind::Program | UnitKind::Files => None,
     };
     let mut out = Vec::new();
+    let mut notices = Vec::new();
     let mut passes = passes;
     for f in files.iter_mut() {
         let tree = f.take_tree();
         match &tree {
             Ok(ast) => {
                 let private_test = matches!(f.test_module, TestModule::Yes { private: true });
-                let (found, back) =
+                let (found, back, over_budget) =
                     walk::walk_file(ast, &f.display, &f.module, private_test, &facts, passes);
                 passes = back;
                 out.extend(found);
+                notices.extend(
+                    over_budget
+                        .iter()
+                        .map(|u| macro_not_expanded(&f.display, u)),
+                );
                 on_tree(&f.display, &f.text, Some(ast));
             }
             Err(e) => {
@@ -355,7 +361,28 @@ pub(crate) fn lint_package(
             }
         }
     }
-    (out, exported)
+    (out, exported, notices)
+}
+
+/// The note for an invocation of the package's macro left unexpanded.
+fn macro_not_expanded(file: &Path, u: &macro_rules::Unexpanded) -> Notice {
+    let (line, name) = (u.line, &u.name);
+    let message = if u.for_count {
+        format!(
+            "line {line}: the invocation of `{name}!` and the file's later ones were not expanded (the linter expands {} per file), so what they write was not linted",
+            macro_rules::MAX_EXPANSIONS
+        )
+    } else {
+        format!(
+            "line {line}: the invocation of `{name}!` is larger than the linter expands ({} tokens), so what it writes was not linted",
+            macro_rules::MAX_INPUT_TOKENS
+        )
+    };
+    Notice {
+        kind: NoticeKind::MacroNotExpanded,
+        file: file.to_path_buf(),
+        message,
+    }
 }
 
 /// The facts of a library read as another package's dependency: pass 1
@@ -450,7 +477,7 @@ mod tests {
                 })
                 .collect();
             let mut trees = 0;
-            let (found, _) = lint_package(
+            let (found, _, _) = lint_package(
                 &mut files,
                 crate::lints::passes(),
                 keep,

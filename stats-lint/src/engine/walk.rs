@@ -349,7 +349,11 @@ pub(crate) fn walk_file(
     private_test: bool,
     facts: &Facts,
     passes: Vec<Box<dyn LintPass>>,
-) -> (Vec<Diagnostic>, Vec<Box<dyn LintPass>>) {
+) -> (
+    Vec<Diagnostic>,
+    Vec<Box<dyn LintPass>>,
+    Vec<super::macro_rules::Unexpanded>,
+) {
     let mut w = Walker {
         facts,
         file: path,
@@ -390,7 +394,8 @@ pub(crate) fn walk_file(
         });
     }
     w.visit_file(file);
-    (w.out.into_inner(), w.passes)
+    let over_budget = std::mem::take(&mut w.macros.over_budget);
+    (w.out.into_inner(), w.passes, over_budget)
 }
 
 fn strip(e: &syn::Expr) -> &syn::Expr {
