@@ -328,6 +328,8 @@ impl DependencyReader {
     /// The versions pinned by the `Cargo.lock` of the package's folder or
     /// the nearest folder above it that has one (a workspace's).
     fn lockfile(&self, dir: &Path) -> Option<Arc<Pinned>> {
+        // From the absolute folder: `.` has no parent to search.
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
         let path = dir
             .ancestors()
             .map(|d| d.join("Cargo.lock"))

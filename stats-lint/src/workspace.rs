@@ -344,7 +344,13 @@ fn enclosing_workspace(dir: &Path, table: &toml::Table) -> Option<(PathBuf, toml
         .map(|w| normalize(&dir.join(w)));
     let candidates: Vec<PathBuf> = match declared {
         Some(d) => vec![d],
-        None => dir.ancestors().skip(1).map(Path::to_path_buf).collect(),
+        // From the absolute folder: `.` has no parent to search.
+        None => std::path::absolute(dir)
+            .unwrap_or_else(|_| dir.to_path_buf())
+            .ancestors()
+            .skip(1)
+            .map(Path::to_path_buf)
+            .collect(),
     };
     candidates.into_iter().find_map(|d| {
         let m = d.join("Cargo.toml");

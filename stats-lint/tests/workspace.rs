@@ -843,6 +843,38 @@ fn a_dependency_inherited_from_the_workspace_is_read() {
     );
     let report = lint_paths(&[t.0.join("ws/app")], &alone).unwrap();
     assert!(report.notices.is_empty(), "{:?}", report.notices);
+    // Also as `cargo stats-lint` run in the member's folder, the path `.`.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-stats-lint"))
+        .args(["--format", "short", "."])
+        .current_dir(t.0.join("ws/app"))
+        .env("CARGO_HOME", &t.0)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stdout.matches("shared_map_mutation").count(),
+        2,
+        "{stdout}{stderr}"
+    );
+    assert!(!stderr.contains("dependency_not_read"), "{stderr}");
+    // The workspace's `Cargo.lock` is found from `.` too: it pins a version
+    // the cache lacks, and the note says the one read instead.
+    t.write(
+        "ws/Cargo.lock",
+        "version = 3\n\n[[package]]\nname = \"jar\"\nversion = \"1.2.0\"\n",
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-stats-lint"))
+        .args(["--format", "short", "."])
+        .current_dir(t.0.join("ws/app"))
+        .env("CARGO_HOME", &t.0)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("was read at another version than `Cargo.lock` pins: jar 1.2.0"),
+        "{stderr}"
+    );
 }
 
 /// A test double in its own file, declared `#[cfg(test)] mod mock_chain;`,
