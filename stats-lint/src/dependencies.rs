@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use semver::{Version, VersionReq};
 
 use crate::config::Dependencies;
+use crate::diagnostic::NoticeKind;
 use crate::engine::{self, Exported, Imports, ParsedFile};
 use crate::workspace::{self, Dependency, Package, Unit};
 
@@ -167,15 +168,16 @@ impl DependencyReader {
     /// read, each with that name; `skip` names those already known
     /// (members of its workspace linted in this run).
     ///
-    /// Each locked dependency that could not be read, or only in part, is
-    /// pushed to `unread` with a sentence that says so and why.
+    /// Each locked dependency that could not be read, or only in part, or
+    /// at another version than `Cargo.lock` pins, is pushed to `unread`
+    /// with a sentence that says so and why.
     pub(crate) fn imports(
         &self,
         pkg: &Package,
         skip: &[String],
         locked: &HashSet<String>,
         tree_budget: usize,
-        unread: &mut Vec<String>,
+        unread: &mut Vec<(NoticeKind, String)>,
     ) -> Imports {
         if !self.enabled {
             return Vec::new();
@@ -219,25 +221,31 @@ impl DependencyReader {
                             .unwrap_or_default()
                     ),
                 };
-                unread.push(not_read(&d.name, &why));
+                unread.push((NoticeKind::DependencyNotRead, not_read(&d.name, &why)));
                 continue;
             };
             if let Some(pin) = pin_missing {
-                unread.push(format!(
-                    "dependency `{}` was read at another version than `Cargo.lock` pins: {} {pin} is not in Cargo's registry cache (run `cargo fetch`), `{}` was read",
-                    d.name,
-                    d.package,
-                    folder.display()
+                unread.push((
+                    NoticeKind::DependencyVersion,
+                    format!(
+                        "dependency `{}` was read at another version than `Cargo.lock` pins: {} {pin} is not in Cargo's registry cache (run `cargo fetch`), `{}` was read",
+                        d.name,
+                        d.package,
+                        folder.display()
+                    ),
                 ));
             }
             let size = self.size(&folder);
             if size > cap {
-                unread.push(not_read(
-                    &d.name,
-                    &format!(
-                        "its {} KiB of source are more than read for this package ({} KiB)",
-                        size >> 10,
-                        cap >> 10
+                unread.push((
+                    NoticeKind::DependencyNotRead,
+                    not_read(
+                        &d.name,
+                        &format!(
+                            "its {} KiB of source are more than read for this package ({} KiB)",
+                            size >> 10,
+                            cap >> 10
+                        ),
                     ),
                 ));
                 continue;
@@ -249,17 +257,23 @@ impl DependencyReader {
                             0 => String::new(),
                             n => format!(" (and {n} more of its files)"),
                         };
-                        unread.push(format!(
-                            "dependency `{}` was read in part: `{}`{others} does not parse, so the types this package locks from it may be unknown",
-                            d.name,
-                            first.display()
+                        unread.push((
+                            NoticeKind::DependencyNotRead,
+                            format!(
+                                "dependency `{}` was read in part: `{}`{others} does not parse, so the types this package locks from it may be unknown",
+                                d.name,
+                                first.display()
+                            ),
                         ));
                     }
                     out.push((d.name.clone(), library.facts.clone()));
                 }
-                None => unread.push(not_read(
-                    &d.name,
-                    &format!("no library could be read in `{}`", folder.display()),
+                None => unread.push((
+                    NoticeKind::DependencyNotRead,
+                    not_read(
+                        &d.name,
+                        &format!("no library could be read in `{}`", folder.display()),
+                    ),
                 )),
             }
         }

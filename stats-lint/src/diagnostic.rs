@@ -71,15 +71,20 @@ pub enum NoticeKind {
     /// An invocation of the package's own `macro_rules!` larger than the
     /// linter expands: what it writes was not linted.
     MacroNotExpanded,
+    /// A dependency read at another version than `Cargo.lock` pins (the
+    /// pinned one is not in the cache).
+    DependencyVersion,
 }
 
 impl Notice {
     /// The code tools show it under: `stats_lint::not_linted`,
-    /// `stats_lint::dependency_not_read` or `stats_lint::macro_not_expanded`.
+    /// `stats_lint::dependency_not_read`, `stats_lint::dependency_version`
+    /// or `stats_lint::macro_not_expanded`.
     pub fn code(&self) -> &'static str {
         match self.kind {
             NoticeKind::NotLinted => "stats_lint::not_linted",
             NoticeKind::DependencyNotRead => "stats_lint::dependency_not_read",
+            NoticeKind::DependencyVersion => "stats_lint::dependency_version",
             NoticeKind::MacroNotExpanded => "stats_lint::macro_not_expanded",
         }
     }

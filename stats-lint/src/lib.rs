@@ -465,13 +465,16 @@ fn run_unit(
                         pkg.name
                     ),
                 }));
-            report
-                .notices
-                .extend(unread.into_inner().into_iter().map(|message| Notice {
-                    kind: NoticeKind::DependencyNotRead,
-                    file: display_path(&pkg.manifest),
-                    message,
-                }));
+            report.notices.extend(
+                unread
+                    .into_inner()
+                    .into_iter()
+                    .map(|(kind, message)| Notice {
+                        kind,
+                        file: display_path(&pkg.manifest),
+                        message,
+                    }),
+            );
             Ok((report, exported))
         }
         workspace::Unit::Loose(files) => {

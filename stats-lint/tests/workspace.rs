@@ -705,6 +705,7 @@ fn a_dependency_from_the_registry_is_read_for_its_types() {
     let report = lint_paths(std::slice::from_ref(&app), &registry("registry/src")).unwrap();
     let notes: Vec<&str> = report.notices.iter().map(|n| n.message.as_str()).collect();
     assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(report.notices[0].code(), "stats_lint::dependency_version");
     assert!(
         notes[0].starts_with("dependency `net` was read at another version than `Cargo.lock` pins: netshared 0.4.5 is not in Cargo's registry cache")
             && notes[0].contains("netshared-0.4.9"),
@@ -872,7 +873,7 @@ fn a_dependency_inherited_from_the_workspace_is_read() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("was read at another version than `Cargo.lock` pins: jar 1.2.0"),
+        stderr.contains("note[stats_lint::dependency_version]: dependency `jar` was read at another version than `Cargo.lock` pins: jar 1.2.0"),
         "{stderr}"
     );
 }
