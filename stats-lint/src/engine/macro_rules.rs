@@ -417,6 +417,13 @@ impl LocalMacros {
         self.get(mac)?.expand_impl_items(mac.tokens.clone())
     }
 
+    /// The expression an invocation in expression position writes
+    /// (`let cache = arc_mut!(HashMap::new());`).
+    pub(crate) fn expr(&mut self, mac: &syn::Macro) -> Option<syn::Expr> {
+        let tokens = self.get(mac)?.expand(mac.tokens.clone())?;
+        syn::parse2(tokens).ok()
+    }
+
     /// The statements an invocation inside a function body writes.
     pub(crate) fn stmts(&mut self, mac: &syn::Macro) -> Option<Vec<syn::Stmt>> {
         let tokens = self.get(mac)?.expand(mac.tokens.clone())?;

@@ -424,6 +424,10 @@ fn substitute(
                 it.next();
                 out.push(T::Group(Group::new(Delimiter::Parenthesis, arg.clone())));
             }
+            // `$crate::error::ERR_LOCK`: the package's own path.
+            T::Punct(p)
+                if p.as_char() == '$' && matches!(it.peek(), Some(T::Ident(v)) if v == "crate") => {
+            }
             T::Group(g) => {
                 let mut ng = Group::new(g.delimiter(), substitute(g.stream(), var, arg));
                 ng.set_span(g.span());
@@ -2860,6 +2864,25 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 self.visit_expr(div);
             }
             value = self.flow_value(&init.expr);
+            // `let cache = arc_mut!(HashMap::new());`: what the package's own
+            // macro writes, when it builds what the binding holds.
+            if let syn::Expr::Macro(m) = strip(&init.expr)
+                && let Some(expanded) = self.macros.expr(&m.mac)
+                && let Some(v) = self.flow_value(&expanded).or_else(|| {
+                    let shape = self.infer(&expanded, 0);
+                    (!shape.is_unknown()).then(|| {
+                        Value::new(
+                            shape,
+                            Owner {
+                                name: pat_name(&l.pat).unwrap_or_default(),
+                                decl: Some(self.span(l.pat.span())),
+                            },
+                        )
+                    })
+                })
+            {
+                value = Some(v);
+            }
             // With a type annotation, the type says more than the constructor.
             if value.is_none()
                 && !matches!(l.pat, syn::Pat::Type(_))
