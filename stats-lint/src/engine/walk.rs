@@ -1435,6 +1435,31 @@ impl<'a> Walker<'a> {
     }
 
     /// The shape of a constructor expression (`Arc::new(Mutex::new(HashMap::new()))`).
+    /// What a call chain builds when its value is not followed:
+    /// `opt.map_or_else(IndexMap::new, |f| ..)` (the default's constructor),
+    /// `iter.collect::<IndexMap<_, _>>()` (the type asked for).
+    fn infer_built(&self, m: &syn::ExprMethodCall, depth: usize) -> Shape {
+        match m.method.to_string().as_str() {
+            "map_or_else" | "unwrap_or_else" => match m.args.first() {
+                Some(syn::Expr::Path(f)) if f.path.segments.len() >= 2 => {
+                    let call = syn::Expr::Call(syn::ExprCall {
+                        attrs: Vec::new(),
+                        func: Box::new(syn::Expr::Path(f.clone())),
+                        paren_token: syn::token::Paren::default(),
+                        args: syn::punctuated::Punctuated::new(),
+                    });
+                    self.infer(&call, depth + 1)
+                }
+                _ => Shape::Unknown,
+            },
+            "collect" => match m.turbofish.as_ref().and_then(|t| t.args.first()) {
+                Some(syn::GenericArgument::Type(t)) => self.shape_of_type(t),
+                _ => Shape::Unknown,
+            },
+            _ => Shape::Unknown,
+        }
+    }
+
     fn infer(&self, e: &syn::Expr, depth: usize) -> Shape {
         if depth > 16 {
             return Shape::Unknown;
@@ -1443,9 +1468,13 @@ impl<'a> Walker<'a> {
             syn::Expr::Paren(p) => self.infer(&p.expr, depth + 1),
             syn::Expr::Reference(r) => Shape::Wrap(Box::new(self.infer(&r.expr, depth + 1))),
             // `Arc::new(Mutex::new(map))`: the binding says what it holds.
-            syn::Expr::Path(_) | syn::Expr::MethodCall(_) | syn::Expr::Field(_) => {
+            syn::Expr::Path(_) | syn::Expr::Field(_) => {
                 self.value(e).map(|v| v.shape).unwrap_or(Shape::Unknown)
             }
+            syn::Expr::MethodCall(m) => match self.value(e) {
+                Some(v) => v.shape,
+                None => self.infer_built(m, depth),
+            },
             syn::Expr::Struct(s) => {
                 let full = self.resolve(&s.path);
                 match self.facts.classify(&full, 0, |_| Shape::Unknown, 0) {
