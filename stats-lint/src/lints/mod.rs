@@ -317,10 +317,8 @@ pub(crate) fn replace_mutation(cx: &Cx<'_>, lhs: &syn::Expr, whole: Span) -> Opt
             map,
         });
     }
-    // `*guard = State { .. }`: the package's struct replaced whole, its map with it.
-    let syn::Expr::Unary(_) = lhs else {
-        return None;
-    };
+    // `*guard = State { .. }`, `guard.caches = Caches::new()`: the package's
+    // struct replaced whole, its map with it.
     let crate::engine::Shape::Named(strukt) = map.shape.peel().0 else {
         return None;
     };

@@ -3,7 +3,8 @@
 // such a guard (`fn reload(&mut self) { self.cache = .. }`, tauri-plugin-store's
 // `load_ignore_defaults`), is a mutation of the shared map, as
 // `*guard = HashMap::new()` is. So is the whole value replaced
-// (`*guard = State { .. }`, `fn replace(&mut self, new) { *self = new }`),
+// (`*guard = State { .. }`, `fn replace(&mut self, new) { *self = new }`,
+// a field of it, `guard.state = State::default()`),
 // its maps with it. A field set while the value is not shared yet is not.
 // Every lint runs.
 use std::collections::HashMap;
@@ -43,9 +44,17 @@ pub struct Stamp {
     at: u64,
 }
 
+/// A struct holding the state: its field assigned a new one.
+#[derive(Default)]
+pub struct Caches {
+    state: State,
+    stamp: Stamp,
+}
+
 #[derive(Clone)]
 pub struct Store {
     state: Arc<Mutex<State>>,
+    caches: Arc<Mutex<Caches>>,
 }
 
 impl Store {
@@ -60,6 +69,12 @@ impl Store {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .reload(fresh); //~ shared_map_mutation
+    }
+
+    pub fn reset_caches(&self) {
+        let mut g = self.caches.lock().unwrap_or_else(PoisonError::into_inner);
+        g.state = State::default(); //~ shared_map_mutation
+        g.stamp = Stamp::default();
     }
 
     pub fn restart(&self) {
@@ -86,5 +101,6 @@ pub fn new_store() -> Store {
     state.sessions = HashMap::from([(1, String::new())]);
     Store {
         state: Arc::new(Mutex::new(state)),
+        caches: Arc::default(),
     }
 }
