@@ -318,8 +318,9 @@ pub(crate) fn replace_mutation(cx: &Cx<'_>, lhs: &syn::Expr, whole: Span) -> Opt
         });
     }
     // `*guard = State { .. }`, `guard.caches = Caches::new()`: the package's
-    // struct replaced whole, its map with it.
-    let crate::engine::Shape::Named(strukt) = map.shape.peel().0 else {
+    // struct replaced whole, its map with it (not an `Arc` to one replaced:
+    // the struct it pointed to is left as it was).
+    let (crate::engine::Shape::Named(strukt), false) = map.shape.peel() else {
         return None;
     };
     let (field, decl) = cx.direct_map_field(strukt)?;

@@ -92,6 +92,15 @@ impl Store {
     }
 }
 
+/// A pointer to a struct with a map replaced: the struct is left as it was.
+pub struct Current {
+    state: Option<Arc<State>>,
+}
+
+pub fn rebind(c: &Arc<Mutex<Current>>, next: Arc<State>) {
+    c.lock().unwrap_or_else(PoisonError::into_inner).state = Some(next);
+}
+
 pub fn stamp(s: &Arc<Mutex<Stamp>>) {
     *s.lock().unwrap_or_else(PoisonError::into_inner) = Stamp { at: 1 };
 }
