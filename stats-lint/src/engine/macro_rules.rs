@@ -367,21 +367,8 @@ impl LocalMacros {
             }
             return None;
         }
-        // `name!` or `crate::name!` (a `#[macro_export]` one).
-        let segs: Vec<String> = mac
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
-        let name = match segs.as_slice() {
-            [name] => name.clone(),
-            [first, .., name] if matches!(first.as_str(), "crate" | "self" | "super") => {
-                name.clone()
-            }
-            _ => return None,
-        };
-        if segs.len() == 1 && self.by_name.contains_key(&name) {
+        let (name, bare) = invoked(mac)?;
+        if bare && self.by_name.contains_key(&name) {
             self.expansions += 1;
             return self.by_name.get(&name).map(Found::Local);
         }
@@ -393,18 +380,9 @@ impl LocalMacros {
 
     /// The name of an invocation of one of the package's macros, if it is one.
     fn known_name(&self, mac: &syn::Macro) -> Option<String> {
-        let segs: Vec<String> = mac
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
-        let name = match segs.as_slice() {
-            [name] => name,
-            [first, .., name] if matches!(first.as_str(), "crate" | "self" | "super") => name,
-            _ => return None,
-        };
-        (self.by_name.contains_key(name) || self.crate_wide.defines(name)).then(|| name.clone())
+        let (name, bare) = invoked(mac)?;
+        ((bare && self.by_name.contains_key(&name)) || self.crate_wide.defines(&name))
+            .then_some(name)
     }
 
     /// The items an item-position invocation of one of the file's macros writes.
@@ -428,6 +406,24 @@ impl LocalMacros {
     pub(crate) fn stmts(&mut self, mac: &syn::Macro) -> Option<Vec<syn::Stmt>> {
         let tokens = self.get(mac)?.expand(mac.tokens.clone())?;
         syn::Block::parse_within.parse2(tokens).ok()
+    }
+}
+
+/// The macro an invocation names, `name!` or `crate::name!` (a
+/// `#[macro_export]` one), and whether it is written bare.
+fn invoked(mac: &syn::Macro) -> Option<(String, bool)> {
+    let segs: Vec<String> = mac
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    match segs.as_slice() {
+        [name] => Some((name.clone(), true)),
+        [first, .., name] if matches!(first.as_str(), "crate" | "self" | "super") => {
+            Some((name.clone(), false))
+        }
+        _ => None,
     }
 }
 
