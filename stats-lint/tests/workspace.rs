@@ -170,10 +170,7 @@ fn build_warning_lines() {
 #[test]
 fn modules_inside_item_macros_and_unreached_files_are_reported() {
     let t = TempDir::new("coverage");
-    t.write(
-        "Cargo.toml",
-        "[package]\nname = \"cov\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    );
+    t.write("Cargo.toml", &package_manifest("cov", ""));
     t.write(
         "src/lib.rs",
         "cfg_if::cfg_if! {\n    if #[cfg(unix)] {\n        mod unix;\n        pub use unix::*;\n    } else {\n        #[path = \"platform/other.rs\"]\n        mod other;\n    }\n}\n\
@@ -270,10 +267,7 @@ fn statics_and_types_of_a_workspace_member_are_seen_by_its_dependents() {
         "Cargo.toml",
         "[workspace]\nmembers = [\"state\", \"web\"]\n",
     );
-    t.write(
-        "state/Cargo.toml",
-        "[package]\nname = \"app-state\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    );
+    t.write("state/Cargo.toml", &package_manifest("app-state", ""));
     t.write(
         "state/src/lib.rs",
         "use std::collections::HashMap;\nuse std::sync::{LazyLock, Mutex};\n\
@@ -287,9 +281,11 @@ fn statics_and_types_of_a_workspace_member_are_seen_by_its_dependents() {
     );
     t.write(
         "web/Cargo.toml",
-        "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\napp-state = { path = \"../state\" }\n\n\
+        &package_manifest(
+            "web",
+            "\n[dependencies]\napp-state = { path = \"../state\" }\n\n\
          [dev-dependencies]\nst = { package = \"app-state\", path = \"../state\" }\n",
+        ),
     );
     t.write(
         "web/src/lib.rs",
@@ -330,10 +326,7 @@ fn statics_and_types_of_a_workspace_member_are_seen_by_its_dependents() {
 #[test]
 fn every_path_option_of_a_module_is_followed_from_the_right_folder() {
     let t = TempDir::new("paths");
-    t.write(
-        "Cargo.toml",
-        "[package]\nname = \"paths\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    );
+    t.write("Cargo.toml", &package_manifest("paths", ""));
     // one module, a file per platform (mio's selectors); and a non-mod-rs
     // file whose `#[path]` is relative to its own folder (tokio's loom)
     t.write(
@@ -378,10 +371,7 @@ fn every_path_option_of_a_module_is_followed_from_the_right_folder() {
 fn deref_maps_and_weak_wrappers_cross_members() {
     let t = TempDir::new("cross-deref");
     t.write("Cargo.toml", "[workspace]\nmembers = [\"core\", \"app\"]\n");
-    t.write(
-        "core/Cargo.toml",
-        "[package]\nname = \"core-types\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    );
+    t.write("core/Cargo.toml", &package_manifest("core-types", ""));
     t.write(
         "core/src/lib.rs",
         "use std::collections::HashMap;\nuse std::ops::{Deref, DerefMut};\nuse std::sync::{Arc, Weak};\n\
@@ -393,8 +383,10 @@ fn deref_maps_and_weak_wrappers_cross_members() {
     );
     t.write(
         "app/Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\ncore-types = { path = \"../core\" }\n",
+        &package_manifest(
+            "app",
+            "\n[dependencies]\ncore-types = { path = \"../core\" }\n",
+        ),
     );
     t.write(
         "app/src/lib.rs",
@@ -421,10 +413,7 @@ fn a_target_uses_its_lib_named_like_a_private_module() {
     // `mod config; pub use crate::config::Config;` in the crate `config`: an
     // example's `use config::Config` goes through the lib's re-export.
     let t = TempDir::new("same-name-module");
-    t.write(
-        "Cargo.toml",
-        "[package]\nname = \"config\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    );
+    t.write("Cargo.toml", &package_manifest("config", ""));
     t.write(
         "src/lib.rs",
         "mod config;\npub use crate::config::Config;\n",
@@ -456,10 +445,7 @@ fn a_test_is_judged_by_the_package_code_it_may_call() {
         "Cargo.toml",
         "[workspace]\nmembers = [\"engine\", \"web\"]\n",
     );
-    t.write(
-        "engine/Cargo.toml",
-        "[package]\nname = \"engine\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    );
+    t.write("engine/Cargo.toml", &package_manifest("engine", ""));
     t.write(
         "engine/src/lib.rs",
         "use std::collections::HashMap;\nuse std::sync::{Arc, RwLock};\n\
@@ -468,8 +454,10 @@ fn a_test_is_judged_by_the_package_code_it_may_call() {
     );
     t.write(
         "web/Cargo.toml",
-        "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\nengine = { path = \"../engine\" }\n",
+        &package_manifest(
+            "web",
+            "\n[dependencies]\nengine = { path = \"../engine\" }\n",
+        ),
     );
     // A test that hands its `Arc` to another member (whose bodies are not
     // read here) is judged as other code; one whose calls reach only quiet
@@ -503,10 +491,7 @@ fn counter_tables_of_one_name_in_two_targets_are_both_reported() {
     // Function bodies are numbered per file: the library's and the
     // example's first method must not be taken for one body.
     let t = TempDir::new("counters");
-    t.write(
-        "Cargo.toml",
-        "[package]\nname = \"counters\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    );
+    t.write("Cargo.toml", &package_manifest("counters", ""));
     let collector = |lock: &str| {
         format!(
             "use std::collections::HashMap;\nuse std::sync::{{Arc, {lock}}};\n\
@@ -602,6 +587,26 @@ fn registry_crate(t: &TempDir, folder: &str, name: &str, version: &str, lib: &st
     );
 }
 
+/// `cargo-stats-lint --format short .` run in `dir` with `cargo_home` as
+/// `CARGO_HOME` (its `registry/src` the cache): stdout and stderr.
+fn lint_dot(dir: &Path, cargo_home: &Path) -> (String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-stats-lint"))
+        .args(["--format", "short", "."])
+        .current_dir(dir)
+        .env("CARGO_HOME", cargo_home)
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A package manifest: `[package]` of `name`, then `rest` (its tables).
+fn package_manifest(name: &str, rest: &str) -> String {
+    format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n{rest}")
+}
+
 /// A configuration that reads dependencies from the registry cache in `dir`.
 fn deps_at(dir: PathBuf) -> Config {
     Config {
@@ -660,8 +665,10 @@ fn a_dependency_from_the_registry_is_read_for_its_types() {
     );
     t.write(
         "app/Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\nnet = { package = \"netshared\", version = \"0.4\" }\n",
+        &package_manifest(
+            "app",
+            "\n[dependencies]\nnet = { package = \"netshared\", version = \"0.4\" }\n",
+        ),
     );
     t.write(
         "app/src/lib.rs",
@@ -730,17 +737,16 @@ fn a_path_dependency_is_read_and_a_dev_dependency_is_not() {
          #[derive(Default)]\npub struct Store { rows: BTreeMap<u64, String> }\n\
          impl Store { pub fn put(&mut self, k: u64) { self.rows.insert(k, String::new()); } }\n";
     for name in ["store", "fixtures"] {
-        t.write(
-            &format!("{name}/Cargo.toml"),
-            &format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
-        );
+        t.write(&format!("{name}/Cargo.toml"), &package_manifest(name, ""));
         t.write(&format!("{name}/src/lib.rs"), store);
     }
     t.write(
         "app/Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\nstore = { path = \"../store\" }\n\n\
+        &package_manifest(
+            "app",
+            "\n[dependencies]\nstore = { path = \"../store\" }\n\n\
          [dev-dependencies]\nfixtures = { path = \"../fixtures\" }\n",
+        ),
     );
     t.write(
         "app/src/lib.rs",
@@ -772,8 +778,7 @@ fn a_dependency_alias_of_a_lock_around_an_own_struct() {
     );
     t.write(
         "app/Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\nsignal = \"0.2\"\n",
+        &package_manifest("app", "\n[dependencies]\nsignal = \"0.2\"\n"),
     );
     t.write(
         "app/src/lib.rs",
@@ -812,8 +817,10 @@ fn a_dependency_inherited_from_the_workspace_is_read() {
     );
     t.write(
         "ws/app/Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\njar.workspace = true\ncookies = { workspace = true }\n",
+        &package_manifest(
+            "app",
+            "\n[dependencies]\njar.workspace = true\ncookies = { workspace = true }\n",
+        ),
     );
     t.write(
         "ws/app/src/lib.rs",
@@ -845,14 +852,7 @@ fn a_dependency_inherited_from_the_workspace_is_read() {
     let report = lint_paths(&[t.0.join("ws/app")], &alone).unwrap();
     assert!(report.notices.is_empty(), "{:?}", report.notices);
     // Also as `cargo stats-lint` run in the member's folder, the path `.`.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-stats-lint"))
-        .args(["--format", "short", "."])
-        .current_dir(t.0.join("ws/app"))
-        .env("CARGO_HOME", &t.0)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (stdout, stderr) = lint_dot(&t.0.join("ws/app"), &t.0);
     assert_eq!(
         stdout.matches("shared_map_mutation").count(),
         2,
@@ -865,13 +865,7 @@ fn a_dependency_inherited_from_the_workspace_is_read() {
         "ws/Cargo.lock",
         "version = 3\n\n[[package]]\nname = \"jar\"\nversion = \"1.2.0\"\n",
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-stats-lint"))
-        .args(["--format", "short", "."])
-        .current_dir(t.0.join("ws/app"))
-        .env("CARGO_HOME", &t.0)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (_, stderr) = lint_dot(&t.0.join("ws/app"), &t.0);
     assert!(
         stderr.contains("note[stats_lint::dependency_version]: dependency `jar` was read at another version than `Cargo.lock` pins: jar 1.2.0"),
         "{stderr}"
@@ -891,10 +885,7 @@ fn a_test_module_in_its_own_file_is_test_code() {
         ("test", "#[cfg(test)]\nmod mock_chain;"),
         ("plain", "mod mock_chain;"),
     ] {
-        t.write(
-            &format!("{name}/Cargo.toml"),
-            &format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
-        );
+        t.write(&format!("{name}/Cargo.toml"), &package_manifest(name, ""));
         t.write(&format!("{name}/src/mock_chain.rs"), mock);
         t.write(
             &format!("{name}/src/lib.rs"),
@@ -922,10 +913,7 @@ fn a_test_module_in_its_own_file_is_test_code() {
 #[test]
 fn a_macro_of_another_file_is_expanded_where_it_is_invoked() {
     let t = TempDir::new("macro-other-file");
-    t.write(
-        "Cargo.toml",
-        "[package]\nname = \"reg\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    );
+    t.write("Cargo.toml", &package_manifest("reg", ""));
     t.write(
         "src/lib.rs",
         "#[macro_use]\nmod macros;\nmod users;\nmod peers;\n",
@@ -967,10 +955,7 @@ fn a_macro_of_another_file_is_expanded_where_it_is_invoked() {
 #[test]
 fn a_lock_macro_defined_per_feature_is_the_default_builds() {
     let t = TempDir::new("cfg-lock-macro");
-    t.write(
-        "Cargo.toml",
-        "[package]\nname = \"px\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    );
+    t.write("Cargo.toml", &package_manifest("px", ""));
     t.write(
         "src/lib.rs",
         "#[cfg(feature = \"fast\")]\nmacro_rules! wlock {\n    ($l:expr) => {\n        $l.write()\n    };\n}\n\
@@ -1016,8 +1001,10 @@ fn a_dependency_much_larger_than_the_package_is_not_read() {
     );
     t.write(
         "app/Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\nbigindex = \"1\"\nsmallindex = \"1\"\n",
+        &package_manifest(
+            "app",
+            "\n[dependencies]\nbigindex = \"1\"\nsmallindex = \"1\"\n",
+        ),
     );
     t.write(
         "app/src/lib.rs",
@@ -1077,8 +1064,7 @@ fn a_dependency_file_that_does_not_parse_is_named() {
     );
     t.write(
         "app/Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\njar = \"1\"\n",
+        &package_manifest("app", "\n[dependencies]\njar = \"1\"\n"),
     );
     t.write(
         "app/src/lib.rs",
@@ -1124,8 +1110,7 @@ fn a_dependency_macro_of_another_file_is_expanded() {
     );
     t.write(
         "app/Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\njar = \"1\"\n",
+        &package_manifest("app", "\n[dependencies]\njar = \"1\"\n"),
     );
     t.write(
         "app/src/lib.rs",
@@ -1160,8 +1145,7 @@ fn a_dependency_generic_struct_that_owns_a_map_is_itself() {
     );
     t.write(
         "app/Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\nenr = \"1\"\n",
+        &package_manifest("app", "\n[dependencies]\nenr = \"1\"\n"),
     );
     t.write(
         "app/src/lib.rs",
@@ -1196,10 +1180,7 @@ fn a_program_s_own_state_is_not_shared_by_owning_a_lock() {
     let kept = "fn main() {\n    let s = State::new();\n    s.upsert(String::new());\n}\n";
     let t = TempDir::new("program-state");
     let program = |dir: &str, main: &str| {
-        t.write(
-            &format!("{dir}/Cargo.toml"),
-            &format!("[package]\nname = \"{dir}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
-        );
+        t.write(&format!("{dir}/Cargo.toml"), &package_manifest(dir, ""));
         t.write(&format!("{dir}/src/main.rs"), &format!("{state}{main}"));
     };
     program("kept", kept);
@@ -1220,10 +1201,7 @@ fn a_program_s_own_state_is_not_shared_by_owning_a_lock() {
         "fn main() {\n    let s = State::new();\n    std::thread::scope(|sc| { sc.spawn(|| s.upsert(String::new())); });\n}\n",
     );
     // The same state in a library.
-    t.write(
-        "library/Cargo.toml",
-        "[package]\nname = \"library\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    );
+    t.write("library/Cargo.toml", &package_manifest("library", ""));
     t.write("library/src/lib.rs", state);
     let found = |dir: &str| -> Vec<usize> {
         findings_with(&t.0.join(dir), &no_deps())
@@ -1244,10 +1222,7 @@ fn a_program_s_own_state_is_not_shared_by_owning_a_lock() {
 #[test]
 fn a_macro_invocation_over_the_budget_is_named() {
     let t = TempDir::new("macro-budget");
-    t.write(
-        "app/Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    );
+    t.write("app/Cargo.toml", &package_manifest("app", ""));
     let args = (0..300)
         .map(|i| i.to_string())
         .collect::<Vec<_>>()
@@ -1294,9 +1269,11 @@ fn a_locked_dependency_missing_from_the_cache_is_named() {
     let t = TempDir::new("dep-missing");
     t.write(
         "app/Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\njar = \"1.2\"\nunused = \"3\"\nopt = { version = \"1\", optional = true }\n\n\
+        &package_manifest(
+            "app",
+            "\n[dependencies]\njar = \"1.2\"\nunused = \"3\"\nopt = { version = \"1\", optional = true }\n\n\
          [dev-dependencies]\nopt = { version = \"1\", features = [\"serde\"] }\n",
+        ),
     );
     // `opt` is optional (also when it is a dev-dependency too): fetched
     // only with its feature, silent without.

@@ -372,6 +372,7 @@ pub(crate) struct LockMacro {
 
 /// A `&self` method of a generic type that returns an `Arc`/`Rc`, or a
 /// lock method (`lock`, `write`, `read`, ..), before resolution.
+#[derive(Clone)]
 struct RawGenericMethod {
     self_ty: Vec<String>,
     /// The impl's arguments of the self type (`T` of `impl<T> WeakOpt<T>`); `""` when not a name.
@@ -2794,14 +2795,24 @@ fn constructed_type(e: &syn::Expr) -> Option<Vec<String>> {
         syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
             constructed_type(&m.receiver)
         }
+        // A type, not a module's function (`state::make()`).
+        syn::Expr::Call(_) => constructor_path(e).filter(|segs| {
+            segs.last()
+                .is_some_and(|l| l.starts_with(char::is_uppercase))
+        }),
+        e => constructor_path(e),
+    }
+}
+
+/// The path before the function of `Db::new(..)`, or of `Db { .. }`.
+fn constructor_path(e: &syn::Expr) -> Option<Vec<String>> {
+    match e {
         syn::Expr::Struct(s) => Some(path_segs(&s.path)),
         syn::Expr::Call(c) => match &*c.func {
             syn::Expr::Path(p) if p.path.segments.len() >= 2 => {
                 let mut segs = path_segs(&p.path);
                 segs.pop();
-                segs.last()
-                    .is_some_and(|l| l.starts_with(char::is_uppercase))
-                    .then_some(segs)
+                Some(segs)
             }
             _ => None,
         },
@@ -2894,40 +2905,32 @@ impl Collector<'_> {
             if let Some(last) = self_path.as_ref().and_then(|sp| sp.last()) {
                 self.facts.own_methods.insert((last.clone(), name.clone()));
             }
-            if let (Some(sp), false, Some(_), syn::ReturnType::Type(_, ret)) = (
-                &self_path,
-                self_args.is_empty(),
-                f.sig.receiver(),
-                &f.sig.output,
-            ) {
-                let mut names = Vec::new();
-                type_idents(ret, &mut names);
-                if names.iter().any(|n| n == "Arc" || n == "Rc") {
-                    self.facts.raw_upgrades.push(RawGenericMethod {
-                        self_ty: sp.clone(),
-                        self_args: self_args.clone(),
-                        module: self.module.clone(),
-                        method: name.clone(),
-                        ret: (*ret.clone()),
-                    });
-                }
-            }
+            // A method of a generic type that returns an `Arc`/`Rc` (an upgrade)
+            // or, named like a lock method on `&self`, a guard of its parameter.
             if let (Some(sp), false, Some(r), syn::ReturnType::Type(_, ret)) = (
                 &self_path,
                 self_args.is_empty(),
                 f.sig.receiver(),
                 &f.sig.output,
-            ) && r.reference.is_some()
-                && (super::walk::WRITE_LOCK.contains(&name.as_str())
-                    || super::walk::READ_LOCK.contains(&name.as_str()))
-            {
-                self.facts.raw_lock_methods.push(RawGenericMethod {
+            ) {
+                let method = RawGenericMethod {
                     self_ty: sp.clone(),
                     self_args: self_args.clone(),
                     module: self.module.clone(),
                     method: name.clone(),
-                    ret: (*ret.clone()),
-                });
+                    ret: (**ret).clone(),
+                };
+                let mut names = Vec::new();
+                type_idents(ret, &mut names);
+                let locks = r.reference.is_some()
+                    && (super::walk::WRITE_LOCK.contains(&name.as_str())
+                        || super::walk::READ_LOCK.contains(&name.as_str()));
+                if names.iter().any(|n| n == "Arc" || n == "Rc") {
+                    self.facts.raw_upgrades.push(method.clone());
+                }
+                if locks {
+                    self.facts.raw_lock_methods.push(method);
+                }
             }
             // A method of `impl Trait for &T` is still found by its name.
             let body_ty = self_path.clone().unwrap_or_else(|| vec!["_".to_string()]);
@@ -3288,62 +3291,36 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 .escaping_fields
                 .insert(super::walk::member_name(&f.member));
         }
-        // `Arc::new(db)` of `let db = Db::new(..)`: `Db` is shared; of a
-        // `let` whose type no constructor names, some struct may be.
         if let syn::Expr::Path(p) = &*c.func
             && p.path.segments.len() >= 2
-            && p.path.segments[p.path.segments.len() - 2].ident == "Arc"
-            && let Some(syn::Expr::Path(arg)) = c.args.first()
-            && let Some(id) = arg.path.get_ident()
-            && !self.typed_names.contains_key(&id.to_string())
-        {
-            match self.built_names.get(&id.to_string()) {
-                Some(Some(segs)) => {
-                    let segs = match (segs.first().map(String::as_str), &self.self_ty) {
-                        (Some("Self"), Some(st)) => st.clone(),
-                        _ => segs.clone(),
-                    };
-                    self.facts.raw_shared.push((segs, self.module.clone()));
-                }
-                Some(None) => self.facts.untyped_arc = true,
-                None => {}
-            }
-        }
-        if let syn::Expr::Path(p) = &*c.func
-            && p.path.segments.len() >= 2
-            && {
-                let n = p.path.segments.len();
-                let ty = p.path.segments[n - 2].ident.to_string();
-                ty == "Arc" || ty == "Data"
-            }
+            && let wrapper = p.path.segments[p.path.segments.len() - 2].ident.to_string()
+            && (wrapper == "Arc" || wrapper == "Data")
             && let Some(arg) = c.args.first()
         {
             let segs = match arg {
-                syn::Expr::Struct(s) => Some(path_segs(&s.path)),
-                syn::Expr::Call(inner) => match &*inner.func {
-                    syn::Expr::Path(ip) if ip.path.segments.len() >= 2 => {
-                        let mut segs = path_segs(&ip.path);
-                        segs.pop();
-                        Some(segs)
-                    }
-                    _ => None,
-                },
-                // `Arc::new(db)` with `db: Db` written on a parameter or a `let`.
-                syn::Expr::Path(p) => {
-                    if let Some(ty) = p
-                        .path
-                        .get_ident()
-                        .and_then(|i| self.typed_names.get(&i.to_string()))
-                    {
+                syn::Expr::Path(p) => match p.path.get_ident().map(ToString::to_string) {
+                    // `Arc::new(db)` with `db: Db` written on a parameter or a `let`.
+                    Some(id) if self.typed_names.contains_key(&id) => {
                         let mut paths = Vec::new();
-                        type_paths(ty, &mut paths);
+                        type_paths(&self.typed_names[&id], &mut paths);
                         for p in paths {
                             self.facts.raw_shared.push((p, self.module.clone()));
                         }
+                        None
                     }
-                    None
-                }
-                _ => None,
+                    // `Arc::new(db)` of `let db = Db::new(..)`: `Db` is shared; of a
+                    // `let` whose type no constructor names, some struct may be.
+                    Some(id) if wrapper == "Arc" => match self.built_names.get(&id) {
+                        Some(Some(segs)) => Some(segs.clone()),
+                        Some(None) => {
+                            self.facts.untyped_arc = true;
+                            None
+                        }
+                        None => None,
+                    },
+                    _ => None,
+                },
+                built => constructor_path(built),
             };
             if let Some(segs) = segs {
                 let segs = match (segs.first().map(String::as_str), &self.self_ty) {
