@@ -2649,7 +2649,7 @@ impl Collector<'_> {
     /// Records a function body for the call graph of [`thread_reach`].
     fn add_body(
         &mut self,
-        name: &str,
+        sig: &syn::Signature,
         self_ty: Option<&[String]>,
         attrs: &[syn::Attribute],
         block: &syn::Block,
@@ -2662,10 +2662,11 @@ impl Collector<'_> {
         self.facts.raw_bodies.push(thread_reach::RawBody {
             self_ty: self_ty.map(<[String]>::to_vec),
             module: self.module.clone(),
-            name: name.to_string(),
+            name: sig.ident.to_string(),
             test,
             test_code,
-            scan: thread_reach::BodyScan::of(block),
+            method: sig.receiver().is_some(),
+            scan: thread_reach::BodyScan::of(Some(sig), block),
         });
     }
 
@@ -2775,6 +2776,35 @@ impl thread_reach::Resolver for Facts {
         }
     }
 
+    fn field_type(&self, owner: &str, field: &str) -> thread_reach::Owner {
+        let Some(sf) = self.structs.get(owner) else {
+            return thread_reach::Owner::Unknown;
+        };
+        let Some((_, ty, _)) = sf.fields.iter().find(|(name, _, _)| name == field) else {
+            return thread_reach::Owner::Unknown;
+        };
+        if let Shape::Named(n) = self.shape_of(ty, &sf.module, Some(owner)).peel().0 {
+            return thread_reach::Owner::Type(n.clone());
+        }
+        // A lock, a collection, a cell, an integer: their methods call none
+        // of the package's (what they hold is reached through the value
+        // they hand back, read by name).
+        let container = matches!(
+            self.shape_of(ty, &sf.module, Some(owner)).peel().0,
+            Shape::Map { .. }
+                | Shape::Seq(_)
+                | Shape::Lock { .. }
+                | Shape::Cell(_)
+                | Shape::Int
+                | Shape::Atomic
+        );
+        if container || self.names_only_other_crates(ty, &sf.module) {
+            thread_reach::Owner::Foreign
+        } else {
+            thread_reach::Owner::Unknown
+        }
+    }
+
     fn returned_type(&self, function: &str) -> Option<String> {
         let f = self.fns.get(function)?;
         let syn::Type::Path(tp) = &f.ret else {
@@ -2784,6 +2814,67 @@ impl thread_reach::Resolver for Facts {
         self.structs.contains_key(&full).then_some(full)
     }
 }
+
+impl Facts {
+    /// Whether every path a type names is another crate's (`ratatui::Terminal<
+    /// TestBackend>`, `reqwest::Client`) or a primitive or prelude type: no
+    /// type of the package, no type parameter, no trait object.
+    fn names_only_other_crates(&self, ty: &syn::Type, module: &str) -> bool {
+        struct Paths<'f> {
+            facts: &'f Facts,
+            module: &'f str,
+            others_only: bool,
+        }
+        impl<'ast> Visit<'ast> for Paths<'_> {
+            fn visit_type_trait_object(&mut self, _: &'ast syn::TypeTraitObject) {
+                self.others_only = false;
+            }
+            fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
+                self.others_only = false;
+            }
+            fn visit_type_path(&mut self, tp: &'ast syn::TypePath) {
+                let segs = path_segs(&tp.path);
+                let other = match segs.as_slice() {
+                    [one] if PRELUDE_TYPES.contains(&one.as_str()) => true,
+                    // A type parameter, or a name the package's `use`s do not give.
+                    [_] if tp.qself.is_none() => {
+                        let full = self.facts.full_path(&tp.path, self.module, None);
+                        full.contains("::") && self.facts.is_other_crate(&full)
+                    }
+                    _ => {
+                        tp.qself.is_none()
+                            && self.facts.is_other_crate(&self.facts.full_path(
+                                &tp.path,
+                                self.module,
+                                None,
+                            ))
+                    }
+                };
+                self.others_only &= other;
+                syn::visit::visit_type_path(self, tp);
+            }
+        }
+        let mut paths = Paths {
+            facts: self,
+            module,
+            others_only: true,
+        };
+        paths.visit_type(ty);
+        paths.others_only
+    }
+
+    /// Whether a full path leads into another crate: a dependency, read or not.
+    fn is_other_crate(&self, full: &str) -> bool {
+        let r = root(full);
+        r != "crate" && (!self.modules.contains_key(r) || self.foreign_roots.contains(r))
+    }
+}
+
+/// Types and primitives every module names without a `use`.
+const PRELUDE_TYPES: &[&str] = &[
+    "String", "Vec", "Option", "Box", "Result", "bool", "char", "str", "u8", "u16", "u32", "u64",
+    "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64",
+];
 
 /// The type a constructor expression names: `Db::new(..)`, `Db::default()`,
 /// `Db { .. }`, through `?`, `.await`, `.unwrap()` and `.expect(..)`.
@@ -2934,7 +3025,7 @@ impl Collector<'_> {
             }
             // A method of `impl Trait for &T` is still found by its name.
             let body_ty = self_path.clone().unwrap_or_else(|| vec!["_".to_string()]);
-            self.add_body(&name, Some(&body_ty), &f.attrs, &f.block);
+            self.add_body(&f.sig, Some(&body_ty), &f.attrs, &f.block);
             if let Some(sp) = &self_path {
                 self.add_fn(&name, &f.sig, &f.block, Some(sp));
                 self.add_param_mutations(&name, &f.sig, &f.block, Some(sp));
@@ -3041,7 +3132,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 && let Some(block) = &f.default
             {
                 let trait_path = vec![t.ident.to_string()];
-                self.add_body(&f.sig.ident.to_string(), Some(&trait_path), &f.attrs, block);
+                self.add_body(&f.sig, Some(&trait_path), &f.attrs, block);
             }
         }
         let saved = self.self_ty.take();
@@ -3077,7 +3168,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         self.add_item(name.clone());
         self.add_fn(&name, &f.sig, &f.block, None);
         self.add_param_mutations(&name, &f.sig, &f.block, None);
-        self.add_body(&name, None, &f.attrs, &f.block);
+        self.add_body(&f.sig, None, &f.attrs, &f.block);
         let saved = self.self_ty.take();
         let saved_fn = self
             .fn_span

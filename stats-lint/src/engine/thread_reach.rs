@@ -8,9 +8,11 @@
 //! after it is set (see `Facts::may_carry`) or installs something global (a
 //! logger, a subscriber), or when a function of the package it may call
 //! escapes. Calls are resolved by path where the path names the
-//! package's function, and by name for method calls (every method of that
-//! name: the receiver's type is not known here), so the answer errs towards
-//! "escapes". Code of other crates is taken at its word: a callback it runs
+//! package's function; a method call to the receiver's type's method where
+//! that type is known (`self`, a typed parameter, a constructed binding, a
+//! field of one), to none where it is another crate's type, and otherwise
+//! by name (every method of that name that takes `self`), so the answer
+//! errs towards "escapes". Code of other crates is taken at its word: a callback it runs
 //! on its own threads is not seen (see the README's known limits).
 //!
 //! Tasks are told apart from threads: `tokio::spawn` under `#[tokio::test]`
@@ -62,6 +64,9 @@ pub(crate) struct RawBody {
     pub(crate) test: Option<bool>,
     /// Code only tests run: a test target, a `#[cfg(test)]` module, impl or function.
     pub(crate) test_code: bool,
+    /// Takes `self`: a method call of its name may run it (an associated
+    /// function is run only by a path or a macro's call).
+    pub(crate) method: bool,
     pub(crate) scan: BodyScan,
 }
 
@@ -74,7 +79,10 @@ pub(crate) struct BodyScan {
     spawns_task: bool,
     /// Calls by path (`Engine::new`, `helper`, `Self::open`).
     path_calls: Vec<Vec<String>>,
-    /// Names called as methods, or called from inside a macro.
+    /// Names called as methods (`x.get(1)`).
+    methods_called: HashSet<String>,
+    /// Names called inside a macro that is not read as expressions: a
+    /// function's or a method's.
     names_called: HashSet<String>,
     /// Names that may be a `static` (every path's last segment and every
     /// identifier in a macro).
@@ -104,12 +112,25 @@ enum LocalType {
     /// A reference to a `static` (`&MEM_CACHE`): the static's path; the
     /// type is the package's struct its declared type holds.
     StaticRef(Vec<String>),
+    /// A field of `self` (`None`) or of such a binding (`setup.terminal`):
+    /// the type is the field's declared type.
+    Field(Option<Box<LocalType>>, String),
 }
 
 impl BodyScan {
-    /// Reads one body (a closure inside it included).
-    pub(crate) fn of(block: &syn::Block) -> BodyScan {
+    /// Reads a function's body (a closure inside it included), its
+    /// parameters' written types known (`setup: &Setup`:
+    /// `setup.clock.tick()` is `Clock::tick`).
+    pub(crate) fn of(sig: Option<&syn::Signature>, block: &syn::Block) -> BodyScan {
         let mut s = BodyScan::default();
+        for arg in sig.iter().flat_map(|sig| &sig.inputs) {
+            if let syn::FnArg::Typed(pt) = arg
+                && let Some(name) = bound_name(&pt.pat)
+                && let Some(ty) = written_type(&pt.ty)
+            {
+                s.typed_locals.insert(name, ty);
+            }
+        }
         s.visit_block(block);
         let calls = std::mem::take(&mut s.macro_calls);
         s.names_called
@@ -128,14 +149,27 @@ impl BodyScan {
     /// The type a method's receiver is known to have: `Some(None)` for
     /// `self`, the type's path for a binding made by its constructor.
     fn receiver_type(&self, receiver: &syn::Expr) -> Option<Option<LocalType>> {
-        let syn::Expr::Path(p) = receiver else {
-            return None;
-        };
-        let id = p.path.get_ident()?;
-        if id == "self" {
-            return Some(None);
+        match receiver {
+            syn::Expr::Path(p) => {
+                let id = p.path.get_ident()?;
+                if id == "self" {
+                    return Some(None);
+                }
+                self.typed_locals.get(&id.to_string()).cloned().map(Some)
+            }
+            // `self.client.get(..)`, `setup.terminal.draw(..)`: the field's type.
+            syn::Expr::Field(f) => {
+                let syn::Member::Named(field) = &f.member else {
+                    return None;
+                };
+                let base = self.receiver_type(&f.base)?;
+                Some(Some(LocalType::Field(
+                    base.map(Box::new),
+                    field.to_string(),
+                )))
+            }
+            _ => None,
         }
-        self.typed_locals.get(&id.to_string()).cloned().map(Some)
     }
 
     fn tokens(&mut self, tokens: proc_macro2::TokenStream) {
@@ -217,7 +251,7 @@ impl<'ast> Visit<'ast> for BodyScan {
         match self.receiver_type(&m.receiver) {
             Some(ty) => self.typed_calls.push((ty, name)),
             None => {
-                self.names_called.insert(name);
+                self.methods_called.insert(name);
             }
         }
         syn::visit::visit_expr_method_call(self, m);
@@ -235,12 +269,63 @@ impl<'ast> Visit<'ast> for BodyScan {
 
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
         self.visit_path(&m.path);
-        self.tokens(m.tokens.clone());
+        // `vec![..]`, `assert_eq!(..)`, `format!(..)`: read as the
+        // expressions they are, so `Span::from(x)` in one is a path call of
+        // another crate, not a call of every `from` of the package.
+        match m.parse_body_with(macro_exprs) {
+            Ok(exprs) => {
+                for e in &exprs {
+                    <Self as Visit<'_>>::visit_expr(self, e);
+                }
+            }
+            Err(_) => self.tokens(m.tokens.clone()),
+        }
     }
 
     fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
         self.locals.insert(p.ident.to_string());
         syn::visit::visit_pat_ident(self, p);
+    }
+}
+
+/// A macro's arguments as expressions: `a, b, c` or `elem; count`.
+fn macro_exprs(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<syn::Expr>> {
+    if input.is_empty() {
+        return Ok(Vec::new());
+    }
+    let first: syn::Expr = input.parse()?;
+    if input.parse::<Option<syn::Token![;]>>()?.is_some() {
+        let count: syn::Expr = input.parse()?;
+        return Ok(vec![first, count]);
+    }
+    let mut exprs = vec![first];
+    while input.parse::<Option<syn::Token![,]>>()?.is_some() {
+        if input.is_empty() {
+            break;
+        }
+        exprs.push(input.parse()?);
+    }
+    if input.is_empty() {
+        Ok(exprs)
+    } else {
+        Err(input.error("not a list of expressions"))
+    }
+}
+
+/// A parameter's type written as a path, through references: `&Setup`,
+/// `&mut crate::Engine` (not `Self`, `impl Trait`, nor a one-letter name,
+/// most often a type parameter).
+fn written_type(ty: &syn::Type) -> Option<LocalType> {
+    match ty {
+        syn::Type::Reference(r) => written_type(&r.elem),
+        syn::Type::Paren(p) => written_type(&p.elem),
+        syn::Type::Path(tp) if tp.qself.is_none() => {
+            let segs = super::facts::path_segs(&tp.path);
+            let last = segs.last()?;
+            (last != "Self" && last.len() > 1 && last.starts_with(char::is_uppercase))
+                .then_some(LocalType::Type(segs))
+        }
+        _ => None,
     }
 }
 
@@ -346,6 +431,10 @@ pub(crate) trait Resolver {
     /// The full path of the package's struct a `static` (by full path)
     /// holds, through `Lazy`, `Arc` and the like.
     fn static_type(&self, full: &str) -> Option<String>;
+    /// Whose methods a field of the package's struct (by full path) has:
+    /// the package's struct it holds (through `Arc`, `Box`, ..), or another
+    /// crate's type with none of the package's types in it.
+    fn field_type(&self, owner: &str, field: &str) -> Owner;
 }
 
 /// Resolves the calls of every body and propagates "escapes" from callee to caller.
@@ -368,31 +457,37 @@ pub(crate) fn build(bodies: Vec<RawBody>, r: &dyn Resolver) -> Reach {
     let mut thread = vec![false; n];
     let mut task = vec![false; n];
     let mut calls: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut names: Vec<Vec<&str>> = vec![Vec::new(); n];
+    let mut names: Vec<Vec<NameCall>> = vec![Vec::new(); n];
     for (i, b) in bodies.iter().enumerate() {
         let s = &b.scan;
         thread[i] = s.escapes || s.names_mentioned.iter().any(|n| r.is_static_name(n));
         task[i] = s.spawns_task;
-        names[i] = s.names_called.iter().map(String::as_str).collect();
+        names[i] = (s.methods_called.iter().map(|m| NameCall::method(m)))
+            .chain(s.names_called.iter().map(|f| NameCall::any(f)))
+            .collect();
         for (ty, method) in &s.typed_calls {
             // `cron.start()` after `let cron = AsyncCron::new()`, or
-            // `self.start()`: that type's own method when it has one.
-            let owner = match (ty, &b.self_ty) {
-                (Some(LocalType::Type(ty)), _) => Some(r.resolve(&b.module, ty)),
-                (Some(LocalType::ReturnedBy(f)), _) => r.returned_type(&r.resolve(&b.module, f)),
-                (Some(LocalType::StaticRef(st)), _) => r.static_type(&r.resolve(&b.module, st)),
-                (None, Some(st)) => Some(r.resolve(&b.module, st)),
-                (None, None) => None,
-            };
-            match owner.and_then(|o| index.get(format!("{o}::{method}").as_str())) {
-                Some(found) => calls[i].extend(found),
-                None => names[i].push(method),
+            // `self.start()`: that type's own method when it has one; a
+            // method of another crate's type in a field (`self.client.get(..)`)
+            // runs none of the package's.
+            match receiver_owner(ty.as_ref(), b, r) {
+                Owner::Foreign => {}
+                owner => {
+                    let found = match owner {
+                        Owner::Type(o) => index.get(format!("{o}::{method}").as_str()),
+                        _ => None,
+                    };
+                    match found {
+                        Some(found) => calls[i].extend(found),
+                        None => names[i].push(NameCall::method(method)),
+                    }
+                }
             }
         }
         for segs in &s.path_calls {
             match path_callees(b, segs, r, &index) {
                 Callees::Known(found) => calls[i].extend(found),
-                Callees::Methods(name) => names[i].push(name),
+                Callees::Methods(name) => names[i].push(NameCall::any(name)),
                 Callees::Spawn { task_runtime } => {
                     if task_runtime {
                         task[i] = true;
@@ -432,8 +527,8 @@ pub(crate) fn build(bodies: Vec<RawBody>, r: &dyn Resolver) -> Reach {
     for c in 0..n {
         let by_name = names[c]
             .iter()
-            .filter_map(|name| helpers_by_name.get(name))
-            .flatten()
+            .filter_map(|call| Some((call, helpers_by_name.get(call.name)?)))
+            .flat_map(|(call, hs)| hs.iter().filter(|&&h| call.reaches(&bodies[h])))
             .filter(|&&h| reachable(&bodies[c], &bodies[h]));
         let by_path = calls[c].iter().filter(|&&h| helper(&bodies[h]));
         for &h in by_name.chain(by_path) {
@@ -473,6 +568,59 @@ pub(crate) fn build(bodies: Vec<RawBody>, r: &dyn Resolver) -> Reach {
     }
 }
 
+/// Whose method a call on a receiver of a known kind runs.
+pub(crate) enum Owner {
+    /// The type's path (its method, when it has one of the name).
+    Type(String),
+    /// Another crate's type that holds none of the package's: no method
+    /// of the package.
+    Foreign,
+    Unknown,
+}
+
+fn receiver_owner(ty: Option<&LocalType>, b: &RawBody, r: &dyn Resolver) -> Owner {
+    let known = |o: Option<String>| o.map_or(Owner::Unknown, Owner::Type);
+    match ty {
+        Some(LocalType::Type(ty)) => Owner::Type(r.resolve(&b.module, ty)),
+        Some(LocalType::ReturnedBy(f)) => known(r.returned_type(&r.resolve(&b.module, f))),
+        Some(LocalType::StaticRef(st)) => known(r.static_type(&r.resolve(&b.module, st))),
+        Some(LocalType::Field(base, field)) => match receiver_owner(base.as_deref(), b, r) {
+            Owner::Type(owner) => r.field_type(&owner, field),
+            Owner::Foreign | Owner::Unknown => Owner::Unknown,
+        },
+        None => known(b.self_ty.as_ref().map(|st| r.resolve(&b.module, st))),
+    }
+}
+
+/// A call by name: a method call (`x.get(1)`) runs only a body that takes
+/// `self`; a call inside a macro, or a trait's method by path, any body of
+/// the name.
+#[derive(Clone, Copy, Debug)]
+struct NameCall<'a> {
+    name: &'a str,
+    method_only: bool,
+}
+
+impl<'a> NameCall<'a> {
+    fn method(name: &'a str) -> Self {
+        NameCall {
+            name,
+            method_only: true,
+        }
+    }
+
+    fn any(name: &'a str) -> Self {
+        NameCall {
+            name,
+            method_only: false,
+        }
+    }
+
+    fn reaches(&self, callee: &RawBody) -> bool {
+        callee.method || !self.method_only
+    }
+}
+
 /// Whether `caller` runs in the test binary that `callee` is part of: its
 /// own crate target's, or the library's called from a test target's.
 fn reachable(caller: &RawBody, callee: &RawBody) -> bool {
@@ -483,25 +631,26 @@ fn reachable(caller: &RawBody, callee: &RawBody) -> bool {
 /// Who calls each body, by path and by name: the call graph read backwards.
 struct Callers<'a> {
     bodies: &'a [RawBody],
-    names: &'a [Vec<&'a str>],
+    names: &'a [Vec<NameCall<'a>>],
     calls: &'a [Vec<usize>],
     by_path: Vec<Vec<usize>>,
-    by_name: HashMap<&'a str, Vec<usize>>,
+    /// The callers of each name, and whether each calls it as a method only.
+    by_name: HashMap<&'a str, Vec<(usize, bool)>>,
     /// The library's bodies, then each other crate target's.
     lib: Vec<usize>,
     others: Vec<Vec<usize>>,
 }
 
 impl<'a> Callers<'a> {
-    fn new(bodies: &'a [RawBody], calls: &'a [Vec<usize>], names: &'a [Vec<&'a str>]) -> Self {
+    fn new(bodies: &'a [RawBody], calls: &'a [Vec<usize>], names: &'a [Vec<NameCall<'a>>]) -> Self {
         let mut by_path = vec![Vec::new(); bodies.len()];
-        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_name: HashMap<&str, Vec<(usize, bool)>> = HashMap::new();
         for (c, (cs, ns)) in calls.iter().zip(names).enumerate() {
             for &callee in cs {
                 by_path[callee].push(c);
             }
-            for &n in ns {
-                by_name.entry(n).or_default().push(c);
+            for n in ns {
+                by_name.entry(n.name).or_default().push((c, n.method_only));
             }
         }
         let mut lib = Vec::new();
@@ -549,7 +698,10 @@ impl<'a> Callers<'a> {
                 .filter(|&i| {
                     base[i]
                         || self.calls[i].iter().any(|&c| marked[c])
-                        || self.names[i].iter().any(|m| lib_names.contains(m))
+                        || self.names[i].iter().any(|call| {
+                            lib_names.contains(&(call.name, true))
+                                || (!call.method_only && lib_names.contains(&(call.name, false)))
+                        })
                 })
                 .collect();
             for &i in &start {
@@ -565,23 +717,29 @@ impl<'a> Callers<'a> {
     }
 
     /// From the marked bodies in `work`, marks their callers inside, to a
-    /// fixed point; `done` holds the names whose callers were marked
-    /// already. Returns the marked names.
+    /// fixed point; `done` holds the names (and whether a body of the name
+    /// that takes `self` was among them) whose callers were marked already.
+    /// Returns the marked names.
     fn spread<'s>(
         &'s self,
         marked: &mut [bool],
         inside: &[bool],
         mut work: Vec<usize>,
-        mut done: HashSet<&'s str>,
-    ) -> HashSet<&'s str> {
+        mut done: HashSet<(&'s str, bool)>,
+    ) -> HashSet<(&'s str, bool)> {
         work.retain(|&i| marked[i]);
         while let Some(b) = work.pop() {
-            let name = self.bodies[b].name.as_str();
-            let by_name = if done.insert(name) {
+            let body = &self.bodies[b];
+            let name = body.name.as_str();
+            let by_name = if done.insert((name, body.method)) {
                 self.by_name.get(name).map_or(&[][..], Vec::as_slice)
             } else {
                 &[]
             };
+            let by_name = by_name
+                .iter()
+                .filter(|&&(_, method_only)| body.method || !method_only)
+                .map(|(c, _)| c);
             for &c in self.by_path[b].iter().chain(by_name) {
                 if inside[c] && !marked[c] {
                     marked[c] = true;
@@ -689,6 +847,13 @@ mod tests {
         fn static_type(&self, _full: &str) -> Option<String> {
             None
         }
+        fn field_type(&self, _owner: &str, field: &str) -> Owner {
+            match field {
+                "client" => Owner::Foreign,
+                "engine" => Owner::Type("crate::Engine".into()),
+                _ => Owner::Unknown,
+            }
+        }
     }
 
     fn reach(src: &str) -> Reach {
@@ -703,7 +868,8 @@ mod tests {
                     test: test_scope::is_test_fn(&f.attrs)
                         .then(|| test_scope::runs_tasks_on_its_thread(&f.attrs)),
                     test_code: true,
-                    scan: BodyScan::of(&f.block),
+                    method: f.sig.receiver().is_some(),
+                    scan: BodyScan::of(Some(&f.sig), &f.block),
                 }),
                 syn::Item::Impl(i) => {
                     let syn::Type::Path(tp) = &*i.self_ty else {
@@ -717,7 +883,8 @@ mod tests {
                                 name: f.sig.ident.to_string(),
                                 test: None,
                                 test_code: false,
-                                scan: BodyScan::of(&f.block),
+                                method: f.sig.receiver().is_some(),
+                                scan: BodyScan::of(Some(&f.sig), &f.block),
                             });
                         }
                     }
@@ -824,7 +991,8 @@ mod tests {
                 name: name.into(),
                 test: test.then_some(false),
                 test_code: module.starts_with("test:"),
-                scan: BodyScan::of(&syn::parse_str(src).expect("a block")),
+                method: self_ty.is_some(),
+                scan: BodyScan::of(None, &syn::parse_str(src).expect("a block")),
             };
         let r = build(
             vec![
@@ -887,7 +1055,7 @@ mod tests {
         let r = reach(
             "impl Conn { fn send(&self) { std::thread::spawn(|| ()); } }
              #[tokio::test] async fn t() { let send = |id: u64| id + 1; assert!(send(2) > 0); }
-             #[tokio::test] async fn u(c: Conn) { assert!(send(2)); }",
+             #[tokio::test] async fn u(c: Conn) { assert!(c.send(2)); }",
         );
         assert!(r.runs_on_one_thread("crate::t"));
         assert!(!r.runs_on_one_thread("crate::u"));
