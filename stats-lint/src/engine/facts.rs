@@ -3570,6 +3570,14 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
                 }
             }
             syn::Expr::Paren(p) => self_field(&p.expr),
+            // `self.terms.borrow_mut().values_mut()`: the field itself.
+            syn::Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && ["borrow_mut", "as_mut", "deref_mut"]
+                        .contains(&m.method.to_string().as_str()) =>
+            {
+                self_field(&m.receiver)
+            }
             _ => None,
         }
     }

@@ -1,9 +1,12 @@
 // UI test: a `&mut self` method that takes, replaces or swaps out a map
 // field (`std::mem::take(&mut self.current)`) mutates it, like one that
 // calls a map method on it; so does one that mutates a map in a field of
-// a field (`self.0.by_name.insert(..)` in a newtype). Every lint runs.
+// a field (`self.0.by_name.insert(..)` in a newtype), or through
+// `BorrowMut::borrow_mut()` on the field
+// (`self.terms.borrow_mut().values_mut()`). Every lint runs.
 use parking_lot::{Mutex, MutexGuard};
-use std::collections::BTreeMap;
+use std::borrow::BorrowMut;
+use std::collections::{BTreeMap, HashMap};
 use std::mem;
 use std::sync::LazyLock;
 
@@ -76,4 +79,31 @@ pub fn scope_count() -> usize {
 
 pub fn count() -> u64 {
     Profiler::lock().frames()
+}
+
+pub struct TfIdf {
+    terms: HashMap<String, f32>,
+}
+
+impl TfIdf {
+    pub fn scale(&mut self) {
+        for v in self.terms.borrow_mut().values_mut() {
+            *v *= 2.0;
+        }
+    }
+
+    pub fn total(&mut self) -> f32 {
+        self.terms.borrow_mut().values().sum()
+    }
+}
+
+pub static TF_IDF: LazyLock<Mutex<TfIdf>> = LazyLock::new(|| {
+    Mutex::new(TfIdf {
+        terms: HashMap::new(),
+    })
+});
+
+pub fn rescale() -> f32 {
+    TF_IDF.lock().scale(); //~ shared_map_mutation
+    TF_IDF.lock().total()
 }
