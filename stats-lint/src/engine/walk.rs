@@ -1362,6 +1362,15 @@ impl<'a> Walker<'a> {
                         | "first_mut"
                         | "last"
                         | "last_mut"
+                        // Of its iterator: `set.iter().find(|p| ..)`.
+                        | "find"
+                        | "next"
+                        | "next_back"
+                        | "nth"
+                        | "max_by_key"
+                        | "min_by_key"
+                        | "max_by"
+                        | "min_by"
                 ) =>
             {
                 Some(Value {
@@ -1370,7 +1379,22 @@ impl<'a> Walker<'a> {
                     ..base.clone()
                 })
             }
-            Shape::Seq(_) if matches!(n, "iter" | "iter_mut") => Some(base.clone()),
+            // An iterator over its elements, also filtered or reordered.
+            Shape::Seq(_)
+                if matches!(
+                    n,
+                    "iter"
+                        | "iter_mut"
+                        | "filter"
+                        | "rev"
+                        | "skip"
+                        | "take"
+                        | "step_by"
+                        | "peekable"
+                ) =>
+            {
+                Some(base.clone())
+            }
             Shape::Entry(value) if matches!(n, "get" | "get_mut" | "into_mut") => Some(Value {
                 shape: (**value).clone(),
                 ..base.clone()
