@@ -3832,7 +3832,8 @@ fn takes_a_lock(block: &syn::Block) -> bool {
 /// field of `self` it locks and the lock method (`write`, `lock`, ..).
 #[derive(Clone, Debug)]
 pub(crate) struct ClosureGuard {
-    /// The field locked, from `self` (`0.1` for `(self.0).1`).
+    /// The field locked, from `self` (`0.1` for `(self.0).1`), or the
+    /// accessor called (`get_or_init()` for `self.get_or_init().write()`).
     pub(crate) field: String,
     /// `None`: the helper hands over the lock itself (`f(&self.config)`).
     pub(crate) lock: Option<String>,
@@ -3879,11 +3880,20 @@ fn closure_guard(sig: &syn::Signature, block: &syn::Block) -> Option<ClosureGuar
             _ => None,
         }
     }
-    /// `self.a.b`, also `(self.0).1` (a lock in a tuple behind an `Arc`):
-    /// the fields from `self`, dotted.
+    /// `self.a.b`, also `(self.0).1` (a lock in a tuple behind an `Arc`)
+    /// and the package's accessor `self.get_or_init()`: the fields (and
+    /// calls, `get_or_init()`) from `self`, dotted.
     fn self_field_path(e: &syn::Expr) -> Option<String> {
         match e {
             syn::Expr::Paren(p) => self_field_path(&p.expr),
+            syn::Expr::MethodCall(m) if m.args.is_empty() => {
+                let call = format!("{}()", m.method);
+                if matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident("self")) {
+                    Some(call)
+                } else {
+                    Some(format!("{}.{call}", self_field_path(&m.receiver)?))
+                }
+            }
             syn::Expr::Field(f) => {
                 let member = member_text(&f.member);
                 if matches!(&*f.base, syn::Expr::Path(p) if p.path.is_ident("self")) {

@@ -2304,9 +2304,22 @@ impl<'a> Walker<'a> {
         };
         let g = self.facts.closure_guard(&format!("{s}::{}", m.method))?;
         let span = m.method.span();
-        // `receiver.0.1` for the helper's `(self.0).1`.
+        // `receiver.0.1` for the helper's `(self.0).1`, `receiver.get_or_init()`
+        // for its `self.get_or_init()`.
         let mut field = (*m.receiver).clone();
         for name in g.field.split('.') {
+            if let Some(call) = name.strip_suffix("()") {
+                field = syn::Expr::MethodCall(syn::ExprMethodCall {
+                    attrs: Vec::new(),
+                    receiver: Box::new(field),
+                    dot_token: syn::Token![.](span),
+                    method: syn::Ident::new(call, span),
+                    turbofish: None,
+                    paren_token: syn::token::Paren(span),
+                    args: syn::punctuated::Punctuated::new(),
+                });
+                continue;
+            }
             let member = match name.parse::<u32>() {
                 Ok(index) => syn::Member::Unnamed(syn::Index { index, span }),
                 Err(_) => syn::Member::Named(syn::Ident::new(name, span)),

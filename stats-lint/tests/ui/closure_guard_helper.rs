@@ -1,9 +1,10 @@
 // UI test: the package's own method that locks a field of `self` and calls
 // its closure parameter with the guard (`fn borrow_mut<F: FnOnce(&mut T) ->
-// R>(&self, f: F) -> R`) gives the caller's closure that guard. Every lint
-// runs.
+// R>(&self, f: F) -> R`) gives the caller's closure that guard; so does one
+// that locks what the package's accessor returns (`self.get_or_init().write()`).
+// Every lint runs.
 use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex, RwLock};
+use std::sync::{LazyLock, Mutex, OnceLock, RwLock};
 
 type Properties = HashMap<u64, Vec<&'static str>>;
 
@@ -59,6 +60,38 @@ pub fn register(id: u64, name: &'static str) {
         inner.entry(id).or_default().push(name); //~ shared_map_mutation
     });
     SESSIONS.with(|s| s.insert(id, name.to_string())); //~ shared_map_mutation
+}
+
+pub struct Windows {
+    inner: OnceLock<RwLock<HashMap<usize, u64>>>,
+}
+
+impl Windows {
+    pub const fn new() -> Self {
+        Self {
+            inner: OnceLock::new(),
+        }
+    }
+
+    fn get_or_init(&self) -> &RwLock<HashMap<usize, u64>> {
+        self.inner.get_or_init(|| RwLock::new(HashMap::new()))
+    }
+
+    pub fn with_write<R>(&self, f: impl FnOnce(&mut HashMap<usize, u64>) -> R) -> R {
+        let mut guard = self.get_or_init().write().unwrap(); //~ poison_cascade
+        f(&mut guard)
+    }
+
+    pub fn with_read<R>(&self, f: impl FnOnce(&HashMap<usize, u64>) -> R) -> R {
+        f(&self.get_or_init().read().unwrap()) //~ poison_cascade
+    }
+}
+
+pub static WINDOWS: Windows = Windows::new();
+
+pub fn record(index: usize, value: u64) -> usize {
+    WINDOWS.with_write(|map| map.insert(index, value)); //~ shared_map_mutation
+    WINDOWS.with_read(|map| map.len())
 }
 
 // ---- not flagged ----
