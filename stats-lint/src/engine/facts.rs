@@ -126,6 +126,11 @@ enum MutatorTarget {
     /// The whole value replaced (`*self = new`, `mem::replace(self, ..)`):
     /// its map fields with it.
     Whole,
+    /// A method called on what another method of `self` hands back, or on
+    /// a field of it: the method of `self`, the fields (dotted, may be
+    /// empty) and the method called (`if let Some(c) = self.get_container(id)
+    /// { c.logs.insert(t) }`).
+    Returned(String, String, String),
 }
 
 /// Crates whose one-parameter generic types are known, or are channels,
@@ -904,6 +909,41 @@ impl Facts {
                 MutatorTarget::FieldCall(field, callee) => {
                     if let Some((Shape::Named(field_ty), _)) = self.field_path(&full, &field) {
                         field_calls.push((full, m.method, field_ty, callee));
+                    }
+                }
+                MutatorTarget::Returned(via, fields, callee) => {
+                    // What `self.via(..)` hands back: the package's struct
+                    // (`Option<&mut Container>`), and the fields from it.
+                    let Some(f) = self.fns.get(&format!("{full}::{via}")) else {
+                        continue;
+                    };
+                    let Shape::Named(ret) = self
+                        .shape_of(&f.ret, &f.module, Some(&full))
+                        .peel()
+                        .0
+                        .clone()
+                    else {
+                        continue;
+                    };
+                    let target = if fields.is_empty() {
+                        Some(Shape::Named(ret.clone()))
+                    } else {
+                        self.field_path(&ret, &fields).map(|(shape, _)| shape)
+                    };
+                    match target.as_ref().map(|t| t.peel().0) {
+                        Some(Shape::Named(ty)) => {
+                            field_calls.push((full, m.method, ty.clone(), callee));
+                        }
+                        Some(shape)
+                            if shape.is_map()
+                                && super::walk::MUTATING_METHODS.contains(&callee.as_str()) =>
+                        {
+                            if let Some((_, decl)) = self.field_path(&ret, &fields) {
+                                self.mutator_names.insert(m.method.clone());
+                                self.mutators.insert((full, m.method), (fields, decl));
+                            }
+                        }
+                        _ => {}
                     }
                 }
                 MutatorTarget::Counter(field) => {
@@ -3514,6 +3554,57 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
         variant_bindings: HashMap<String, String>,
         /// `*self = new`, `mem::replace(self, ..)`.
         whole: bool,
+        /// Bindings of what a method of `self` hands back: name to method.
+        returned: HashMap<String, String>,
+        /// Calls on such a binding: the method of `self`, the fields, the call.
+        returned_calls: Vec<(String, String, String)>,
+    }
+    /// `self.get_container(id)`, through `?`, `.await`, `.unwrap()`, `.expect(..)`.
+    fn self_method(e: &syn::Expr) -> Option<String> {
+        match e {
+            syn::Expr::Try(t) => self_method(&t.expr),
+            syn::Expr::Await(a) => self_method(&a.base),
+            syn::Expr::Paren(p) => self_method(&p.expr),
+            syn::Expr::MethodCall(m) if is_self(&m.receiver) => Some(m.method.to_string()),
+            syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
+                self_method(&m.receiver)
+            }
+            _ => None,
+        }
+    }
+    /// `c`, `c.logs`, `c.a.b`: the binding and the fields from it.
+    fn binding_fields(e: &syn::Expr) -> Option<(String, String)> {
+        match e {
+            syn::Expr::Path(p) => Some((p.path.get_ident()?.to_string(), String::new())),
+            syn::Expr::Paren(p) => binding_fields(&p.expr),
+            syn::Expr::Field(f) => {
+                let syn::Member::Named(member) = &f.member else {
+                    return None;
+                };
+                let (name, fields) = binding_fields(&f.base)?;
+                let fields = if fields.is_empty() {
+                    member.to_string()
+                } else {
+                    format!("{fields}.{member}")
+                };
+                Some((name, fields))
+            }
+            _ => None,
+        }
+    }
+    /// The one name a pattern binds the value with: `c`, `Some(c)`, `Ok(c)`.
+    fn bound_value(p: &syn::Pat) -> Option<String> {
+        match p {
+            syn::Pat::Ident(pi) if pi.subpat.is_none() => Some(pi.ident.to_string()),
+            syn::Pat::Type(pt) => bound_value(&pt.pat),
+            syn::Pat::TupleStruct(ts) if ts.elems.len() == 1 => {
+                let last = ts.path.segments.last()?.ident.to_string();
+                matches!(last.as_str(), "Some" | "Ok")
+                    .then(|| bound_value(&ts.elems[0]))
+                    .flatten()
+            }
+            _ => None,
+        }
     }
     fn is_self(e: &syn::Expr) -> bool {
         match e {
@@ -3591,6 +3682,12 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
             if let Some(f) = self_field(&m.receiver) {
                 push(&mut self.field_calls, (f, m.method.to_string()));
             }
+            if let Some((name, fields)) = binding_fields(&m.receiver)
+                && let Some(via) = self.returned.get(&name)
+            {
+                let call = (via.clone(), fields, m.method.to_string());
+                push(&mut self.returned_calls, call);
+            }
             if super::walk::MUTATING_METHODS.contains(&m.method.to_string().as_str()) {
                 if let Some(f) = self_field(&m.receiver) {
                     push(&mut self.fields, f);
@@ -3664,11 +3761,21 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
             if is_self(&l.expr) {
                 variant_fields(&l.pat, &mut self.variant_bindings);
             }
+            if let (Some(name), Some(via)) = (bound_value(&l.pat), self_method(&l.expr)) {
+                self.returned.insert(name, via);
+            }
             syn::visit::visit_expr_let(self, l);
         }
         // `let Self { documents, .. } = self;`: an irrefutable pattern of
         // the struct itself, each name standing for its field.
         fn visit_local(&mut self, l: &'ast syn::Local) {
+            if let Some(name) = bound_value(&l.pat) {
+                // A later `let c = ..` of something else shadows the binding.
+                match l.init.as_ref().and_then(|i| self_method(&i.expr)) {
+                    Some(via) => self.returned.insert(name, via),
+                    None => self.returned.remove(&name),
+                };
+            }
             if let Some(init) = &l.init
                 && init.diverge.is_none()
                 && is_self(&init.expr)
@@ -3699,10 +3806,15 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
         .handed
         .into_iter()
         .map(|(callee, arg, f)| MutatorTarget::HandedField(callee, arg, f));
+    let returned = v
+        .returned_calls
+        .into_iter()
+        .map(|(via, fields, call)| MutatorTarget::Returned(via, fields, call));
     fields
         .chain(v.calls.into_iter().map(MutatorTarget::SelfCall))
         .chain(on_fields)
         .chain(handed)
+        .chain(returned)
         .chain(v.whole.then_some(MutatorTarget::Whole))
         .collect()
 }
