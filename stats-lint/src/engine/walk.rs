@@ -16,7 +16,7 @@
 //! other threads (scoped spawns, rayon's parallel iterators, framework
 //! handlers; a lock moved into `thread::spawn` or `tokio::spawn`).
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -286,6 +286,25 @@ enum Capture {
     /// Moved into one other thread (`thread::spawn`): only a captured
     /// reference to a lock is shared; a lock moved in belongs to that thread.
     Locks,
+}
+
+/// A method call's receiver, valued at most once.
+struct Receiver<'e> {
+    expr: &'e syn::Expr,
+    value: OnceCell<Option<Value>>,
+}
+
+impl<'e> Receiver<'e> {
+    fn new(expr: &'e syn::Expr) -> Self {
+        Receiver {
+            expr,
+            value: OnceCell::new(),
+        }
+    }
+
+    fn value(&self, w: &Walker<'_>) -> Option<Value> {
+        self.value.get_or_init(|| w.value(self.expr)).clone()
+    }
 }
 
 pub(crate) struct Walker<'a> {
@@ -1103,6 +1122,10 @@ impl<'a> Walker<'a> {
     }
 
     fn method_value(&self, m: &syn::ExprMethodCall) -> Option<Value> {
+        // Valued once: the closure helpers and the method itself all ask for
+        // it, and a chain of `.map(|x| ..)` would otherwise be walked again
+        // at each link, twice as long for each one more.
+        let recv = Receiver::new(&m.receiver);
         let name = m.method.to_string();
         let n = name.as_str();
         if n == "block_on" && m.args.len() == 1 {
@@ -1139,12 +1162,12 @@ impl<'a> Walker<'a> {
                 // (fyrox_core's `SafeLock::safe_lock` on a `parking_lot::Mutex`
                 // field): a method named like a lock method hands back its guard.
                 let write = foreign_lock_method(n)?;
-                let base = self.value(&m.receiver)?;
+                let base = recv.value(self)?;
                 matches!(base.shape.peel().0, Shape::Lock { .. }).then_some(write)
             })
         };
         if let Some(write) = lock_call
-            && let base = self.value(&m.receiver)?
+            && let base = recv.value(self)?
             // The package's own method of a lock method's name (`async fn
             // write(&self) -> ShardWriter<'_, K, V>` on a shard): its return
             // type says what it gives, further down.
@@ -1187,11 +1210,11 @@ impl<'a> Walker<'a> {
         }
         if n == "into_inner" {
             // `PoisonError::into_inner` yields the guard; `Mutex::into_inner` consumes the lock.
-            let base = self.value(&m.receiver)?;
+            let base = recv.value(self)?;
             return matches!(base.guard, Guard::Lock { .. }).then_some(base);
         }
         if TRANSPARENT.contains(&n) {
-            let base = self.value(&m.receiver)?;
+            let base = recv.value(self)?;
             // The package's own method of that name wins
             // (`fn get_or_init(&self) -> &RwLock<..>` on its own type).
             if !self.has_own_method(&base.shape, n) {
@@ -1217,7 +1240,7 @@ impl<'a> Walker<'a> {
             return Some(v);
         }
         if matches!(n, "load" | "load_full")
-            && let Some(base) = self.value(&m.receiver)
+            && let Some(base) = recv.value(self)
             && !base.shape.is_numeric()
             && !self.has_own_method(&base.shape, n)
         {
@@ -1227,11 +1250,11 @@ impl<'a> Walker<'a> {
         if n == "map_err" {
             // `m.write().map_err(|_| MyError)?`: the guard, its poison error
             // turned into the caller's error (propagated, not a panic).
-            let base = self.value(&m.receiver)?;
+            let base = recv.value(self)?;
             return matches!(base.guard, Guard::Lock { .. }).then_some(base);
         }
         if matches!(n, "replace" | "take")
-            && let Some(base) = self.value(&m.receiver)
+            && let Some(base) = recv.value(self)
             && matches!(base.guard, Guard::Lock { .. })
             && let Shape::Wrap(_) = &base.shape
         {
@@ -1246,7 +1269,7 @@ impl<'a> Walker<'a> {
         if matches!(
             n,
             "get_or_insert_with" | "get_or_insert" | "get_or_insert_default"
-        ) && let Some(base) = self.value(&m.receiver)
+        ) && let Some(base) = recv.value(self)
             && let Shape::Wrap(inner) = &base.shape
         {
             // `guard.field.get_or_insert_with(..)` on an `Option`: what is inside it.
@@ -1268,10 +1291,10 @@ impl<'a> Walker<'a> {
                             && p.path.segments[0].ident == "OnceLock"
                             && p.path.segments[1].ident == "get") =>
                 {
-                    return self.value(&m.receiver);
+                    return recv.value(self);
                 }
                 syn::Expr::Closure(c) => {
-                    if let Some(v) = self.closure_result(m, c) {
+                    if let Some(v) = self.closure_result(m, c, &recv) {
                         return Some(v);
                     }
                 }
@@ -1279,16 +1302,16 @@ impl<'a> Walker<'a> {
             }
         }
         if self.facts.is_upgrade_method(n)
-            && let Some(base) = self.value(&m.receiver)
+            && let Some(base) = recv.value(self)
             && is_pointer(&base.shape)
         {
             // The package's own `Weak` wrapper (`WeakOpt::upgrade`), seen as its pointer.
             return Some(base);
         }
         if ENTRY_VALUE.contains(&n) {
-            return self.value(&m.receiver);
+            return recv.value(self);
         }
-        let mut base = self.value(&m.receiver)?;
+        let mut base = recv.value(self)?;
         // A method of `Inner` called on the package's newtype `Core(Arc<Inner>)`
         // that derefs to it.
         let deref = match base.shape.peel().0 {
@@ -2024,7 +2047,7 @@ impl<'a> Walker<'a> {
 
     /// For `x.lock().map(|g| ..)` (also `and_then`, `inspect`, `map_or_else`,
     /// ...): the guard the closure is given.
-    fn guard_for_closure(&self, m: &syn::ExprMethodCall) -> Option<Value> {
+    fn guard_for_closure(&self, m: &syn::ExprMethodCall, recv: &Receiver<'_>) -> Option<Value> {
         let n = m.method.to_string();
         if !matches!(
             n.as_str(),
@@ -2040,13 +2063,13 @@ impl<'a> Walker<'a> {
         if !(WRITE_LOCK.contains(&l.as_str()) || READ_LOCK.contains(&l.as_str())) {
             return None;
         }
-        self.value(&m.receiver)
+        recv.value(self)
             .filter(|v| matches!(v.guard, Guard::Lock { .. }))
     }
 
     /// The value an `Option` combinator's one-parameter closure is given
     /// (`opt.as_ref().map(|c| ..)`): the receiver's, when it is an `Option`.
-    fn option_for_closure(&self, m: &syn::ExprMethodCall) -> Option<Value> {
+    fn option_for_closure(&self, m: &syn::ExprMethodCall, recv: &Receiver<'_>) -> Option<Value> {
         let n = m.method.to_string();
         if !matches!(
             n.as_str(),
@@ -2064,7 +2087,7 @@ impl<'a> Walker<'a> {
         // the lookup found, as `let inner = map.get_mut(&k)?;` binds it.
         let found_mut =
             matches!(strip(&m.receiver), syn::Expr::MethodCall(l) if l.method == "get_mut");
-        self.value(&m.receiver).filter(|v| {
+        recv.value(self).filter(|v| {
             if found_mut && v.lookup.is_some() {
                 return !matches!(v.shape, Shape::Wrap(_));
             }
@@ -2259,12 +2282,17 @@ impl<'a> Walker<'a> {
     /// What a combinator's one-parameter closure returns
     /// (`opt.map(|x| x.lock())`): its body's value with the parameter
     /// bound to what [`Walker::closure_param`] says it is.
-    fn closure_result(&self, m: &syn::ExprMethodCall, c: &syn::ExprClosure) -> Option<Value> {
+    fn closure_result(
+        &self,
+        m: &syn::ExprMethodCall,
+        c: &syn::ExprClosure,
+        recv: &Receiver<'_>,
+    ) -> Option<Value> {
         let [param] = c.inputs.iter().collect::<Vec<_>>()[..] else {
             return None;
         };
         let name = pat_name(param)?;
-        let v = self.closure_param(m)?;
+        let v = self.closure_param(m, recv)?;
         self.params.borrow_mut().push((name, v));
         let body = match &*c.body {
             syn::Expr::Block(b) => self.block_value(&b.block),
@@ -2279,18 +2307,22 @@ impl<'a> Walker<'a> {
     /// `Option` holds (`opt.as_ref().map(|c| ..)`), or the receiver itself
     /// when the closure takes a lock through its parameter
     /// (`upgraded.and_then(|a| a.lock().ok())`).
-    fn closure_param(&self, m: &syn::ExprMethodCall) -> Option<Value> {
-        self.guard_for_closure(m)
+    fn closure_param(&self, m: &syn::ExprMethodCall, recv: &Receiver<'_>) -> Option<Value> {
+        self.guard_for_closure(m, recv)
             .or_else(|| self.element_for_closure(m))
-            .or_else(|| self.option_for_closure(m))
-            .or_else(|| self.lock_in_closure(m))
-            .or_else(|| self.helper_guard_for_closure(m))
+            .or_else(|| self.option_for_closure(m, recv))
+            .or_else(|| self.lock_in_closure(m, recv))
+            .or_else(|| self.helper_guard_for_closure(m, recv))
     }
 
     /// `REG.borrow_mut(|inner| inner.entry(k))` where the package's own
     /// `borrow_mut` locks a field of `self` and calls its closure parameter
     /// with the guard: the closure is given that guard.
-    fn helper_guard_for_closure(&self, m: &syn::ExprMethodCall) -> Option<Value> {
+    fn helper_guard_for_closure(
+        &self,
+        m: &syn::ExprMethodCall,
+        recv: &Receiver<'_>,
+    ) -> Option<Value> {
         // Checked by name first: valuing the receiver of every iterator
         // adapter's call would walk its chain again at each link.
         if !self.facts.may_hand_guard_to_closure(&m.method.to_string())
@@ -2298,7 +2330,7 @@ impl<'a> Walker<'a> {
         {
             return None;
         }
-        let receiver = self.value(&m.receiver)?;
+        let receiver = recv.value(self)?;
         let Shape::Named(s) = receiver.shape.peel().0 else {
             return None;
         };
@@ -2395,7 +2427,7 @@ impl<'a> Walker<'a> {
     /// `x.map(|p| p.lock())`, `x.and_then(|p| p.upgrade()?.write().ok())`:
     /// a closure whose body locks (or upgrades) what its parameter is; the
     /// parameter is then the receiver's value.
-    fn lock_in_closure(&self, m: &syn::ExprMethodCall) -> Option<Value> {
+    fn lock_in_closure(&self, m: &syn::ExprMethodCall, recv: &Receiver<'_>) -> Option<Value> {
         if !matches!(m.method.to_string().as_str(), "map" | "and_then") {
             return None;
         }
@@ -2427,7 +2459,7 @@ impl<'a> Walker<'a> {
         if !takes_lock {
             return None;
         }
-        self.value(&m.receiver)
+        recv.value(self)
     }
 
     /// How a closure given to a function with this full path shares its captures.
@@ -3079,7 +3111,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 }
             }
             None => {
-                if let Some(param) = self.closure_param(m) {
+                if let Some(param) = self.closure_param(m, &Receiver::new(&m.receiver)) {
                     // `m.lock().map(|mut g| g.insert(..))`, `opt.map(|c|
                     // c.0.values.read())`: the closure's first parameter is
                     // the guard, or what the receiver holds.

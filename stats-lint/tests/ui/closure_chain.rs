@@ -1,0 +1,81 @@
+// UI test: a long chain of iterator adapters with closures is valued once
+// per link (each link's closure and the method itself ask for the
+// receiver's value; valuing it anew for each doubled the time with every
+// link: this file's 64 links would not finish). Every lint runs.
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+static TOTALS: Mutex<Option<HashMap<u32, u32>>> = Mutex::new(None);
+
+pub fn chained(v: Vec<u32>) -> usize {
+    v.iter()
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .map(|x| x + 1)
+        .count()
+}
+
+pub fn record(k: u32) {
+    TOTALS.lock().unwrap().get_or_insert_with(HashMap::new).insert(k, 1); //~ poison_cascade shared_map_mutation
+}
