@@ -2130,16 +2130,33 @@ impl Facts {
 
     /// A struct's first field that is itself a map, and its declaration:
     /// what replacing the whole value (`*self = new`, `*guard = State { .. }`)
-    /// replaces.
+    /// replaces. Else a map in a struct it holds by value (also in an
+    /// `Option`), two levels down at most: `server.auth_tokens`.
     pub(crate) fn direct_map_field(&self, strukt: &str) -> Option<(String, Span)> {
-        self.structs
-            .get(strukt)?
-            .fields
-            .iter()
-            .find_map(|(name, _, _)| {
-                let (shape, decl) = self.field(strukt, name)?;
-                shape.is_map().then(|| (name.clone(), decl))
-            })
+        self.map_field_within(strukt, 2)
+    }
+
+    fn map_field_within(&self, strukt: &str, depth: usize) -> Option<(String, Span)> {
+        let fields = &self.structs.get(strukt)?.fields;
+        let direct = fields.iter().find_map(|(name, _, _)| {
+            let (shape, decl) = self.field(strukt, name)?;
+            shape.is_map().then(|| (name.clone(), decl))
+        });
+        if direct.is_some() || depth == 0 {
+            return direct;
+        }
+        fields.iter().find_map(|(name, _, _)| {
+            let (mut shape, _) = self.field(strukt, name)?;
+            // Held by value: not behind an `Arc`, whose map other owners keep.
+            while let Shape::Wrap(inner) = shape {
+                shape = *inner;
+            }
+            let Shape::Named(inner) = shape else {
+                return None;
+            };
+            let (field, decl) = self.map_field_within(&inner, depth - 1)?;
+            Some((format!("{name}.{field}"), decl))
+        })
     }
 
     pub(crate) fn mutator(&self, ty: &str, method: &str) -> Option<&(String, Span)> {

@@ -324,7 +324,7 @@ pub(crate) fn replace_mutation(cx: &Cx<'_>, lhs: &syn::Expr, whole: Span) -> Opt
         return None;
     };
     let (field, decl) = cx.direct_map_field(strukt)?;
-    let (shape, _) = cx.field(strukt, &field)?;
+    let (shape, _) = cx.field_path(strukt, &field)?;
     Some(Mutation {
         site: whole,
         what: format!("assignment of the whole value (its map `{field}` with it)"),

@@ -1,6 +1,7 @@
 // UI test: the package's own enum whose variants hold data is followed
 // like a struct with every variant's fields: a lock around one that owns a
-// map guards that map. Every lint runs.
+// map guards that map, and the whole value replaced (`*state =
+// GlobalPoolState::Initialized(..)`) replaces it. Every lint runs.
 use std::collections::{HashMap, HashSet};
 use std::ops::DerefMut;
 use std::sync::{Arc, Mutex};
@@ -18,7 +19,7 @@ static GLOBAL: Mutex<GlobalPoolState> = Mutex::new(GlobalPoolState::Uninitialize
 
 pub fn init() {
     let mut state = GLOBAL.lock().expect("poisoned"); //~ poison_cascade
-    *state = GlobalPoolState::Initialized(Pool {
+    *state = GlobalPoolState::Initialized(Pool { //~ shared_map_mutation
         active: HashSet::new(),
     });
 }

@@ -4,8 +4,9 @@
 // `load_ignore_defaults`), is a mutation of the shared map, as
 // `*guard = HashMap::new()` is. So is the whole value replaced
 // (`*guard = State { .. }`, `fn replace(&mut self, new) { *self = new }`,
-// a field of it, `guard.state = State::default()`),
-// its maps with it. A field set while the value is not shared yet is not.
+// a field of it, `guard.state = State::default()`, or a struct holding it
+// by value, `*guard = Caches::default()`), its maps with it (not those
+// behind an `Arc` field). A field set while the value is not shared yet is not.
 // Every lint runs.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -83,6 +84,7 @@ impl Store {
         g.renew(); //~ shared_map_mutation
         let mut other = State::default();
         g.swap_with(&mut other); //~ shared_map_mutation
+        *self.caches.lock().unwrap_or_else(PoisonError::into_inner) = Caches::default(); //~ shared_map_mutation
     }
 
     // ---- not flagged ----
@@ -99,6 +101,10 @@ pub struct Current {
 
 pub fn rebind(c: &Arc<Mutex<Current>>, next: Arc<State>) {
     c.lock().unwrap_or_else(PoisonError::into_inner).state = Some(next);
+}
+
+pub fn clear_current(c: &Arc<Mutex<Current>>) {
+    *c.lock().unwrap_or_else(PoisonError::into_inner) = Current { state: None };
 }
 
 pub fn stamp(s: &Arc<Mutex<Stamp>>) {
