@@ -906,11 +906,21 @@ impl Facts {
                     };
                     handed_fields.push((full, m.method, callee, arg, field));
                 }
-                MutatorTarget::FieldCall(field, callee) => {
-                    if let Some((Shape::Named(field_ty), _)) = self.field_path(&full, &field) {
+                MutatorTarget::FieldCall(field, callee) => match self.field_path(&full, &field) {
+                    Some((Shape::Named(field_ty), _)) => {
                         field_calls.push((full, m.method, field_ty, callee));
                     }
-                }
+                    // hashlink's `LruCache::get` moves the entry it finds to the back.
+                    Some((shape, decl))
+                        if callee == "get"
+                            && shape.is_map()
+                            && self.is_lru_field(&full, &field) =>
+                    {
+                        self.mutator_names.insert(m.method.clone());
+                        self.mutators.insert((full, m.method), (field, decl));
+                    }
+                    _ => {}
+                },
                 MutatorTarget::Returned(via, fields, callee) => {
                     // What `self.via(..)` hands back: the package's struct
                     // (`Option<&mut Container>`), and the fields from it.
@@ -1651,7 +1661,8 @@ impl Facts {
             Some((k, _)) => (k, full.rsplit("::").next().unwrap_or(full)),
             None => ("", full),
         };
-        if MAP_NAMES.contains(&name) {
+        // hashlink's `LruCache` is its `LinkedHashMap` with a bound.
+        if MAP_NAMES.contains(&name) || (name == "LruCache" && krate == "hashlink") {
             return Shape::Map {
                 value: Box::new(arg(1)),
             };
@@ -2134,6 +2145,18 @@ impl Facts {
     /// `Option`), two levels down at most: `server.auth_tokens`.
     pub(crate) fn direct_map_field(&self, strukt: &str) -> Option<(String, Span)> {
         self.map_field_within(strukt, 2)
+    }
+
+    /// Whether a struct's field is declared as an `LruCache` (one that is
+    /// a map: hashlink's).
+    fn is_lru_field(&self, strukt: &str, field: &str) -> bool {
+        self.structs.get(strukt).is_some_and(|sf| {
+            sf.fields.iter().any(|(name, ty, _)| {
+                name == field
+                    && matches!(ty, syn::Type::Path(tp)
+                        if tp.path.segments.last().is_some_and(|s| s.ident == "LruCache"))
+            })
+        })
     }
 
     fn map_field_within(&self, strukt: &str, depth: usize) -> Option<(String, Span)> {

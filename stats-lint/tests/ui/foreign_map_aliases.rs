@@ -4,10 +4,13 @@
 // (bevy_utils' `TypeIdHashMap<V>`), unless the name says concurrent
 // (`SyncHashMap`). A package's own type of one of those names is its own.
 // The linked maps' `get_refresh`, `to_back`, `pop_front`.. mutate them.
-// Every lint runs.
+// hashlink's `LruCache` is its `LinkedHashMap` with a bound; its `get`
+// moves the entry to the back, so a `&mut self` method calling it on a
+// field mutates the cache (another crate's `LruCache` is read as its own
+// code says). Every lint runs.
 use bevy_utils::{EntityHashSet, PreHashMap, TypeIdHashMap};
 use hash_hasher::HashedMap;
-use hashlink::LinkedHashMap;
+use hashlink::{LinkedHashMap, LruCache};
 use nohash_hasher::{IntMap, IntSet};
 use parking_lot::RwLock;
 use std::sync::{Arc, Mutex};
@@ -85,4 +88,31 @@ pub fn concurrent(r: &Router) {
 
 pub fn read(r: &Router) -> usize {
     r.producers.read().len()
+}
+
+pub struct VirtualDns {
+    names: LruCache<u32, String>,
+}
+
+impl VirtualDns {
+    pub fn touch(&mut self, addr: u32) {
+        if let Some(name) = self.names.get_mut(&addr) {
+            name.clear();
+        }
+    }
+
+    pub fn resolve(&mut self, addr: u32) -> Option<&String> {
+        self.names.get(&addr)
+    }
+
+    pub fn peek(&self, addr: u32) -> Option<&String> {
+        self.names.peek(&addr)
+    }
+}
+
+pub async fn lookup(dns: Arc<tokio::sync::Mutex<VirtualDns>>, addr: u32) -> bool {
+    let mut dns = dns.lock().await;
+    dns.touch(addr); //~ shared_map_mutation
+    let found = dns.resolve(addr).is_some(); //~ shared_map_mutation
+    found && dns.peek(addr).is_some()
 }
