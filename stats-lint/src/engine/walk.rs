@@ -1765,7 +1765,8 @@ impl<'a> Walker<'a> {
 
     /// The value of a `match`, `if let .. else` or block initialiser: the
     /// first branch that does not diverge and resolves, with its pattern
-    /// bound (`match get() { Some(p) => p.clone(), None => return }`).
+    /// bound (`match get() { Some(p) => p.clone(), None => return }`); of a
+    /// `match`, the first arm that gives the guard of a shared lock if any.
     fn flow_value(&mut self, e: &syn::Expr) -> Option<Value> {
         if let Some(v) = self.value(e) {
             return Some(v);
@@ -1774,10 +1775,11 @@ impl<'a> Walker<'a> {
             syn::Expr::Paren(p) => self.flow_value(&p.expr),
             syn::Expr::Match(mt) => {
                 let scrutinee = self.value(&mt.expr);
-                mt.arms
+                let arms: Vec<Value> = mt
+                    .arms
                     .iter()
                     .filter(|a| !diverges(&a.body))
-                    .find_map(|arm| {
+                    .filter_map(|arm| {
                         let mut out = None;
                         self.with_scope(|w| {
                             w.bind_pat(&arm.pat, scrutinee.clone(), None);
@@ -1785,6 +1787,17 @@ impl<'a> Walker<'a> {
                         });
                         out
                     })
+                    .collect();
+                // `match given { Some(g) => g, None => &mut self.pool.write().unwrap() }`:
+                // the arm that takes a shared lock, wherever it stands.
+                let shared_guard = arms
+                    .iter()
+                    .position(|v| v.shared && matches!(v.guard, Guard::Lock { .. }));
+                let mut arms = arms.into_iter();
+                match shared_guard {
+                    Some(i) => arms.nth(i),
+                    None => arms.next(),
+                }
             }
             syn::Expr::If(i) => {
                 let mut out = None;

@@ -1,8 +1,10 @@
 // UI test: a binding whose initialiser is a `match`, an `if let .. else`, a
 // `let .. else` or a block takes the value of the first branch that does not
-// diverge, with that branch's pattern bound. Every lint runs.
+// diverge, with that branch's pattern bound; of a `match`, the first arm that
+// gives the guard of a shared lock, wherever it stands (`Some(g) => g, None =>
+// &mut self.pool.write().unwrap()`). Every lint runs.
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock, RwLockWriteGuard};
 
 pub struct Cache {
     values: RwLock<HashMap<String, u32>>,
@@ -101,5 +103,28 @@ impl Stream {
             None => return None,
         };
         c.values.read().expect("poisoned").get("x").copied() //~ poison_cascade
+    }
+}
+
+pub struct Pool {
+    stores: Arc<RwLock<HashMap<u32, String>>>,
+}
+
+impl Pool {
+    pub fn close(&self, id: u32, given: Option<&mut RwLockWriteGuard<'_, HashMap<u32, String>>>) {
+        let stores = match given {
+            Some(g) => g,
+            None => &mut self.stores.write().unwrap(), //~ poison_cascade
+        };
+        stores.remove(&id); //~ shared_map_mutation
+    }
+
+    pub fn count(&self, local: Option<&HashMap<u32, String>>) -> usize {
+        let fresh = HashMap::new();
+        let stores = match local {
+            Some(m) => m,
+            None => &fresh,
+        };
+        stores.len()
     }
 }
