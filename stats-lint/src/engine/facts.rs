@@ -1027,7 +1027,8 @@ impl Facts {
                         (None, f) => Some((h.param, f.clone())),
                         // `helper(&mut p.entries)` where `helper` mutates the map itself.
                         (Some(f), None) => Some((h.param, Some(f.clone()))),
-                        (Some(_), Some(_)) => None,
+                        // `helper(&mut p.world)` where `helper` mutates `w.infos.map`.
+                        (Some(f), Some(g)) => Some((h.param, Some(format!("{f}.{g}")))),
                     })
                     .collect();
                 for m in ours {
@@ -4217,6 +4218,8 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
         /// own mutators count (a map method on another crate's borrowing
         /// type, `hash_map::Entry<'_, K, V>`, was reported where it was made).
         wrappers: Vec<usize>,
+        /// Bindings of a parameter or a field of it (`let infos = &mut p.entity_infos;`).
+        aliases: HashMap<String, (usize, Vec<String>)>,
         uses: ParamUses,
     }
     impl V<'_> {
@@ -4237,32 +4240,36 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
                 }
             }
         }
-        /// `p`, `*p`, `(p)` or `p.field` for a `&mut` parameter `p`.
+        /// `p`, `*p`, `(p)`, `p.field` or `p.a.b` for a `&mut` parameter
+        /// `p`, also through a binding of one (`let infos = &mut p.a;`):
+        /// the parameter and the fields, dotted.
         fn param_place(&self, e: &syn::Expr) -> Option<ParamMutation> {
-            let param = |e: &syn::Expr| -> Option<usize> {
-                let mut e = e;
-                loop {
-                    match e {
-                        syn::Expr::Paren(p) => e = &p.expr,
-                        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => e = &u.expr,
-                        syn::Expr::Path(p) => {
-                            let id = p.path.get_ident()?;
-                            return self
-                                .params
-                                .iter()
-                                .find(|(_, n, _)| id == n)
-                                .map(|(i, _, _)| *i);
-                        }
-                        _ => return None,
-                    }
-                }
-            };
+            let (param, fields) = self.place(e)?;
+            Some((param, (!fields.is_empty()).then(|| fields.join("."))))
+        }
+        fn place(&self, e: &syn::Expr) -> Option<(usize, Vec<String>)> {
             match e {
+                syn::Expr::Paren(p) => self.place(&p.expr),
+                syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.place(&u.expr),
+                syn::Expr::Path(p) => {
+                    let id = p.path.get_ident()?;
+                    if let Some(alias) = self.aliases.get(&id.to_string()) {
+                        return Some(alias.clone());
+                    }
+                    self.params
+                        .iter()
+                        .find(|(_, n, _)| id == n)
+                        .map(|(i, _, _)| (*i, Vec::new()))
+                }
                 syn::Expr::Field(f) => match &f.member {
-                    syn::Member::Named(n) => Some((param(&f.base)?, Some(n.to_string()))),
+                    syn::Member::Named(n) => {
+                        let (param, mut fields) = self.place(&f.base)?;
+                        fields.push(n.to_string());
+                        Some((param, fields))
+                    }
                     syn::Member::Unnamed(_) => None,
                 },
-                e => Some((param(e)?, None)),
+                _ => None,
             }
         }
         fn push(&mut self, m: ParamMutation) {
@@ -4335,6 +4342,29 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
             }
             syn::visit::visit_expr_assign(self, a);
         }
+        // `let infos = &mut p.entity_infos;`: `infos` is that field of `p`
+        // (a later `let` of the name to anything else is not).
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            let name = match &l.pat {
+                syn::Pat::Ident(pi) => Some(pi.ident.to_string()),
+                syn::Pat::Type(pt) => match &*pt.pat {
+                    syn::Pat::Ident(pi) => Some(pi.ident.to_string()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(name) = name {
+                let place = l.init.as_ref().and_then(|i| match &*i.expr {
+                    syn::Expr::Reference(r) if r.mutability.is_some() => self.place(&r.expr),
+                    _ => None,
+                });
+                match place {
+                    Some(place) => self.aliases.insert(name, place),
+                    None => self.aliases.remove(&name),
+                };
+            }
+            syn::visit::visit_local(self, l);
+        }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
     let mut wrappers = Vec::new();
@@ -4371,6 +4401,7 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
     let mut v = V {
         params: &params,
         wrappers,
+        aliases: HashMap::new(),
         uses: ParamUses::default(),
     };
     v.visit_block(block);

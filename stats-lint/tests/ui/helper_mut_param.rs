@@ -1,7 +1,9 @@
 // UI test: a shared map handed as `&mut` to a function of the package that
 // mutates it (a free function, `Self::helper(&mut inner, ..)`, a method
 // `self.apply(&mut guard)`, a helper that mutates a field of what it is
-// handed or calls its `&mut self` mutator, a `&mut` bound to a name first,
+// handed (also a field of a field, `w.infos.received.insert(..)`, or through
+// a binding of one, `let infos = &mut w.infos;`) or calls its `&mut self`
+// mutator, a `&mut` bound to a name first,
 // a write guard moved in, the package's `&mut` wrapper taken from a guard
 // and moved in, a helper that replaces the whole map, `*p = new`,
 // or empties it with `mem::take(p)`): the finding is where the map is handed over. The
@@ -241,4 +243,38 @@ impl Db {
 pub fn local(ns: &str) -> bool {
     let mut own = Store::new();
     remove_from(&mut own, ns, "k")
+}
+
+#[derive(Default)]
+pub struct EntityInfos {
+    received: HashMap<u32, u32>,
+}
+
+#[derive(Default)]
+pub struct World {
+    chunks: Vec<u8>,
+    infos: EntityInfos,
+}
+
+fn note_update(world: &mut World, id: u32) {
+    let infos = &mut world.infos;
+    infos.received.insert(id, 1);
+}
+
+fn note_direct(world: &mut World, id: u32) {
+    world.infos.received.remove(&id);
+}
+
+fn count_chunks(world: &mut World) -> usize {
+    let infos = &mut world.infos;
+    let infos = &mut world.chunks;
+    infos.push(0);
+    infos.len()
+}
+
+pub fn on_packet(world: &Arc<RwLock<World>>, id: u32) -> usize {
+    let mut g = world.write().unwrap(); //~ poison_cascade
+    note_update(&mut g, id); //~ shared_map_mutation
+    note_direct(&mut g, id); //~ shared_map_mutation
+    count_chunks(&mut g)
 }
