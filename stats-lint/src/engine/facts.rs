@@ -1023,13 +1023,16 @@ impl Facts {
                 let ours: Vec<ParamMutation> = theirs
                     .iter()
                     .filter(|(arg, _)| *arg == h.arg)
-                    .filter_map(|(_, field)| match (&h.field, field) {
-                        (None, f) => Some((h.param, f.clone())),
+                    .map(|(_, field)| match (&h.field, field) {
+                        (None, f) => (h.param, f.clone()),
                         // `helper(&mut p.entries)` where `helper` mutates the map itself.
-                        (Some(f), None) => Some((h.param, Some(f.clone()))),
+                        (Some(f), None) => (h.param, Some(f.clone())),
                         // `helper(&mut p.world)` where `helper` mutates `w.infos.map`.
-                        (Some(f), Some(g)) => Some((h.param, Some(format!("{f}.{g}")))),
+                        (Some(f), Some(g)) => (h.param, Some(format!("{f}.{g}"))),
                     })
+                    // A helper that hands `&mut n.next` on to itself would
+                    // grow the path without end.
+                    .filter(|(_, f)| f.as_ref().is_none_or(|f| f.matches('.').count() < 4))
                     .collect();
                 for m in ours {
                     let entry = self.param_mutators.entry(full.clone()).or_default();

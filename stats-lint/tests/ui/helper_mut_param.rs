@@ -278,3 +278,21 @@ pub fn on_packet(world: &Arc<RwLock<World>>, id: u32) -> usize {
     note_direct(&mut g, id); //~ shared_map_mutation
     count_chunks(&mut g)
 }
+
+/// Hands a field of its parameter on to itself: the paths it mutates are
+/// bounded, and the linter ends.
+pub struct Node {
+    seen: HashMap<u32, u32>,
+    child: Box<Node>,
+}
+
+fn mark(node: &mut Node, id: u32) {
+    node.seen.insert(id, 1);
+    if id > 0 {
+        mark(&mut node.child, id - 1);
+    }
+}
+
+pub fn mark_all(root: &Mutex<Node>, id: u32) {
+    mark(&mut root.lock().unwrap(), id); //~ poison_cascade shared_map_mutation
+}
