@@ -1169,8 +1169,8 @@ fn a_dependency_generic_struct_that_owns_a_map_is_itself() {
 /// shared only as the program's own code shares it: an LSP server's state
 /// with `Arc<RwLock<..>>` fields made in its constructor and never cloned
 /// is its owner's alone. The same code in a library, or a program that puts
-/// the struct in an `Arc`, clones a field's `Arc` or lends it to scoped
-/// threads, is reported.
+/// the struct in an `Arc` (also as a helper function returns it), clones a
+/// field's `Arc` or lends it to scoped threads, is reported.
 #[test]
 fn a_program_s_own_state_is_not_shared_by_owning_a_lock() {
     let state = "use std::collections::HashMap;\nuse std::sync::{Arc, RwLock};\n\
@@ -1195,6 +1195,23 @@ fn a_program_s_own_state_is_not_shared_by_owning_a_lock() {
         "impl State { pub fn docs(&self) -> Arc<RwLock<HashMap<String, String>>> { self.docs.clone() } }\n\
          fn main() {\n    let s = State::new();\n    let _ = s.docs();\n}\n",
     );
+    // Put in an `Arc` as a helper returns it, directly or through a binding.
+    program(
+        "helper_arc",
+        "fn build() -> State { State::new() }\n\
+         fn main() {\n    let s = Arc::new(build());\n    s.upsert(String::new());\n}\n",
+    );
+    program(
+        "helper_let",
+        "fn build() -> State { State::new() }\n\
+         fn main() {\n    let s = build();\n    let s = Arc::new(s);\n    s.upsert(String::new());\n}\n",
+    );
+    // A helper's other struct in an `Arc`: the state stays the program's own.
+    program(
+        "helper_other",
+        "pub struct Counter(u64);\nfn counter() -> Counter { Counter(0) }\n\
+         fn main() {\n    let c = Arc::new(counter());\n    let s = State::new();\n    s.upsert(c.0.to_string());\n}\n",
+    );
     // Lent to scoped threads.
     program(
         "scoped",
@@ -1212,6 +1229,9 @@ fn a_program_s_own_state_is_not_shared_by_owning_a_lock() {
     };
     assert_eq!(found("kept"), Vec::<usize>::new());
     assert_eq!(found("arced"), [6]);
+    assert_eq!(found("helper_arc"), [6]);
+    assert_eq!(found("helper_let"), [6]);
+    assert_eq!(found("helper_other"), Vec::<usize>::new());
     assert_eq!(found("cloned"), [6]);
     assert_eq!(found("scoped"), [6]);
     assert_eq!(found("library"), [6]);

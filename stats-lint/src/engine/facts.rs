@@ -268,6 +268,9 @@ pub(crate) struct Facts {
     macro_feature_only: HashMap<String, bool>,
     // phase A leftovers, resolved in phase B
     raw_shared: Vec<(Vec<String>, String)>,
+    /// `Arc::new(build_registry())`: the function called and the module it
+    /// is called in; what it returns is shared.
+    raw_arc_calls: Vec<(Vec<String>, String)>,
     raw_unsafe_sync: Vec<(Vec<String>, String)>,
     raw_mutators: Vec<RawMutator>,
     raw_fns: Vec<RawFn>,
@@ -859,6 +862,29 @@ impl Facts {
             };
             self.fn_names.insert(name);
             self.fns.insert(full, fact);
+        }
+        // After the functions: `Arc::new(build_registry())` shares the
+        // package's struct the function returns; a function whose return
+        // type is not written as one (another crate's, `impl Trait`, a
+        // generic `from_str::<State>`) may share any struct.
+        for (segs, module) in std::mem::take(&mut self.raw_arc_calls) {
+            let full = self.resolve(&module, &segs);
+            let returned = self.fns.get(&full).and_then(|f| {
+                match self
+                    .shape_of(&f.ret, &f.module, f.self_ty.as_deref())
+                    .peel()
+                    .0
+                {
+                    Shape::Named(n) => Some(n.clone()),
+                    _ => None,
+                }
+            });
+            match returned {
+                Some(n) => {
+                    self.shared_structs.insert(n);
+                }
+                None => self.untyped_arc = true,
+            }
         }
         for (segs, module) in std::mem::take(&mut self.raw_clones) {
             let full = self.resolve(&module, &segs);
@@ -2564,8 +2590,18 @@ struct Collector<'f> {
     /// `let`s, for `Arc::new(db)` with `db: Db`.
     typed_names: HashMap<String, syn::Type>,
     /// The current function's untyped `let`s, with the type a constructor
-    /// names (`let db = Db::new(..)?;`, `Db { .. }`), if one does.
-    built_names: HashMap<String, Option<Vec<String>>>,
+    /// names (`let db = Db::new(..)?;`, `Db { .. }`), or the package
+    /// function that made it (`let r = build_registry();`).
+    built_names: HashMap<String, Built>,
+}
+
+/// What made an untyped `let`.
+enum Built {
+    /// A constructor of this type.
+    Type(Vec<String>),
+    /// A call of this function path.
+    Returned(Vec<String>),
+    Unknown,
 }
 
 impl Collector<'_> {
@@ -2976,6 +3012,28 @@ fn constructed_type(e: &syn::Expr) -> Option<Vec<String>> {
                 .is_some_and(|l| l.starts_with(char::is_uppercase))
         }),
         e => constructor_path(e),
+    }
+}
+
+/// The path of a free function called (`build_registry()`, `state::make()?`),
+/// not a type's associated function (`Db::new()`).
+fn function_called(e: &syn::Expr) -> Option<Vec<String>> {
+    match e {
+        syn::Expr::Try(t) => function_called(&t.expr),
+        syn::Expr::Await(a) => function_called(&a.base),
+        syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
+            function_called(&m.receiver)
+        }
+        syn::Expr::Call(c) => {
+            let syn::Expr::Path(p) = &*c.func else {
+                return None;
+            };
+            let lower = |s: &syn::PathSegment| s.ident.to_string().starts_with(char::is_lowercase);
+            let mut segs = p.path.segments.iter().rev();
+            (p.qself.is_none() && segs.next().is_some_and(lower) && segs.next().is_none_or(lower))
+                .then(|| path_segs(&p.path))
+        }
+        _ => None,
     }
 }
 
@@ -3411,8 +3469,12 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         if let syn::Pat::Ident(pi) = &l.pat
             && let Some(init) = &l.init
         {
-            self.built_names
-                .insert(pi.ident.to_string(), constructed_type(&init.expr));
+            let built = match (constructed_type(&init.expr), function_called(&init.expr)) {
+                (Some(ty), _) => Built::Type(ty),
+                (None, Some(f)) => Built::Returned(f),
+                (None, None) => Built::Unknown,
+            };
+            self.built_names.insert(pi.ident.to_string(), built);
         }
     }
 
@@ -3486,8 +3548,13 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     // `Arc::new(db)` of `let db = Db::new(..)`: `Db` is shared; of a
                     // `let` whose type no constructor names, some struct may be.
                     Some(id) if wrapper == "Arc" => match self.built_names.get(&id) {
-                        Some(Some(segs)) => Some(segs.clone()),
-                        Some(None) => {
+                        Some(Built::Type(segs)) => Some(segs.clone()),
+                        Some(Built::Returned(f)) => {
+                            let call = (f.clone(), self.module.clone());
+                            self.facts.raw_arc_calls.push(call);
+                            None
+                        }
+                        Some(Built::Unknown) => {
                             self.facts.untyped_arc = true;
                             None
                         }
@@ -3495,6 +3562,13 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     },
                     _ => None,
                 },
+                // `Arc::new(build_registry())`: what the package's function returns.
+                call if wrapper == "Arc"
+                    && let Some(f) = function_called(call) =>
+                {
+                    self.facts.raw_arc_calls.push((f, self.module.clone()));
+                    None
+                }
                 built => constructor_path(built),
             };
             if let Some(segs) = segs {
