@@ -9,7 +9,8 @@
 //! aliases, functions, mutators, module `use` tables), once per run however
 //! many packages depend on it; nothing in it is linted. Only a package's
 //! normal dependencies are read, not its dev- or build-dependencies, and
-//! not theirs (dependencies of dependencies).
+//! not theirs (dependencies of dependencies); a normal path dependency is
+//! read whatever the package locks.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -189,7 +190,11 @@ impl DependencyReader {
             .iter()
             .filter(|d| {
                 d.normal
-                    && locked.contains(&d.name)
+                    // A path dependency (a sibling member of the workspace,
+                    // the package linted on its own) is read whatever the
+                    // package locks: its statics are the package's to lock
+                    // too, as when the workspace is linted whole.
+                    && (locked.contains(&d.name) || d.path.is_some())
                     && !skip.contains(&d.name)
                     && !NOT_READ.contains(&d.package.as_str())
                     // FFI bindings: no map in them.

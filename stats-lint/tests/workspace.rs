@@ -306,6 +306,22 @@ fn statics_and_types_of_a_workspace_member_are_seen_by_its_dependents() {
     ];
     let want = owned(&want);
     assert_eq!(got, want);
+    // The same from the member's own folder: the sibling it depends on by
+    // path is read, its statics with it (not the dev-dependency `st`: a
+    // package's dev-dependencies are not read).
+    let alone: Vec<(String, usize)> = findings(&t.0.join("web"))
+        .into_iter()
+        .map(|(lint, file, line)| {
+            assert_eq!(file, "src/lib.rs");
+            (lint, line)
+        })
+        .collect();
+    let want_alone: Vec<(String, usize)> = want
+        .iter()
+        .filter(|(_, _, n)| *n != 10)
+        .map(|(l, _, n)| (l.clone(), *n))
+        .collect();
+    assert_eq!(alone, want_alone);
     // The note points at the declaration in the other package.
     let report = lint_paths(std::slice::from_ref(&t.0), &Config::default()).unwrap();
     let note = report.diagnostics[1].children[0].span.as_ref().unwrap();
