@@ -4295,6 +4295,9 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
         /// own mutators count (a map method on another crate's borrowing
         /// type, `hash_map::Entry<'_, K, V>`, was reported where it was made).
         wrappers: Vec<usize>,
+        /// Parameters that are an `Option<&mut T>`: only what is matched
+        /// out of them is the `T`.
+        options: Vec<usize>,
         /// Bindings of a parameter or a field of it (`let infos = &mut p.entity_infos;`).
         aliases: HashMap<String, (usize, Vec<String>)>,
         uses: ParamUses,
@@ -4335,7 +4338,7 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
                     }
                     self.params
                         .iter()
-                        .find(|(_, n, _)| id == n)
+                        .find(|(i, n, _)| id == n && !self.options.contains(i))
                         .map(|(i, _, _)| (*i, Vec::new()))
                 }
                 syn::Expr::Field(f) => match &f.member {
@@ -4348,6 +4351,17 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
                 },
                 _ => None,
             }
+        }
+        /// An `Option<&mut T>` parameter, for what is matched out of it.
+        fn matched_out(&self, e: &syn::Expr) -> Option<(usize, Vec<String>)> {
+            let syn::Expr::Path(p) = e else {
+                return None;
+            };
+            let id = p.path.get_ident()?;
+            self.params
+                .iter()
+                .find(|(i, n, _)| id == n && self.options.contains(i))
+                .map(|(i, _, _)| (*i, Vec::new()))
         }
         fn push(&mut self, m: ParamMutation) {
             if !self.wrappers.contains(&m.0) && !self.uses.direct.contains(&m) {
@@ -4419,6 +4433,15 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
             }
             syn::visit::visit_expr_assign(self, a);
         }
+        // `if let Some(g) = guard` of an `Option<&mut T>` parameter.
+        fn visit_expr_let(&mut self, l: &'ast syn::ExprLet) {
+            if let Some(b) = some_binding(&l.pat)
+                && let Some(place) = self.matched_out(&l.expr)
+            {
+                self.aliases.insert(b, place);
+            }
+            syn::visit::visit_expr_let(self, l);
+        }
         // `let infos = &mut p.entity_infos;`: `infos` is that field of `p`
         // (a later `let` of the name to anything else is not).
         fn visit_local(&mut self, l: &'ast syn::Local) {
@@ -4433,6 +4456,14 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
             if let Some(name) = name {
                 let place = l.init.as_ref().and_then(|i| match &*i.expr {
                     syn::Expr::Reference(r) if r.mutability.is_some() => self.place(&r.expr),
+                    // `match guard { Some(g) => g, None => .. }` of an `Option<&mut T>`.
+                    syn::Expr::Match(m) => self.matched_out(&m.expr).filter(|_| {
+                        m.arms.iter().any(|a| {
+                            some_binding(&a.pat).is_some_and(
+                                |b| matches!(&*a.body, syn::Expr::Path(p) if p.path.is_ident(&b)),
+                            )
+                        })
+                    }),
                     _ => None,
                 });
                 match place {
@@ -4445,6 +4476,7 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
     let mut wrappers = Vec::new();
+    let mut options = Vec::new();
     let params: Vec<(usize, String, syn::Type)> = sig
         .inputs
         .iter()
@@ -4455,6 +4487,15 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
         .enumerate()
         .filter_map(|(i, pt)| match (&*pt.pat, &*pt.ty) {
             (syn::Pat::Ident(pi), syn::Type::Reference(r)) if r.mutability.is_some() => {
+                Some((i, pi.ident.to_string(), (*r.elem).clone()))
+            }
+            // `guard: Option<&mut RwLockWriteGuard<..>>`: what it holds, once
+            // matched out (`Some(g) => g`).
+            (syn::Pat::Ident(pi), syn::Type::Path(tp))
+                if let Some(syn::Type::Reference(r)) = option_of(tp)
+                    && r.mutability.is_some() =>
+            {
+                options.push(i);
                 Some((i, pi.ident.to_string(), (*r.elem).clone()))
             }
             // A guard moved in (`mut keyspaces: RwLockWriteGuard<'_, Keyspaces>`),
@@ -4478,11 +4519,41 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
     let mut v = V {
         params: &params,
         wrappers,
+        options,
         aliases: HashMap::new(),
         uses: ParamUses::default(),
     };
     v.visit_block(block);
     v.uses
+}
+
+/// `T` of a written `Option<T>`.
+fn option_of(tp: &syn::TypePath) -> Option<&syn::Type> {
+    let last = tp.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+        return None;
+    };
+    match a.args.first()? {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    }
+}
+
+/// The name `Some(g)` binds.
+fn some_binding(p: &syn::Pat) -> Option<String> {
+    let syn::Pat::TupleStruct(ts) = p else {
+        return None;
+    };
+    if !ts.path.is_ident("Some") || ts.elems.len() != 1 {
+        return None;
+    }
+    match &ts.elems[0] {
+        syn::Pat::Ident(pi) if pi.subpat.is_none() => Some(pi.ident.to_string()),
+        _ => None,
+    }
 }
 
 /// A `macro_rules!` body whose first rule is `($m:expr) => { $m.lock()... }`

@@ -212,6 +212,16 @@ pub(crate) fn helper_mutation<'a>(
         // What the helper mutates depends on what it is handed: the map
         // itself, or a field of the package's own type (`p.insert(..)`
         // is either).
+        // `Some(&mut guard)` to an `Option<&mut T>` parameter.
+        let arg = match arg {
+            syn::Expr::Call(c)
+                if c.args.len() == 1
+                    && matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident("Some")) =>
+            {
+                &c.args[0]
+            }
+            arg => arg,
+        };
         for (_, field) in mutated.iter().filter(|(p, _)| *p == i) {
             let Some(v) = cx.value(arg) else {
                 break;

@@ -296,3 +296,27 @@ fn mark(node: &mut Node, id: u32) {
 pub fn mark_all(root: &Mutex<Node>, id: u32) {
     mark(&mut root.lock().unwrap(), id); //~ poison_cascade shared_map_mutation
 }
+
+/// A guard handed in an `Option` (`Some(&mut guard)`) to a helper that
+/// mutates what it matches out of it.
+pub struct StorePool {
+    pool: Arc<RwLock<HashMap<u32, String>>>,
+}
+
+impl StorePool {
+    pub fn close(&self, id: u32, given: Option<&mut std::sync::RwLockWriteGuard<'_, HashMap<u32, String>>>) {
+        if let Some(g) = given {
+            g.remove(&id);
+        }
+    }
+
+    pub fn peek(&self, id: u32, given: Option<&mut HashMap<u32, String>>) -> bool {
+        given.is_some_and(|g| g.contains_key(&id))
+    }
+
+    pub fn reopen(&self, id: u32) -> bool {
+        let mut g = self.pool.write().unwrap(); //~ poison_cascade
+        self.close(id, Some(&mut g)); //~ shared_map_mutation
+        self.peek(id, Some(&mut g))
+    }
+}
