@@ -147,7 +147,8 @@ impl BodyScan {
     }
 
     /// The type a method's receiver is known to have: `Some(None)` for
-    /// `self`, the type's path for a binding made by its constructor.
+    /// `self`, the type's path for a typed parameter or a binding made by
+    /// its constructor, and a field of one of these.
     fn receiver_type(&self, receiver: &syn::Expr) -> Option<Option<LocalType>> {
         match receiver {
             syn::Expr::Path(p) => {
