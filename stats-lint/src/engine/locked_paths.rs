@@ -6,7 +6,7 @@
 //! out of the package's reach otherwise), and reading every dependency
 //! would cost many times the package's own lint.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use syn::visit::Visit;
 
@@ -39,6 +39,7 @@ impl LockedPaths {
             out: &mut self.paths,
             generics: &mut self.generics,
             depth: 0,
+            locals: HashMap::new(),
         };
         v.visit_file(ast);
     }
@@ -108,6 +109,9 @@ struct Finder<'a> {
     out: &'a mut Vec<(String, Vec<String>)>,
     generics: &'a mut Vec<Generic>,
     depth: usize,
+    /// The current function's `let`s and the paths of their initialisers
+    /// and written types: `let cr = Crossroads::new(); Mutex::new(cr)`.
+    locals: HashMap<String, Vec<Vec<String>>>,
 }
 
 impl Finder<'_> {
@@ -174,8 +178,49 @@ impl<'ast> Visit<'ast> for Finder<'_> {
             && is_lock(ty)
         {
             self.paths_in(|all| call.args.iter().for_each(|a| all.visit_expr(a)));
+            // `Mutex::new(cr)` of `let cr = Crossroads::new();`.
+            for a in &call.args {
+                if let syn::Expr::Path(p) = a
+                    && let Some(id) = p.path.get_ident()
+                    && let Some(paths) = self.locals.get(&id.to_string())
+                {
+                    let module = self.module.to_string();
+                    self.out
+                        .extend(paths.iter().map(|segs| (module.clone(), segs.clone())));
+                }
+            }
         }
         syn::visit::visit_expr_call(self, call);
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        syn::visit::visit_local(self, l);
+        let (pat, ty) = match &l.pat {
+            syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
+            pat => (pat, None),
+        };
+        if let syn::Pat::Ident(pi) = pat {
+            let mut all = AllPaths(Vec::new());
+            if let Some(init) = &l.init {
+                all.visit_expr(&init.expr);
+            }
+            if let Some(ty) = ty {
+                all.visit_type(ty);
+            }
+            self.locals.insert(pi.ident.to_string(), all.0);
+        }
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        let saved = std::mem::take(&mut self.locals);
+        syn::visit::visit_item_fn(self, f);
+        self.locals = saved;
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        let saved = std::mem::take(&mut self.locals);
+        syn::visit::visit_impl_item_fn(self, f);
+        self.locals = saved;
     }
 
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
@@ -194,6 +239,7 @@ impl<'ast> Visit<'ast> for Finder<'_> {
             out: self.out,
             generics: self.generics,
             depth: self.depth,
+            locals: HashMap::new(),
         };
         for item in items {
             inner.visit_item(item);
@@ -316,6 +362,7 @@ mod tests {
             fn jar() -> Arc<Mutex<CookieStore>> { Arc::new(Mutex::new(CookieStore::default())) }\n\
             fn pool() { let p = parking_lot::Mutex::new(deadpool::Pool::new()); let s = serde_json::to_string(&1); }\n\
             fn glob() -> Mutex<Assets> { Mutex::new(Assets::default()) }\n\
+            fn bound() -> Arc<Mutex<Crossroads>> { let cr = dbus_crossroads::Crossroads::new(); let b = bytes::Bytes::new(); Arc::new(Mutex::new(cr)) }\n\
             mod inner { use super::*; static S: std::sync::Mutex<Option<lru::LruCache<u8, u8>>> = std::sync::Mutex::new(None); }\n\
             lazy_static::lazy_static! { static ref R: Mutex<prometheus::Registry> = Mutex::new(prometheus::Registry::new()); }\n";
         let got = crates(src);
@@ -329,12 +376,14 @@ mod tests {
             "prometheus",
             "moka",
             "matchbox",
+            "dbus_crossroads",
         ] {
             assert!(got.iter().any(|c| c == locked), "{locked} in {got:?}");
         }
         // Named outside locks, or the lock's own crate.
         for unlocked in [
             "http",
+            "bytes",
             "serde_json",
             "tokio",
             "parking_lot",
