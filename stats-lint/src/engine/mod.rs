@@ -344,15 +344,32 @@ pub(crate) fn lint_package(
         match &tree {
             Ok(ast) => {
                 let private_test = matches!(f.test_module, TestModule::Yes { private: true });
-                let (found, back, over_budget) =
-                    walk::walk_file(ast, &f.display, &f.module, private_test, &facts, passes);
+                let (walk, back) = walk::walk_file(
+                    ast,
+                    &f.display,
+                    &f.module,
+                    private_test,
+                    &facts,
+                    passes,
+                    walk::VALUE_BUDGET,
+                );
                 passes = back;
-                out.extend(found);
+                out.extend(walk.found);
                 notices.extend(
-                    over_budget
+                    walk.over_budget
                         .iter()
                         .map(|u| macro_not_expanded(&f.display, u)),
                 );
+                if walk.cut_short {
+                    notices.push(Notice {
+                        kind: NoticeKind::NotLinted,
+                        file: f.display.clone(),
+                        message: format!(
+                            "linted in part: the file asks for more than {} values of expressions, so the rest of it was read without them (findings there may be missing)",
+                            walk::VALUE_BUDGET
+                        ),
+                    });
+                }
                 on_tree(&f.display, &f.text, Some(ast));
             }
             Err(e) => {
