@@ -3741,6 +3741,11 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
             _ => None,
         };
         match pat {
+            // `Some(Rev::ByTf(m))` of an `Option` field, `&Rev::ByTf(m)`.
+            syn::Pat::TupleStruct(ts) if ts.path.is_ident("Some") && ts.elems.len() == 1 => {
+                variant_fields(&ts.elems[0], out);
+            }
+            syn::Pat::Reference(r) => variant_fields(&r.pat, out),
             syn::Pat::TupleStruct(ts) => {
                 let Some(variant) = ts.path.segments.last() else {
                     return;
@@ -3793,6 +3798,27 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
     fn push<T: PartialEq>(list: &mut Vec<T>, item: T) {
         if !list.contains(&item) {
             list.push(item);
+        }
+    }
+    impl V {
+        /// The variants a pattern matches out of `self` or of a field of it
+        /// (`match &mut self.kagi.rev { Rev::ByTf(m) => .. }`): each bound
+        /// name and the field it stands for (`kagi.rev.ByTf::0`).
+        fn bind_variants(&mut self, scrutinee: &syn::Expr, pat: &syn::Pat) {
+            let mut place = scrutinee;
+            while let syn::Expr::Reference(r) = place {
+                place = &r.expr;
+            }
+            if is_self(place) {
+                variant_fields(pat, &mut self.variant_bindings);
+            } else if let Some(field) = self_field(place) {
+                let mut named = HashMap::new();
+                variant_fields(pat, &mut named);
+                for (name, inner) in named {
+                    self.variant_bindings
+                        .insert(name, format!("{field}.{inner}"));
+                }
+            }
         }
     }
     impl<'ast> Visit<'ast> for V {
@@ -3868,17 +3894,13 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
             syn::visit::visit_expr_call(self, c);
         }
         fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
-            if is_self(&m.expr) {
-                for arm in &m.arms {
-                    variant_fields(&arm.pat, &mut self.variant_bindings);
-                }
+            for arm in &m.arms {
+                self.bind_variants(&m.expr, &arm.pat);
             }
             syn::visit::visit_expr_match(self, m);
         }
         fn visit_expr_let(&mut self, l: &'ast syn::ExprLet) {
-            if is_self(&l.expr) {
-                variant_fields(&l.pat, &mut self.variant_bindings);
-            }
+            self.bind_variants(&l.expr, &l.pat);
             if let (Some(name), Some(via)) = (bound_value(&l.pat), self_method(&l.expr)) {
                 self.returned.insert(name, via);
             }

@@ -2,7 +2,7 @@
 // like a struct with every variant's fields: a lock around one that owns a
 // map guards that map, and the whole value replaced (`*state =
 // GlobalPoolState::Initialized(..)`) replaces it. Every lint runs.
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::DerefMut;
 use std::sync::{Arc, Mutex};
 
@@ -74,4 +74,49 @@ static PHASE: Mutex<Phase> = Mutex::new(Phase::Idle);
 
 pub fn start(now: u64) {
     *PHASE.lock().expect("poisoned") = Phase::Running { since: now };
+}
+
+// A variant matched out of a field of `self` (also inside an `Option`, or
+// a field of a field) by a `&mut self` method: the method mutates that map.
+pub enum Reversal {
+    Single(f64),
+    ByFrame(BTreeMap<u8, f64>),
+}
+
+pub struct Kagi {
+    reversal: Option<Reversal>,
+}
+
+pub struct Chart {
+    kagi: Kagi,
+    mode: Reversal,
+}
+
+impl Chart {
+    pub fn enter(&mut self, frame: u8) {
+        if let Some(Reversal::ByFrame(m)) = &mut self.kagi.reversal {
+            m.insert(frame, 1.0);
+        }
+    }
+
+    pub fn reset(&mut self) {
+        match &mut self.mode {
+            Reversal::ByFrame(m) => m.clear(),
+            Reversal::Single(v) => *v = 0.0,
+        }
+    }
+
+    pub fn frames(&mut self) -> usize {
+        match &mut self.mode {
+            Reversal::ByFrame(m) => m.len(),
+            Reversal::Single(_) => 0,
+        }
+    }
+}
+
+pub fn configure(chart: &Arc<Mutex<Chart>>) -> usize {
+    let mut c = chart.lock().unwrap(); //~ poison_cascade
+    c.enter(1); //~ shared_map_mutation
+    c.reset(); //~ shared_map_mutation
+    c.frames()
 }
