@@ -1,9 +1,10 @@
-//! The branches of `tokio::select!` / `futures::select!`: their futures,
-//! conditions and handlers are ordinary expressions of the enclosing scope.
+//! The branches of `tokio::select!` / `futures::select!` / crossbeam's
+//! `select!`: their futures (or channel operations), conditions and
+//! handlers are ordinary expressions of the enclosing scope.
 //! (`join!`/`try_join!` take comma-separated expressions, which the walker
 //! already reads.)
 
-use syn::parse::{ParseStream, Parser};
+use syn::parse::{Parse, ParseStream, Parser};
 
 /// One branch: `pat = fut (, if cond)? => handler` (`else => handler` has
 /// no pattern and no future).
@@ -37,6 +38,27 @@ fn parse_branches(input: ParseStream) -> syn::Result<Vec<Branch>> {
             // `futures::select!`'s `complete =>` and `default =>`.
             input.parse::<syn::Ident>()?;
             (None, None, None)
+        } else if input.peek(syn::Ident)
+            && input.peek2(syn::token::Paren)
+            && input
+                .fork()
+                .parse::<syn::Ident>()
+                .is_ok_and(|op| matches!(op.to_string().as_str(), "recv" | "send" | "default"))
+        {
+            // crossbeam: `recv(rx) -> msg =>`, `send(tx, v) -> res =>`,
+            // `default(timeout) =>`: the operation's arguments are read.
+            input.parse::<syn::Ident>()?;
+            let args;
+            syn::parenthesized!(args in input);
+            let args = args.parse_terminated(syn::Expr::parse, syn::Token![,])?;
+            let fut = args.into_iter().next();
+            let pat = if input.peek(syn::Token![->]) {
+                input.parse::<syn::Token![->]>()?;
+                Some(syn::Pat::parse_single(input)?)
+            } else {
+                None
+            };
+            (pat, fut, None)
         } else {
             let pat = syn::Pat::parse_multi_with_leading_vert(input)?;
             input.parse::<syn::Token![=]>()?;
@@ -73,6 +95,25 @@ fn parse_branches(input: ParseStream) -> syn::Result<Vec<Branch>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_crossbeam_select() {
+        let t: proc_macro2::TokenStream = syn::parse_quote! {
+            recv(rx) -> msg => { app.lock().insert(1, 2); }
+            send(tx, 5) -> res => res.unwrap(),
+            default(Duration::from_millis(5)) => { break; }
+        };
+        let b = branches(t).expect("crossbeam's branches");
+        assert_eq!(b.len(), 3);
+        assert!(b[0].pat.is_some() && b[0].fut.is_some());
+        assert!(b[1].pat.is_some());
+        assert!(b[2].pat.is_none() && b[2].fut.is_some());
+        let not: proc_macro2::TokenStream = syn::parse_quote! { spawn(x) => y };
+        assert!(branches(not).is_none());
+        // tokio's `Some(v) = rx.recv() =>` is a pattern, not an operation.
+        let tokio: proc_macro2::TokenStream = syn::parse_quote! { Some(v) = rx.recv() => v };
+        assert!(branches(tokio).is_some_and(|b| b[0].pat.is_some()));
+    }
 
     #[test]
     fn parses_tokio_select() {

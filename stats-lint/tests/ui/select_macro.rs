@@ -1,6 +1,8 @@
-// UI test: the branches of `tokio::select!` / `futures::select!` are
-// ordinary expressions of the enclosing scope: their futures, conditions and
-// handlers are linted like any other code. Every lint runs.
+// UI test: the branches of `tokio::select!` / `futures::select!` /
+// crossbeam's `select!` (`recv(rx) -> msg =>`, `default(t) =>`) are
+// ordinary expressions of the enclosing scope: their futures, channel
+// operations, conditions and handlers are linted like any other code.
+// Every lint runs.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -52,5 +54,24 @@ pub async fn owned(mut rx: tokio::sync::mpsc::Receiver<u64>) {
             let _ = shared.lock().unwrap_or_else(|p| p.into_inner()).get(&k);
         }
         else => {}
+    }
+}
+
+pub fn crossbeam_loop(
+    app: Arc<Mutex<HashMap<u64, u64>>>,
+    rx: crossbeam_channel::Receiver<u64>,
+    timeout: std::time::Duration,
+) {
+    loop {
+        crossbeam_channel::select! {
+            recv(rx) -> msg => {
+                let k = msg.unwrap_or_default();
+                app.lock().unwrap().insert(k, 1); //~ poison_cascade shared_map_mutation
+            }
+            default(timeout) => {
+                app.lock().unwrap().clear(); //~ poison_cascade shared_map_mutation
+                break;
+            }
+        }
     }
 }
