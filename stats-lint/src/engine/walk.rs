@@ -40,6 +40,8 @@ pub(crate) const MUTATING_METHODS: &[&str] = &[
     "raw_entry_mut",
     "get_mut",
     "get_index_mut",
+    // indexmap's, which hands out the key too (it may be renamed).
+    "get_index_mut2",
     "get_disjoint_mut",
     "get_many_mut",
     "remove",
@@ -2522,7 +2524,12 @@ impl<'a> Walker<'a> {
     /// How a closure given to a method call shares its captures.
     fn capture_of_method(&self, m: &syn::ExprMethodCall) -> Option<Capture> {
         let n = m.method.to_string();
-        if n == "spawn" || n == "spawn_scoped" {
+        // `Builder::new().spawn_scoped(s, || ..)`: a scoped thread, which
+        // borrows the locals around it.
+        if n == "spawn_scoped" {
+            return Some(Capture::All);
+        }
+        if n == "spawn" {
             // `s.spawn(|| ..)` on a thread scope borrows the locals around it;
             // `Builder::new().spawn(move || ..)` moves them.
             return Some(

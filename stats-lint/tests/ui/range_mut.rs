@@ -1,5 +1,6 @@
 // UI test: `BTreeMap::range_mut` and indexmap's index-based mutations
-// mutate the map they are called on. Every lint runs.
+// (also `get_index_mut2`, which hands out the key) mutate the map they are
+// called on. Every lint runs.
 use indexmap::IndexMap;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -22,6 +23,9 @@ impl Storage {
             job.push('!');
         }
         inner.order.swap_remove_index(0); //~ shared_map_mutation
+        if let Some((key, _)) = inner.order.get_index_mut2(0) { //~ shared_map_mutation
+            key.clear();
+        }
     }
 
     // ---- not flagged ----

@@ -1,6 +1,7 @@
 // UI test: inside `thread::scope`, the scope's own thread runs beside the
 // threads it spawns, so a local that a scoped spawn captures is shared in
-// the whole scope body, not only inside the spawned closure.
+// the whole scope body, not only inside the spawned closure. A thread
+// `Builder`'s `spawn_scoped(s, || ..)` is a scoped spawn too.
 // Every lint runs.
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
@@ -55,4 +56,16 @@ pub fn after() -> usize {
     });
     set.lock().unwrap().insert(2);
     set.into_inner().map_or(0, |s| s.len())
+}
+
+pub fn named_workers() {
+    let local: Mutex<HashMap<u32, u32>> = Mutex::new(HashMap::new());
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("worker".into())
+            .spawn_scoped(s, || {
+                local.lock().unwrap_or_else(PoisonError::into_inner).insert(3, 3); //~ shared_map_mutation
+            })
+            .unwrap();
+    });
 }
