@@ -4451,6 +4451,13 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
                         self.push(found);
                     }
                 }
+                // `p.backend = Some(..)`: the field replaced whole (a map, or
+                // a struct or enum that holds one).
+                syn::Expr::Field(_) => {
+                    if let Some(found @ (_, Some(_))) = self.param_place(&a.left) {
+                        self.push(found);
+                    }
+                }
                 _ => {}
             }
             syn::visit::visit_expr_assign(self, a);

@@ -244,15 +244,35 @@ pub(crate) fn helper_mutation<'a>(
                     let Some((shape, decl)) = cx.field_path(strukt, field) else {
                         continue;
                     };
-                    if !shape.is_map() {
+                    if shape.is_map() {
+                        keep(Mutation {
+                            site,
+                            what: format!(
+                                "`{name}` (a helper that mutates `{field}` of what is handed to it as `&mut`)"
+                            ),
+                            map: field_map(cx, v, field, shape, decl),
+                        });
                         continue;
                     }
+                    // A field holding the package's struct or enum with a map,
+                    // replaced whole by the helper (`p.backend = Some(..)`;
+                    // not one behind an `Arc`).
+                    let (crate::engine::Shape::Named(held), false) = shape.peel() else {
+                        continue;
+                    };
+                    let Some((inner, decl)) = cx.direct_map_field(held) else {
+                        continue;
+                    };
+                    let Some((map_shape, _)) = cx.field_path(held, &inner) else {
+                        continue;
+                    };
+                    let path = format!("{field}.{inner}");
                     keep(Mutation {
                         site,
                         what: format!(
-                            "`{name}` (a helper that mutates `{field}` of what is handed to it as `&mut`)"
+                            "`{name}` (a helper that replaces `{field}`, its map `{inner}` with it, of what is handed to it as `&mut`)"
                         ),
-                        map: field_map(cx, v, field, shape, decl),
+                        map: field_map(cx, v, &path, map_shape, decl),
                     });
                 }
                 None => {}

@@ -320,3 +320,38 @@ impl StorePool {
         self.peek(id, Some(&mut g))
     }
 }
+
+/// A helper that replaces a field holding the package's enum with a map in
+/// a variant (`p.backend = Some(..)`); one that replaces an `Arc` field
+/// leaves the old value's map to its other owners.
+pub struct CargoRuntime {
+    files: std::collections::HashSet<String>,
+}
+
+pub enum Backend {
+    Idle,
+    Cargo { runtime: CargoRuntime },
+}
+
+pub struct LspState {
+    backend: Option<Backend>,
+    shared: Option<Arc<CargoRuntime>>,
+}
+
+fn init_backend(state: &mut LspState) {
+    state.backend = Some(Backend::Cargo {
+        runtime: CargoRuntime {
+            files: Default::default(),
+        },
+    });
+}
+
+fn share_runtime(state: &mut LspState, runtime: Arc<CargoRuntime>) {
+    state.shared = Some(runtime);
+}
+
+pub fn on_initialize(state: &Arc<RwLock<LspState>>, runtime: Arc<CargoRuntime>) {
+    let mut s = state.write().unwrap(); //~ poison_cascade
+    init_backend(&mut s); //~ shared_map_mutation
+    share_runtime(&mut s, runtime);
+}
