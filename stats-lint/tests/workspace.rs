@@ -1222,6 +1222,12 @@ fn a_program_s_own_state_is_not_shared_by_owning_a_lock() {
         "fn build() -> State { State::new() }\n\
          fn main() {\n    let s = build();\n    let s = Arc::new(s);\n    s.upsert(String::new());\n}\n",
     );
+    // Built by the closure given to tower-lsp's service, which serves it
+    // from many tasks.
+    program(
+        "lsp",
+        "fn main() {\n    let (_service, _socket) = tower_lsp::LspService::new(|_client| State::new());\n}\n",
+    );
     // A helper's other struct in an `Arc`: the state stays the program's own.
     program(
         "helper_other",
@@ -1248,6 +1254,7 @@ fn a_program_s_own_state_is_not_shared_by_owning_a_lock() {
     assert_eq!(found("helper_arc"), [6]);
     assert_eq!(found("helper_let"), [6]);
     assert_eq!(found("helper_other"), Vec::<usize>::new());
+    assert_eq!(found("lsp"), [6]);
     assert_eq!(found("cloned"), [6]);
     assert_eq!(found("scoped"), [6]);
     assert_eq!(found("library"), [6]);

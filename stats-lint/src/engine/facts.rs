@@ -3511,6 +3511,26 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        // `LspService::new(|client| Backend { .. })` (tower-lsp and its
+        // forks): the server runs the state's `&self` handlers from many
+        // tasks at once, as a framework's shared state.
+        if let syn::Expr::Path(p) = &*c.func
+            && let [.., ty, ctor] = p.path.segments.iter().collect::<Vec<_>>().as_slice()
+            && ty.ident == "LspService"
+            && (ctor.ident == "new" || ctor.ident == "build")
+            && let Some(syn::Expr::Closure(cl)) = c.args.first()
+        {
+            let body = match &*cl.body {
+                syn::Expr::Block(b) => match b.block.stmts.last() {
+                    Some(syn::Stmt::Expr(e, None)) => e,
+                    _ => &*cl.body,
+                },
+                e => e,
+            };
+            if let Some(segs) = constructor_path(body) {
+                self.facts.raw_shared.push((segs, self.module.clone()));
+            }
+        }
         // `Arc::clone(&s.docs)`, `Arc::downgrade(&s.docs)`: the field's `Arc` has another owner.
         if let syn::Expr::Path(p) = &*c.func
             && p.path.segments.len() >= 2
