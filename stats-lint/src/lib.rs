@@ -461,7 +461,7 @@ fn run_unit(
                     kind: NoticeKind::NotLinted,
                     file: display_path(f),
                     message: format!(
-                        "not reached from any target of package `{}` (no `mod` declaration leads to it), so it was not linted",
+                        "not reached from any target of package `{}` (no `mod` declaration the linter reads leads to it: a `mod` written by another crate's macro or a `macro_rules!` of another file is not followed), so it was not linted",
                         pkg.name
                     ),
                 }));

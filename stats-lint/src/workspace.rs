@@ -4,11 +4,12 @@
 //! inside item macros such as `cfg_if!` followed). Every `.rs` file under a
 //! package that no target reaches is named, never skipped silently.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::Error;
 use crate::engine::facts::macro_items;
+use crate::engine::macro_rules::MacroRules;
 use crate::engine::test_scope::is_cfg_test;
 use crate::engine::{ParsedFile, TestModule};
 use crate::render::json::TargetInfo;
@@ -719,8 +720,29 @@ fn module_files(
     out: &mut Vec<ModFile>,
     depth: usize,
 ) {
+    // The module's own `macro_rules!` so far: one that writes `mod` items
+    // (`define_blocks!(a, b)` writing `pub mod $block;`) is expanded.
+    let mut macros: HashMap<String, MacroRules> = HashMap::new();
     for item in items {
         let m = match item {
+            syn::Item::Macro(mac) if mac.mac.path.is_ident("macro_rules") => {
+                if let Some(name) = &mac.ident
+                    && let Some(rules) = MacroRules::parse(mac.mac.tokens.clone())
+                {
+                    macros.insert(name.to_string(), rules);
+                }
+                continue;
+            }
+            syn::Item::Macro(mac)
+                if depth < 8
+                    && let Some(name) = mac.mac.path.get_ident()
+                    && let Some(rules) = macros.get(&name.to_string()) =>
+            {
+                if let Some(inner) = rules.expand_items(mac.mac.tokens.clone()) {
+                    module_files(&inner, dirs, module, test, out, depth + 1);
+                }
+                continue;
+            }
             syn::Item::Mod(m) => m,
             syn::Item::Macro(mac) if mac.mac.path.is_ident("include") => {
                 // `include!("generated/x.rs")`: its items are this module's

@@ -339,6 +339,28 @@ fn statics_and_types_of_a_workspace_member_are_seen_by_its_dependents() {
     assert_eq!(one.render_json(), report.render_json());
 }
 
+/// A module declared by a `macro_rules!` of the same file
+/// (`define_blocks!(cpu, net)` writing `pub mod $block;`, i3status-rs) is
+/// followed like a written `mod` item.
+#[test]
+fn modules_a_macro_of_the_file_declares_are_followed() {
+    let t = TempDir::new("macro-mods");
+    t.write("Cargo.toml", &package_manifest("blocks", ""));
+    t.write(
+        "src/lib.rs",
+        "macro_rules! define_blocks {\n    ($($block:ident $(,)?)*) => { $(pub mod $block;)* };\n}\n\
+         define_blocks!(cpu, net);\n",
+    );
+    let map_static = "static mut M: Option<std::collections::HashMap<u8, u8>> = None;\n";
+    t.write("src/cpu.rs", map_static);
+    t.write("src/net.rs", map_static);
+    let got = findings(&t.0);
+    let files: Vec<&str> = got.iter().map(|(_, file, _)| file.as_str()).collect();
+    assert_eq!(files, ["src/cpu.rs", "src/net.rs"]);
+    let report = lint_paths(std::slice::from_ref(&t.0), &Config::default()).unwrap();
+    assert!(report.notices.is_empty(), "{:?}", report.notices);
+}
+
 #[test]
 fn every_path_option_of_a_module_is_followed_from_the_right_folder() {
     let t = TempDir::new("paths");
