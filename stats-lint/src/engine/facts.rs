@@ -255,6 +255,10 @@ pub(crate) struct Facts {
     /// with `fn lock(&self) -> MutexGuard<'_, T>`, a `SharedRwLock<T>` over an
     /// `Arc<RwLock<T>>`), by the number of the type parameter they guard.
     lock_wrappers: HashMap<String, LockWrapper>,
+    /// Methods of the package's traits implemented for `Option<T>` or
+    /// `Result<T, E>` that hand back the same `T` in a `Result` or an
+    /// `Option` (`.error("..")?`): seen through as `ok_or` is.
+    option_ext_methods: HashSet<String>,
     /// Names of those methods (`upgrade`): they yield the pointer.
     upgrade_methods: HashSet<String>,
     /// Type parameters of the generic structs.
@@ -2116,6 +2120,12 @@ impl Facts {
 
     /// Whether a method name is the package's own trait method on a lock
     /// that hands back its guard, and whether a write guard.
+    /// Whether a method is the package's own `ok_or`-like method on
+    /// `Option<T>`/`Result<T, E>` (see `option_ext_methods`).
+    pub(crate) fn is_option_ext_method(&self, name: &str) -> bool {
+        self.option_ext_methods.contains(name)
+    }
+
     pub(crate) fn lock_ext_method(&self, name: &str) -> Option<bool> {
         self.lock_ext_methods.get(name).copied()
     }
@@ -3422,6 +3432,11 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 self.facts.lock_ext_methods.insert(name, write);
             }
         }
+        // `impl<T> OptionExt<T> for Option<T> { fn error(self, ..) -> Result<T> }`:
+        // the package's own `ok_or`.
+        if i.trait_.is_some() {
+            self.facts.option_ext_methods.extend(option_ext_methods(i));
+        }
         let saved = std::mem::replace(&mut self.self_ty, self_path.clone());
         let saved_test = self.test_code;
         self.test_code |= test_scope::is_cfg_test(&i.attrs);
@@ -3976,6 +3991,55 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
         .chain(handed)
         .chain(returned)
         .chain(v.whole.then_some(MutatorTarget::Whole))
+        .collect()
+}
+
+/// The methods of a trait impl for `Option<T>` or `Result<T, E>` that take
+/// `self` and return a `Result<T, ..>` or `Option<T>` of the same `T`.
+fn option_ext_methods(i: &syn::ItemImpl) -> Vec<String> {
+    let first_arg = |tp: &syn::TypePath| -> Option<String> {
+        let last = tp.path.segments.last()?;
+        let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+            return None;
+        };
+        match a.args.first()? {
+            syn::GenericArgument::Type(syn::Type::Path(t)) => {
+                t.path.get_ident().map(ToString::to_string)
+            }
+            _ => None,
+        }
+    };
+    let is_wrapper = |tp: &syn::TypePath| {
+        tp.path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "Option" || s.ident == "Result")
+    };
+    let syn::Type::Path(self_tp) = &*i.self_ty else {
+        return Vec::new();
+    };
+    if !is_wrapper(self_tp) {
+        return Vec::new();
+    }
+    let Some(held) = first_arg(self_tp) else {
+        return Vec::new();
+    };
+    i.items
+        .iter()
+        .filter_map(|item| {
+            let syn::ImplItem::Fn(f) = item else {
+                return None;
+            };
+            let by_value = f.sig.receiver().is_some_and(|r| r.reference.is_none());
+            let syn::ReturnType::Type(_, ret) = &f.sig.output else {
+                return None;
+            };
+            let syn::Type::Path(ret) = &**ret else {
+                return None;
+            };
+            (by_value && is_wrapper(ret) && first_arg(ret).as_deref() == Some(held.as_str()))
+                .then(|| f.sig.ident.to_string())
+        })
         .collect()
 }
 

@@ -1245,7 +1245,7 @@ impl<'a> Walker<'a> {
             let base = recv.value(self)?;
             return matches!(base.guard, Guard::Lock { .. }).then_some(base);
         }
-        if TRANSPARENT.contains(&n) {
+        if TRANSPARENT.contains(&n) || self.facts.is_option_ext_method(n) {
             let base = recv.value(self)?;
             // The package's own method of that name wins
             // (`fn get_or_init(&self) -> &RwLock<..>` on its own type).

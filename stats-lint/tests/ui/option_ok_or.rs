@@ -1,6 +1,8 @@
 // UI test: a value taken out of an `Option` by `ok_or(..)?`,
 // `ok_or_else(..)?` or anyhow's `context(..)?` is the value the `Option`
-// held, as with `if let Some(x) = opt`.
+// held, as with `if let Some(x) = opt`; so is one taken by the package's
+// own such method, a trait's method implemented for `Option<T>` that
+// returns a `Result<T, _>` (`.error("..")?`).
 // Every lint runs.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -49,4 +51,29 @@ pub fn local(id: u64) -> Result<usize, Unavailable> {
     let map = maps.first_mut().ok_or(Unavailable)?;
     map.insert(id, 1);
     Ok(map.len())
+}
+
+pub struct Error(String);
+
+pub trait OptionExt<T> {
+    fn error(self, message: &str) -> Result<T, Error>;
+    fn describe(&self) -> String;
+}
+
+impl<T> OptionExt<T> for Option<T> {
+    fn error(self, message: &str) -> Result<T, Error> {
+        self.ok_or_else(|| Error(message.to_string()))
+    }
+
+    fn describe(&self) -> String {
+        String::new()
+    }
+}
+
+pub static CLIENT: std::sync::LazyLock<Option<Client>> = std::sync::LazyLock::new(|| None);
+
+pub fn watch(id: u64) -> Result<(), Error> {
+    let client = CLIENT.as_ref().error("no client")?;
+    client.pending.lock().unwrap().insert(id, 2); //~ poison_cascade shared_map_mutation
+    Ok(())
 }
