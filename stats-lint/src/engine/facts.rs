@@ -255,6 +255,8 @@ pub(crate) struct Facts {
     /// with `fn lock(&self) -> MutexGuard<'_, T>`, a `SharedRwLock<T>` over an
     /// `Arc<RwLock<T>>`), by the number of the type parameter they guard.
     lock_wrappers: HashMap<String, LockWrapper>,
+    /// What `resolve_first` found for a name in a module (see there).
+    resolved: std::cell::RefCell<HashMap<(String, String), String>>,
     /// Methods of the package's traits implemented for `Option<T>` or
     /// `Result<T, E>` that hand back the same `T` in a `Result` or an
     /// `Option` (`.error("..")?`): seen through as `ok_or` is.
@@ -682,6 +684,8 @@ impl Facts {
     /// Records that the code names the crate `root` as `alias` (a dependency
     /// renamed with `alias = { package = ".." }`).
     pub(crate) fn add_crate_alias(&mut self, alias: &str, root: &str) {
+        // What resolved before may resolve otherwise now.
+        self.resolved.get_mut().clear();
         if alias != root {
             self.crate_aliases
                 .insert(alias.to_string(), root.to_string());
@@ -692,6 +696,8 @@ impl Facts {
     /// an imported name never serves the fallback for names that do not
     /// resolve (those stay the package's own).
     pub(crate) fn import(&mut self, e: &Exported) {
+        // What resolved before may resolve otherwise now.
+        self.resolved.get_mut().clear();
         let parse = |t: &str| syn::parse_str::<syn::Type>(t).ok();
         if e.foreign {
             self.foreign_roots.insert(e.root.clone());
@@ -781,6 +787,8 @@ impl Facts {
 
     /// Phase A for one file.
     pub(crate) fn add_file(&mut self, f: FileInput<'_>) {
+        // What resolved before may resolve otherwise now.
+        self.resolved.get_mut().clear();
         let macros = LocalMacros::new(self.crate_macros.clone());
         let mut c = Collector {
             facts: self,
@@ -802,6 +810,8 @@ impl Facts {
 
     /// Phase B, once every file was added.
     pub(crate) fn finish(&mut self) {
+        // What resolved before may resolve otherwise now.
+        self.resolved.get_mut().clear();
         // Before any shape is taken: a dependency's generic struct that owns
         // a map is itself, not a wrapper of its parameter. Its fields are
         // read while the set is empty, so no struct's shape waits on its own.
@@ -1395,6 +1405,19 @@ impl Facts {
         if depth > 8 {
             return name.to_string();
         }
+        // Modules that glob-import each other make the search below branch
+        // at every level: each (module, name) is searched once per unit (a
+        // unit of thousands of loose files took minutes without this).
+        let key = (module.to_string(), name.to_string());
+        if let Some(found) = self.resolved.borrow().get(&key) {
+            return found.clone();
+        }
+        let found = self.resolve_first_uncached(module, name, depth);
+        self.resolved.borrow_mut().insert(key, found.clone());
+        found
+    }
+
+    fn resolve_first_uncached(&self, module: &str, name: &str, depth: usize) -> String {
         if let Some(m) = self.modules.get(module) {
             if m.items.contains(name) {
                 return format!("{module}::{name}");

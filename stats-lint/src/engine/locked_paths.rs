@@ -200,14 +200,26 @@ impl<'ast> Visit<'ast> for Finder<'_> {
             pat => (pat, None),
         };
         if let syn::Pat::Ident(pi) = pat {
-            let mut all = AllPaths(Vec::new());
-            if let Some(init) = &l.init {
-                all.visit_expr(&init.expr);
+            // The type the initialiser builds (`Crossroads::new()`,
+            // `Store { .. }`, through `?` and `.unwrap()`) and the written
+            // type: not every path of the initialiser, which in a large
+            // unit would be many paths to resolve for nothing.
+            let mut paths = Vec::new();
+            if let Some(init) = &l.init
+                && let Some(segs) = built_type(&init.expr)
+            {
+                paths.push(segs);
             }
             if let Some(ty) = ty {
+                let mut all = AllPaths(Vec::new());
                 all.visit_type(ty);
+                paths.extend(all.0);
             }
-            self.locals.insert(pi.ident.to_string(), all.0);
+            if paths.is_empty() {
+                self.locals.remove(&pi.ident.to_string());
+            } else {
+                self.locals.insert(pi.ident.to_string(), paths);
+            }
         }
     }
 
@@ -316,6 +328,40 @@ fn token_paths(tokens: proc_macro2::TokenStream) -> Vec<Vec<String>> {
         }
     }
     out
+}
+
+/// The type path an initialiser builds: `Crossroads::new(..)` (the path
+/// before the function), `Store { .. }`, through `?`, `.await`, `.unwrap()`
+/// and `.expect(..)`.
+fn built_type(e: &syn::Expr) -> Option<Vec<String>> {
+    match e {
+        syn::Expr::Try(t) => built_type(&t.expr),
+        syn::Expr::Await(a) => built_type(&a.base),
+        syn::Expr::Paren(p) => built_type(&p.expr),
+        syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
+            built_type(&m.receiver)
+        }
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) if p.path.segments.len() >= 2 => {
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                Some(segs[..segs.len() - 1].to_vec())
+            }
+            _ => None,
+        },
+        syn::Expr::Struct(st) => Some(
+            st.path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect(),
+        ),
+        _ => None,
+    }
 }
 
 /// Every path in a subtree, as its segments' names.
