@@ -3029,18 +3029,25 @@ const PRELUDE_TYPES: &[&str] = &[
     "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64",
 ];
 
+/// What an initialiser builds, under `?`, `.await`, `.unwrap()` and `.expect(..)`.
+fn built(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Try(t) => built(&t.expr),
+        syn::Expr::Await(a) => built(&a.base),
+        syn::Expr::Paren(p) => built(&p.expr),
+        syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
+            built(&m.receiver)
+        }
+        e => e,
+    }
+}
+
 /// The type a constructor expression names: `Db::new(..)`, `Db::default()`,
 /// `Db { .. }`, through `?`, `.await`, `.unwrap()` and `.expect(..)`.
-fn constructed_type(e: &syn::Expr) -> Option<Vec<String>> {
-    match e {
-        syn::Expr::Try(t) => constructed_type(&t.expr),
-        syn::Expr::Await(a) => constructed_type(&a.base),
-        syn::Expr::Paren(p) => constructed_type(&p.expr),
-        syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
-            constructed_type(&m.receiver)
-        }
+pub(crate) fn constructed_type(e: &syn::Expr) -> Option<Vec<String>> {
+    match built(e) {
         // A type, not a module's function (`state::make()`).
-        syn::Expr::Call(_) => constructor_path(e).filter(|segs| {
+        e @ syn::Expr::Call(_) => constructor_path(e).filter(|segs| {
             segs.last()
                 .is_some_and(|l| l.starts_with(char::is_uppercase))
         }),
@@ -3051,12 +3058,7 @@ fn constructed_type(e: &syn::Expr) -> Option<Vec<String>> {
 /// The path of a free function called (`build_registry()`, `state::make()?`),
 /// not a type's associated function (`Db::new()`).
 fn function_called(e: &syn::Expr) -> Option<Vec<String>> {
-    match e {
-        syn::Expr::Try(t) => function_called(&t.expr),
-        syn::Expr::Await(a) => function_called(&a.base),
-        syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
-            function_called(&m.receiver)
-        }
+    match built(e) {
         syn::Expr::Call(c) => {
             let syn::Expr::Path(p) = &*c.func else {
                 return None;

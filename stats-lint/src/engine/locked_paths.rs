@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use syn::visit::Visit;
 
-use super::facts::{Facts, macro_items};
+use super::facts::{Facts, constructed_type, macro_items};
 use super::ty::{LOCK_NAMES, Shape};
 
 /// The paths a package's files put in locks, each with its module.
@@ -206,7 +206,7 @@ impl<'ast> Visit<'ast> for Finder<'_> {
             // unit would be many paths to resolve for nothing.
             let mut paths = Vec::new();
             if let Some(init) = &l.init
-                && let Some(segs) = built_type(&init.expr)
+                && let Some(segs) = constructed_type(&init.expr)
             {
                 paths.push(segs);
             }
@@ -328,40 +328,6 @@ fn token_paths(tokens: proc_macro2::TokenStream) -> Vec<Vec<String>> {
         }
     }
     out
-}
-
-/// The type path an initialiser builds: `Crossroads::new(..)` (the path
-/// before the function), `Store { .. }`, through `?`, `.await`, `.unwrap()`
-/// and `.expect(..)`.
-fn built_type(e: &syn::Expr) -> Option<Vec<String>> {
-    match e {
-        syn::Expr::Try(t) => built_type(&t.expr),
-        syn::Expr::Await(a) => built_type(&a.base),
-        syn::Expr::Paren(p) => built_type(&p.expr),
-        syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
-            built_type(&m.receiver)
-        }
-        syn::Expr::Call(c) => match &*c.func {
-            syn::Expr::Path(p) if p.path.segments.len() >= 2 => {
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
-                Some(segs[..segs.len() - 1].to_vec())
-            }
-            _ => None,
-        },
-        syn::Expr::Struct(st) => Some(
-            st.path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect(),
-        ),
-        _ => None,
-    }
 }
 
 /// Every path in a subtree, as its segments' names.
