@@ -1166,6 +1166,48 @@ fn a_dependency_macro_of_another_file_is_expanded() {
 /// A dependency's one-parameter generic struct that owns a map
 /// (`enr::Enr<CombinedKey>`) is that struct, not a wrapper of its
 /// parameter; one that owns none (`Guarded<T>`) is still read through.
+/// A dependency's struct whose map sits in another struct of its crate
+/// counts as a map when one of its `&mut self` methods mutates that map
+/// (keyed_priority_queue's `push` through a field bound to a name, into its
+/// private `Mediator`); a struct whose nested set is never mutated (a parsed
+/// schedule) does not.
+#[test]
+fn a_dependency_struct_that_mutates_a_nested_map_holds_it() {
+    let t = TempDir::new("dep-nested-map");
+    registry_crate(
+        &t,
+        "pqueue-0.4.0",
+        "pqueue",
+        "0.4.0",
+        "use std::collections::{BTreeSet, HashMap};\n\
+         pub(crate) struct Mediator { map: HashMap<u64, usize> }\n\
+         impl Mediator { fn entry(&mut self, k: u64) -> &mut usize { self.map.entry(k).or_default() } }\n\
+         pub struct Queue { heap: Vec<u64>, key_to_pos: Mediator }\n\
+         impl Queue {\n    pub fn push(&mut self, k: u64) {\n        let key_to_pos = &mut self.key_to_pos;\n        let heap = &mut self.heap;\n        *key_to_pos.entry(k) = heap.len();\n        heap.push(k);\n    }\n\
+         pub fn len(&self) -> usize { self.heap.len() }\n}\n\
+         pub(crate) struct Hours { set: BTreeSet<u8> }\n\
+         pub struct Schedule { hours: Hours, runs: u64 }\n\
+         impl Schedule { pub fn tick(&mut self) { self.runs += 1; } pub fn due(&self, h: u8) -> bool { self.hours.set.contains(&h) } }\n",
+    );
+    t.write(
+        "app/Cargo.toml",
+        &package_manifest("app", "\n[dependencies]\npqueue = \"0.4\"\n"),
+    );
+    t.write(
+        "app/src/lib.rs",
+        "use std::sync::{Arc, Mutex};\n\
+         pub struct Pool {\n    queue: Arc<Mutex<pqueue::Queue>>,\n    cron: Arc<Mutex<pqueue::Schedule>>,\n}\n\
+         impl Pool {\n    pub fn add(&self, k: u64) {\n        self.queue.lock().unwrap().push(k);\n        self.cron.lock().unwrap().tick();\n    }\n}\n",
+    );
+    assert_eq!(
+        findings_with(&t.0.join("app"), &deps_at(t.0.join("registry/src"))),
+        owned(&[
+            ("poison_cascade", "src/lib.rs", 8),
+            ("shared_map_mutation", "src/lib.rs", 8),
+        ])
+    );
+}
+
 #[test]
 fn a_dependency_generic_struct_that_owns_a_map_is_itself() {
     let t = TempDir::new("dep-generic");

@@ -226,6 +226,8 @@ pub(crate) struct Facts {
     unsafe_sync: HashSet<String>,
     /// `(type, method)` of `&mut self` methods that mutate a map field: the field and its declaration.
     mutators: HashMap<(String, String), (String, Span)>,
+    /// The types that have such a method, once every fact is in.
+    mutated_types: HashSet<String>,
     /// `&mut self` methods (type, method) that count in one of the type's
     /// maps, to the map field.
     counters: HashMap<(String, String), String>,
@@ -829,6 +831,7 @@ impl Facts {
             .collect();
         self.foreign_map_owners = owners;
         self.resolve_phase_b();
+        self.mutated_types = self.mutators.keys().map(|(ty, _)| ty.clone()).collect();
         let bodies = std::mem::take(&mut self.raw_bodies);
         self.reach = thread_reach::build(bodies, self);
     }
@@ -2354,8 +2357,13 @@ impl Facts {
                 };
                 // Another crate's struct counts for a map field of its own,
                 // not for maps deep in the crate's other types (a parsed
-                // cron schedule's sets of hours).
+                // cron schedule's sets of hours), unless one of its `&mut
+                // self` methods mutates one (keyed_priority_queue's `push`
+                // into the map of its private `Mediator`).
                 let foreign = self.foreign_structs.contains(n);
+                if foreign && self.mutated_types.contains(n) {
+                    return true;
+                }
                 s.fields.iter().any(|(_, ty, _)| {
                     let field = self.shape_of(ty, &s.module, Some(n));
                     if foreign {
@@ -3727,9 +3735,10 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
         field_calls: Vec<(String, String)>,
         /// Fields lent as `&mut` to a function: its path, the argument, the field.
         handed: Vec<(Vec<String>, usize, String)>,
-        /// Bindings of a variant's fields matched out of `self`
-        /// (`match self { Self::Requests(map) => .. }`): name to field.
-        variant_bindings: HashMap<String, String>,
+        /// Names that stand for a field of `self`: a variant's fields
+        /// matched out of it (`match self { Self::Requests(map) => .. }`),
+        /// a field borrowed first (`let names = &mut self.names;`).
+        field_bindings: HashMap<String, String>,
         /// `*self = new`, `mem::replace(self, ..)`.
         whole: bool,
         /// Bindings of what a method of `self` hands back: name to method.
@@ -3861,6 +3870,21 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
         }
     }
     impl V {
+        /// The field of `self` an expression names: `self.map`, or a name
+        /// bound to one.
+        fn field_of(&self, e: &syn::Expr) -> Option<String> {
+            match e {
+                syn::Expr::Path(p) => self
+                    .field_bindings
+                    .get(&p.path.get_ident()?.to_string())
+                    .cloned(),
+                syn::Expr::Paren(p) => self.field_of(&p.expr),
+                syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                    self.field_of(&u.expr)
+                }
+                e => self_field(e),
+            }
+        }
         /// The variants a pattern matches out of `self` or of a field of it
         /// (`match &mut self.kagi.rev { Rev::ByTf(m) => .. }`): each bound
         /// name and the field it stands for (`kagi.rev.ByTf::0`).
@@ -3870,20 +3894,19 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
                 place = &r.expr;
             }
             if is_self(place) {
-                variant_fields(pat, &mut self.variant_bindings);
+                variant_fields(pat, &mut self.field_bindings);
             } else if let Some(field) = self_field(place) {
                 let mut named = HashMap::new();
                 variant_fields(pat, &mut named);
                 for (name, inner) in named {
-                    self.variant_bindings
-                        .insert(name, format!("{field}.{inner}"));
+                    self.field_bindings.insert(name, format!("{field}.{inner}"));
                 }
             }
         }
     }
     impl<'ast> Visit<'ast> for V {
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            if let Some(f) = self_field(&m.receiver) {
+            if let Some(f) = self.field_of(&m.receiver) {
                 push(&mut self.field_calls, (f, m.method.to_string()));
             }
             if let Some((name, fields)) = binding_fields(&m.receiver)
@@ -3892,15 +3915,10 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
                 let call = (via.clone(), fields, m.method.to_string());
                 push(&mut self.returned_calls, call);
             }
-            if super::walk::MUTATING_METHODS.contains(&m.method.to_string().as_str()) {
-                if let Some(f) = self_field(&m.receiver) {
-                    push(&mut self.fields, f);
-                } else if let syn::Expr::Path(p) = &*m.receiver
-                    && let Some(id) = p.path.get_ident()
-                    && let Some(f) = self.variant_bindings.get(&id.to_string())
-                {
-                    push(&mut self.fields, f.clone());
-                }
+            if super::walk::MUTATING_METHODS.contains(&m.method.to_string().as_str())
+                && let Some(f) = self.field_of(&m.receiver)
+            {
+                push(&mut self.fields, f);
             }
             if let syn::Expr::Path(p) = &*m.receiver
                 && p.path.is_ident("self")
@@ -3917,7 +3935,7 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
             }
             // `self.map[k] = v`, and `self.map = new` (the whole map replaced).
             let target = match &*a.left {
-                syn::Expr::Index(ix) => self_field(&ix.expr),
+                syn::Expr::Index(ix) => self.field_of(&ix.expr),
                 left => self_field(left),
             };
             if let Some(f) = target {
@@ -3969,7 +3987,19 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
         // `let Self { documents, .. } = self;`: an irrefutable pattern of
         // the struct itself, each name standing for its field.
         fn visit_local(&mut self, l: &'ast syn::Local) {
+            // The initialiser sees the names bound before this `let`.
+            syn::visit::visit_local(self, l);
             if let Some(name) = bound_value(&l.pat) {
+                // `let names = &mut self.names;` (a later `let names = ..`
+                // of something else shadows it).
+                let borrowed = match l.init.as_ref().map(|i| &*i.expr) {
+                    Some(syn::Expr::Reference(r)) if r.mutability.is_some() => self_field(&r.expr),
+                    _ => None,
+                };
+                match borrowed {
+                    Some(field) => self.field_bindings.insert(name.clone(), field),
+                    None => self.field_bindings.remove(&name),
+                };
                 // A later `let c = ..` of something else shadows the binding.
                 match l.init.as_ref().and_then(|i| self_method(&i.expr)) {
                     Some(via) => self.returned.insert(name, via),
@@ -3986,10 +4016,9 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
                     let field = field
                         .split_once("::")
                         .map_or(field.clone(), |(_, f)| f.to_string());
-                    self.variant_bindings.insert(name, field);
+                    self.field_bindings.insert(name, field);
                 }
             }
-            syn::visit::visit_local(self, l);
         }
         // Closures are read too: one that mutates `self.map` runs within
         // the method's `&mut self` borrow (`self.get().unwrap_or_else(|| ..)`).
