@@ -267,6 +267,11 @@ pub(crate) struct Facts {
     upgrade_methods: HashSet<String>,
     /// Type parameters of the generic structs.
     struct_params: HashMap<String, Vec<String>>,
+    /// The package's generic enums that hold nothing but one type parameter
+    /// (`enum Phase<T> { Ready, Running(T) }`): that parameter's index.
+    option_like: HashMap<String, usize>,
+    /// Their variants that hold it (`Running`).
+    option_like_variants: HashSet<String>,
     /// `macro_rules!` of the package by name: for a lock helper
     /// (`($m:expr) => { $m.lock().unwrap() }`), its metavariable and body;
     /// `None` for any other macro, or when two macros share the name.
@@ -1696,6 +1701,13 @@ impl Facts {
                     PtrKind::Owned => Shape::Wrap(inner),
                 };
             }
+            // `Phase<Globals>` of `enum Phase<T> { Ready, Running(T) }`
+            // holds a `Globals` as an `Option` does.
+            if let Some(&i) = self.option_like.get(full)
+                && i < nargs
+            {
+                return Shape::Wrap(Box::new(arg(i)));
+            }
             // One that owns a map of its own (`enr::Enr<CombinedKey>`) is
             // that struct, not a wrapper of its parameter.
             if !(nargs == 1 && self.foreign_structs.contains(full))
@@ -2175,6 +2187,12 @@ impl Facts {
     }
 
     /// Whether a struct is put in an `Arc`, a `static` or a framework's shared state.
+    /// Whether `name` is a variant of the package's generic enum that holds
+    /// its type parameter as an `Option` does (`Phase::Running(g)`).
+    pub(crate) fn is_option_like_variant(&self, name: &str) -> bool {
+        self.option_like_variants.contains(name)
+    }
+
     pub(crate) fn is_shared_struct(&self, full: &str) -> bool {
         self.shared_structs.contains(full)
     }
@@ -3301,7 +3319,14 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             })
             .collect();
         if !fields.is_empty() {
-            self.add_struct(format!("{}::{name}", self.module), &e.generics, fields);
+            let full = format!("{}::{name}", self.module);
+            if let Some(i) = option_like_param(e) {
+                self.facts.option_like.insert(full.clone(), i);
+                for v in e.variants.iter().filter(|v| !v.fields.is_empty()) {
+                    self.facts.option_like_variants.insert(v.ident.to_string());
+                }
+            }
+            self.add_struct(full, &e.generics, fields);
         }
         syn::visit::visit_item_enum(self, e);
     }
@@ -3727,6 +3752,17 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 /// The fields of `self` that a method body mutates with a map method or an
 /// index assignment (`self.entries.insert(..)`, `self.by_id[k] = v`), and
 /// the methods of `self` it calls.
+/// Calls that hand on the place they are called on: an `Option`'s or a
+/// `Result`'s content (the first two), or an exclusive borrow of it.
+const UNWRAPS: &[&str] = &[
+    "unwrap",
+    "expect",
+    "as_mut",
+    "as_deref_mut",
+    "borrow_mut",
+    "deref_mut",
+];
+
 fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
     #[derive(Default)]
     struct V {
@@ -3882,8 +3918,37 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
                 syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
                     self.field_of(&u.expr)
                 }
+                syn::Expr::Reference(r) => self.field_of(&r.expr),
+                // `h.live_blocks` of `let h = self.heap.as_mut().unwrap();`
+                syn::Expr::Field(f) if !is_self(&f.base) => {
+                    let syn::Member::Named(member) = &f.member else {
+                        return self_field(e);
+                    };
+                    self.field_of(&f.base)
+                        .map(|base| format!("{base}.{member}"))
+                }
+                syn::Expr::MethodCall(m) if UNWRAPS.contains(&m.method.to_string().as_str()) => {
+                    self.field_of(&m.receiver)
+                }
                 e => self_field(e),
             }
+        }
+        /// The field of `self` a `let` binds by an exclusive borrow:
+        /// `&mut self.names`, `self.heap.as_mut().unwrap()` (not
+        /// `self.count.unwrap()`, a copy).
+        fn borrowed_field(&self, init: &syn::Expr) -> Option<String> {
+            let mut inner = init;
+            while let syn::Expr::MethodCall(c) = inner
+                && (c.method == "unwrap" || c.method == "expect")
+            {
+                inner = &c.receiver;
+            }
+            let lends = match inner {
+                syn::Expr::Reference(r) => r.mutability.is_some(),
+                syn::Expr::MethodCall(c) => UNWRAPS[2..].contains(&c.method.to_string().as_str()),
+                _ => false,
+            };
+            if lends { self.field_of(init) } else { None }
         }
         /// The variants a pattern matches out of `self` or of a field of it
         /// (`match &mut self.kagi.rev { Rev::ByTf(m) => .. }`): each bound
@@ -3992,10 +4057,7 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
             if let Some(name) = bound_value(&l.pat) {
                 // `let names = &mut self.names;` (a later `let names = ..`
                 // of something else shadows it).
-                let borrowed = match l.init.as_ref().map(|i| &*i.expr) {
-                    Some(syn::Expr::Reference(r)) if r.mutability.is_some() => self_field(&r.expr),
-                    _ => None,
-                };
+                let borrowed = l.init.as_ref().and_then(|i| self.borrowed_field(&i.expr));
                 match borrowed {
                     Some(field) => self.field_bindings.insert(name.clone(), field),
                     None => self.field_bindings.remove(&name),
@@ -4046,6 +4108,27 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
         .chain(returned)
         .chain(v.whole.then_some(MutatorTarget::Whole))
         .collect()
+}
+
+/// The index of the one type parameter a generic enum's variants hold, when
+/// each field of each variant is exactly that parameter
+/// (`enum Phase<T> { Ready, Running(T), Done(T) }`).
+fn option_like_param(e: &syn::ItemEnum) -> Option<usize> {
+    let params: Vec<&syn::Ident> = e.generics.type_params().map(|p| &p.ident).collect();
+    let mut held = None;
+    for f in e.variants.iter().flat_map(|v| v.fields.iter()) {
+        let syn::Type::Path(tp) = &f.ty else {
+            return None;
+        };
+        let i = params
+            .iter()
+            .position(|p| tp.qself.is_none() && tp.path.is_ident(*p))?;
+        if held.is_some_and(|h| h != i) {
+            return None;
+        }
+        held = Some(i);
+    }
+    held
 }
 
 /// The methods of a trait impl for `Option<T>` or `Result<T, E>` that take

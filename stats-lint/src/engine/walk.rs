@@ -1719,7 +1719,7 @@ impl<'a> Walker<'a> {
                         matches!(
                             l.ident.to_string().as_str(),
                             "Ok" | "Some" | "Err" | "State" | "Extension" | "Data"
-                        )
+                        ) || self.option_like_variant(&l.ident.to_string(), value.as_ref())
                     }) =>
             {
                 let is_err = ts.path.segments.last().is_some_and(|l| l.ident == "Err");
@@ -1930,6 +1930,19 @@ impl<'a> Walker<'a> {
             .as_ref()
             .is_some_and(|module| module.contains(decl))
             && !self.facts.is_static_decl(decl)
+    }
+
+    /// Whether `variant` matched against `value` takes out what the
+    /// package's `Option`-like generic enum holds (`Phase::Running(g)` of a
+    /// `Phase<Globals>`), not a field of an enum of that value's own type.
+    fn option_like_variant(&self, variant: &str, value: Option<&Value>) -> bool {
+        if !self.facts.is_option_like_variant(variant) {
+            return false;
+        }
+        match value.map(|v| v.shape.peel().0) {
+            Some(Shape::Named(s)) => self.facts.field(s, &format!("{variant}::0")).is_none(),
+            _ => true,
+        }
     }
 
     /// `State::Requests(map)` or `State::Ready { pool }` matched against a

@@ -297,11 +297,17 @@ pub(crate) fn call_mutation(cx: &Cx<'_>, c: &syn::ExprCall) -> Option<Mutation> 
         return None;
     }
     let map = cx.value(c.args.first()?)?;
-    map.is_map().then(|| Mutation {
-        site: cx.span(syn::spanned::Spanned::span(c)),
-        what: format!("`mem::{name}`"),
-        map,
-    })
+    let site = cx.span(syn::spanned::Spanned::span(c));
+    if map.is_map() {
+        return Some(Mutation {
+            site,
+            what: format!("`mem::{name}`"),
+            map,
+        });
+    }
+    // `mem::replace(&mut *guard, State::Ready)`: the package's struct or
+    // enum replaced whole, its map with it.
+    whole_value_mutation(cx, map, site, &format!("`mem::{name}` of the whole value"))
 }
 
 /// `map[k] = v` and `map[k] += n`.
@@ -347,18 +353,22 @@ pub(crate) fn replace_mutation(cx: &Cx<'_>, lhs: &syn::Expr, whole: Span) -> Opt
             map,
         });
     }
-    // `*guard = State { .. }`, `guard.caches = Caches::new()`: the package's
-    // struct replaced whole, its map with it (not an `Arc` to one replaced:
-    // the struct it pointed to is left as it was).
-    let (crate::engine::Shape::Named(strukt), false) = map.shape.peel() else {
+    // `*guard = State { .. }`, `guard.caches = Caches::new()`.
+    whole_value_mutation(cx, map, whole, "assignment of the whole value")
+}
+
+/// The package's struct replaced whole, its map with it (not an `Arc` to
+/// one replaced: the struct it pointed to is left as it was).
+fn whole_value_mutation(cx: &Cx<'_>, v: Value, site: Span, what: &str) -> Option<Mutation> {
+    let (crate::engine::Shape::Named(strukt), false) = v.shape.peel() else {
         return None;
     };
     let (field, decl) = cx.direct_map_field(strukt)?;
     let (shape, _) = cx.field_path(strukt, &field)?;
     Some(Mutation {
-        site: whole,
-        what: format!("assignment of the whole value (its map `{field}` with it)"),
-        map: field_map(cx, map, &field, shape, decl),
+        site,
+        what: format!("{what} (its map `{field}` with it)"),
+        map: field_map(cx, v, &field, shape, decl),
     })
 }
 
