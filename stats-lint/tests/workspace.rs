@@ -1405,3 +1405,35 @@ fn a_locked_dependency_missing_from_the_cache_is_named() {
     let off = lint_paths(&[t.0.join("app")], &no_deps()).unwrap();
     assert!(off.notices.is_empty());
 }
+
+/// A file nested deeper than the parser's stack allows (100,000
+/// parentheses) is named as not parsed; the process does not abort and
+/// the package's other files are linted.
+#[test]
+fn a_file_nested_too_deeply_is_named_and_the_others_are_linted() {
+    let t = TempDir::new("deep-nesting");
+    t.write("app/Cargo.toml", &package_manifest("app", ""));
+    t.write("app/src/lib.rs", "mod deep;\nmod ok;\n");
+    t.write(
+        "app/src/deep.rs",
+        &format!(
+            "pub fn f() -> u32 {{ {}1{} }}\n",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        ),
+    );
+    t.write(
+        "app/src/ok.rs",
+        "use std::collections::HashMap;\nuse std::sync::Mutex;\n\
+         static M: Mutex<Option<HashMap<u8, u8>>> = Mutex::new(None);\n\
+         pub fn g() {\n    M.lock().unwrap().as_mut().unwrap().insert(1, 1);\n}\n",
+    );
+    assert_eq!(
+        findings_with(&t.0.join("app"), &no_deps()),
+        owned(&[
+            ("syntax_error", "src/deep.rs", 1),
+            ("poison_cascade", "src/ok.rs", 5),
+            ("shared_map_mutation", "src/ok.rs", 5),
+        ])
+    );
+}

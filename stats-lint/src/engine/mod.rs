@@ -15,6 +15,7 @@ pub(crate) mod edition2015;
 pub(crate) mod facts;
 pub(crate) mod locked_paths;
 pub(crate) mod macro_rules;
+pub(crate) mod nesting;
 pub(crate) mod select;
 pub(crate) mod test_scope;
 pub(crate) mod thread_reach;
@@ -235,12 +236,18 @@ pub(crate) enum TestModule {
     },
 }
 
+/// Parses a source file: one nested too deeply to parse safely is an error
+/// (see [`nesting`]), then the 2015 edition's shapes are tried (see
+/// [`edition2015`]).
+fn parse_source(text: &str) -> Result<syn::File, syn::Error> {
+    nesting::check(text)?;
+    edition2015::parse_file(text)
+}
+
 impl ParsedFile {
     /// The file's syntax tree, kept from an earlier parse or parsed now.
     fn take_tree(&mut self) -> Result<syn::File, syn::Error> {
-        self.ast
-            .take()
-            .unwrap_or_else(|| edition2015::parse_file(&self.text))
+        self.ast.take().unwrap_or_else(|| parse_source(&self.text))
     }
 
     /// What pass 1 reads of the file, given its tree.
@@ -255,7 +262,7 @@ impl ParsedFile {
 
     /// Parses `text`.
     pub(crate) fn parse(display: PathBuf, module: String, text: String) -> ParsedFile {
-        let ast = Some(edition2015::parse_file(&text));
+        let ast = Some(parse_source(&text));
         ParsedFile {
             display,
             module,
@@ -427,9 +434,7 @@ pub(crate) fn library_facts(mut files: Vec<ParsedFile>, root: &str) -> (Exported
 fn crate_macros(files: &mut [ParsedFile]) -> macro_rules::CrateMacros {
     let mut macros = macro_rules::CrateMacros::default();
     for f in files.iter_mut().filter(|f| f.text.contains("macro_rules!")) {
-        let tree = f
-            .ast
-            .get_or_insert_with(|| edition2015::parse_file(&f.text));
+        let tree = f.ast.get_or_insert_with(|| parse_source(&f.text));
         if let Ok(ast) = tree {
             macros.collect(&ast.items);
         }
