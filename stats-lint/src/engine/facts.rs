@@ -1734,13 +1734,17 @@ impl Facts {
             None => ("", full),
         };
         // hashlink's `LruCache` is its `LinkedHashMap` with a bound.
-        if MAP_NAMES.contains(&name) || (name == "LruCache" && krate == "hashlink") {
+        if (MAP_NAMES.contains(&name) && !ty::other_crates_table(krate, name))
+            || (name == "LruCache" && krate == "hashlink")
+        {
             return Shape::Map {
                 value: Box::new(arg(1)),
             };
         }
         // hashbrown's raw `HashTable` is a map whose entries are its values.
-        if SET_NAMES.contains(&name) || (name == "HashTable" && krate == "hashbrown") {
+        if (SET_NAMES.contains(&name) && !ty::other_crates_table(krate, name))
+            || (name == "HashTable" && krate == "hashbrown")
+        {
             return Shape::Map {
                 value: Box::new(Shape::Unknown),
             };

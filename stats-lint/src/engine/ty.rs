@@ -119,6 +119,17 @@ pub(crate) const SET_NAMES: &[&str] = &[
     "LinkedHashSet",
 ];
 
+/// Whether `krate::name` is another crate's table of a name the linter
+/// knows as one crate's alias of a std map: `intmap::IntMap` (a hash table
+/// written from scratch) is not nohash-hasher's `IntMap`.
+pub(crate) fn other_crates_table(krate: &str, name: &str) -> bool {
+    matches!(name, "IntMap" | "IntSet")
+        && !matches!(
+            krate,
+            "" | "nohash_hasher" | "nohash" | "crate" | "self" | "super"
+        )
+}
+
 /// Whether another crate's type of this name is one of its aliases of a
 /// std or hashbrown map or set (bevy_utils' `TypeIdHashMap<V>`,
 /// `EntityHashSet`, `PreHashMap<K, V>`): a `HashMap`/`HashSet`/`BTreeMap`/

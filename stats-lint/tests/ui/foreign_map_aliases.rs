@@ -81,6 +81,17 @@ mod own {
     }
 }
 
+/// intmap's `IntMap`, a hash table of its own, is not nohash-hasher's alias.
+pub struct Pages {
+    pages: Arc<RwLock<intmap::IntMap<u64, u8>>>,
+}
+
+impl Pages {
+    pub fn set(&self, k: u64) {
+        self.pages.write().insert(k, 1);
+    }
+}
+
 pub fn concurrent(r: &Router) {
     // Not a std map: its name says it synchronises itself.
     r.concurrent.write().insert(1, 2);
