@@ -315,7 +315,8 @@ pub(crate) struct Walker<'a> {
     module: String,
     scopes: Vec<HashMap<String, Option<Value>>>,
     self_ty: Option<String>,
-    /// `impl .. for Arc<Store>`: `self` is an `Arc`, shared also as `&mut self`.
+    /// `impl .. for Arc<Store>` (or `for &RwLock<Store>`): `self` is shared,
+    /// also as `&mut self`.
     self_is_arc: Option<Shape>,
     /// The shapes of the type arguments of a concrete impl
     /// (`impl<I> Db<MultiThreaded, I>`: `[MultiThreaded, unknown]`): a field
@@ -2026,7 +2027,12 @@ impl<'a> Walker<'a> {
         for arg in inputs {
             match arg {
                 syn::FnArg::Receiver(r) => {
-                    let Some(st) = self.self_ty.clone() else {
+                    // `impl Consign for &RwLock<Table>` has no path of its own.
+                    let Some(st) = self
+                        .self_ty
+                        .clone()
+                        .or_else(|| self.self_is_arc.as_ref().map(|_| String::new()))
+                    else {
                         continue;
                     };
                     let owner = Owner {
@@ -2864,8 +2870,16 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             syn::Type::Path(tp) => Some(self.resolve(&tp.path)),
             _ => None,
         };
+        // `impl Consign for &RwLock<Table>`: a shared lock, as a `&RwLock`
+        // parameter is.
         let arc = match self.shape_of_type(&i.self_ty) {
             arc @ Shape::Arc(_) => Some(arc),
+            Shape::Wrap(lock)
+                if matches!(&*i.self_ty, syn::Type::Reference(r) if r.mutability.is_none())
+                    && matches!(*lock, Shape::Lock { .. }) =>
+            {
+                Some(*lock)
+            }
             _ => None,
         };
         let args = self.concrete_args(i);
@@ -2986,6 +3000,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
+        self.dispatch(|p, cx| p.check_local(cx, l));
         let mut value = None;
         if let Some(init) = &l.init
             && matches!(strip(&init.expr), syn::Expr::Closure(_))

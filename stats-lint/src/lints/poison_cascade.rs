@@ -1,5 +1,7 @@
 //! `poison_cascade`: `.lock().unwrap()` on a shared map's lock.
 
+use std::collections::HashMap;
+
 use crate::engine::{Cx, Flavor, Guard, LintPass};
 use crate::lints::{declare_lint, diag, note_declaration};
 
@@ -54,9 +56,40 @@ declare_lint! {
 
 /// The detection.
 #[derive(Default)]
-pub(crate) struct Pass;
+pub(crate) struct Pass {
+    /// Names bound to a lock's result before it is unwrapped
+    /// (`let guard = shared.lock();`), with the lock method.
+    lock_results: HashMap<String, String>,
+}
+
+/// `m.lock()`, `m.write()`, `m.read()`: the method.
+fn lock_method(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Paren(p) => lock_method(&p.expr),
+        syn::Expr::MethodCall(c) if c.args.is_empty() => {
+            let name = c.method.to_string();
+            matches!(name.as_str(), "lock" | "write" | "read").then_some(name)
+        }
+        _ => None,
+    }
+}
 
 impl LintPass for Pass {
+    fn check_local(&mut self, _cx: &Cx<'_>, l: &syn::Local) {
+        let pat = match &l.pat {
+            syn::Pat::Type(t) => &*t.pat,
+            p => p,
+        };
+        let syn::Pat::Ident(pi) = pat else {
+            return;
+        };
+        let name = pi.ident.to_string();
+        match l.init.as_ref().and_then(|i| lock_method(&i.expr)) {
+            Some(lock) => self.lock_results.insert(name, lock),
+            None => self.lock_results.remove(&name),
+        };
+    }
+
     fn check_method_call(&mut self, cx: &Cx<'_>, m: &syn::ExprMethodCall) {
         let unwrap = m.method.to_string();
         if unwrap != "unwrap" && unwrap != "expect" {
@@ -66,19 +99,28 @@ impl LintPass for Pass {
         while let syn::Expr::Paren(p) = receiver {
             receiver = &p.expr;
         }
-        let syn::Expr::MethodCall(lock_call) = receiver else {
-            return;
-        };
-        let mut lock_call: &syn::ExprMethodCall = lock_call;
         // `.lock().as_mut().unwrap()` panics on a poisoned lock as well.
         let mut between = String::new();
-        if matches!(lock_call.method.to_string().as_str(), "as_mut" | "as_ref")
-            && let syn::Expr::MethodCall(inner) = &*lock_call.receiver
+        let mut locked = receiver;
+        if let syn::Expr::MethodCall(c) = receiver
+            && matches!(c.method.to_string().as_str(), "as_mut" | "as_ref")
         {
-            between = format!(".{}()", lock_call.method);
-            lock_call = inner;
+            between = format!(".{}()", c.method);
+            locked = &c.receiver;
         }
-        let lock = lock_call.method.to_string();
+        // The lock call, or a name bound to its result
+        // (`let guard = m.lock(); guard.as_ref().expect(..)`).
+        let (lock, start) = match locked {
+            syn::Expr::MethodCall(c) => (c.method.to_string(), c.method.span()),
+            syn::Expr::Path(p) => match p.path.get_ident() {
+                Some(id) => match self.lock_results.get(&id.to_string()) {
+                    Some(lock) => (lock.clone(), id.span()),
+                    None => return,
+                },
+                None => return,
+            },
+            _ => return,
+        };
         if !matches!(lock.as_str(), "lock" | "write" | "read") {
             return;
         }
@@ -98,8 +140,8 @@ impl LintPass for Pass {
         let end = m.paren_token.span.close();
         // The finding goes on the line of the call that panics when the chain
         // is split over several lines.
-        let site = if lock_call.method.span().start().line == m.method.span().start().line {
-            cx.join(lock_call.method.span(), end)
+        let site = if start.start().line == m.method.span().start().line {
+            cx.join(start, end)
         } else {
             cx.join(m.method.span(), end)
         };
