@@ -1292,6 +1292,22 @@ fn a_program_s_own_state_is_not_shared_by_owning_a_lock() {
         "lsp",
         "fn main() {\n    let (_service, _socket) = tower_lsp::LspService::new(|_client| State::new());\n}\n",
     );
+    // A function named as the service's constructor, or called in its closure.
+    program(
+        "lsp_path",
+        "fn main() {\n    let (_service, _socket) = tower_lsp::LspService::new(State::for_client);\n}\n\
+         impl State { fn for_client(_c: u8) -> Self { State::new() } }\n",
+    );
+    program(
+        "lsp_fn",
+        "fn make(_c: u8) -> State { State::new() }\n\
+         fn main() {\n    let (_service, _socket) = tower_lsp::LspService::new(make);\n}\n",
+    );
+    program(
+        "lsp_helper",
+        "fn make(_c: u8) -> State { State::new() }\n\
+         fn main() {\n    let (_service, _socket) = tower_lsp::LspService::new(|c| make(c));\n}\n",
+    );
     // A helper's other struct in an `Arc`: the state stays the program's own.
     program(
         "helper_other",
@@ -1319,6 +1335,9 @@ fn a_program_s_own_state_is_not_shared_by_owning_a_lock() {
     assert_eq!(found("helper_let"), [6]);
     assert_eq!(found("helper_other"), Vec::<usize>::new());
     assert_eq!(found("lsp"), [6]);
+    assert_eq!(found("lsp_path"), [6]);
+    assert_eq!(found("lsp_fn"), [6]);
+    assert_eq!(found("lsp_helper"), [6]);
     assert_eq!(found("cloned"), [6]);
     assert_eq!(found("scoped"), [6]);
     assert_eq!(found("library"), [6]);

@@ -3590,22 +3590,35 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         // `LspService::new(|client| Backend { .. })` (tower-lsp and its
         // forks): the server runs the state's `&self` handlers from many
-        // tasks at once, as a framework's shared state.
+        // tasks at once, as a framework's shared state. Also a function
+        // named (`LspService::new(Backend::new)`, `LspService::new(make)`)
+        // or called in the closure (`|client| make(client)`): the struct
+        // it returns.
         if let syn::Expr::Path(p) = &*c.func
             && let [.., ty, ctor] = p.path.segments.iter().collect::<Vec<_>>().as_slice()
             && ty.ident == "LspService"
             && (ctor.ident == "new" || ctor.ident == "build")
-            && let Some(syn::Expr::Closure(cl)) = c.args.first()
         {
-            let body = match &*cl.body {
-                syn::Expr::Block(b) => match b.block.stmts.last() {
-                    Some(syn::Stmt::Expr(e, None)) => e,
-                    _ => &*cl.body,
-                },
-                e => e,
-            };
-            if let Some(segs) = constructor_path(body) {
-                self.facts.raw_shared.push((segs, self.module.clone()));
+            match c.args.first() {
+                Some(syn::Expr::Closure(cl)) => {
+                    let body = match &*cl.body {
+                        syn::Expr::Block(b) => match b.block.stmts.last() {
+                            Some(syn::Stmt::Expr(e, None)) => e,
+                            _ => &*cl.body,
+                        },
+                        e => e,
+                    };
+                    if let Some(f) = function_called(body) {
+                        self.facts.raw_arc_calls.push((f, self.module.clone()));
+                    } else if let Some(segs) = constructor_path(body) {
+                        self.facts.raw_shared.push((segs, self.module.clone()));
+                    }
+                }
+                Some(syn::Expr::Path(f)) if f.qself.is_none() => {
+                    let call = (path_segs(&f.path), self.module.clone());
+                    self.facts.raw_arc_calls.push(call);
+                }
+                _ => {}
             }
         }
         // `Arc::clone(&s.docs)`, `Arc::downgrade(&s.docs)`: the field's `Arc` has another owner.
