@@ -68,6 +68,19 @@ type RawFn = (
     Option<Vec<Vec<String>>>,
 );
 
+/// What a function gives the closures it takes (`fn current<R>(f: impl
+/// FnOnce(&mut World) -> R)`): for each closure parameter, by its index
+/// among the function's arguments, the types of the closure's parameters.
+#[derive(Clone, Debug)]
+pub(crate) struct Callbacks {
+    /// The module the types are written in.
+    pub(crate) module: String,
+    /// The full path of `Self` for methods.
+    pub(crate) self_ty: Option<String>,
+    /// Argument index (not counting `self`) and the closure's parameter types.
+    pub(crate) args: Vec<(usize, Vec<syn::Type>)>,
+}
+
 /// A function whose return type may lead to a shared value.
 #[derive(Clone, Debug)]
 pub(crate) struct FnFact {
@@ -287,6 +300,10 @@ pub(crate) struct Facts {
     raw_unsafe_sync: Vec<(Vec<String>, String)>,
     raw_mutators: Vec<RawMutator>,
     raw_fns: Vec<RawFn>,
+    /// Functions that take closures, before their `Self` types are resolved.
+    raw_callbacks: Vec<(Option<Vec<String>>, String, Callbacks)>,
+    /// Functions that take closures, by full path: what each closure is given.
+    callbacks: HashMap<String, Callbacks>,
     raw_derefs: Vec<RawDeref>,
     raw_upgrades: Vec<RawGenericMethod>,
     raw_clones: Vec<(Vec<String>, String)>,
@@ -862,6 +879,17 @@ impl Facts {
         for (segs, module) in std::mem::take(&mut self.raw_unsafe_sync) {
             let full = self.resolve(&module, &segs);
             self.unsafe_sync.insert(full);
+        }
+        for (self_ty, name, mut cb) in std::mem::take(&mut self.raw_callbacks) {
+            let full = match self_ty {
+                Some(st) => {
+                    let st_full = self.resolve(&cb.module, &st);
+                    cb.self_ty = Some(st_full.clone());
+                    format!("{st_full}::{name}")
+                }
+                None => format!("{}::{name}", cb.module),
+            };
+            self.callbacks.insert(full, cb);
         }
         for (self_ty, name, mut fact, alias) in std::mem::take(&mut self.raw_fns) {
             // A bare path is followed when it names an alias or a struct of
@@ -2121,6 +2149,11 @@ impl Facts {
         self.fns.get(full)
     }
 
+    /// What the package's function `full` gives the closures it takes.
+    pub(crate) fn callbacks(&self, full: &str) -> Option<&Callbacks> {
+        self.callbacks.get(full)
+    }
+
     /// Where the one `static` declared in the body of the function at
     /// `scope` is (what a `fn repository() -> &'static Mutex<..>` nested in
     /// a test returns).
@@ -2860,6 +2893,16 @@ impl Collector<'_> {
         block: &syn::Block,
         self_ty: Option<&[String]>,
     ) {
+        let args = closure_arg_types(sig);
+        if !args.is_empty() {
+            let cb = Callbacks {
+                module: self.module.clone(),
+                self_ty: None,
+                args,
+            };
+            let st = self_ty.map(<[String]>::to_vec);
+            self.facts.raw_callbacks.push((st, name.to_string(), cb));
+        }
         let syn::ReturnType::Type(_, ret) = &sig.output else {
             return;
         };
@@ -4125,6 +4168,66 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
         .chain(returned)
         .chain(v.whole.then_some(MutatorTarget::Whole))
         .collect()
+}
+
+/// The closures a function takes (`f: impl FnOnce(&mut World) -> R`, `f: F`
+/// with `F: Fn(&State)`, `f: &dyn Fn(u8)`): each one's index among the
+/// arguments that are not `self`, and its parameter types.
+fn closure_arg_types(sig: &syn::Signature) -> Vec<(usize, Vec<syn::Type>)> {
+    fn fn_inputs<'a>(
+        bounds: impl IntoIterator<Item = &'a syn::TypeParamBound>,
+    ) -> Option<Vec<syn::Type>> {
+        bounds.into_iter().find_map(|b| {
+            let syn::TypeParamBound::Trait(t) = b else {
+                return None;
+            };
+            let last = t.path.segments.last()?;
+            let syn::PathArguments::Parenthesized(a) = &last.arguments else {
+                return None;
+            };
+            matches!(last.ident.to_string().as_str(), "Fn" | "FnMut" | "FnOnce")
+                .then(|| a.inputs.iter().cloned().collect())
+        })
+    }
+    let generic_bounds = |ident: &syn::Ident| -> Option<Vec<syn::Type>> {
+        let inline = sig.generics.type_params().find(|p| &p.ident == ident);
+        inline.and_then(|p| fn_inputs(&p.bounds)).or_else(|| {
+            sig.generics
+                .where_clause
+                .as_ref()?
+                .predicates
+                .iter()
+                .find_map(|w| {
+                    let syn::WherePredicate::Type(pt) = w else {
+                        return None;
+                    };
+                    matches!(&pt.bounded_ty, syn::Type::Path(tp) if tp.path.is_ident(ident))
+                        .then(|| fn_inputs(&pt.bounds))
+                        .flatten()
+                })
+        })
+    };
+    let mut out = Vec::new();
+    let typed = sig.inputs.iter().filter_map(|a| match a {
+        syn::FnArg::Typed(pt) => Some(&*pt.ty),
+        syn::FnArg::Receiver(_) => None,
+    });
+    for (i, ty) in typed.enumerate() {
+        let mut ty = ty;
+        while let syn::Type::Reference(r) = ty {
+            ty = &r.elem;
+        }
+        let inputs = match ty {
+            syn::Type::ImplTrait(it) => fn_inputs(&it.bounds),
+            syn::Type::TraitObject(to) => fn_inputs(&to.bounds),
+            syn::Type::Path(tp) => tp.path.get_ident().and_then(generic_bounds),
+            _ => None,
+        };
+        if let Some(inputs) = inputs {
+            out.push((i, inputs));
+        }
+    }
+    out
 }
 
 /// The index of the one type parameter a generic enum's variants hold, when

@@ -51,7 +51,7 @@ pub(crate) trait LintPass {
     fn check_call(&mut self, _cx: &Cx<'_>, _call: &syn::ExprCall) {}
     /// An assignment `a = b`.
     fn check_assign(&mut self, _cx: &Cx<'_>, _assign: &syn::ExprAssign) {}
-    /// A `let`, before its initialiser is walked.
+    /// A `let`, after its initialiser is walked.
     fn check_local(&mut self, _cx: &Cx<'_>, _local: &syn::Local) {}
     /// A binary operation, including compound assignments (`+=`).
     fn check_binary(&mut self, _cx: &Cx<'_>, _binary: &syn::ExprBinary) {}

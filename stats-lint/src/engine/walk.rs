@@ -340,6 +340,10 @@ pub(crate) struct Walker<'a> {
     static_fns: Vec<(String, Span, syn::Type)>,
     /// Set while a closure bound to a name is walked: its body's final value.
     tail: Option<Option<Value>>,
+    /// What the package's function about to be given the closure being
+    /// walked passes to its parameters (`World::current(|world| ..)` with
+    /// `fn current<R>(f: impl FnOnce(&mut World) -> R)`).
+    closure_params: Option<Vec<Option<Value>>>,
     /// Closure parameters bound while [`Walker::value`] evaluates a
     /// combinator's closure body (`opt.map(|x| x.lock())`), innermost last.
     params: RefCell<Vec<(String, Value)>>,
@@ -408,6 +412,7 @@ pub(crate) fn walk_file(
         local_fns: Vec::new(),
         static_fns: Vec::new(),
         tail: None,
+        closure_params: None,
         params: RefCell::new(Vec::new()),
         single_threaded_test: None,
         single_threaded_test_fn: None,
@@ -606,6 +611,43 @@ impl<'a> Walker<'a> {
                 _ => return false,
             }
         }
+    }
+
+    /// What `CTX.with(|ctx| ..)` (also `with_borrow`, `with_borrow_mut`)
+    /// of a `thread_local!` gives its closure: this thread's value, not
+    /// shared itself, though an `Arc` in it is.
+    fn thread_local_with(&self, m: &syn::ExprMethodCall) -> Option<Value> {
+        let cell = match m.method.to_string().as_str() {
+            "with" => false,
+            "with_borrow" | "with_borrow_mut" => true,
+            _ => return None,
+        };
+        let syn::Expr::Path(p) = &*m.receiver else {
+            return None;
+        };
+        let full = self.resolve(&p.path);
+        let (key, s) = self.facts.static_seen_from(&full, self.fn_span.as_ref())?;
+        if !s.thread_local {
+            return None;
+        }
+        let mut shape = self.facts.shape_of(&s.ty, &s.module, None);
+        // Each thread's initialiser makes its own `Arc` (mry's
+        // `STATIC_MOCKS: Arc<Mutex<StaticMocks>>`); one in a field was put
+        // there from elsewhere.
+        if let Shape::Arc(inner) = shape {
+            shape = *inner;
+        }
+        if cell && let Shape::Cell(inner) = shape {
+            shape = *inner;
+        }
+        let name = key.rsplit("::").next().unwrap_or(key).to_string();
+        Some(Value::new(
+            Shape::Wrap(Box::new(shape)),
+            Owner {
+                name,
+                decl: Some(s.decl.clone()),
+            },
+        ))
     }
 
     fn static_value(&self, full: &str) -> Option<Value> {
@@ -1647,7 +1689,11 @@ impl<'a> Walker<'a> {
     }
 
     fn value_from_type(&self, ty: &syn::Type, owner: Owner) -> Option<Value> {
-        let shape = self.shape_of_type(ty);
+        self.value_of_typed(ty, self.shape_of_type(ty), owner)
+    }
+
+    /// A value of the type `ty`, whose shape is `shape`.
+    fn value_of_typed(&self, ty: &syn::Type, shape: Shape, owner: Owner) -> Option<Value> {
         if shape.is_unknown() {
             return None;
         }
@@ -1665,6 +1711,44 @@ impl<'a> Walker<'a> {
             }
         }
         Some(v)
+    }
+
+    /// The arguments of a call of the package's function `full`, each closure
+    /// among them with its parameters bound to what the function gives it.
+    fn visit_callback_args<'e>(&mut self, full: &str, args: impl Iterator<Item = &'e syn::Expr>) {
+        for (i, a) in args.enumerate() {
+            if let Some(c) = closure_arg(a) {
+                self.closure_params = self.callback_values(full, i, c);
+            }
+            self.visit_expr(a);
+            self.closure_params = None;
+        }
+    }
+
+    /// What the package's function `full` passes to the closure `c` given
+    /// as its argument `arg`, typed by its signature.
+    fn callback_values(
+        &self,
+        full: &str,
+        arg: usize,
+        c: &syn::ExprClosure,
+    ) -> Option<Vec<Option<Value>>> {
+        let cb = self.facts.callbacks(full)?;
+        let (_, types) = cb.args.iter().find(|(i, _)| *i == arg)?;
+        let values = c
+            .inputs
+            .iter()
+            .zip(types)
+            .map(|(p, ty)| {
+                let owner = Owner {
+                    name: pat_name(p).unwrap_or_default(),
+                    decl: Some(self.span(p.span())),
+                };
+                let shape = self.facts.shape_of(ty, &cb.module, cb.self_ty.as_deref());
+                self.value_of_typed(ty, shape, owner)
+            })
+            .collect();
+        Some(values)
     }
 
     fn bind_pat(&mut self, pat: &syn::Pat, value: Option<Value>, ty: Option<&syn::Type>) {
@@ -2116,7 +2200,7 @@ impl<'a> Walker<'a> {
         if !matches!(
             n.as_str(),
             "map" | "and_then" | "inspect" | "map_or" | "map_or_else" | "is_ok_and"
-        ) || !m.args.iter().any(|a| matches!(a, syn::Expr::Closure(_)))
+        ) || !m.args.iter().any(|a| closure_arg(a).is_some())
         {
             return None;
         }
@@ -2320,7 +2404,11 @@ impl<'a> Walker<'a> {
         let Some(Some(v)) = self.scopes.last().and_then(|s| s.get(&name)) else {
             return;
         };
-        if !v.exclusive || !matches!(v.shape, Shape::Named(_)) {
+        // Only a value made here is confined: one borrowed out of another
+        // (`let host = world.hosts.get_mut(&k).unwrap();`) keeps its owner's
+        // name and declaration, and shares that owner's `Arc`s.
+        let borrowed = v.owner.name != name && v.owner.decl.is_some();
+        if !v.exclusive || !matches!(v.shape, Shape::Named(_)) || borrowed {
             return;
         }
         // `let store = memory_store(); Pool::new(store.clone())`: its clone
@@ -2390,7 +2478,7 @@ impl<'a> Walker<'a> {
         // Checked by name first: valuing the receiver of every iterator
         // adapter's call would walk its chain again at each link.
         if !self.facts.may_hand_guard_to_closure(&m.method.to_string())
-            || !m.args.iter().any(|a| matches!(a, syn::Expr::Closure(_)))
+            || !m.args.iter().any(|a| closure_arg(a).is_some())
         {
             return None;
         }
@@ -3000,7 +3088,6 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
-        self.dispatch(|p, cx| p.check_local(cx, l));
         let mut value = None;
         if let Some(init) = &l.init
             && matches!(strip(&init.expr), syn::Expr::Closure(_))
@@ -3032,6 +3119,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 let value = self.flow_value(future);
                 self.bind_pat(p, value, None);
             }
+            self.dispatch(|p, cx| p.check_local(cx, l));
             return;
         }
         if let Some(init) = &l.init {
@@ -3079,13 +3167,16 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 }
             }
         }
+        self.dispatch(|p, cx| p.check_local(cx, l));
         self.bind_pat(&l.pat, value, None);
     }
 
     fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        let given = self.closure_params.take().unwrap_or_default();
         self.with_scope(|w| {
-            for p in &c.inputs {
-                w.bind_pat(p, None, None);
+            for (i, p) in c.inputs.iter().enumerate() {
+                let value = given.get(i).cloned().flatten();
+                w.bind_pat(p, value.filter(|_| !matches!(p, syn::Pat::Type(_))), None);
             }
             w.visit_expr(&c.body);
             if w.tail.is_some() && !matches!(&*c.body, syn::Expr::Block(_)) {
@@ -3205,6 +3296,29 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                             other => self.visit_expr(other),
                         }
                     }
+                } else if let Some(local) = self.thread_local_with(m) {
+                    self.visit_expr(&m.receiver);
+                    for a in &m.args {
+                        if matches!(a, syn::Expr::Closure(_)) {
+                            self.closure_params = Some(vec![Some(local.clone())]);
+                        }
+                        self.visit_expr(a);
+                        self.closure_params = None;
+                    }
+                } else if m.args.iter().any(|a| closure_arg(a).is_some())
+                    && let Some(Value {
+                        shape: Shape::Named(s),
+                        ..
+                    }) = self.value(&m.receiver).map(|v| Value {
+                        shape: v.shape.peel().0.clone(),
+                        ..v
+                    })
+                {
+                    // `self.with_state(|s| ..)`: the package's method says
+                    // what its closure is given.
+                    let full = format!("{s}::{}", m.method);
+                    self.visit_expr(&m.receiver);
+                    self.visit_callback_args(&full, m.args.iter());
                 } else {
                     syn::visit::visit_expr_method_call(self, m);
                 }
@@ -3241,7 +3355,16 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                     }
                 }
             }
-            None => syn::visit::visit_expr_call(self, c),
+            None => match &*c.func {
+                // `World::current(|world| ..)`: the closure is given what
+                // the function's signature says.
+                syn::Expr::Path(p) if c.args.iter().any(|a| closure_arg(a).is_some()) => {
+                    let full = self.resolve(&p.path);
+                    self.visit_expr(&c.func);
+                    self.visit_callback_args(&full, c.args.iter());
+                }
+                _ => syn::visit::visit_expr_call(self, c),
+            },
         }
     }
 
@@ -3308,6 +3431,16 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 self.visit_expr(e);
             }
         }
+    }
+}
+
+/// A closure given as an argument, also by reference (`&|k, h| ..`).
+fn closure_arg(a: &syn::Expr) -> Option<&syn::ExprClosure> {
+    match a {
+        syn::Expr::Closure(c) => Some(c),
+        syn::Expr::Reference(r) => closure_arg(&r.expr),
+        syn::Expr::Paren(p) => closure_arg(&p.expr),
+        _ => None,
     }
 }
 

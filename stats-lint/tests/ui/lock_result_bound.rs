@@ -21,7 +21,8 @@ pub fn bound(shared: &Arc<Mutex<Table>>) -> usize {
     let m = guard.as_ref().expect("poisoned"); //~ poison_cascade
     let n = m.table.len();
     let again = shared.lock();
-    n + again.unwrap().table.len() //~ poison_cascade
+    let again = again.unwrap(); //~ poison_cascade
+    n + again.table.len()
 }
 
 pub trait Consign {
