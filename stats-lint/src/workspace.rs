@@ -275,6 +275,27 @@ fn strings(v: Option<&toml::Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// `a/b/../c.rs` as `a/c.rs`, without asking the file system; a leading
+/// `..` stays.
+fn lexical(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir
+                if matches!(
+                    out.components().next_back(),
+                    Some(std::path::Component::Normal(_))
+                ) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
@@ -790,7 +811,8 @@ fn module_files(
             }
             None => {
                 for p in &paths {
-                    let f = dirs.paths.join(p);
+                    // `#[path = "../plat/nested.rs"]`: named as `src/plat/nested.rs`.
+                    let f = lexical(&dirs.paths.join(p));
                     let child = f.parent().unwrap_or(dirs.paths).to_path_buf();
                     out.push((f, child, sub_module.clone(), test));
                 }

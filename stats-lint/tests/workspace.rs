@@ -383,16 +383,21 @@ fn every_path_option_of_a_module_is_followed_from_the_right_folder() {
         "src/loom.rs",
         "macro_rules! cfg_x { ($($i:item)*) => { $($i)* } }\n\
          cfg_x! {\n    #[path = \"native.rs\"]\n    mod imp;\n}\n\
-         mod inline {\n    #[path = \"deep.rs\"]\n    mod deep;\n}\n",
+         mod inline {\n    #[path = \"deep.rs\"]\n    mod deep;\n}\n\
+         mod up {\n    #[path = \"../plat/nested.rs\"]\n    mod nested;\n}\n",
     );
     t.write("src/native.rs", map_static);
     t.write("src/loom/inline/deep.rs", map_static);
+    // named without its `..`
+    t.write("src/loom/up/.keep", "");
+    t.write("src/loom/plat/nested.rs", map_static);
     let got = findings(&t.0);
     let files: Vec<&str> = got.iter().map(|(_, file, _)| file.as_str()).collect();
     assert_eq!(
         files,
         [
             "src/loom/inline/deep.rs",
+            "src/loom/plat/nested.rs",
             "src/native.rs",
             "src/sel/a.rs",
             "src/sel/b.rs",
