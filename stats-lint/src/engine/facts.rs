@@ -2324,6 +2324,18 @@ impl Facts {
         Some(self.shape_of(target, module, Some(ty)))
     }
 
+    /// The package's struct another of its structs derefs to by value
+    /// (`impl Deref for Executor { type Target = TaskHandle; }`): whose
+    /// fields `executor.nodes` reaches.
+    pub(crate) fn deref_struct(&self, ty: &str) -> Option<Shape> {
+        let (target, module) = self.derefs.get(ty)?;
+        let target = self.shape_of(target, module, Some(ty));
+        match &target {
+            Shape::Named(t) if self.structs.contains_key(t) && t != ty => Some(target),
+            _ => None,
+        }
+    }
+
     /// The package's newtype over an `Arc` that derefs to what the `Arc`
     /// holds (`struct Core(Arc<Inner>)` with `Deref<Target = Inner>`, or
     /// `Target = Arc<Inner>`): the target, behind that `Arc`.

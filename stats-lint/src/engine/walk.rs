@@ -972,9 +972,13 @@ impl<'a> Walker<'a> {
         let mut base = self.value(&f.base)?;
         let name = member_name(&f.member);
         // `core.field` on the package's newtype over an `Arc` that derefs to
-        // its content (`struct Core(Arc<Inner>)`): a field of the shared `Inner`.
+        // its content (`struct Core(Arc<Inner>)`): a field of the shared `Inner`;
+        // on one that derefs to another of its structs by value, its field.
         let deref = match base.shape.peel().0 {
-            Shape::Named(s) if self.facts.field(s, &name).is_none() => self.facts.deref_arc(s),
+            Shape::Named(s) if self.facts.field(s, &name).is_none() => self
+                .facts
+                .deref_arc(s)
+                .or_else(|| self.facts.deref_struct(s)),
             _ => None,
         };
         if let Some(target) = deref {
