@@ -1717,6 +1717,22 @@ impl<'a> Walker<'a> {
         Some(v)
     }
 
+    /// The expression an invocation of the package's macro writes, expanded
+    /// again while it is another such invocation (`get!(write on self)` that
+    /// writes `get! { @expect self.write() }`).
+    fn expand_expr(&mut self, mac: &syn::Macro) -> Option<syn::Expr> {
+        let mut expanded = self.macros.expr(mac)?;
+        let mut nested = 0;
+        while let syn::Expr::Macro(inner) = &expanded
+            && nested < 4
+            && let Some(next) = self.macros.expr(&inner.mac)
+        {
+            expanded = next;
+            nested += 1;
+        }
+        Some(expanded)
+    }
+
     /// The arguments of a call of the package's function `full`, each closure
     /// among them with its parameters bound to what the function gives it.
     fn visit_callback_args<'e>(&mut self, full: &str, args: impl Iterator<Item = &'e syn::Expr>) {
@@ -3135,7 +3151,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             // `let cache = arc_mut!(HashMap::new());`: what the package's own
             // macro writes, when it builds what the binding holds.
             if let syn::Expr::Macro(m) = strip(&init.expr)
-                && let Some(expanded) = self.macros.expr(&m.mac)
+                && let Some(expanded) = self.expand_expr(&m.mac)
                 && let Some(v) = self.flow_value(&expanded).or_else(|| {
                     let shape = self.infer(&expanded, 0);
                     (!shape.is_unknown()).then(|| {
