@@ -1174,8 +1174,9 @@ fn a_dependency_macro_of_another_file_is_expanded() {
 /// A dependency's struct whose map sits in another struct of its crate
 /// counts as a map when one of its `&mut self` methods mutates that map
 /// (keyed_priority_queue's `push` through a field bound to a name, into its
-/// private `Mediator`); a struct whose nested set is never mutated (a parsed
-/// schedule) does not.
+/// private `Mediator`), also when that struct is a field of the locked one
+/// (parley's `FontContext { collection }`); a struct whose nested set is
+/// never mutated (a parsed schedule) does not.
 #[test]
 fn a_dependency_struct_that_mutates_a_nested_map_holds_it() {
     let t = TempDir::new("dep-nested-map");
@@ -1192,7 +1193,10 @@ fn a_dependency_struct_that_mutates_a_nested_map_holds_it() {
          pub fn len(&self) -> usize { self.heap.len() }\n}\n\
          pub(crate) struct Hours { set: BTreeSet<u8> }\n\
          pub struct Schedule { hours: Hours, runs: u64 }\n\
-         impl Schedule { pub fn tick(&mut self) { self.runs += 1; } pub fn due(&self, h: u8) -> bool { self.hours.set.contains(&h) } }\n",
+         impl Schedule { pub fn tick(&mut self) { self.runs += 1; } pub fn due(&self, h: u8) -> bool { self.hours.set.contains(&h) } }\n\
+         pub struct Collection { families: HashMap<u8, u8> }\n\
+         impl Collection { pub fn register(&mut self, k: u8) { self.families.insert(k, k); } }\n\
+         pub struct FontContext { pub collection: Collection }\n",
     );
     t.write(
         "app/Cargo.toml",
@@ -1201,14 +1205,15 @@ fn a_dependency_struct_that_mutates_a_nested_map_holds_it() {
     t.write(
         "app/src/lib.rs",
         "use std::sync::{Arc, Mutex};\n\
-         pub struct Pool {\n    queue: Arc<Mutex<pqueue::Queue>>,\n    cron: Arc<Mutex<pqueue::Schedule>>,\n}\n\
-         impl Pool {\n    pub fn add(&self, k: u64) {\n        self.queue.lock().unwrap().push(k);\n        self.cron.lock().unwrap().tick();\n    }\n}\n",
+         pub struct Pool {\n    queue: Arc<Mutex<pqueue::Queue>>,\n    cron: Arc<Mutex<pqueue::Schedule>>,\n    fonts: Arc<Mutex<pqueue::FontContext>>,\n}\n\
+         impl Pool {\n    pub fn add(&self, k: u64) {\n        self.queue.lock().unwrap().push(k);\n        self.cron.lock().unwrap().tick();\n        let fonts = self.fonts.lock().unwrap();\n        drop(fonts);\n    }\n}\n",
     );
     assert_eq!(
         findings_with(&t.0.join("app"), &deps_at(t.0.join("registry/src"))),
         owned(&[
-            ("poison_cascade", "src/lib.rs", 8),
-            ("shared_map_mutation", "src/lib.rs", 8),
+            ("poison_cascade", "src/lib.rs", 9),
+            ("shared_map_mutation", "src/lib.rs", 9),
+            ("poison_cascade", "src/lib.rs", 11),
         ])
     );
 }

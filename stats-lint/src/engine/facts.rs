@@ -2434,7 +2434,11 @@ impl Facts {
                 s.fields.iter().any(|(_, ty, _)| {
                     let field = self.shape_of(ty, &s.module, Some(n));
                     if foreign {
+                        // Also a struct of its crate held by value whose
+                        // `&mut self` methods mutate a map (parley's
+                        // `FontContext { collection: Collection, .. }`).
                         Self::holds_map_directly(&field, through_shared)
+                            || matches!(field.peel(), (Shape::Named(m), false) if self.mutated_types.contains(m))
                     } else {
                         self.reaches_map(&field, through_shared, seen)
                     }
