@@ -304,6 +304,8 @@ pub(crate) struct Facts {
     raw_callbacks: Vec<(Option<Vec<String>>, String, Callbacks)>,
     /// Functions that take closures, by full path: what each closure is given.
     callbacks: HashMap<String, Callbacks>,
+    /// Their names, for a method call checked before its receiver is valued.
+    callback_names: HashSet<String>,
     raw_derefs: Vec<RawDeref>,
     raw_upgrades: Vec<RawGenericMethod>,
     raw_clones: Vec<(Vec<String>, String)>,
@@ -881,14 +883,9 @@ impl Facts {
             self.unsafe_sync.insert(full);
         }
         for (self_ty, name, mut cb) in std::mem::take(&mut self.raw_callbacks) {
-            let full = match self_ty {
-                Some(st) => {
-                    let st_full = self.resolve(&cb.module, &st);
-                    cb.self_ty = Some(st_full.clone());
-                    format!("{st_full}::{name}")
-                }
-                None => format!("{}::{name}", cb.module),
-            };
+            let (full, st) = self.fn_path(self_ty.as_deref(), &cb.module, &name);
+            cb.self_ty = st;
+            self.callback_names.insert(name);
             self.callbacks.insert(full, cb);
         }
         for (self_ty, name, mut fact, alias) in std::mem::take(&mut self.raw_fns) {
@@ -902,14 +899,8 @@ impl Facts {
             {
                 continue;
             }
-            let full = match self_ty {
-                Some(st) => {
-                    let st_full = self.resolve(&fact.module, &st);
-                    fact.self_ty = Some(st_full.clone());
-                    format!("{st_full}::{name}")
-                }
-                None => format!("{}::{name}", fact.module),
-            };
+            let (full, st) = self.fn_path(self_ty.as_deref(), &fact.module, &name);
+            fact.self_ty = st;
             self.fn_names.insert(name);
             self.fns.insert(full, fact);
         }
@@ -2170,6 +2161,29 @@ impl Facts {
     /// one of `self`'s fields (`f(&mut self.0.write().unwrap())`).
     pub(crate) fn closure_guard(&self, full: &str) -> Option<&ClosureGuard> {
         self.closure_guards.get(full)
+    }
+
+    /// The full path of a function of phase A written in `module`, and of
+    /// its `Self` type for a method.
+    fn fn_path(
+        &self,
+        self_ty: Option<&[String]>,
+        module: &str,
+        name: &str,
+    ) -> (String, Option<String>) {
+        match self_ty {
+            Some(st) => {
+                let st_full = self.resolve(module, st);
+                (format!("{st_full}::{name}"), Some(st_full))
+            }
+            None => (format!("{module}::{name}"), None),
+        }
+    }
+
+    /// Whether a method of this name takes a closure the package types
+    /// ([`Facts::callbacks`]).
+    pub(crate) fn may_take_closure(&self, name: &str) -> bool {
+        self.callback_names.contains(name)
     }
 
     /// Whether a method of this name hands a guard to its closure parameter.

@@ -1733,12 +1733,16 @@ impl<'a> Walker<'a> {
         Some(expanded)
     }
 
-    /// The arguments of a call of the package's function `full`, each closure
-    /// among them with its parameters bound to what the function gives it.
-    fn visit_callback_args<'e>(&mut self, full: &str, args: impl Iterator<Item = &'e syn::Expr>) {
+    /// A call's arguments, each closure among them with its parameters
+    /// bound to what `given` says the callee passes it (by argument index).
+    fn visit_args_giving<'e>(
+        &mut self,
+        args: impl Iterator<Item = &'e syn::Expr>,
+        given: impl Fn(&Self, usize, &syn::ExprClosure) -> Option<Vec<Option<Value>>>,
+    ) {
         for (i, a) in args.enumerate() {
             if let Some(c) = closure_arg(a) {
-                self.closure_params = self.callback_values(full, i, c);
+                self.closure_params = given(self, i, c);
             }
             self.visit_expr(a);
             self.closure_params = None;
@@ -3318,14 +3322,11 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                     }
                 } else if let Some(local) = self.thread_local_with(m) {
                     self.visit_expr(&m.receiver);
-                    for a in &m.args {
-                        if matches!(a, syn::Expr::Closure(_)) {
-                            self.closure_params = Some(vec![Some(local.clone())]);
-                        }
-                        self.visit_expr(a);
-                        self.closure_params = None;
-                    }
-                } else if m.args.iter().any(|a| closure_arg(a).is_some())
+                    self.visit_args_giving(m.args.iter(), |_, _, _| {
+                        Some(vec![Some(local.clone())])
+                    });
+                } else if self.facts.may_take_closure(&m.method.to_string())
+                    && m.args.iter().any(|a| closure_arg(a).is_some())
                     && let Some(Value {
                         shape: Shape::Named(s),
                         ..
@@ -3338,7 +3339,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                     // what its closure is given.
                     let full = format!("{s}::{}", m.method);
                     self.visit_expr(&m.receiver);
-                    self.visit_callback_args(&full, m.args.iter());
+                    self.visit_args_giving(m.args.iter(), |w, i, c| w.callback_values(&full, i, c));
                 } else {
                     syn::visit::visit_expr_method_call(self, m);
                 }
@@ -3381,7 +3382,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 syn::Expr::Path(p) if c.args.iter().any(|a| closure_arg(a).is_some()) => {
                     let full = self.resolve(&p.path);
                     self.visit_expr(&c.func);
-                    self.visit_callback_args(&full, c.args.iter());
+                    self.visit_args_giving(c.args.iter(), |w, i, c| w.callback_values(&full, i, c));
                 }
                 _ => syn::visit::visit_expr_call(self, c),
             },
