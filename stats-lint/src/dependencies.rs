@@ -144,6 +144,19 @@ pub(crate) struct DependencyReader {
     libraries: Mutex<HashMap<PathBuf, LibrarySlot>>,
     /// Each dependency's `.rs` source, in bytes, by folder.
     sizes: Mutex<HashMap<PathBuf, u64>>,
+    /// What each dependency's manifest says of its library, by folder.
+    manifests: Mutex<HashMap<PathBuf, Arc<LibraryManifest>>>,
+}
+
+/// What a dependency's manifest says of its library.
+#[derive(Default)]
+struct LibraryManifest {
+    /// `[lib] name`, when given: a dependency not renamed is named by it in
+    /// the code that uses it (`steel-core`'s library is `steel`).
+    name: Option<String>,
+    /// A procedural macro crate: its types never reach the code that uses
+    /// it, so it is not read, and not named as unread either.
+    proc_macro: bool,
 }
 
 impl DependencyReader {
@@ -161,6 +174,7 @@ impl DependencyReader {
             lockfiles: Mutex::new(HashMap::new()),
             libraries: Mutex::new(HashMap::new()),
             sizes: Mutex::new(HashMap::new()),
+            manifests: Mutex::new(HashMap::new()),
         }
     }
 
@@ -185,22 +199,39 @@ impl DependencyReader {
         }
         let dir = pkg.manifest.parent().unwrap_or(Path::new("."));
         let lock = self.lockfile(dir);
-        let wanted: Vec<&Dependency> = pkg
-            .deps
-            .iter()
-            .filter(|d| {
-                d.normal
-                    // A path dependency (a sibling member of the workspace,
-                    // the package linted on its own) is read whatever the
-                    // package locks: its statics are the package's to lock
-                    // too, as when the workspace is linted whole.
-                    && (locked.contains(&d.name) || d.path.is_some())
-                    && !skip.contains(&d.name)
-                    && !NOT_READ.contains(&d.package.as_str())
-                    // FFI bindings: no map in them.
-                    && !d.package.ends_with("-sys")
-            })
-            .collect();
+        let candidates = pkg.deps.iter().filter(|d| {
+            d.normal
+                && !skip.contains(&d.name)
+                && !NOT_READ.contains(&d.package.as_str())
+                // FFI bindings: no map in them.
+                && !d.package.ends_with("-sys")
+        });
+        // A name the locks use that no dependency's key gives may be the
+        // `[lib] name` of one not renamed, which only its manifest says.
+        let unmatched = locked.iter().any(|n| {
+            !matches!(
+                n.as_str(),
+                "std" | "core" | "alloc" | "crate" | "self" | "super"
+            ) && !pkg.deps.iter().any(|d| &d.name == n)
+        });
+        let mut wanted: Vec<(String, &Dependency)> = Vec::new();
+        for d in candidates {
+            if locked.contains(&d.name) || d.path.is_some() {
+                // A path dependency (a sibling member of the workspace,
+                // the package linted on its own) is read whatever the
+                // package locks: its statics are the package's to lock
+                // too, as when the workspace is linted whole.
+                wanted.push((d.name.clone(), d));
+            } else if unmatched
+                && d.package.replace('-', "_") == d.name
+                && let Some((folder, _)) = self.locate(d, lock.as_deref())
+                && let Some(lib) = self.manifest(&folder).name.clone()
+                && locked.contains(&lib)
+                && !skip.contains(&lib)
+            {
+                wanted.push((lib, d));
+            }
+        }
         if wanted.is_empty() {
             return Vec::new();
         }
@@ -208,7 +239,7 @@ impl DependencyReader {
             .source_bytes()
             .clamp(MIN_DEPENDENCY_BYTES, MAX_DEPENDENCY_BYTES);
         let mut out = Vec::new();
-        for d in wanted {
+        for (name, d) in wanted {
             let Some((folder, pin_missing)) = self.locate(d, lock.as_deref()) else {
                 // An optional dependency is fetched only with its feature
                 // on; the code that locks its types is off with it.
@@ -226,7 +257,7 @@ impl DependencyReader {
                             .unwrap_or_default()
                     ),
                 };
-                unread.push((NoticeKind::DependencyNotRead, not_read(&d.name, &why)));
+                unread.push((NoticeKind::DependencyNotRead, not_read(&name, &why)));
                 continue;
             };
             if let Some(pin) = pin_missing {
@@ -234,18 +265,21 @@ impl DependencyReader {
                     NoticeKind::DependencyVersion,
                     format!(
                         "dependency `{}` was read at another version than `Cargo.lock` pins: {} {pin} is not in Cargo's registry cache (run `cargo fetch`), `{}` was read",
-                        d.name,
+                        name,
                         d.package,
                         folder.display()
                     ),
                 ));
+            }
+            if self.manifest(&folder).proc_macro {
+                continue;
             }
             let size = self.size(&folder);
             if size > cap {
                 unread.push((
                     NoticeKind::DependencyNotRead,
                     not_read(
-                        &d.name,
+                        &name,
                         &format!(
                             "its {} KiB of source are more than read for this package ({} KiB)",
                             size >> 10,
@@ -266,17 +300,17 @@ impl DependencyReader {
                             NoticeKind::DependencyNotRead,
                             format!(
                                 "dependency `{}` was read in part: `{}`{others} does not parse, so the types this package locks from it may be unknown",
-                                d.name,
+                                name,
                                 first.display()
                             ),
                         ));
                     }
-                    out.push((d.name.clone(), library.facts.clone()));
+                    out.push((name, library.facts.clone()));
                 }
                 None => unread.push((
                     NoticeKind::DependencyNotRead,
                     not_read(
-                        &d.name,
+                        &name,
                         &format!("no library could be read in `{}`", folder.display()),
                     ),
                 )),
@@ -373,6 +407,33 @@ impl DependencyReader {
             workspace::walk_rs(folder, &mut files);
             workspace::bytes_of(&files)
         })
+    }
+
+    /// What a dependency's manifest says of its library, read once (an
+    /// unreadable manifest says nothing: the library is then not found).
+    fn manifest(&self, folder: &Path) -> Arc<LibraryManifest> {
+        let mut manifests = self
+            .manifests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        manifests
+            .entry(folder.to_path_buf())
+            .or_insert_with(|| {
+                let table = std::fs::read_to_string(folder.join("Cargo.toml"))
+                    .ok()
+                    .and_then(|text| text.parse::<toml::Table>().ok());
+                let lib = table.as_ref().and_then(|t| t.get("lib"));
+                let field = |key: &str| lib.and_then(|l| l.get(key));
+                Arc::new(LibraryManifest {
+                    name: field("name")
+                        .and_then(|n| n.as_str())
+                        .map(|n| n.replace('-', "_")),
+                    proc_macro: [field("proc-macro"), field("proc_macro")]
+                        .into_iter()
+                        .any(|v| v.and_then(|v| v.as_bool()) == Some(true)),
+                })
+            })
+            .clone()
     }
 
     /// A library's facts, read by the first package that needs them.

@@ -49,12 +49,13 @@ pub(crate) struct Package {
 }
 
 impl Package {
-    /// The crate name of its library, when it has one.
+    /// The crate name of its library, when it has one (`[lib] name`, else
+    /// the package's name with `-` as `_`).
     pub(crate) fn lib_root(&self) -> Option<String> {
         self.targets
             .iter()
-            .any(|t| t.kind == "lib")
-            .then(|| self.name.replace('-', "_"))
+            .find(|t| t.kind == "lib")
+            .map(|t| t.name.replace('-', "_"))
     }
 }
 
@@ -415,8 +416,13 @@ fn package(
             });
         }
     };
-    // lib
-    let lib_name = name.replace('-', "_");
+    // lib: its crate name is `[lib] name` when given (`steel-core`'s is `steel`).
+    let lib_name = t
+        .get("lib")
+        .and_then(|l| l.get("name"))
+        .and_then(|n| n.as_str())
+        .unwrap_or(&name)
+        .replace('-', "_");
     let proc_macro = t
         .get("lib")
         .and_then(|l| l.get("proc-macro").or_else(|| l.get("proc_macro")))
@@ -610,7 +616,6 @@ pub(crate) fn load_package(
     let mut bytes = 0usize;
     let mut out = Vec::new();
     let mut seen = HashSet::new();
-    let lib_name = pkg.name.replace('-', "_");
     for t in &pkg.targets {
         let info = TargetInfo {
             package: pkg.name.clone(),
@@ -623,7 +628,7 @@ pub(crate) fn load_package(
         };
         // The lib is named as other targets import it; the others get a root of their own.
         let root = if t.kind == "lib" {
-            lib_name.clone()
+            t.name.replace('-', "_")
         } else {
             format!("{}:{}", t.kind, t.name.replace('-', "_"))
         };

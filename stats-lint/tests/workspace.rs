@@ -1466,3 +1466,63 @@ fn a_file_nested_too_deeply_is_named_and_the_others_are_linted() {
         ])
     );
 }
+
+/// A dependency whose `[lib] name` differs from its package's name is named
+/// by its library in the code that uses it (`steel-core`'s is `steel`):
+/// read so, from the registry and from a path; a procedural macro crate
+/// the locks name is neither read nor named as unread.
+#[test]
+fn a_dependency_named_by_its_library_name_is_read() {
+    let t = TempDir::new("dep-lib-name");
+    let engine = "use std::collections::HashMap;\n\
+         pub struct Engine { globals: HashMap<String, u64> }\n\
+         impl Engine { pub fn define(&mut self, k: String) { self.globals.insert(k, 0); } }\n";
+    t.write(
+        "registry/src/index.example/engine-core-0.8.0/Cargo.toml",
+        "[package]\nname = \"engine-core\"\nversion = \"0.8.0\"\nedition = \"2021\"\n\n[lib]\nname = \"engine\"\n",
+    );
+    t.write(
+        "registry/src/index.example/engine-core-0.8.0/src/lib.rs",
+        engine,
+    );
+    t.write(
+        "local-store/Cargo.toml",
+        "[package]\nname = \"local-store\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[lib]\nname = \"store\"\npath = \"src/store.rs\"\n",
+    );
+    t.write(
+        "local-store/src/store.rs",
+        "pub struct Store { pub rows: std::collections::BTreeMap<u64, u64> }\n",
+    );
+    t.write(
+        "registry/src/index.example/derives-1.0.0/Cargo.toml",
+        "[package]\nname = \"derives\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n[lib]\nproc-macro = true\n",
+    );
+    t.write(
+        "registry/src/index.example/derives-1.0.0/src/lib.rs",
+        "pub struct Never;\n",
+    );
+    t.write(
+        "app/Cargo.toml",
+        &package_manifest(
+            "app",
+            "\n[dependencies]\nengine-core = \"0.8\"\nlocal-store = { path = \"../local-store\" }\nderives = \"1\"\n",
+        ),
+    );
+    t.write(
+        "app/src/lib.rs",
+        "use std::sync::{Arc, Mutex, RwLock};\nuse derives::*;\n\
+         pub struct Server {\n    engine: Arc<RwLock<engine::Engine>>,\n    store: Arc<Mutex<store::Store>>,\n    other: Arc<Mutex<Unknown>>,\n}\n\
+         impl Server {\n    pub fn define(&self, k: String) {\n        self.engine.write().unwrap().define(k);\n        self.store.lock().unwrap().rows.insert(1, 2);\n        drop(self.other.lock());\n    }\n}\n",
+    );
+    let report = lint_paths(&[t.0.join("app")], &deps_at(t.0.join("registry/src"))).unwrap();
+    assert!(report.notices.is_empty(), "{:?}", report.notices);
+    assert_eq!(
+        findings_with(&t.0.join("app"), &deps_at(t.0.join("registry/src"))),
+        owned(&[
+            ("poison_cascade", "src/lib.rs", 10),
+            ("shared_map_mutation", "src/lib.rs", 10),
+            ("poison_cascade", "src/lib.rs", 11),
+            ("shared_map_mutation", "src/lib.rs", 11),
+        ])
+    );
+}
