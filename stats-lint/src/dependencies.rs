@@ -139,9 +139,10 @@ pub(crate) struct DependencyReader {
     index: OnceLock<RegistryIndex>,
     /// `Cargo.lock` files by path: pinned versions by package name.
     lockfiles: Mutex<HashMap<PathBuf, Arc<Pinned>>>,
-    /// Each library's facts by folder, computed by the first thread that
-    /// needs them while the others wait (`None`: not readable).
-    libraries: Mutex<HashMap<PathBuf, LibrarySlot>>,
+    /// Each library's facts by folder and whether its own dependencies were
+    /// read for it, computed by the first thread that needs them while the
+    /// others wait (`None`: not readable).
+    libraries: Mutex<HashMap<(PathBuf, bool), LibrarySlot>>,
     /// Each dependency's `.rs` source, in bytes, by folder.
     sizes: Mutex<HashMap<PathBuf, u64>>,
     /// What each dependency's manifest says of its library, by folder.
@@ -193,6 +194,21 @@ impl DependencyReader {
         locked: &HashSet<String>,
         tree_budget: usize,
         unread: &mut Vec<(NoticeKind, String)>,
+    ) -> Imports {
+        self.imports_at(pkg, skip, locked, tree_budget, unread, true)
+    }
+
+    /// As [`DependencyReader::imports`]; `deep`: each library read also
+    /// reads those of its own dependencies its structs' fields name (one
+    /// level: those are read without theirs).
+    fn imports_at(
+        &self,
+        pkg: &Package,
+        skip: &[String],
+        locked: &HashSet<String>,
+        tree_budget: usize,
+        unread: &mut Vec<(NoticeKind, String)>,
+        deep: bool,
     ) -> Imports {
         if !self.enabled {
             return Vec::new();
@@ -289,7 +305,7 @@ impl DependencyReader {
                 ));
                 continue;
             }
-            match self.library(&folder, tree_budget) {
+            match self.library(&folder, tree_budget, deep) {
                 Some(library) => {
                     if let Some(first) = library.unparsed.first() {
                         let others = match library.unparsed.len() - 1 {
@@ -437,22 +453,59 @@ impl DependencyReader {
     }
 
     /// A library's facts, read by the first package that needs them.
-    fn library(&self, folder: &Path, tree_budget: usize) -> Option<Arc<Library>> {
+    fn library(&self, folder: &Path, tree_budget: usize, deep: bool) -> Option<Arc<Library>> {
         let cell = self
             .libraries
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .entry(folder.to_path_buf())
+            .entry((folder.to_path_buf(), deep))
             .or_default()
             .clone();
         cell.get_or_init(|| {
             // A bug on another crate's code must not cost the package its lint.
-            std::panic::catch_unwind(|| read_library(folder, tree_budget))
-                .ok()
-                .flatten()
-                .map(Arc::new)
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.read_library(folder, tree_budget, deep)
+            }))
+            .ok()
+            .flatten()
+            .map(Arc::new)
         })
         .clone()
+    }
+
+    /// The facts of the library of the package in `folder`: `None` for a
+    /// package with no library or a proc-macro crate (its types never reach
+    /// the code that uses it). When `deep`, its own dependencies that its
+    /// structs' fields name are read for it (parley's `FontContext` holds
+    /// fontique's `Collection`, whose maps its methods fill), and what they
+    /// say of those types is part of its facts.
+    fn read_library(&self, folder: &Path, tree_budget: usize, deep: bool) -> Option<Library> {
+        let mut pkg = workspace::discover(folder)
+            .ok()?
+            .into_iter()
+            .find_map(|u| match u {
+                Unit::Package(p) if p.manifest.parent() == Some(folder) => Some(p),
+                _ => None,
+            })?;
+        if pkg.proc_macro {
+            return None;
+        }
+        let root = pkg.lib_root()?;
+        pkg.targets.retain(|t| t.kind == "lib");
+        let loaded =
+            workspace::load_package(&pkg, &crate::display_path, &|_| false, tree_budget).ok()?;
+        let files: Vec<ParsedFile> = loaded.files.into_iter().map(|(f, _)| f).collect();
+        let nested = |named: &HashSet<String>| {
+            if !deep {
+                return Vec::new();
+            }
+            self.imports_at(&pkg, &[], named, tree_budget, &mut Vec::new(), false)
+        };
+        let (facts, unparsed) = engine::library_facts(files, &root, &nested);
+        Some(Library {
+            facts: Arc::new(facts),
+            unparsed,
+        })
     }
 }
 
@@ -506,32 +559,6 @@ fn read_lockfile(path: &Path) -> Option<Pinned> {
         versions.sort();
     }
     Some(pinned)
-}
-
-/// The facts of the library of the package in `folder`: `None` for a
-/// package with no library or a proc-macro crate (its types never reach
-/// the code that uses it).
-fn read_library(folder: &Path, tree_budget: usize) -> Option<Library> {
-    let mut pkg = workspace::discover(folder)
-        .ok()?
-        .into_iter()
-        .find_map(|u| match u {
-            Unit::Package(p) if p.manifest.parent() == Some(folder) => Some(p),
-            _ => None,
-        })?;
-    if pkg.proc_macro {
-        return None;
-    }
-    let root = pkg.lib_root()?;
-    pkg.targets.retain(|t| t.kind == "lib");
-    let loaded =
-        workspace::load_package(&pkg, &crate::display_path, &|_| false, tree_budget).ok()?;
-    let files: Vec<ParsedFile> = loaded.files.into_iter().map(|(f, _)| f).collect();
-    let (facts, unparsed) = engine::library_facts(files, &root);
-    Some(Library {
-        facts: Arc::new(facts),
-        unparsed,
-    })
 }
 
 #[cfg(test)]

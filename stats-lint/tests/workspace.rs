@@ -1526,3 +1526,66 @@ fn a_dependency_named_by_its_library_name_is_read() {
         ])
     );
 }
+
+/// A dependency's own dependencies whose types its structs hold or that it
+/// re-exports are read for it, one level deep: a wallet that holds a chain
+/// graph whose `&mut self` methods fill a map holds that map, and a type a
+/// crate re-exports from its dependency (`pub use core::primitives::*`) is
+/// known by the re-exporting crate's path. The inner crate's types named
+/// like the model's (`rc::Arc`) stay the model's.
+#[test]
+fn a_dependency_s_own_dependencies_it_holds_or_re_exports_are_read() {
+    let t = TempDir::new("dep-of-dep");
+    registry_crate(
+        &t,
+        "chain-core-1.0.0",
+        "chain-core",
+        "1.0.0",
+        "use std::collections::{BTreeMap, HashMap};\n\
+         pub struct Graph { edges: HashMap<u8, u8> }\n\
+         impl Graph { pub fn apply(&mut self, k: u8) { self.edges.insert(k, k); } }\n\
+         pub mod primitives { pub struct Symbols { pub names: super::BTreeMap<u8, u8> } }\n\
+         pub mod rc { pub struct Arc<T>(pub T); }\n",
+    );
+    t.write(
+        "registry/src/index.example/wallet-1.0.0/Cargo.toml",
+        "[package]\nname = \"wallet\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n[dependencies]\nchain-core = \"1\"\n",
+    );
+    t.write(
+        "registry/src/index.example/wallet-1.0.0/src/lib.rs",
+        "pub use chain_core::primitives::*;\n\
+         pub struct Wallet { graph: chain_core::Graph, shared: chain_core::rc::Arc<u8> }\n\
+         impl Wallet { pub fn sync(&mut self, k: u8) { self.graph.apply(k); } }\n",
+    );
+    t.write(
+        "app/Cargo.toml",
+        &package_manifest(
+            "app",
+            "\n[dependencies]\nwallet = \"1\"\nchain-core = \"1\"\n",
+        ),
+    );
+    t.write(
+        "app/src/lib.rs",
+        "use std::collections::HashMap;\nuse std::sync::{Arc, Mutex};\n\
+         pub struct Node {\n    wallet: Arc<Mutex<wallet::Wallet>>,\n    symbols: Arc<Mutex<wallet::Symbols>>,\n    seen: chain_core::rc::Arc<Mutex<HashMap<u8, u8>>>,\n}\n\
+         impl Node {\n    pub fn sync(&self) {\n        self.wallet.lock().unwrap().sync(1);\n        self.symbols.lock().unwrap().names.insert(1, 1);\n        self.seen.lock().unwrap().insert(1, 1);\n    }\n}\n",
+    );
+    let app = t.0.join("app");
+    let report = lint_paths(
+        std::slice::from_ref(&app),
+        &deps_at(t.0.join("registry/src")),
+    )
+    .unwrap();
+    assert!(report.notices.is_empty(), "{:?}", report.notices);
+    assert_eq!(
+        findings_with(&app, &deps_at(t.0.join("registry/src"))),
+        owned(&[
+            ("poison_cascade", "src/lib.rs", 10),
+            ("shared_map_mutation", "src/lib.rs", 10),
+            ("poison_cascade", "src/lib.rs", 11),
+            ("shared_map_mutation", "src/lib.rs", 11),
+            ("poison_cascade", "src/lib.rs", 12),
+            ("shared_map_mutation", "src/lib.rs", 12),
+        ])
+    );
+}

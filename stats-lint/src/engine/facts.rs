@@ -434,6 +434,9 @@ type ExportedStruct = (String, String, Vec<(String, String, Span)>);
 pub(crate) struct Exported {
     /// The library's root module (its crate name).
     pub(crate) root: String,
+    /// The roots of the crates read for it and exported with it (the
+    /// dependencies it re-exports or whose types its fields hold).
+    also: Vec<String>,
     /// Read from a dependency's sources rather than linted in this run.
     foreign: bool,
     modules: Vec<(String, Module)>,
@@ -597,10 +600,18 @@ impl Facts {
     /// Collects the facts of one package from its parsed files.
     /// The facts of the library rooted at module `root`, for dependents.
     pub(crate) fn export(&self, root: &str) -> Exported {
-        let prefix = format!("{root}::");
-        let ours = |k: &str| k == root || k.starts_with(&prefix);
+        self.export_with(root, &[])
+    }
+
+    /// The facts of `root` and of the crates `also` names (a dependency's
+    /// own dependencies, read for it).
+    fn export_with(&self, root: &str, also: &[String]) -> Exported {
+        let in_crate =
+            |k: &str, r: &str| k == r || (k.starts_with(r) && k[r.len()..].starts_with("::"));
+        let ours = |k: &str| in_crate(k, root) || also.iter().any(|r| in_crate(k, r));
         Exported {
             root: root.to_string(),
+            also: also.to_vec(),
             foreign: false,
             modules: entries_of(&self.modules, &ours),
             statics: self
@@ -695,8 +706,8 @@ impl Facts {
     /// The facts of a library read as another package's dependency. Its
     /// types named like ones the linter models (`Mutex`, `HashMap`, `Arc`,
     /// `State`, ..) are left out, so that the model decides what they are.
-    pub(crate) fn export_foreign(&self, root: &str) -> Exported {
-        let mut e = self.export(root);
+    pub(crate) fn export_foreign(&self, root: &str, also: &[String]) -> Exported {
+        let mut e = self.export_with(root, also);
         e.foreign = true;
         let modelled = |k: &str| ty::is_modelled_name(k.rsplit("::").next().unwrap_or(k));
         e.structs.retain(|(k, _, _)| !modelled(k));
@@ -727,6 +738,7 @@ impl Facts {
         let parse = |t: &str| syn::parse_str::<syn::Type>(t).ok();
         if e.foreign {
             self.foreign_roots.insert(e.root.clone());
+            self.foreign_roots.extend(e.also.iter().cloned());
         }
         for (k, m) in &e.modules {
             self.modules.entry(k.clone()).or_insert_with(|| m.clone());
@@ -1906,6 +1918,37 @@ impl Facts {
                     .iter()
                     .all(|(_, ty, _)| self.shape_of(ty, &s.module, Some(strukt)).is_numeric())
         })
+    }
+
+    /// The first segments of the paths its modules re-export (`pub use
+    /// serde_amqp::primitives::*;`, `pub use fontique::Collection;`) and
+    /// glob-import: the crates whose items it may hand on as its own.
+    pub(crate) fn reexported_roots(&self) -> HashSet<String> {
+        let root = |p: &str| p.split("::").next().unwrap_or(p).to_string();
+        self.modules
+            .values()
+            .flat_map(|m| {
+                m.uses
+                    .iter()
+                    .filter(|(name, _)| m.pub_uses.contains(*name))
+                    .map(|(_, path)| root(path))
+                    .chain(m.globs.iter().map(|g| root(g)))
+            })
+            .collect()
+    }
+
+    /// The field types of the structs (and enums) declared in the files
+    /// added, with the module each is written in.
+    pub(crate) fn own_field_types(&self) -> Vec<(&str, &syn::Type)> {
+        self.structs
+            .iter()
+            .filter(|(k, _)| !self.foreign_structs.contains(*k))
+            .flat_map(|(_, s)| {
+                s.fields
+                    .iter()
+                    .map(move |(_, ty, _)| (s.module.as_str(), ty))
+            })
+            .collect()
     }
 
     /// A struct's field that holds a lock guard (`g: MutexGuard<'a, T>`):

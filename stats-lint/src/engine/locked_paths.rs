@@ -104,6 +104,27 @@ impl LockedPaths {
     }
 }
 
+/// The crates named in the field types of a library's own structs
+/// (`collection: fontique::Collection`) or in its re-exports (`pub use
+/// serde_amqp::primitives::*`): those of its dependencies whose types it
+/// holds or hands on as its own.
+pub(crate) fn held_and_reexported_crates(facts: &Facts) -> HashSet<String> {
+    let mut roots = facts.reexported_roots();
+    for (module, ty) in facts.own_field_types() {
+        let mut all = AllPaths(Vec::new());
+        all.visit_type(ty);
+        for segs in all.0 {
+            let full = facts.resolve(module, &segs);
+            if let Some((root, _)) = full.split_once("::")
+                && !matches!(root, "crate" | "self" | "super" | "std" | "core" | "alloc")
+            {
+                roots.insert(root.to_string());
+            }
+        }
+    }
+    roots
+}
+
 struct Finder<'a> {
     module: &'a str,
     out: &'a mut Vec<(String, Vec<String>)>,

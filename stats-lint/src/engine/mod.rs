@@ -415,7 +415,11 @@ fn macro_not_expanded(file: &Path, u: &macro_rules::Unexpanded) -> Notice {
 /// only, its trees dropped file by file, nothing linted. Its types of a
 /// name the linter models (`Mutex`, `HashMap`, `State`, ..) are left out:
 /// the model is what the package's code means by them.
-pub(crate) fn library_facts(mut files: Vec<ParsedFile>, root: &str) -> (Exported, Vec<PathBuf>) {
+pub(crate) fn library_facts(
+    mut files: Vec<ParsedFile>,
+    root: &str,
+    nested: &dyn Fn(&HashSet<String>) -> Imports,
+) -> (Exported, Vec<PathBuf>) {
     let mut facts = facts::Facts::default();
     facts.edition2015 = files.iter().any(|f| f.edition2015);
     facts.crate_macros = std::rc::Rc::new(crate_macros(&mut files));
@@ -426,8 +430,16 @@ pub(crate) fn library_facts(mut files: Vec<ParsedFile>, root: &str) -> (Exported
             Err(_) => unparsed.push(f.display),
         }
     }
+    // Its own dependencies that its structs' fields or its re-exports name:
+    // their facts are exported with its own.
+    let mut nested_roots = Vec::new();
+    for (name, exported) in nested(&locked_paths::held_and_reexported_crates(&facts)) {
+        facts.import(&exported);
+        facts.add_crate_alias(&name, &exported.root);
+        nested_roots.push(exported.root.clone());
+    }
     facts.finish();
-    (facts.export_foreign(root), unparsed)
+    (facts.export_foreign(root, &nested_roots), unparsed)
 }
 
 /// A package's `macro_rules!`, collected before its files are read, for
