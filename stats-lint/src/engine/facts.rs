@@ -166,19 +166,39 @@ const NOT_DEREF_CRATES: &[&str] = &[
 ];
 
 /// One-parameter types of other crates that do not deref to it.
-const NOT_DEREF_NAMES: &[&str] = &[
+const NOT_DEREF_NAMES: &[&str] = &["PhantomData", "Slab", "BinaryHeap", "LinkedList"];
+
+/// Name endings of other crates' one-parameter types that carry or hand
+/// out values of their parameter rather than deref to one: channels, event
+/// proxies, handles (`winit::EventLoopProxy<UserEvent>`, `Sender<Msg>`,
+/// `JoinHandle<T>`, bevy's `Handle<Image>`, `EventWriter<E>`).
+const MESSAGING_SUFFIXES: &[&str] = &[
     "Sender",
     "Receiver",
-    "SyncSender",
-    "UnboundedSender",
-    "UnboundedReceiver",
-    "JoinHandle",
-    "PhantomData",
-    "Slab",
+    "Proxy",
+    "Handle",
+    "Channel",
+    "Queue",
     "Stream",
-    "BinaryHeap",
-    "LinkedList",
+    "Sink",
+    "Future",
+    "Publisher",
+    "Subscriber",
+    "Subscription",
+    "Mailbox",
+    "Recipient",
+    "Addr",
+    "Tx",
+    "Rx",
+    "Writer",
+    "Reader",
 ];
+
+/// Whether another crate's one-parameter type named `name` does not deref
+/// to its parameter (a channel, handle or proxy: [`MESSAGING_SUFFIXES`]).
+fn not_a_deref_wrapper(name: &str) -> bool {
+    NOT_DEREF_NAMES.contains(&name) || MESSAGING_SUFFIXES.iter().any(|s| name.ends_with(s))
+}
 
 /// Everything pass 1 knows about a package.
 #[derive(Default)]
@@ -1846,7 +1866,7 @@ impl Facts {
         };
         if nargs == 1
             && foreign
-            && !NOT_DEREF_NAMES.contains(&name)
+            && !not_a_deref_wrapper(name)
             && let inner @ Shape::Named(_) = arg(0)
         {
             return Shape::Wrap(Box::new(inner));

@@ -1,7 +1,9 @@
 // UI test: another crate's one-parameter generic type around one of the
 // package's structs (`AtomicDestructor<InnerPool>`) is read through: the
 // package reads the struct's fields through it, which only a `Deref`
-// allows. Channels, handles and std's own types are not. A name that
+// allows. Channels, event proxies, handles and std's own types are not
+// (winit's `EventLoopProxy<UserEvent>` behind a lock only sends the
+// package's event, whose variant holds a map). A name that
 // starts with `Atomic` is a numeric atomic only for std's and crossbeam's
 // names. Every lint runs.
 use std::collections::HashMap;
@@ -10,6 +12,7 @@ use std::sync::Arc;
 use atomic_destructor::AtomicDestructor;
 use tokio::sync::mpsc::Sender;
 use tokio::sync::RwLock;
+use winit::event_loop::EventLoopProxy;
 
 pub struct Shared {
     relays: RwLock<HashMap<String, u32>>,
@@ -20,9 +23,15 @@ pub struct InnerPool {
     atomic: Arc<Shared>,
 }
 
+pub enum UserEvent {
+    Settings(HashMap<String, String>),
+    Redraw,
+}
+
 pub struct Pool {
     inner: AtomicDestructor<InnerPool>,
     events: Sender<InnerPool>,
+    proxy: Arc<std::sync::Mutex<EventLoopProxy<UserEvent>>>,
 }
 
 impl Pool {
@@ -35,5 +44,9 @@ impl Pool {
 
     pub async fn announce(&self) {
         let _ = self.events.send(self.inner.clone()).await;
+    }
+
+    pub fn redraw(&self) {
+        let _ = self.proxy.lock().unwrap().send_event(UserEvent::Redraw);
     }
 }
