@@ -357,9 +357,10 @@ struct RawParamMutators {
 struct ParamUses {
     /// Map methods called on a parameter or its field.
     direct: Vec<ParamMutation>,
-    /// Other methods called on a parameter, with the type it points to:
-    /// the package's own `&mut self` mutators among them (`inner.upsert(..)`).
-    calls: Vec<(usize, String, syn::Type)>,
+    /// Other methods called on a parameter or its field (dotted), with the
+    /// type the parameter points to: the package's own `&mut self`
+    /// mutators among them (`inner.upsert(..)`, `store.ban_list.ban(ip)`).
+    calls: Vec<(ParamMutation, String, syn::Type)>,
     /// A parameter (or its field) handed on to another function of the
     /// package: see [`HandOn`].
     hand_ons: Vec<HandOn>,
@@ -987,14 +988,22 @@ impl Facts {
                         self.mutators.insert((full, m.method), found);
                     }
                 }
-                MutatorTarget::Field(field) => {
-                    if let Some((shape, decl)) = self.field_path(&full, &field)
-                        && shape.is_map()
-                    {
+                MutatorTarget::Field(field) => match self.field_path(&full, &field) {
+                    Some((shape, decl)) if shape.is_map() => {
                         self.mutator_names.insert(m.method.clone());
                         self.mutators.insert((full, m.method), (field, decl));
                     }
-                }
+                    // A struct held by value replaced or taken whole
+                    // (`mem::take(&mut self.ban_list)`): its maps with it.
+                    Some((Shape::Named(inner), _)) => {
+                        if let Some((map, decl)) = self.direct_map_field(&inner) {
+                            self.mutator_names.insert(m.method.clone());
+                            self.mutators
+                                .insert((full, m.method), (format!("{field}.{map}"), decl));
+                        }
+                    }
+                    _ => {}
+                },
                 MutatorTarget::SelfCall(callee) => self_calls.push((full, m.method, callee)),
                 MutatorTarget::HandedField(callee, arg, field) => {
                     let callee = match callee.split_first() {
@@ -1096,13 +1105,28 @@ impl Facts {
                 hand_ons.push((full.clone(), raw.name.clone(), h, callee));
             }
             let mut found = raw.uses.direct;
-            for (i, method, ty) in raw.uses.calls {
+            for ((i, fields), method, ty) in raw.uses.calls {
                 let shape = self.shape_of(&ty, &raw.module, self_full.as_deref());
-                if let Shape::Named(s) = shape.peel().0
-                    && let Some((field, _)) = self.mutators.get(&(s.clone(), method))
-                    && !found.contains(&(i, Some(field.clone())))
-                {
-                    found.push((i, Some(field.clone())));
+                let Shape::Named(param_ty) = shape.peel().0 else {
+                    continue;
+                };
+                // The type the method is called on: the parameter's, or
+                // that of its field the package's struct held by value.
+                let (called_on, prefix) = match &fields {
+                    None => (param_ty.clone(), String::new()),
+                    Some(f) => match self.field_path(param_ty, f) {
+                        Some((held, _)) => match held.peel() {
+                            (Shape::Named(n), false) => (n.clone(), format!("{f}.")),
+                            _ => continue,
+                        },
+                        None => continue,
+                    },
+                };
+                if let Some((field, _)) = self.mutators.get(&(called_on, method)) {
+                    let m = (i, Some(format!("{prefix}{field}")));
+                    if !found.contains(&m) {
+                        found.push(m);
+                    }
                 }
             }
             if found.is_empty() {
@@ -4834,17 +4858,17 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
             {
                 self.push(found.clone());
             }
-            // Also a map method's name: the parameter may be the package's
-            // own type whose `insert` mutates a map field of it.
-            if let Some((i, None)) = place
-                && let Some((_, _, ty)) = self.params.iter().find(|(p, _, _)| *p == i)
+            // Also a map method's name: the parameter (or its field) may be
+            // the package's own type whose `insert` mutates a map field of it.
+            if let Some(place) = place
+                && let Some((_, _, ty)) = self.params.iter().find(|(p, _, _)| *p == place.0)
                 && !self
                     .uses
                     .calls
                     .iter()
-                    .any(|(p, n, _)| *p == i && *n == method)
+                    .any(|(p, n, _)| *p == place && *n == method)
             {
-                self.uses.calls.push((i, method, ty.clone()));
+                self.uses.calls.push((place, method, ty.clone()));
             }
             if matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident("self")) {
                 self.hand_on(

@@ -3,7 +3,8 @@
 // `self.apply(&mut guard)`, a helper that mutates a field of what it is
 // handed (also a field of a field, `w.infos.received.insert(..)`, or through
 // a binding of one, `let infos = &mut w.infos;`) or calls its `&mut self`
-// mutator, a `&mut` bound to a name first,
+// mutator, also one of a field of it (`store.ban_list.ban(ip)`, not a
+// method that only reads), a `&mut` bound to a name first,
 // a write guard moved in, the package's `&mut` wrapper taken from a guard
 // and moved in, a helper that replaces the whole map, `*p = new`,
 // or empties it with `mem::take(p)`): the finding is where the map is handed over. The
@@ -354,4 +355,37 @@ pub fn on_initialize(state: &Arc<RwLock<LspState>>, runtime: Arc<CargoRuntime>) 
     let mut s = state.write().unwrap(); //~ poison_cascade
     init_backend(&mut s); //~ shared_map_mutation
     share_runtime(&mut s, runtime);
+}
+
+#[derive(Default)]
+pub struct BanList {
+    banned: HashMap<u32, u64>,
+}
+
+impl BanList {
+    pub fn ban(&mut self, ip: u32) {
+        self.banned.insert(ip, 0);
+    }
+
+    pub fn is_banned(&mut self, ip: u32) -> bool {
+        self.banned.contains_key(&ip)
+    }
+}
+
+#[derive(Default)]
+pub struct PeerStore {
+    ban_list: BanList,
+}
+
+fn ban_in(store: &mut PeerStore, ip: u32) {
+    store.ban_list.ban(ip);
+}
+
+fn check_in(store: &mut PeerStore, ip: u32) -> bool {
+    store.ban_list.is_banned(ip)
+}
+
+pub fn ban_peer(peers: &Arc<Mutex<PeerStore>>, ip: u32) -> bool {
+    ban_in(&mut peers.lock().unwrap(), ip); //~ poison_cascade shared_map_mutation
+    check_in(&mut peers.lock().unwrap(), ip) //~ poison_cascade
 }

@@ -1,5 +1,7 @@
 // UI test: a `&mut self` method that takes, replaces or swaps out a map
-// field (`std::mem::take(&mut self.current)`) mutates it, like one that
+// field (`std::mem::take(&mut self.current)`), or a field that holds a
+// struct of the package with a map (`mem::take(&mut self.ban_list)`, not
+// one with no map), mutates it, like one that
 // calls a map method on it; so does one that mutates a map in a field of
 // a field (`self.0.by_name.insert(..)` in a newtype), or through
 // `BorrowMut::borrow_mut()` on the field
@@ -41,6 +43,39 @@ impl Profiler {
 pub fn end_frame() {
     Profiler::lock().new_frame(); //~ shared_map_mutation
     Profiler::lock().rotate(); //~ shared_map_mutation
+}
+
+#[derive(Default)]
+pub struct BanList {
+    banned: HashMap<u32, u64>,
+}
+
+#[derive(Default)]
+pub struct Stats {
+    bans: u64,
+}
+
+#[derive(Default)]
+pub struct PeerStore {
+    ban_list: BanList,
+    stats: Stats,
+}
+
+impl PeerStore {
+    pub fn clear_bans(&mut self) -> BanList {
+        mem::take(&mut self.ban_list)
+    }
+
+    pub fn reset_stats(&mut self) -> Stats {
+        mem::take(&mut self.stats)
+    }
+}
+
+pub static PEERS: LazyLock<Mutex<PeerStore>> = LazyLock::new(Default::default);
+
+pub fn unban_all() -> u64 {
+    let _ = PEERS.lock().clear_bans(); //~ shared_map_mutation
+    PEERS.lock().reset_stats().bans
 }
 
 #[derive(Default)]
