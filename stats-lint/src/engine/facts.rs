@@ -1687,6 +1687,12 @@ impl Facts {
             syn::Type::Tuple(t) => Shape::Tuple(t.elems.iter().map(next).collect()),
             syn::Type::Array(a) => Shape::Seq(Box::new(next(&a.elem))),
             syn::Type::Slice(a) => Shape::Seq(Box::new(next(&a.elem))),
+            // `impl Iterator<Item = Arc<RwLock<Item>>>`, `dyn Iterator<..>`:
+            // a sequence of its items.
+            syn::Type::ImplTrait(t) => iterator_item(&t.bounds)
+                .map_or(Shape::Unknown, |item| Shape::Seq(Box::new(next(item)))),
+            syn::Type::TraitObject(t) => iterator_item(&t.bounds)
+                .map_or(Shape::Unknown, |item| Shape::Seq(Box::new(next(item)))),
             _ => Shape::Unknown,
         }
     }
@@ -5012,6 +5018,32 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
     };
     v.visit_block(block);
     v.uses
+}
+
+/// The `Item` type of an `Iterator` (or `DoubleEndedIterator`,
+/// `ExactSizeIterator`, `IntoIterator`) bound.
+fn iterator_item(
+    bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+) -> Option<&syn::Type> {
+    bounds.iter().find_map(|b| {
+        let syn::TypeParamBound::Trait(t) = b else {
+            return None;
+        };
+        let last = t.path.segments.last()?;
+        if !matches!(
+            last.ident.to_string().as_str(),
+            "Iterator" | "DoubleEndedIterator" | "ExactSizeIterator" | "IntoIterator"
+        ) {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+            return None;
+        };
+        a.args.iter().find_map(|g| match g {
+            syn::GenericArgument::AssocType(at) if at.ident == "Item" => Some(&at.ty),
+            _ => None,
+        })
+    })
 }
 
 /// `T` of a written `Option<T>`.

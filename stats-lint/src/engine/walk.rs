@@ -140,6 +140,9 @@ const TRANSPARENT: &[&str] = &[
     "project",
     "project_ref",
     "upgrade",
+    // `a.or_else(|| b)`: the first alternative says what both hold.
+    "or_else",
+    "or",
 ];
 /// Whether a method of another crate's trait on a lock, by its name, takes
 /// the lock (`safe_lock`, `lock_timeout`: a write guard; `read_now`: a read
@@ -950,6 +953,14 @@ impl<'a> Walker<'a> {
             }
             _ => {}
         }
+        if let syn::Expr::MethodCall(m) = strip(e)
+            && m.method != "iter"
+            && m.method != "iter_mut"
+            && m.method != "into_iter"
+            && let Some(elem) = self.iter_elements(e)
+        {
+            return Some(elem);
+        }
         let v = self.value(e)?;
         match v.shape.peel() {
             (Shape::Seq(elem), arc) => Some(Value {
@@ -1089,6 +1100,15 @@ impl<'a> Walker<'a> {
             );
             v.shared = true;
             return Some(v);
+        }
+        if n == 1 && last == "Some" && c.args.len() == 1 {
+            // `Some(f.clone())`: an `Option` of it, as an `Option` field is.
+            let v = self.value(&c.args[0])?;
+            return Some(Value {
+                shape: Shape::Wrap(Box::new(v.shape.clone())),
+                lookup: None,
+                ..v
+            });
         }
         if last == "block_on" && c.args.len() == 1 {
             // `futures::executor::block_on(lock.write())`: what `.await` gives.
@@ -2257,16 +2277,25 @@ impl<'a> Walker<'a> {
         }
         // `map.get_mut(&k).and_then(|inner| inner.remove(..))`: the value
         // the lookup found, as `let inner = map.get_mut(&k)?;` binds it.
-        let found_mut =
-            matches!(strip(&m.receiver), syn::Expr::MethodCall(l) if l.method == "get_mut");
-        recv.value(self).filter(|v| {
-            if found_mut && v.lookup.is_some() {
-                return !matches!(v.shape, Shape::Wrap(_));
-            }
-            matches!(v.shape, Shape::Wrap(_))
-                && !matches!(v.shape.peel().0, Shape::Seq(_))
-                && v.lookup.is_none()
-        })
+        // `docs.get(&k).and_then(|d| d.main.clone())`: the value found, read.
+        let lookup = match strip(&m.receiver) {
+            syn::Expr::MethodCall(l) if l.method == "get_mut" => Some(true),
+            syn::Expr::MethodCall(l) if l.method == "get" => Some(false),
+            _ => None,
+        };
+        let v = recv.value(self)?;
+        if let Some(found_mut) = lookup
+            && v.lookup.is_some()
+        {
+            return (!matches!(v.shape, Shape::Wrap(_))).then(|| Value {
+                lookup: if found_mut { v.lookup.clone() } else { None },
+                ..v
+            });
+        }
+        (matches!(v.shape, Shape::Wrap(_))
+            && !matches!(v.shape.peel().0, Shape::Seq(_))
+            && v.lookup.is_none())
+        .then_some(v)
     }
 
     /// `let q = Arc::new(Mutex::new(Default::default()))`: a lock whose
@@ -2580,24 +2609,75 @@ impl<'a> Walker<'a> {
         ) {
             return None;
         }
-        let syn::Expr::MethodCall(it) = strip(&m.receiver) else {
+        self.iter_elements(&m.receiver)
+    }
+
+    /// The elements an iterator chain yields, when it starts from a
+    /// vector, an array or a map's values and goes through adapters that
+    /// keep or map its elements (`docs.values().filter_map(|d|
+    /// d.main.clone())` yields what `main` holds, shared as `docs` is).
+    fn iter_elements(&self, e: &syn::Expr) -> Option<Value> {
+        let syn::Expr::MethodCall(it) = strip(e) else {
             return None;
         };
-        if !matches!(
-            it.method.to_string().as_str(),
-            "iter" | "iter_mut" | "into_iter"
-        ) {
-            return None;
-        }
-        let base = self.value(&it.receiver)?;
-        let (Shape::Seq(elem), arc) = base.shape.peel() else {
-            return None;
-        };
-        Some(Value {
-            shape: (**elem).clone(),
+        let of = |base: Value, shape: &Shape, arc: bool| Value {
+            shape: shape.clone(),
             shared: base.shared || arc,
-            ..base.clone()
-        })
+            lookup: None,
+            ..base
+        };
+        match it.method.to_string().as_str() {
+            "iter" | "iter_mut" | "into_iter" => {
+                let base = self.value(&it.receiver)?;
+                let (Shape::Seq(elem), arc) = base.shape.peel() else {
+                    return None;
+                };
+                let elem = (**elem).clone();
+                Some(of(base, &elem, arc))
+            }
+            "values" | "values_mut" | "into_values" => {
+                let base = self.value(&it.receiver)?;
+                let (Shape::Map { value }, arc) = base.shape.peel() else {
+                    return None;
+                };
+                let value = (**value).clone();
+                Some(of(base, &value, arc))
+            }
+            "filter" | "rev" | "skip" | "take" | "step_by" | "peekable" | "cloned" | "copied"
+            | "inspect" | "skip_while" | "take_while" | "by_ref" => {
+                self.iter_elements(&it.receiver)
+            }
+            // `filter_map(|d| d.main.clone())`: what the `Option` holds;
+            // `flat_map`, what the sequence or `Option` holds; `map`, the value.
+            n @ ("map" | "filter_map" | "flat_map") => {
+                let [syn::Expr::Closure(c)] = it.args.iter().collect::<Vec<_>>()[..] else {
+                    return None;
+                };
+                let [param] = c.inputs.iter().collect::<Vec<_>>()[..] else {
+                    return None;
+                };
+                let name = pat_name(param)?;
+                let elem = self.iter_elements(&it.receiver)?;
+                self.params.borrow_mut().push((name, elem));
+                let body = match &*c.body {
+                    syn::Expr::Block(b) => self.block_value(&b.block),
+                    e => self.value(e),
+                };
+                self.params.borrow_mut().pop();
+                let body = body?;
+                if n == "map" {
+                    return Some(body);
+                }
+                match body.shape.clone() {
+                    Shape::Wrap(inner) | Shape::Seq(inner) => Some(Value {
+                        shape: *inner,
+                        ..body
+                    }),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
     }
 
     /// `x.map(|p| p.lock())`, `x.and_then(|p| p.upgrade()?.write().ok())`:
