@@ -465,6 +465,13 @@ fn run_unit(
                         pkg.name
                     ),
                 }));
+            report
+                .notices
+                .extend(loaded.unreadable.iter().map(|(f, why)| Notice {
+                    kind: NoticeKind::NotLinted,
+                    file: display_path(f),
+                    message: format!("could not be read ({why}), so it was not linted"),
+                }));
             report.notices.extend(
                 unread
                     .into_inner()
@@ -493,8 +500,7 @@ fn run_unit(
                 if skip(&f) {
                     continue;
                 }
-                let bytes = std::fs::read(&f).map_err(|e| Error::io(&f, e))?;
-                let text = String::from_utf8_lossy(&bytes).into_owned();
+                let text = workspace::read_source(&f).map_err(|e| Error::io(&f, e))?;
                 let module = workspace::loose_module(&root, &f);
                 // Parsed in pass 1, when the unit's size is known.
                 parsed.push(ParsedFile {

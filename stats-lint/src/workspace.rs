@@ -601,6 +601,37 @@ fn auto_dir(
 pub(crate) struct LoadedPackage {
     pub(crate) files: Vec<(ParsedFile, TargetInfo)>,
     pub(crate) unreached: Vec<PathBuf>,
+    /// Files a `mod`, `#[path]` or `include!` names that could not be
+    /// read, and why (not a regular file, too large, an I/O error).
+    pub(crate) unreadable: Vec<(PathBuf, String)>,
+}
+
+/// The largest source file read: a `#[path]` or `include!` naming a device
+/// (`/dev/zero`) or a huge generated file must not exhaust memory.
+pub(crate) const MAX_SOURCE_BYTES: u64 = 64 << 20;
+
+/// A source file's text (invalid UTF-8 replaced). A missing file is
+/// `NotFound`; a file that is not a regular file, or is larger than
+/// [`MAX_SOURCE_BYTES`], is an error that says so, found before reading.
+pub(crate) fn read_source(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    // Asked before opening: opening a FIFO for reading blocks.
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let file = std::fs::File::open(path)?;
+    let too_large = || std::io::Error::other(format!("larger than {} MiB", MAX_SOURCE_BYTES >> 20));
+    if meta.len() > MAX_SOURCE_BYTES {
+        return Err(too_large());
+    }
+    // A file that grows while it is read stops at the cap too.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_SOURCE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(too_large());
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Reads and parses every file of a package's targets, following `mod`
@@ -615,6 +646,7 @@ pub(crate) fn load_package(
 ) -> Result<LoadedPackage, Error> {
     let mut bytes = 0usize;
     let mut out = Vec::new();
+    let mut unreadable = Vec::new();
     let mut seen = HashSet::new();
     for t in &pkg.targets {
         let info = TargetInfo {
@@ -638,10 +670,15 @@ pub(crate) fn load_package(
             if skip(&file) || !seen.insert(normalize(&file)) {
                 continue;
             }
-            let text = match std::fs::read(&file) {
-                Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            let text = match read_source(&file) {
+                Ok(text) => text,
                 Err(e) if file == t.src => return Err(Error::io(&file, e)),
-                Err(_) => continue,
+                // One of the places `mod x;` may be (`x.rs`, `x/mod.rs`).
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => {
+                    unreadable.push((file, e.to_string()));
+                    continue;
+                }
             };
             bytes += text.len();
             let mut pf = ParsedFile::parse(display(&file), module.clone(), text);
@@ -675,6 +712,7 @@ pub(crate) fn load_package(
     Ok(LoadedPackage {
         files: out,
         unreached,
+        unreadable,
     })
 }
 
@@ -829,9 +867,11 @@ fn module_files(
                 }
                 let flat = dirs.children.join(format!("{name}.rs"));
                 let nested = dirs.children.join(name).join("mod.rs");
-                if flat.is_file() {
+                // `exists`, not `is_file`: a FIFO or a device named like
+                // the module is named in a note, not skipped silently.
+                if flat.exists() {
                     out.push((flat, dirs.children.join(name), sub_module, test));
-                } else if nested.is_file() {
+                } else if nested.exists() {
                     out.push((nested, dirs.children.join(name), sub_module, test));
                 }
             }

@@ -1589,3 +1589,62 @@ fn a_dependency_s_own_dependencies_it_holds_or_re_exports_are_read() {
         ])
     );
 }
+
+/// A module or `include!` that names something other than a regular file
+/// (`/dev/zero`, a FIFO) or a file over 64 MiB is not read: a note names it
+/// and the rest of the package is linted, in bounded memory and without
+/// blocking.
+#[test]
+fn a_module_file_that_is_not_a_regular_file_or_too_large_is_named() {
+    let t = TempDir::new("unreadable-module");
+    t.write("app/Cargo.toml", &package_manifest("app", ""));
+    t.write(
+        "app/src/lib.rs",
+        "#[path = \"/dev/zero\"]\nmod zero;\nmod fifo;\nmod huge;\ninclude!(\"/dev/urandom\");\n\
+         use std::collections::BTreeMap;\nuse std::sync::Mutex;\n\
+         pub static M: Mutex<BTreeMap<u8, u8>> = Mutex::new(BTreeMap::new());\n\
+         pub fn put() {\n    M.lock().unwrap().insert(1, 1);\n}\n",
+    );
+    let fifo = t.0.join("app/src/fifo.rs");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let huge = std::fs::File::create(t.0.join("app/src/huge.rs")).unwrap();
+    huge.set_len((64 << 20) + 1).unwrap();
+    let report = lint_paths(&[t.0.join("app")], &no_deps()).unwrap();
+    let mut notes: Vec<(String, String)> = report
+        .notices
+        .iter()
+        .map(|n| {
+            let file = n.file.to_string_lossy();
+            let name = file.rsplit('/').next().unwrap().to_string();
+            (name, n.message.clone())
+        })
+        .collect();
+    notes.sort();
+    let unread = |why: &str| format!("could not be read ({why}), so it was not linted");
+    assert_eq!(
+        notes,
+        [
+            ("fifo.rs".to_string(), unread("not a regular file")),
+            ("huge.rs".to_string(), unread("larger than 64 MiB")),
+            ("urandom".to_string(), unread("not a regular file")),
+            ("zero".to_string(), unread("not a regular file")),
+        ]
+    );
+    assert!(
+        report
+            .notices
+            .iter()
+            .all(|n| n.code() == "stats_lint::not_linted")
+    );
+    assert_eq!(
+        findings_with(&t.0.join("app"), &no_deps()),
+        owned(&[
+            ("poison_cascade", "src/lib.rs", 10),
+            ("shared_map_mutation", "src/lib.rs", 10),
+        ])
+    );
+}
