@@ -4864,6 +4864,22 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
             {
                 self.push(found.clone());
             }
+            // `state.tasks_mut().retain(..)`: a map method on what an
+            // accessor of the parameter (taking no argument) hands back;
+            // the call site judges whether it is a map (`tasks_mut()`).
+            if place.is_none()
+                && super::walk::MUTATING_METHODS.contains(&method.as_str())
+                && let syn::Expr::MethodCall(via) = &*m.receiver
+                && via.args.is_empty()
+                && let Some((param, fields)) = self.param_place(&via.receiver)
+            {
+                let accessor = format!("{}()", via.method);
+                let path = match fields {
+                    Some(f) => format!("{f}.{accessor}"),
+                    None => accessor,
+                };
+                self.push((param, Some(path)));
+            }
             // Also a map method's name: the parameter (or its field) may be
             // the package's own type whose `insert` mutates a map field of it.
             if let Some(place) = place

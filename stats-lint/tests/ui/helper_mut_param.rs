@@ -4,7 +4,9 @@
 // handed (also a field of a field, `w.infos.received.insert(..)`, or through
 // a binding of one, `let infos = &mut w.infos;`) or calls its `&mut self`
 // mutator, also one of a field of it (`store.ban_list.ban(ip)`, not a
-// method that only reads), a `&mut` bound to a name first,
+// method that only reads), or a map method on what its accessor hands back
+// (`state.tasks_mut().retain(..)`, also with the parameter typed by an
+// alias of a guard), a `&mut` bound to a name first,
 // a write guard moved in, the package's `&mut` wrapper taken from a guard
 // and moved in, a helper that replaces the whole map, `*p = new`,
 // or empties it with `mem::take(p)`): the finding is where the map is handed over. The
@@ -388,4 +390,35 @@ fn check_in(store: &mut PeerStore, ip: u32) -> bool {
 pub fn ban_peer(peers: &Arc<Mutex<PeerStore>>, ip: u32) -> bool {
     ban_in(&mut peers.lock().unwrap(), ip); //~ poison_cascade shared_map_mutation
     check_in(&mut peers.lock().unwrap(), ip) //~ poison_cascade
+}
+
+pub struct Daemon {
+    tasks: BTreeMap<usize, String>,
+    paused: bool,
+}
+
+impl Daemon {
+    pub fn tasks_mut(&mut self) -> &mut BTreeMap<usize, String> {
+        &mut self.tasks
+    }
+
+    pub fn paused_mut(&mut self) -> &mut bool {
+        &mut self.paused
+    }
+}
+
+pub type LockedDaemon<'a> = MutexGuard<'a, Daemon>;
+
+fn clean_finished(state: &mut LockedDaemon, keep: usize) {
+    state.tasks_mut().retain(|id, _| *id < keep);
+}
+
+fn pause_all(state: &mut LockedDaemon) {
+    *state.paused_mut() = true;
+}
+
+pub fn tick(daemon: &Arc<Mutex<Daemon>>) {
+    let mut state = daemon.lock().unwrap(); //~ poison_cascade
+    clean_finished(&mut state, 10); //~ shared_map_mutation
+    pause_all(&mut state);
 }
