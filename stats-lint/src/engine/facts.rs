@@ -3947,6 +3947,16 @@ const UNWRAPS: &[&str] = &[
 ];
 
 fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
+    // `let mut node = self;`, `let node = &mut *self;`: the body's later
+    // `node.children.entry(..)` is read as `self.children.entry(..)`.
+    let rebound;
+    let block = match self_rebinding(block) {
+        Some(b) => {
+            rebound = b;
+            &rebound
+        }
+        None => block,
+    };
     #[derive(Default)]
     struct V {
         fields: Vec<String>,
@@ -4268,6 +4278,15 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
         // Closures are read too: one that mutates `self.map` runs within
         // the method's `&mut self` borrow (`self.get().unwrap_or_else(|| ..)`).
         fn visit_item(&mut self, _: &'ast syn::Item) {}
+        // `assert!(self.ids.insert(id, i).is_none())`: a macro's arguments
+        // are the expressions they are.
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            if let Ok(exprs) = m.parse_body_with(thread_reach::macro_exprs) {
+                for e in &exprs {
+                    self.visit_expr(e);
+                }
+            }
+        }
     }
     let mut v = V::default();
     v.visit_block(block);
@@ -4291,6 +4310,61 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
         .chain(returned)
         .chain(v.whole.then_some(MutatorTarget::Whole))
         .collect()
+}
+
+/// A method body whose `let` binds `self` again (`let mut node = self;`,
+/// `let node = &mut *self;`), with that name written as `self` after it;
+/// `None` when no `let` of the body's top level does.
+fn self_rebinding(block: &syn::Block) -> Option<syn::Block> {
+    use syn::visit_mut::VisitMut;
+    fn is_self(e: &syn::Expr) -> bool {
+        match e {
+            syn::Expr::Path(p) => p.path.is_ident("self"),
+            syn::Expr::Reference(r) if r.mutability.is_some() => is_self(&r.expr),
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => is_self(&u.expr),
+            syn::Expr::Paren(p) => is_self(&p.expr),
+            _ => false,
+        }
+    }
+    let names: Vec<syn::Ident> = block
+        .stmts
+        .iter()
+        .filter_map(|s| match s {
+            syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|i| is_self(&i.expr)) => {
+                match &l.pat {
+                    syn::Pat::Ident(pi) if pi.subpat.is_none() => Some(pi.ident.clone()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    struct Rename(Vec<syn::Ident>);
+    impl VisitMut for Rename {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            if let syn::Expr::Path(p) = e
+                && p.qself.is_none()
+                && let Some(id) = p.path.get_ident()
+                && self.0.contains(id)
+            {
+                let span = id.span();
+                *e = syn::Expr::Path(syn::ExprPath {
+                    attrs: Vec::new(),
+                    qself: None,
+                    path: syn::Ident::new("self", span).into(),
+                });
+                return;
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let mut out = block.clone();
+    Rename(names).visit_block_mut(&mut out);
+    Some(out)
 }
 
 /// The closures a function takes (`f: impl FnOnce(&mut World) -> R`, `f: F`
@@ -4983,6 +5057,14 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
             syn::visit::visit_local(self, l);
         }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
+        // `assert!(p.insert(k, v).is_none())`: the macro's expressions.
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            if let Ok(exprs) = m.parse_body_with(thread_reach::macro_exprs) {
+                for e in &exprs {
+                    self.visit_expr(e);
+                }
+            }
+        }
     }
     let mut wrappers = Vec::new();
     let mut options = Vec::new();

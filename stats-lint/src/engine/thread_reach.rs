@@ -290,7 +290,7 @@ impl<'ast> Visit<'ast> for BodyScan {
 }
 
 /// A macro's arguments as expressions: `a, b, c` or `elem; count`.
-fn macro_exprs(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<syn::Expr>> {
+pub(crate) fn macro_exprs(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<syn::Expr>> {
     if input.is_empty() {
         return Ok(Vec::new());
     }
