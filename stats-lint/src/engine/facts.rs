@@ -1086,10 +1086,43 @@ impl Facts {
             .collect();
         self.spread_mutators(&calls);
         let mut hand_ons = Vec::new();
+        let mut forwards = Vec::new();
         for (st, module, method, g) in std::mem::take(&mut self.raw_closure_guards) {
-            let full = format!("{}::{method}", self.resolve(&module, &st));
-            self.closure_guard_names.insert(method);
-            self.closure_guards.insert(full, g);
+            let st = self.resolve(&module, &st);
+            if g.via.is_some() {
+                forwards.push((st, method, g));
+                continue;
+            }
+            self.closure_guard_names.insert(method.clone());
+            self.closure_guards.insert(format!("{st}::{method}"), g);
+        }
+        // A method that forwards its closure to one that gives it a guard
+        // (egui's `data_mut` to `write`), also through another forward.
+        while !forwards.is_empty() {
+            let before = forwards.len();
+            forwards.retain(|(st, method, g)| {
+                let via = g.via.as_deref().unwrap_or_default();
+                let Some(base) = self.closure_guards.get(&format!("{st}::{via}")) else {
+                    return true;
+                };
+                let then = match (base.then.is_empty(), g.then.is_empty()) {
+                    (_, true) => base.then.clone(),
+                    (true, false) => g.then.clone(),
+                    (false, false) => format!("{}.{}", base.then, g.then),
+                };
+                let resolved = ClosureGuard {
+                    then,
+                    via: None,
+                    ..base.clone()
+                };
+                self.closure_guard_names.insert(method.clone());
+                self.closure_guards
+                    .insert(format!("{st}::{method}"), resolved);
+                false
+            });
+            if forwards.len() == before {
+                break;
+            }
         }
         for raw in std::mem::take(&mut self.raw_param_mutators) {
             let self_full = raw.self_ty.as_ref().map(|st| self.resolve(&raw.module, st));
@@ -4627,6 +4660,13 @@ pub(crate) struct ClosureGuard {
     pub(crate) field: String,
     /// `None`: the helper hands over the lock itself (`f(&self.config)`).
     pub(crate) lock: Option<String>,
+    /// The fields of the guarded value the closure is given (`data` for
+    /// `self.write(move |c| f(&mut c.data))`), dotted; empty for the
+    /// guarded value itself.
+    pub(crate) then: String,
+    /// Before resolution: the method of `Self` whose closure this one
+    /// forwards its own closure to (`write` for egui's `data_mut`).
+    via: Option<String>,
 }
 
 /// `fn borrow_mut<F: FnOnce(&mut T) -> R>(&self, f: F) -> R { let mut g =
@@ -4658,6 +4698,8 @@ fn closure_guard(sig: &syn::Signature, block: &syn::Block) -> Option<ClosureGuar
                     return Some(ClosureGuard {
                         field,
                         lock: Some(name),
+                        then: String::new(),
+                        via: None,
                     });
                 }
                 self_lock(&m.receiver)
@@ -4709,6 +4751,8 @@ fn closure_guard(sig: &syn::Signature, block: &syn::Block) -> Option<ClosureGuar
             syn::Expr::Field(_) => Some(ClosureGuard {
                 field: self_field_path(e)?,
                 lock: None,
+                then: String::new(),
+                via: None,
             }),
             _ => None,
         }
@@ -4759,7 +4803,77 @@ fn closure_guard(sig: &syn::Signature, block: &syn::Block) -> Option<ClosureGuar
         found: None,
     };
     v.visit_block(block);
-    v.found
+    v.found.or_else(|| closure_forward(&params, block))
+}
+
+/// `fn data_mut<R>(&self, f: impl FnOnce(&mut Data) -> R) -> R {
+/// self.write(move |c| f(&mut c.data)) }`: a method that hands its closure
+/// parameter, through a closure of its own, what another method of `self`
+/// gives that closure (or a field of it). Resolved once every method's
+/// [`ClosureGuard`] is known.
+fn closure_forward(params: &HashSet<String>, block: &syn::Block) -> Option<ClosureGuard> {
+    /// `c`, `c.a.b`, `&mut c.data`, `*c`: the name and the fields, dotted.
+    fn place(e: &syn::Expr) -> Option<(String, String)> {
+        match e {
+            syn::Expr::Reference(r) => place(&r.expr),
+            syn::Expr::Paren(p) => place(&p.expr),
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => place(&u.expr),
+            syn::Expr::Path(p) => Some((p.path.get_ident()?.to_string(), String::new())),
+            syn::Expr::Field(f) => {
+                let syn::Member::Named(member) = &f.member else {
+                    return None;
+                };
+                let (name, fields) = place(&f.base)?;
+                Some(match fields.is_empty() {
+                    true => (name, member.to_string()),
+                    false => (name, format!("{fields}.{member}")),
+                })
+            }
+            _ => None,
+        }
+    }
+    let [syn::Stmt::Expr(syn::Expr::MethodCall(m), None)] = block.stmts.as_slice() else {
+        return None;
+    };
+    if !matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident("self")) {
+        return None;
+    }
+    let [syn::Expr::Closure(c)] = m.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let [syn::Pat::Ident(inner)] = c.inputs.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let body = match &*c.body {
+        syn::Expr::Block(b) => match b.block.stmts.as_slice() {
+            [syn::Stmt::Expr(e, None)] => e,
+            _ => return None,
+        },
+        e => e,
+    };
+    let syn::Expr::Call(call) = body else {
+        return None;
+    };
+    let syn::Expr::Path(f) = &*call.func else {
+        return None;
+    };
+    if !f
+        .path
+        .get_ident()
+        .is_some_and(|f| params.contains(&f.to_string()))
+    {
+        return None;
+    }
+    let [arg] = call.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let (name, then) = place(arg)?;
+    (inner.ident == name).then(|| ClosureGuard {
+        field: String::new(),
+        lock: None,
+        then,
+        via: Some(m.method.to_string()),
+    })
 }
 
 /// Whether a closure body contains `*v += ..` or `*v -= ..`: the map's value

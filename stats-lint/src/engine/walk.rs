@@ -2585,7 +2585,24 @@ impl<'a> Walker<'a> {
             paren_token: syn::token::Paren(span),
             args: syn::punctuated::Punctuated::new(),
         });
-        self.value(&lock)
+        // What the helper hands on of the guarded value (`c.data` for
+        // egui's `data_mut`, which forwards to `write`).
+        let given = g
+            .then
+            .split('.')
+            .filter(|f| !f.is_empty())
+            .fold(lock, |base, name| {
+                syn::Expr::Field(syn::ExprField {
+                    attrs: Vec::new(),
+                    base: Box::new(base),
+                    dot_token: syn::Token![.](span),
+                    member: match name.parse::<u32>() {
+                        Ok(index) => syn::Member::Unnamed(syn::Index { index, span }),
+                        Err(_) => syn::Member::Named(syn::Ident::new(name, span)),
+                    },
+                })
+            });
+        self.value(&given)
             .filter(|v| matches!(v.guard, Guard::Lock { .. }))
     }
 

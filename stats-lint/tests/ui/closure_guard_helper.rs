@@ -1,8 +1,10 @@
 // UI test: the package's own method that locks a field of `self` and calls
 // its closure parameter with the guard (`fn borrow_mut<F: FnOnce(&mut T) ->
 // R>(&self, f: F) -> R`) gives the caller's closure that guard; so does one
-// that locks what the package's accessor returns (`self.get_or_init().write()`).
-// Every lint runs.
+// that locks what the package's accessor returns (`self.get_or_init().write()`),
+// and one that forwards its closure to such a method, handing on a field of
+// the guarded value (egui's `data_mut(f)` as `self.write(move |c| f(&mut
+// c.data))`), also through a second forward. Every lint runs.
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex, OnceLock, RwLock};
 
@@ -100,4 +102,54 @@ pub fn own_sessions(id: u64) -> usize {
     let own = Sessions::default();
     own.with(|s| s.insert(id, String::new()));
     SESSIONS.with(|s| s.len())
+}
+
+#[derive(Default)]
+pub struct IdMap {
+    map: HashMap<u64, String>,
+}
+
+impl IdMap {
+    pub fn insert_temp(&mut self, k: u64, v: String) {
+        self.map.insert(k, v);
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+}
+
+#[derive(Default)]
+pub struct Memory {
+    data: IdMap,
+}
+
+#[derive(Default)]
+pub struct ContextImpl {
+    memory: Memory,
+    frames: u64,
+}
+
+#[derive(Clone, Default)]
+pub struct Context(std::sync::Arc<RwLock<ContextImpl>>);
+
+impl Context {
+    fn write<R>(&self, writer: impl FnOnce(&mut ContextImpl) -> R) -> R {
+        writer(&mut self.0.write().unwrap()) //~ poison_cascade
+    }
+
+    pub fn memory_mut<R>(&self, writer: impl FnOnce(&mut Memory) -> R) -> R {
+        self.write(move |ctx| writer(&mut ctx.memory))
+    }
+
+    pub fn data_mut<R>(&self, writer: impl FnOnce(&mut IdMap) -> R) -> R {
+        self.memory_mut(move |mem| writer(&mut mem.data))
+    }
+}
+
+pub fn show_tooltip(ctx: &Context, id: u64) -> usize {
+    ctx.data_mut(|d| d.insert_temp(id, "tip".into())); //~ shared_map_mutation
+    ctx.memory_mut(|m| m.data.map.clear()); //~ shared_map_mutation
+    ctx.write(|c| c.frames += 1);
+    ctx.data_mut(|d| d.len())
 }
