@@ -98,6 +98,11 @@ pub(crate) struct FnFact {
     pub(crate) static_mut_candidates: Vec<String>,
 }
 
+/// A `&mut self` method (its type and name) that calls a method (its
+/// type and name) on `self`, on a field of `self` (the field), or on what
+/// another method of `self` hands back (`None`): a mutator if that one is.
+type SpreadCall = (String, String, String, String, Option<String>);
+
 /// The `use` table of one module.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Module {
@@ -1016,7 +1021,7 @@ impl Facts {
                 }
                 MutatorTarget::FieldCall(field, callee) => match self.field_path(&full, &field) {
                     Some((Shape::Named(field_ty), _)) => {
-                        field_calls.push((full, m.method, field_ty, callee));
+                        field_calls.push((full, m.method, field_ty, callee, Some(field)));
                     }
                     // hashlink's `LruCache::get` moves the entry it finds to the back.
                     Some((shape, decl))
@@ -1050,7 +1055,7 @@ impl Facts {
                     };
                     match target.as_ref().map(|t| t.peel().0) {
                         Some(Shape::Named(ty)) => {
-                            field_calls.push((full, m.method, ty.clone(), callee));
+                            field_calls.push((full, m.method, ty.clone(), callee, None));
                         }
                         Some(shape)
                             if shape.is_map()
@@ -1079,9 +1084,9 @@ impl Facts {
         // that map too (`fn remove(&mut self) { self.remove_internal() }`).
         // `self.remove_internal()`, or `self.perm_map.insert(..)` where the
         // field's own type mutates its map in `insert`.
-        let calls: Vec<(String, String, String, String)> = self_calls
+        let calls: Vec<SpreadCall> = self_calls
             .into_iter()
-            .map(|(ty, m, c)| (ty.clone(), m, ty, c))
+            .map(|(ty, m, c)| (ty.clone(), m, ty, c, None))
             .chain(field_calls)
             .collect();
         self.spread_mutators(&calls);
@@ -1139,19 +1144,21 @@ impl Facts {
             }
             let mut found = raw.uses.direct;
             for ((i, fields), method, ty) in raw.uses.calls {
-                let shape = self.shape_of(&ty, &raw.module, self_full.as_deref());
+                // A guard moved in (`mut g: MutexGuard<'_, State>`) is its value.
+                let shape = match self.returned_guard(&ty, &raw.module, self_full.as_deref()) {
+                    Some((_, _, guarded, _)) => guarded,
+                    None => self.shape_of(&ty, &raw.module, self_full.as_deref()),
+                };
                 let Shape::Named(param_ty) = shape.peel().0 else {
                     continue;
                 };
                 // The type the method is called on: the parameter's, or
-                // that of its field the package's struct held by value.
+                // that of its field the package's struct held by value, or
+                // of what its accessor hands back (`hidden_set_mut()`).
                 let (called_on, prefix) = match &fields {
                     None => (param_ty.clone(), String::new()),
-                    Some(f) => match self.field_path(param_ty, f) {
-                        Some((held, _)) => match held.peel() {
-                            (Shape::Named(n), false) => (n.clone(), format!("{f}.")),
-                            _ => continue,
-                        },
+                    Some(f) => match self.struct_at(param_ty, f) {
+                        Some(n) => (n, format!("{f}.")),
                         None => continue,
                     },
                 };
@@ -1244,19 +1251,24 @@ impl Facts {
 
     /// Spreads mutators to a fixed point over calls `(type, method, callee's
     /// type, callee)`: a method that calls a mutator mutates its map too.
-    fn spread_mutators(&mut self, calls: &[(String, String, String, String)]) {
+    fn spread_mutators(&mut self, calls: &[SpreadCall]) {
         loop {
             let mut grew = false;
-            for (ty, method, callee_ty, callee) in calls {
+            for (ty, method, callee_ty, callee, field) in calls {
                 let key = (ty.clone(), method.clone());
                 if self.mutators.contains_key(&key) {
                     continue;
                 }
-                if let Some(found) = self
+                if let Some((inner, decl)) = self
                     .mutators
                     .get(&(callee_ty.clone(), callee.clone()))
                     .cloned()
                 {
+                    // The map's path from `ty`: through the field called on.
+                    let found = match field {
+                        Some(f) => (format!("{f}.{inner}"), decl),
+                        None => (inner, decl),
+                    };
                     self.mutator_names.insert(method.clone());
                     self.mutators.insert(key, found);
                     grew = true;
@@ -1946,6 +1958,26 @@ impl Facts {
     pub(crate) fn field(&self, strukt: &str, field: &str) -> Option<(Shape, Span)> {
         let (module, ty, span) = self.field_decl(strukt, field)?;
         Some((self.shape_of(ty, module, Some(strukt)), span.clone()))
+    }
+
+    /// The package's struct held by value at a path from `strukt`: fields
+    /// and accessor calls taking no argument (`hidden_set_mut()`), dotted.
+    fn struct_at(&self, strukt: &str, path: &str) -> Option<String> {
+        let mut at = strukt.to_string();
+        for seg in path.split('.') {
+            let shape = match seg.strip_suffix("()") {
+                Some(method) => {
+                    let f = self.fns.get(&format!("{at}::{method}"))?;
+                    self.shape_of(&f.ret, &f.module, Some(&at))
+                }
+                None => self.field(&at, seg)?.0,
+            };
+            let (Shape::Named(n), false) = shape.peel() else {
+                return None;
+            };
+            at = n.clone();
+        }
+        Some(at)
     }
 
     /// The shape and declaration of a field of a field (`0.by_name`: the
@@ -5068,6 +5100,25 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
                 };
                 self.push((param, Some(path)));
             }
+            // `state.hidden_set_mut().hide(id)`: a method on what an
+            // accessor of the parameter hands back, judged as one on it.
+            let place = place.or_else(|| {
+                let syn::Expr::MethodCall(via) = &*m.receiver else {
+                    return None;
+                };
+                if !via.args.is_empty() {
+                    return None;
+                }
+                let (param, fields) = self.param_place(&via.receiver)?;
+                let accessor = format!("{}()", via.method);
+                Some((
+                    param,
+                    Some(match fields {
+                        Some(f) => format!("{f}.{accessor}"),
+                        None => accessor,
+                    }),
+                ))
+            });
             // Also a map method's name: the parameter (or its field) may be
             // the package's own type whose `insert` mutates a map field of it.
             if let Some(place) = place

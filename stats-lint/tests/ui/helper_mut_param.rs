@@ -6,7 +6,9 @@
 // mutator, also one of a field of it (`store.ban_list.ban(ip)`, not a
 // method that only reads), or a map method on what its accessor hands back
 // (`state.tasks_mut().retain(..)`, also with the parameter typed by an
-// alias of a guard), a `&mut` bound to a name first,
+// alias of a guard), or a mutator on what its accessor hands back
+// (`g.hidden_set_mut().hide(id)`), also on a guard moved in by value, a
+// `&mut` bound to a name first,
 // a write guard moved in, the package's `&mut` wrapper taken from a guard
 // and moved in, a helper that replaces the whole map, `*p = new`,
 // or empties it with `mem::take(p)`): the finding is where the map is handed over. The
@@ -421,4 +423,44 @@ pub fn tick(daemon: &Arc<Mutex<Daemon>>) {
     let mut state = daemon.lock().unwrap(); //~ poison_cascade
     clean_finished(&mut state, 10); //~ shared_map_mutation
     pause_all(&mut state);
+}
+
+#[derive(Default)]
+pub struct HiddenSet {
+    set: std::collections::HashSet<u64>,
+}
+
+impl HiddenSet {
+    pub fn hide(&mut self, id: u64) {
+        self.set.insert(id);
+    }
+}
+
+#[derive(Default)]
+pub struct CompactionState {
+    hidden: HiddenSet,
+}
+
+impl CompactionState {
+    pub fn hidden_set_mut(&mut self) -> &mut HiddenSet {
+        &mut self.hidden
+    }
+
+    pub fn hide_all(&mut self) {
+        self.hidden.hide(0);
+    }
+}
+
+fn merge_tables(mut state: MutexGuard<'_, CompactionState>, id: u64) {
+    state.hidden_set_mut().hide(id);
+}
+
+fn finish(mut state: MutexGuard<'_, CompactionState>) {
+    state.hide_all();
+}
+
+pub fn compact(state: &Arc<Mutex<CompactionState>>) {
+    let guard = state.lock().expect("lock"); //~ poison_cascade
+    merge_tables(guard, 1); //~ shared_map_mutation
+    finish(state.lock().expect("lock")); //~ poison_cascade shared_map_mutation
 }
