@@ -905,6 +905,12 @@ impl Facts {
         self.reach.runs_on_one_thread(full)
     }
 
+    /// Whether the package's function (by full path) starts a thread or a
+    /// task in its own body.
+    pub(crate) fn starts_thread(&self, full: &str) -> bool {
+        self.reach.starts_thread(full)
+    }
+
     fn resolve_phase_b(&mut self) {
         for (segs, module) in std::mem::take(&mut self.raw_shared) {
             let full = self.resolve(&module, &segs);
@@ -3396,6 +3402,9 @@ struct ImplContext {
     self_args: Vec<String>,
     /// Whether it is `impl Deref for ..`.
     is_deref: bool,
+    /// The impl's associated types (`type Instance = MemoryBackend;`), for
+    /// `Self::Instance` in its methods' return types.
+    assoc: Vec<(String, syn::Type)>,
 }
 
 impl Collector<'_> {
@@ -3417,6 +3426,7 @@ impl Collector<'_> {
             self_path,
             self_args,
             is_deref,
+            assoc,
         } = cx;
         let is_deref = *is_deref;
         if let (syn::ImplItem::Type(t), true, Some(sp)) = (item, is_deref, &self_path)
@@ -3465,7 +3475,9 @@ impl Collector<'_> {
             let body_ty = self_path.clone().unwrap_or_else(|| vec!["_".to_string()]);
             self.add_body(&f.sig, Some(&body_ty), &f.attrs, &f.block);
             if let Some(sp) = &self_path {
-                self.add_fn(&name, &f.sig, &f.block, Some(sp));
+                // `-> anyhow::Result<Self::Instance>` with `type Instance = MemoryBackend;`.
+                let sig = with_assoc_types(&f.sig, assoc);
+                self.add_fn(&name, sig.as_ref().unwrap_or(&f.sig), &f.block, Some(sp));
                 self.add_param_mutations(&name, &f.sig, &f.block, Some(sp));
                 if let Some(g) = closure_guard(&f.sig, &f.block) {
                     self.facts.raw_closure_guards.push((
@@ -3733,10 +3745,19 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let saved = std::mem::replace(&mut self.self_ty, self_path.clone());
         let saved_test = self.test_code;
         self.test_code |= test_scope::is_cfg_test(&i.attrs);
+        let assoc = i
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                syn::ImplItem::Type(t) => Some((t.ident.to_string(), t.ty.clone())),
+                _ => None,
+            })
+            .collect();
         let cx = ImplContext {
             self_path,
             self_args,
             is_deref,
+            assoc,
         };
         for item in &i.items {
             self.impl_item(item, &cx);
@@ -4375,6 +4396,45 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
         .chain(returned)
         .chain(v.whole.then_some(MutatorTarget::Whole))
         .collect()
+}
+
+/// A method's signature with `Self::Name` in its return type replaced by
+/// the impl's associated type of that name; `None` when it names none.
+fn with_assoc_types(sig: &syn::Signature, assoc: &[(String, syn::Type)]) -> Option<syn::Signature> {
+    use syn::visit_mut::VisitMut;
+    struct Replace<'a>(&'a [(String, syn::Type)], bool);
+    impl VisitMut for Replace<'_> {
+        fn visit_type_mut(&mut self, t: &mut syn::Type) {
+            if let syn::Type::Path(tp) = t
+                && tp.qself.is_none()
+                && let [first, second] = tp.path.segments.iter().collect::<Vec<_>>()[..]
+                && first.ident == "Self"
+                && second.arguments.is_none()
+                && let Some((_, ty)) = self.0.iter().find(|(n, _)| second.ident == n)
+            {
+                *t = ty.clone();
+                self.1 = true;
+                return;
+            }
+            syn::visit_mut::visit_type_mut(self, t);
+        }
+    }
+    if assoc.is_empty() {
+        return None;
+    }
+    let syn::ReturnType::Type(_, ret) = &sig.output else {
+        return None;
+    };
+    let mut ret = (**ret).clone();
+    let mut r = Replace(assoc, false);
+    r.visit_type_mut(&mut ret);
+    r.1.then(|| {
+        let mut sig = sig.clone();
+        if let syn::ReturnType::Type(_, t) = &mut sig.output {
+            **t = ret;
+        }
+        sig
+    })
 }
 
 /// A method body whose `let` binds `self` again (`let mut node = self;`,

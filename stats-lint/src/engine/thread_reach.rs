@@ -405,6 +405,9 @@ pub(crate) struct Reach {
     /// no thread, name no `static` that can change and install no global;
     /// and test helpers that only those tests call.
     one_thread: HashSet<String>,
+    /// Functions whose own body starts a thread or a task (a constructor
+    /// that spawns a cleanup thread holding a clone of what it builds).
+    starts_thread: HashSet<String>,
 }
 
 impl Reach {
@@ -412,6 +415,11 @@ impl Reach {
     /// values no other test reaches: see [`Reach::one_thread`].
     pub(crate) fn runs_on_one_thread(&self, full: &str) -> bool {
         self.one_thread.contains(full)
+    }
+
+    /// Whether the function (by full path) starts a thread or a task itself.
+    pub(crate) fn starts_thread(&self, full: &str) -> bool {
+        self.starts_thread.contains(full)
     }
 }
 
@@ -457,12 +465,14 @@ pub(crate) fn build(bodies: Vec<RawBody>, r: &dyn Resolver) -> Reach {
     let n = bodies.len();
     let mut thread = vec![false; n];
     let mut task = vec![false; n];
+    let mut spawns = vec![false; n];
     let mut calls: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut names: Vec<Vec<NameCall>> = vec![Vec::new(); n];
     for (i, b) in bodies.iter().enumerate() {
         let s = &b.scan;
         thread[i] = s.escapes || s.names_mentioned.iter().any(|n| r.is_static_name(n));
         task[i] = s.spawns_task;
+        spawns[i] = s.escapes || s.spawns_task;
         names[i] = (s.methods_called.iter().map(|m| NameCall::method(m)))
             .chain(s.names_called.iter().map(|f| NameCall::any(f)))
             .collect();
@@ -490,6 +500,7 @@ pub(crate) fn build(bodies: Vec<RawBody>, r: &dyn Resolver) -> Reach {
                 Callees::Known(found) => calls[i].extend(found),
                 Callees::Methods(name) => names[i].push(NameCall::any(name)),
                 Callees::Spawn { task_runtime } => {
+                    spawns[i] = true;
                     if task_runtime {
                         task[i] = true;
                     } else {
@@ -560,12 +571,19 @@ pub(crate) fn build(bodies: Vec<RawBody>, r: &dyn Resolver) -> Reach {
     for (k, o) in keys.iter().zip(&one) {
         *by_key.entry(k.as_str()).or_insert(true) &= *o;
     }
+    let starts_thread = keys
+        .iter()
+        .zip(&spawns)
+        .filter(|(_, s)| **s)
+        .map(|(k, _)| k.clone())
+        .collect();
     Reach {
         one_thread: by_key
             .into_iter()
             .filter(|(_, o)| *o)
             .map(|(k, _)| k.to_string())
             .collect(),
+        starts_thread,
     }
 }
 

@@ -2448,6 +2448,14 @@ impl<'a> Walker<'a> {
         {
             return;
         }
+        // `MemoryBackend::new(ttl)` that spawns a cleanup thread holding a
+        // clone of the `Arc` it puts in the value: shared from the start.
+        if let syn::Expr::Call(c) = strip(&init.expr)
+            && let syn::Expr::Path(p) = &*c.func
+            && self.facts.starts_thread(&self.resolve(&p.path))
+        {
+            return;
+        }
         for name in names {
             self.confine_binding(name, rest);
         }

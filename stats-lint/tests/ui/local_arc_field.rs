@@ -1,6 +1,9 @@
 // UI test: an instance built in one function and never handed on: the
 // `Arc<RwLock<..>>` its constructor made has no other owner, although its
-// type is shared elsewhere in the package. Every lint runs.
+// type is shared elsewhere in the package; not when the constructor itself
+// starts a thread (gotham's `MemoryBackend::new` spawns a cleanup thread
+// holding the `Arc`), also for a clone the impl's `Self::Instance` names.
+// Every lint runs.
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -41,6 +44,41 @@ fn handed_on() {
     let keep = Arc::clone(&f.routes);
     f.routes.write().unwrap().clear(); //~ poison_cascade shared_map_mutation
     drop(keep);
+}
+
+pub struct MemoryBackend {
+    storage: Arc<RwLock<HashMap<String, u32>>>,
+}
+
+impl MemoryBackend {
+    pub fn new() -> MemoryBackend {
+        let storage = Arc::new(RwLock::new(HashMap::new()));
+        let weak = Arc::downgrade(&storage);
+        std::thread::spawn(move || weak.upgrade().map(|s| s.read().map(|m| m.len()).ok()));
+        MemoryBackend { storage }
+    }
+}
+
+pub trait NewBackend {
+    type Instance;
+    fn new_backend(&self) -> Result<Self::Instance, String>;
+}
+
+impl NewBackend for MemoryBackend {
+    type Instance = MemoryBackend;
+    fn new_backend(&self) -> Result<Self::Instance, String> {
+        Ok(MemoryBackend {
+            storage: self.storage.clone(),
+        })
+    }
+}
+
+#[test]
+fn cleaned_by_a_thread() {
+    let backend = MemoryBackend::new();
+    backend.storage.write().unwrap().insert("a".into(), 1); //~ poison_cascade shared_map_mutation
+    let other = backend.new_backend().expect("backend");
+    assert!(other.storage.read().unwrap().len() < 2); //~ poison_cascade
 }
 
 // ---- not flagged ----
