@@ -567,6 +567,47 @@ impl<'a> Walker<'a> {
             .shape_of(ty, &self.module, self.self_ty.as_deref())
     }
 
+    /// `let mut found = vec![]; .. found.push(f.clone());`: a vector whose
+    /// `let` says nothing of its elements holds what is pushed into it, when
+    /// that is a lock or an `Arc` (`for f in found { f.write()..}` later).
+    fn type_by_push(&mut self, m: &syn::ExprMethodCall) {
+        if !matches!(
+            m.method.to_string().as_str(),
+            "push" | "push_back" | "push_front"
+        ) {
+            return;
+        }
+        let [arg] = m.args.iter().collect::<Vec<_>>()[..] else {
+            return;
+        };
+        let syn::Expr::Path(p) = strip(&m.receiver) else {
+            return;
+        };
+        let Some(name) = p.path.get_ident().map(ToString::to_string) else {
+            return;
+        };
+        // Only a binding the walker holds no value for.
+        let Some(scope) = self.scopes.iter().rposition(|s| s.contains_key(&name)) else {
+            return;
+        };
+        if self.scopes[scope].get(&name).is_some_and(Option::is_some) {
+            return;
+        }
+        let Some(v) = self.value(arg) else {
+            return;
+        };
+        if !matches!(v.shape.peel(), (Shape::Lock { .. }, _) | (_, true)) {
+            return;
+        }
+        let v = Value {
+            shape: Shape::Seq(Box::new(v.shape.clone())),
+            guard: Guard::None,
+            lookup: None,
+            ..v
+        };
+        self.scopes[scope].insert(name, Some(v));
+    }
+
     fn bind(&mut self, name: String, value: Option<Value>) {
         if let Some(top) = self.scopes.last_mut() {
             top.insert(name, value);
@@ -3392,6 +3433,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         self.dispatch(|p, cx| p.check_method_call(cx, m));
+        self.type_by_push(m);
         let capture = if m.args.iter().any(is_thread_closure) {
             self.capture_of_method(m)
         } else {

@@ -3,7 +3,8 @@
 // d.main.clone())` binds what the `Option` holds, over the package's method
 // returning `impl Iterator<Item = Arc<RwLock<T>>>` its items; a map lookup's
 // `and_then(|d| d.main.clone())`, an `or_else` after it, and `Some(f.clone())`
-// matched out of a variant give the lock too. Every lint runs.
+// matched out of a variant give the lock too, as does a `vec![]` the locks
+// are pushed into. Every lint runs.
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -51,7 +52,25 @@ impl Store {
         }
     }
 
+    pub fn link_collected(&self) {
+        let mut found = vec![];
+        for f in self.all.iter() {
+            found.push(f.clone());
+        }
+        for f in found {
+            f.write().unwrap().references.insert(5, 5); //~ poison_cascade shared_map_mutation
+        }
+    }
+
     // ---- not flagged ----
+
+    pub fn collected_sizes(&self) -> usize {
+        let mut sizes = vec![];
+        for d in self.documents.values() {
+            sizes.push(d.size);
+        }
+        sizes.into_iter().sum()
+    }
 
     pub fn sizes(&self) -> usize {
         self.documents.values().map(|d| d.size).sum()
