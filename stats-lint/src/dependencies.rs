@@ -139,15 +139,19 @@ pub(crate) struct DependencyReader {
     index: OnceLock<RegistryIndex>,
     /// `Cargo.lock` files by path: pinned versions by package name.
     lockfiles: Mutex<HashMap<PathBuf, Arc<Pinned>>>,
-    /// Each library's facts by folder and whether its own dependencies were
-    /// read for it, computed by the first thread that needs them while the
-    /// others wait (`None`: not readable).
-    libraries: Mutex<HashMap<(PathBuf, bool), LibrarySlot>>,
+    /// Each library's facts by folder, whether its own dependencies were
+    /// read for it and the features on, computed by the first thread that
+    /// needs them while the others wait (`None`: not readable).
+    libraries: Mutex<HashMap<LibraryKey, LibrarySlot>>,
     /// Each dependency's `.rs` source, in bytes, by folder.
     sizes: Mutex<HashMap<PathBuf, u64>>,
     /// What each dependency's manifest says of its library, by folder.
     manifests: Mutex<HashMap<PathBuf, Arc<LibraryManifest>>>,
 }
+
+/// A library read: its folder, whether its own dependencies are read for
+/// it, and the features on.
+type LibraryKey = (PathBuf, bool, Vec<String>);
 
 /// What a dependency's manifest says of its library.
 #[derive(Default)]
@@ -158,6 +162,33 @@ struct LibraryManifest {
     /// A procedural macro crate: its types never reach the code that uses
     /// it, so it is not read, and not named as unread either.
     proc_macro: bool,
+    /// Its `[features]` table: each feature and what it turns on.
+    features: HashMap<String, Vec<String>>,
+}
+
+impl LibraryManifest {
+    /// The features on when a dependent asks for `requested` (and, when
+    /// `default`, for the `default` feature), with those they turn on, in
+    /// order. `dep:x` and `x/y` entries turn on dependencies, not features
+    /// of this crate.
+    fn enabled_features(&self, requested: &[String], default: bool) -> Vec<String> {
+        let mut on: Vec<String> = Vec::new();
+        let mut todo: Vec<String> = requested.to_vec();
+        if default {
+            todo.push("default".to_string());
+        }
+        while let Some(f) = todo.pop() {
+            if f.contains('/') || f.starts_with("dep:") || on.contains(&f) {
+                continue;
+            }
+            if let Some(more) = self.features.get(&f) {
+                todo.extend(more.iter().cloned());
+            }
+            on.push(f);
+        }
+        on.sort();
+        on
+    }
 }
 
 impl DependencyReader {
@@ -305,7 +336,10 @@ impl DependencyReader {
                 ));
                 continue;
             }
-            match self.library(&folder, tree_budget, deep) {
+            let features = self
+                .manifest(&folder)
+                .enabled_features(&d.features, d.default_features);
+            match self.library(&folder, tree_budget, deep, features) {
                 Some(library) => {
                     if let Some(first) = library.unparsed.first() {
                         let others = match library.unparsed.len() - 1 {
@@ -447,24 +481,44 @@ impl DependencyReader {
                     proc_macro: [field("proc-macro"), field("proc_macro")]
                         .into_iter()
                         .any(|v| v.and_then(|v| v.as_bool()) == Some(true)),
+                    features: table
+                        .as_ref()
+                        .and_then(|t| t.get("features"))
+                        .and_then(|f| f.as_table())
+                        .map(|f| {
+                            f.iter()
+                                .map(|(k, v)| {
+                                    let on = v.as_array().into_iter().flatten();
+                                    let on = on.filter_map(|x| x.as_str().map(str::to_string));
+                                    (k.clone(), on.collect())
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
                 })
             })
             .clone()
     }
 
     /// A library's facts, read by the first package that needs them.
-    fn library(&self, folder: &Path, tree_budget: usize, deep: bool) -> Option<Arc<Library>> {
+    fn library(
+        &self,
+        folder: &Path,
+        tree_budget: usize,
+        deep: bool,
+        features: Vec<String>,
+    ) -> Option<Arc<Library>> {
         let cell = self
             .libraries
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .entry((folder.to_path_buf(), deep))
+            .entry((folder.to_path_buf(), deep, features.clone()))
             .or_default()
             .clone();
         cell.get_or_init(|| {
             // A bug on another crate's code must not cost the package its lint.
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                self.read_library(folder, tree_budget, deep)
+                self.read_library(folder, tree_budget, deep, features)
             }))
             .ok()
             .flatten()
@@ -479,7 +533,13 @@ impl DependencyReader {
     /// structs' fields name are read for it (parley's `FontContext` holds
     /// fontique's `Collection`, whose maps its methods fill), and what they
     /// say of those types is part of its facts.
-    fn read_library(&self, folder: &Path, tree_budget: usize, deep: bool) -> Option<Library> {
+    fn read_library(
+        &self,
+        folder: &Path,
+        tree_budget: usize,
+        deep: bool,
+        features: Vec<String>,
+    ) -> Option<Library> {
         let mut pkg = workspace::discover(folder)
             .ok()?
             .into_iter()
@@ -501,7 +561,7 @@ impl DependencyReader {
             }
             self.imports_at(&pkg, &[], named, tree_budget, &mut Vec::new(), false)
         };
-        let (facts, unparsed) = engine::library_facts(files, &root, &nested);
+        let (facts, unparsed) = engine::library_facts(files, &root, &nested, features);
         Some(Library {
             facts: Arc::new(facts),
             unparsed,

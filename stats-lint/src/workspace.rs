@@ -75,6 +75,10 @@ pub(crate) struct Dependency {
     pub(crate) normal: bool,
     /// `optional = true`: used only with a feature on.
     pub(crate) optional: bool,
+    /// The features the package turns on (`features = ["loader"]`).
+    pub(crate) features: Vec<String>,
+    /// Whether its default features are on (`default-features = false`).
+    pub(crate) default_features: bool,
 }
 
 /// A set of files linted together (one crate-wide pass 1).
@@ -552,6 +556,7 @@ fn dependency(
     ws_deps: Option<(&Path, &toml::Table)>,
 ) -> Dependency {
     let inherited = spec.get("workspace").and_then(|w| w.as_bool()) == Some(true);
+    let member_spec = spec;
     let (base, spec) = match ws_deps.and_then(|(dir, d)| Some((dir, d.get(name)?))) {
         Some((dir, ws_spec)) if inherited => (dir, ws_spec),
         _ => (root, spec),
@@ -562,6 +567,18 @@ fn dependency(
         _ => field("version").map(str::to_string),
     };
     let package = field("package").unwrap_or(name).to_string();
+    // An inherited dependency adds the member's features to the workspace's.
+    let features = [Some(spec), inherited.then_some(member_spec)]
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.get("features").and_then(|f| f.as_array()))
+        .flatten()
+        .filter_map(|f| f.as_str().map(str::to_string))
+        .collect();
+    let default_features = ["default-features", "default_features"]
+        .iter()
+        .find_map(|k| spec.get(*k).and_then(|v| v.as_bool()))
+        .unwrap_or(true);
     Dependency {
         name: name.replace('-', "_"),
         package,
@@ -569,6 +586,8 @@ fn dependency(
         path: field("path").map(|p| base.join(p)),
         normal,
         optional: spec.get("optional").and_then(|o| o.as_bool()) == Some(true),
+        features,
+        default_features,
     }
 }
 

@@ -1648,3 +1648,71 @@ fn a_module_file_that_is_not_a_regular_file_or_too_large_is_named() {
         ])
     );
 }
+
+/// A dependency is read with the features its dependent turns on (and its
+/// defaults, with what they turn on): of two `cfg` alternatives of a `use`,
+/// `cfg(feature = "loader")` names the type when `loader` is on, and
+/// `cfg(not(feature = "loader"))` when it is off.
+#[test]
+fn a_dependency_is_read_with_the_features_turned_on() {
+    let t = TempDir::new("dep-features");
+    let lib = "pub mod basic {\n    pub struct BasicStore { pub names: Vec<String> }\n    impl BasicStore { pub fn add(&mut self, n: String) { self.names.push(n); } }\n}\n\
+         pub mod loader {\n    pub struct LoaderStore { map: std::collections::HashMap<String, String> }\n    impl LoaderStore { pub fn add(&mut self, n: String) { self.map.insert(n.clone(), n); } }\n}\n\
+         #[cfg(feature = \"loader\")]\nuse loader::LoaderStore as Store;\n#[cfg(not(feature = \"loader\"))]\nuse basic::BasicStore as Store;\n\
+         pub struct Environment { store: Store }\n\
+         impl Environment { pub fn add_template(&mut self, n: String) { self.store.add(n); } }\n";
+    for (folder, name, defaults) in [
+        ("tmpl-1.0.0", "tmpl", "default = []\nloader = []\n"),
+        (
+            "tmpl-auto-1.0.0",
+            "tmpl-auto",
+            "default = [\"std\"]\nstd = [\"loader\"]\nloader = []\n",
+        ),
+    ] {
+        t.write(
+            &format!("registry/src/index.example/{folder}/Cargo.toml"),
+            &format!("[package]\nname = \"{name}\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n[features]\n{defaults}"),
+        );
+        t.write(
+            &format!("registry/src/index.example/{folder}/src/lib.rs"),
+            lib,
+        );
+    }
+    let app = "use std::sync::Mutex;\n\
+         pub static ENV: Mutex<Option<tmpl::Environment>> = Mutex::new(None);\n\
+         pub static AUTO: Mutex<Option<tmpl_auto::Environment>> = Mutex::new(None);\n\
+         pub fn add(n: String) {\n    if let Some(e) = ENV.lock().unwrap().as_mut() { e.add_template(n.clone()); }\n    if let Some(e) = AUTO.lock().unwrap().as_mut() { e.add_template(n); }\n}\n";
+    let cases = [
+        (
+            "on",
+            "tmpl = { version = \"1\", features = [\"loader\"] }\ntmpl-auto = \"1\"\n",
+            vec![5, 6],
+        ),
+        (
+            "off",
+            "tmpl = \"1\"\ntmpl-auto = { version = \"1\", default-features = false }\n",
+            vec![],
+        ),
+    ];
+    for (dir, deps, lines) in cases {
+        t.write(
+            &format!("{dir}/Cargo.toml"),
+            &package_manifest(dir, &format!("\n[dependencies]\n{deps}")),
+        );
+        t.write(&format!("{dir}/src/lib.rs"), app);
+        let want: Vec<(&str, &str, usize)> = lines
+            .iter()
+            .flat_map(|&l| {
+                [
+                    ("poison_cascade", "src/lib.rs", l),
+                    ("shared_map_mutation", "src/lib.rs", l),
+                ]
+            })
+            .collect();
+        assert_eq!(
+            findings_with(&t.0.join(dir), &deps_at(t.0.join("registry/src"))),
+            owned(&want),
+            "{dir}"
+        );
+    }
+}

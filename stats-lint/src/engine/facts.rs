@@ -223,6 +223,12 @@ pub(crate) struct Facts {
     foreign_map_owners: HashSet<String>,
     /// The crate roots of the dependencies read from their sources.
     foreign_roots: HashSet<String>,
+    /// The features on, when known (a dependency: those its dependent
+    /// turns on, with its defaults): a `use` under `cfg(feature = "x")`
+    /// is the build's when `x` is on, and one under `cfg(not(feature =
+    /// "x"))` when it is off. `None`: every `cfg(feature)` alternative
+    /// gives way to the default build's.
+    pub(crate) features: Option<HashSet<String>>,
     /// Methods of the package's own traits implemented for a lock type that
     /// hand back its guard (`SafeLock::safe_lock` for `parking_lot::Mutex<T>`):
     /// name to whether the guard is a write guard.
@@ -3364,6 +3370,45 @@ pub(crate) fn is_cfg_feature(a: &syn::Attribute) -> bool {
         })
 }
 
+/// Whether a `use` under this attribute gives way to another `use` of the
+/// name: `cfg(feature = "x")` with `x` not known to be on, or, when the
+/// features on are known, `cfg(not(feature = "x"))` with `x` on.
+fn off_feature_alternative(a: &syn::Attribute, features: Option<&HashSet<String>>) -> bool {
+    /// `feature = "x"`: `x`.
+    fn feature_name(tokens: proc_macro2::TokenStream) -> Option<String> {
+        let nv: syn::MetaNameValue = syn::parse2(tokens).ok()?;
+        if !nv.path.is_ident("feature") {
+            return None;
+        }
+        match nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        }
+    }
+    if !a.path().is_ident("cfg") {
+        return false;
+    }
+    let Ok(list) = a.meta.require_list() else {
+        return false;
+    };
+    let Some(on) = features else {
+        return is_cfg_feature(a);
+    };
+    if let Some(name) = feature_name(list.tokens.clone()) {
+        return !on.contains(&name);
+    }
+    if let Ok(syn::Meta::List(not)) = syn::parse2::<syn::Meta>(list.tokens.clone())
+        && not.path.is_ident("not")
+        && let Some(name) = feature_name(not.tokens.clone())
+    {
+        return on.contains(&name);
+    }
+    is_cfg_feature(a)
+}
+
 /// Whether `#[derive(..)]` among the attributes names `name`.
 fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
     attrs
@@ -3767,7 +3812,10 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
-        self.feature_use = u.attrs.iter().any(is_cfg_feature);
+        self.feature_use = u
+            .attrs
+            .iter()
+            .any(|a| off_feature_alternative(a, self.facts.features.as_ref()));
         self.pub_use = !matches!(u.vis, syn::Visibility::Inherited);
         self.add_use(&[], &u.tree);
         self.feature_use = false;

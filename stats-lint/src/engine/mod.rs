@@ -419,8 +419,10 @@ pub(crate) fn library_facts(
     mut files: Vec<ParsedFile>,
     root: &str,
     nested: &dyn Fn(&HashSet<String>) -> Imports,
+    features: Vec<String>,
 ) -> (Exported, Vec<PathBuf>) {
     let mut facts = facts::Facts::default();
+    facts.features = Some(features.into_iter().collect());
     facts.edition2015 = files.iter().any(|f| f.edition2015);
     facts.crate_macros = std::rc::Rc::new(crate_macros(&mut files));
     let mut unparsed = Vec::new();
