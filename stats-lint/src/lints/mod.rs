@@ -125,18 +125,21 @@ impl Mutation {
 /// `map.insert(..)` and every other mutating method of a map or set, and a
 /// method of the package's own type that mutates a map handed to it as
 /// `&mut` (`self.apply(&mut guard)`).
-pub(crate) fn method_mutation(cx: &Cx<'_>, m: &syn::ExprMethodCall) -> Option<Mutation> {
-    receiver_mutation(cx, m).or_else(|| {
-        let name = m.method.to_string();
-        if m.args.is_empty() || !cx.may_take_mut_param(&name) {
-            return None;
-        }
-        let receiver = cx.value(&m.receiver)?;
-        let crate::engine::Shape::Named(strukt) = receiver.shape.peel().0 else {
-            return None;
-        };
-        helper_mutation(cx, &format!("{strukt}::{name}"), m.args.iter())
-    })
+pub(crate) fn method_mutation(cx: &Cx<'_>, m: &syn::ExprMethodCall) -> Vec<Mutation> {
+    if let Some(found) = receiver_mutation(cx, m) {
+        return vec![found];
+    }
+    let name = m.method.to_string();
+    if m.args.is_empty() || !cx.may_take_mut_param(&name) {
+        return Vec::new();
+    }
+    let Some(receiver) = cx.value(&m.receiver) else {
+        return Vec::new();
+    };
+    let crate::engine::Shape::Named(strukt) = receiver.shape.peel().0 else {
+        return Vec::new();
+    };
+    helper_mutation(cx, &format!("{strukt}::{name}"), m.args.iter())
 }
 
 /// A mutation of the receiver: a map method, or a `&mut self` mutator of
@@ -193,17 +196,23 @@ pub(crate) fn helper_mutation<'a>(
     cx: &Cx<'_>,
     function: &str,
     args: impl Iterator<Item = &'a syn::Expr>,
-) -> Option<Mutation> {
+) -> Vec<Mutation> {
     let mutated = cx.param_mutations(function);
     if mutated.is_empty() {
-        return None;
+        return Vec::new();
     }
     let name = function.rsplit("::").next().unwrap_or(function);
-    // Of several maps handed over, the one shared between threads.
-    let mut found: Option<Mutation> = None;
+    // Of several maps handed over, those shared between threads, each where
+    // it is handed (`merge(&mut a.lock()?, &mut b.lock()?)`), else the first.
+    let mut found: Vec<Mutation> = Vec::new();
     let mut keep = |m: Mutation| {
-        if found.as_ref().is_none_or(|f| !f.map.shared && m.map.shared) {
-            found = Some(m);
+        if m.map.shared {
+            found.retain(|f| f.map.shared);
+            if !found.iter().any(|f| f.site == m.site) {
+                found.push(m);
+            }
+        } else if found.is_empty() {
+            found.push(m);
         }
     };
     for (i, arg) in args.enumerate() {
@@ -298,14 +307,20 @@ pub(crate) fn helper_mutation<'a>(
 
 /// `std::mem::take(&mut *map)`, `mem::replace`, `mem::swap`, and a call of
 /// a function of the package that mutates a map it is handed as `&mut`.
-pub(crate) fn call_mutation(cx: &Cx<'_>, c: &syn::ExprCall) -> Option<Mutation> {
+pub(crate) fn call_mutation(cx: &Cx<'_>, c: &syn::ExprCall) -> Vec<Mutation> {
     let syn::Expr::Path(p) = &*c.func else {
-        return None;
+        return Vec::new();
     };
     let full = cx.resolve(&p.path);
-    if let Some(m) = helper_mutation(cx, &full, c.args.iter()) {
-        return Some(m);
+    let handed = helper_mutation(cx, &full, c.args.iter());
+    if !handed.is_empty() {
+        return handed;
     }
+    mem_swap_mutation(cx, c, &full).into_iter().collect()
+}
+
+/// `std::mem::take(&mut *map)`, `mem::replace`, `mem::swap`.
+fn mem_swap_mutation(cx: &Cx<'_>, c: &syn::ExprCall, full: &str) -> Option<Mutation> {
     let (module, name) = full.rsplit_once("::")?;
     if !module.ends_with("mem") || !matches!(name, "take" | "replace" | "swap") {
         return None;
@@ -461,12 +476,12 @@ pub(crate) trait MutationPass {
 macro_rules! mutation_events {
     () => {
         fn check_method_call(&mut self, cx: &$crate::engine::Cx<'_>, call: &syn::ExprMethodCall) {
-            if let Some(m) = $crate::lints::method_mutation(cx, call) {
+            for m in $crate::lints::method_mutation(cx, call) {
                 $crate::lints::MutationPass::check_mutation(self, cx, m);
             }
         }
         fn check_call(&mut self, cx: &$crate::engine::Cx<'_>, call: &syn::ExprCall) {
-            if let Some(m) = $crate::lints::call_mutation(cx, call) {
+            for m in $crate::lints::call_mutation(cx, call) {
                 $crate::lints::MutationPass::check_mutation(self, cx, m);
             }
         }

@@ -4,7 +4,8 @@
 // handed (also a field of a field, `w.infos.received.insert(..)`, or through
 // a binding of one, `let infos = &mut w.infos;`) or calls its `&mut self`
 // mutator, also one of a field of it (`store.ban_list.ban(ip)`, not a
-// method that only reads), or a map method on what its accessor hands back
+// method that only reads; two shared maps handed to one call are reported
+// at each), or a map method on what its accessor hands back
 // (`state.tasks_mut().retain(..)`, also with the parameter typed by an
 // alias of a guard), or a mutator on what its accessor hands back
 // (`g.hidden_set_mut().hide(id)`), also on a guard moved in by value, a
@@ -387,6 +388,17 @@ fn ban_in(store: &mut PeerStore, ip: u32) {
 
 fn check_in(store: &mut PeerStore, ip: u32) -> bool {
     store.ban_list.is_banned(ip)
+}
+
+fn swap_bans(into: &mut PeerStore, from: &mut PeerStore) {
+    into.ban_list.ban(1);
+    from.ban_list.ban(2);
+}
+
+pub fn merge_peers(a: &Arc<Mutex<PeerStore>>, b: &Arc<Mutex<PeerStore>>) {
+    let mut first = a.lock().unwrap(); //~ poison_cascade
+    let mut second = b.lock().unwrap(); //~ poison_cascade
+    swap_bans(&mut first, &mut second); //~ shared_map_mutation shared_map_mutation
 }
 
 pub fn ban_peer(peers: &Arc<Mutex<PeerStore>>, ip: u32) -> bool {
