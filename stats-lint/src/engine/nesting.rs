@@ -5,39 +5,87 @@
 //! stacks, and a stack overflow aborts the whole process, not one package.
 //! Real code nests a few dozen levels; a file nested deeper than
 //! [`MAX_NESTING`] is not parsed and is named as a file that does not parse.
+//! Operators nest the tree without brackets (`----1`, `x.f.f.f`, `a + b +
+//! c`): an expression of more than [`MAX_OPERATORS`] of them is refused too.
 
 /// The deepest bracket nesting parsed.
 pub(crate) const MAX_NESTING: usize = 4096;
 
-/// The error for a file nested deeper than [`MAX_NESTING`], if it is.
+/// The most operator characters parsed between two of `;`, `,`, `{`, `}`.
+pub(crate) const MAX_OPERATORS: usize = 20_000;
+
+/// The error for a file nested deeper than [`MAX_NESTING`], or with an
+/// expression of more than [`MAX_OPERATORS`] operators, if it is.
 pub(crate) fn check(text: &str) -> Result<(), syn::Error> {
-    let depth = max_depth(text);
-    if depth <= MAX_NESTING {
+    let Depth {
+        brackets,
+        operators,
+    } = max_depth(text);
+    let message = if brackets > MAX_NESTING {
+        format!("brackets nested more than {MAX_NESTING} levels deep (at least {brackets})")
+    } else if operators > MAX_OPERATORS {
+        format!("an expression of more than {MAX_OPERATORS} operators (at least {operators})")
+    } else {
         return Ok(());
-    }
+    };
     Err(syn::Error::new(
         proc_macro2::Span::call_site(),
-        format!(
-            "brackets nested more than {MAX_NESTING} levels deep (at least {depth}): not parsed, as a deeper syntax tree could overflow the stack"
-        ),
+        format!("{message}: not parsed, as a deeper syntax tree could overflow the stack"),
     ))
 }
 
-/// The deepest nesting of `(`, `[` and `{` outside comments, strings and
-/// character literals. A lexer's approximation: it only has to be exact
-/// where a file nests deeply.
-fn max_depth(text: &str) -> usize {
+/// How deeply a file's syntax tree may nest.
+#[derive(Debug, PartialEq)]
+struct Depth {
+    /// The deepest nesting of `(`, `[` and `{`.
+    brackets: usize,
+    /// The most operator characters (`.`, `-`, `!`, `&`, `+`, ..) between
+    /// two of `;`, `,`, `{`, `}`.
+    operators: usize,
+}
+
+/// The nesting of `(`, `[` and `{`, and the longest run of operators,
+/// outside comments, strings and character literals. A lexer's
+/// approximation: it only has to be exact where a file nests deeply.
+fn max_depth(text: &str) -> Depth {
     let b = text.as_bytes();
     let (mut i, mut depth, mut max) = (0, 0usize, 0usize);
+    let (mut run, mut longest) = (0usize, 0usize);
     while i < b.len() {
         match b[i] {
-            b'(' | b'[' | b'{' => {
+            b'{' => {
+                depth += 1;
+                max = max.max(depth);
+                run = 0;
+                i += 1;
+            }
+            b'(' | b'[' => {
                 depth += 1;
                 max = max.max(depth);
                 i += 1;
             }
-            b')' | b']' | b'}' => {
+            b'}' => {
                 depth = depth.saturating_sub(1);
+                run = 0;
+                i += 1;
+            }
+            b')' | b']' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b';' | b',' => {
+                run = 0;
+                i += 1;
+            }
+            b'.' | b'-' | b'!' | b'&' | b'*' | b'+' | b'%' | b'^' | b'|' | b'<' | b'>' | b'='
+            | b'?' => {
+                run += 1;
+                longest = longest.max(run);
+                i += 1;
+            }
+            b'/' if !matches!(b.get(i + 1), Some(b'/' | b'*')) => {
+                run += 1;
+                longest = longest.max(run);
                 i += 1;
             }
             b'/' if b.get(i + 1) == Some(&b'/') => {
@@ -52,7 +100,10 @@ fn max_depth(text: &str) -> usize {
             _ => i += 1,
         }
     }
-    max
+    Depth {
+        brackets: max,
+        operators: longest,
+    }
 }
 
 /// Past a block comment starting at `i` (they nest).
@@ -155,18 +206,19 @@ mod tests {
 
     #[test]
     fn brackets_in_code_count_and_those_in_literals_do_not() {
-        assert_eq!(max_depth("fn f() { g((1, [2])) }"), 4);
+        let brackets = |t: &str| max_depth(t).brackets;
+        assert_eq!(brackets("fn f() { g((1, [2])) }"), 4);
         assert_eq!(
-            max_depth("fn f<'a>(x: &'a str) { let c = '('; let s = \"(((\"; }"),
+            brackets("fn f<'a>(x: &'a str) { let c = '('; let s = \"(((\"; }"),
             1
         );
-        assert_eq!(max_depth("// ((((\n/* (( /* ( */ ( */ fn f() {}"), 1);
+        assert_eq!(brackets("// ((((\n/* (( /* ( */ ( */ fn f() {}"), 1);
         assert_eq!(
-            max_depth("let s = r#\"((\"# ; let t = br\"[[\"; let q = '\\''; let u = '\\u{28}';"),
+            brackets("let s = r#\"((\"# ; let t = br\"[[\"; let q = '\\''; let u = '\\u{28}';"),
             0
         );
-        assert_eq!(max_depth("let s = \"\\\"((\"; let e = 'é'; (x)"), 1);
-        assert_eq!(max_depth("for r in rs { (r) }"), 2);
+        assert_eq!(brackets("let s = \"\\\"((\"; let e = 'é'; (x)"), 1);
+        assert_eq!(brackets("for r in rs { (r) }"), 2);
     }
 
     #[test]
@@ -184,5 +236,23 @@ mod tests {
             ")".repeat(MAX_NESTING - 2)
         );
         assert!(check(&shallow).is_ok());
+    }
+
+    #[test]
+    fn operators_chained_without_brackets_are_counted_per_expression() {
+        let ops = |t: &str| max_depth(t).operators;
+        assert_eq!(ops("let a = x.y + -z; let b = !c;"), 4);
+        // Separators, braces and comments end a run; strings hold none.
+        assert_eq!(ops("f(a.b, c.d); { e.f } // ...\n let s = \"....\";"), 1);
+        for chain in ["-".repeat(200_000), ".f".repeat(200_000)] {
+            let text = format!("fn f() {{ let w = x{chain}; }}");
+            let err = check(&text).expect_err("too long");
+            assert!(
+                err.to_string().contains("more than 20000 operators"),
+                "{err}"
+            );
+        }
+        let long_but_fine = format!("fn f() {{ let w = 1{}; }}", " + 1".repeat(9_000));
+        assert!(check(&long_but_fine).is_ok());
     }
 }
