@@ -667,6 +667,7 @@ pub(crate) fn load_package(
     let mut out = Vec::new();
     let mut unreadable = Vec::new();
     let mut seen = HashSet::new();
+    let mut seen_real = HashSet::new();
     for t in &pkg.targets {
         let info = TargetInfo {
             package: pkg.name.clone(),
@@ -687,6 +688,13 @@ pub(crate) fn load_package(
         let mut queue = vec![(t.src.clone(), base, root, TestModule::No)];
         while let Some((file, child_dir, module, test_module)) = queue.pop() {
             if skip(&file) || !seen.insert(normalize(&file)) {
+                continue;
+            }
+            // The same file by another name, through a symlinked folder
+            // (`sub/up -> ..` with `#[path = "up/lib.rs"]`): read once.
+            if let Ok(real) = std::fs::canonicalize(&file)
+                && !seen_real.insert(real)
+            {
                 continue;
             }
             let text = match read_source(&file) {

@@ -1716,3 +1716,33 @@ fn a_dependency_is_read_with_the_features_turned_on() {
         );
     }
 }
+
+/// A module cycle through a symlinked folder (`src/sub/up -> ..` and
+/// `#[path = "up/lib.rs"] mod again;`) reads each file once: its findings
+/// are reported once, under the name the package's tree first gives it.
+#[cfg(unix)]
+#[test]
+fn a_module_cycle_through_a_symlinked_folder_reads_each_file_once() {
+    let t = TempDir::new("symlink-cycle");
+    t.write("app/Cargo.toml", &package_manifest("app", ""));
+    t.write(
+        "app/src/lib.rs",
+        "use std::collections::BTreeMap;\nuse std::sync::Mutex;\n\
+         pub static M: Mutex<BTreeMap<u8, u8>> = Mutex::new(BTreeMap::new());\n\
+         pub fn put() {\n    M.lock().unwrap().insert(1, 1);\n}\nmod sub;\n",
+    );
+    t.write(
+        "app/src/sub/mod.rs",
+        "#[path = \"up/lib.rs\"]\nmod again;\n",
+    );
+    std::os::unix::fs::symlink("..", t.0.join("app/src/sub/up")).unwrap();
+    let report = lint_paths(&[t.0.join("app")], &no_deps()).unwrap();
+    assert!(report.notices.is_empty(), "{:?}", report.notices);
+    assert_eq!(
+        findings_with(&t.0.join("app"), &no_deps()),
+        owned(&[
+            ("poison_cascade", "src/lib.rs", 5),
+            ("shared_map_mutation", "src/lib.rs", 5),
+        ])
+    );
+}
