@@ -1877,6 +1877,7 @@ impl Facts {
         {
             return Shape::Map {
                 value: Box::new(arg(1)),
+                reorders_on_get: name == "LruCache",
             };
         }
         // hashbrown's raw `HashTable` is a map whose entries are its values.
@@ -1885,6 +1886,7 @@ impl Facts {
         {
             return Shape::Map {
                 value: Box::new(Shape::Unknown),
+                reorders_on_get: false,
             };
         }
         match name {
@@ -1939,6 +1941,7 @@ impl Facts {
             };
             return Shape::Map {
                 value: Box::new(value),
+                reorders_on_get: false,
             };
         }
         // Another crate's generic wrapper of one of the package's structs
@@ -2830,7 +2833,7 @@ fn named_in(shape: &Shape, out: &mut Vec<String>) {
         | Shape::Cell(i)
         | Shape::Seq(i)
         | Shape::Lock { inner: i, .. }
-        | Shape::Map { value: i } => named_in(i, out),
+        | Shape::Map { value: i, .. } => named_in(i, out),
         Shape::Tuple(v) => v.iter().for_each(|s| named_in(s, out)),
         Shape::Int | Shape::Atomic | Shape::Unknown | Shape::Entry(_) => {}
     }
@@ -4499,19 +4502,30 @@ fn self_rebinding(block: &syn::Block) -> Option<syn::Block> {
             _ => false,
         }
     }
-    let names: Vec<syn::Ident> = block
-        .stmts
-        .iter()
-        .filter_map(|s| match s {
-            syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|i| is_self(&i.expr)) => {
-                match &l.pat {
-                    syn::Pat::Ident(pi) if pi.subpat.is_none() => Some(pi.ident.clone()),
-                    _ => None,
-                }
-            }
-            _ => None,
-        })
-        .collect();
+    // `let me: &mut Node = self; let n = me;`: each name bound to `self`
+    // or to one bound to it before.
+    let mut names: Vec<syn::Ident> = Vec::new();
+    for stmt in &block.stmts {
+        let syn::Stmt::Local(l) = stmt else {
+            continue;
+        };
+        let Some(init) = &l.init else {
+            continue;
+        };
+        let rebinds = is_self(&init.expr)
+            || matches!(&*init.expr, syn::Expr::Path(p)
+                if p.path.get_ident().is_some_and(|id| names.contains(id)));
+        let pat = match &l.pat {
+            syn::Pat::Type(pt) => &*pt.pat,
+            pat => pat,
+        };
+        if rebinds
+            && let syn::Pat::Ident(pi) = pat
+            && pi.subpat.is_none()
+        {
+            names.push(pi.ident.clone());
+        }
+    }
     if names.is_empty() {
         return None;
     }
@@ -5312,6 +5326,14 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
             if let Some(name) = name {
                 let place = l.init.as_ref().and_then(|i| match &*i.expr {
                     syn::Expr::Reference(r) if r.mutability.is_some() => self.place(&r.expr),
+                    // `let tasks = state.tasks_mut();`: what the accessor hands back.
+                    syn::Expr::MethodCall(mc)
+                        if mc.args.is_empty() && mc.method.to_string().ends_with("_mut") =>
+                    {
+                        let (param, mut fields) = self.place(&mc.receiver)?;
+                        fields.push(format!("{}()", mc.method));
+                        Some((param, fields))
+                    }
                     // `match guard { Some(g) => g, None => .. }` of an `Option<&mut T>`.
                     syn::Expr::Match(m) => self.matched_out(&m.expr).filter(|_| {
                         m.arms.iter().any(|a| {

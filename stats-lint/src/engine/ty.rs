@@ -22,6 +22,9 @@ pub(crate) enum Shape {
     Map {
         /// The value type (for sets: unknown).
         value: Box<Shape>,
+        /// hashlink's `LruCache`, whose `get` moves the entry it finds to
+        /// the back: a read that mutates.
+        reorders_on_get: bool,
     },
     /// `Arc<T>`, or a framework's shared-state wrapper (`axum::extract::State<T>`,
     /// `Extension<T>`, `actix_web::web::Data<T>`): whatever is inside is

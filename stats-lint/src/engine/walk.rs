@@ -272,7 +272,7 @@ impl Value {
 
     fn map_value(&self, lookup: Span) -> Value {
         let shape = match self.shape.peel().0 {
-            Shape::Map { value } => (**value).clone(),
+            Shape::Map { value, .. } => (**value).clone(),
             _ => Shape::Unknown,
         };
         Value {
@@ -966,7 +966,7 @@ impl<'a> Walker<'a> {
         };
         let map_values = |map: &syn::Expr| {
             let v = self.value(map)?;
-            let (Shape::Map { value }, arc) = v.shape.peel() else {
+            let (Shape::Map { value, .. }, arc) = v.shape.peel() else {
                 return None;
             };
             Some(Value {
@@ -2703,7 +2703,7 @@ impl<'a> Walker<'a> {
             }
             "values" | "values_mut" | "into_values" => {
                 let base = self.value(&it.receiver)?;
-                let (Shape::Map { value }, arc) = base.shape.peel() else {
+                let (Shape::Map { value, .. }, arc) = base.shape.peel() else {
                     return None;
                 };
                 let value = (**value).clone();
@@ -2945,7 +2945,13 @@ fn is_call_name(name: &str) -> bool {
 /// otherwise, but for a value reached through a lock guard: its copy is
 /// the caller's own, not shared (`let mut data = State::clone(&guard);`).
 fn clone_of(v: Value) -> Option<Value> {
-    if matches!(v.shape, Shape::Arc(_)) {
+    // `Arc<T>`, also in an `Option` (`d.main.clone()` of an
+    // `Option<Arc<RwLock<..>>>` read through a guard): another owner of it.
+    let mut shape = &v.shape;
+    while let Shape::Wrap(inner) = shape {
+        shape = inner;
+    }
+    if matches!(shape, Shape::Arc(_)) {
         return Some(Value {
             guard: Guard::None,
             shared: true,

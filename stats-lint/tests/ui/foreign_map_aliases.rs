@@ -6,8 +6,9 @@
 // The linked maps' `get_refresh`, `to_back`, `pop_front`.. mutate them.
 // hashlink's `LruCache` is its `LinkedHashMap` with a bound; its `get`
 // moves the entry to the back, so a `&mut self` method calling it on a
-// field mutates the cache (another crate's `LruCache` is read as its own
-// code says). Every lint runs.
+// field mutates the cache, as does `get` called on it under a lock
+// (another crate's `LruCache` is read as its own code says; `peek` does
+// not reorder). Every lint runs.
 use bevy_utils::{EntityHashSet, PreHashMap, TypeIdHashMap};
 use hash_hasher::HashedMap;
 use hashlink::{LinkedHashMap, LruCache};
@@ -126,4 +127,9 @@ pub async fn lookup(dns: Arc<tokio::sync::Mutex<VirtualDns>>, addr: u32) -> bool
     dns.touch(addr); //~ shared_map_mutation
     let found = dns.resolve(addr).is_some(); //~ shared_map_mutation
     found && dns.peek(addr).is_some()
+}
+
+pub fn cached(cache: &Arc<Mutex<LruCache<u32, String>>>, addr: u32) -> bool {
+    let hit = cache.lock().unwrap().get(&addr).is_some(); //~ poison_cascade shared_map_mutation
+    hit && cache.lock().unwrap().peek(&addr).is_some() //~ poison_cascade
 }

@@ -6,8 +6,9 @@
 // mutator, also one of a field of it (`store.ban_list.ban(ip)`, not a
 // method that only reads; two shared maps handed to one call are reported
 // at each), or a map method on what its accessor hands back
-// (`state.tasks_mut().retain(..)`, also with the parameter typed by an
-// alias of a guard), or a mutator on what its accessor hands back
+// (`state.tasks_mut().retain(..)`, also bound first, `let t =
+// state.tasks_mut();`, and with the parameter typed by an alias of a
+// guard), or a mutator on what its accessor hands back
 // (`g.hidden_set_mut().hide(id)`), also on a guard moved in by value, a
 // `&mut` bound to a name first,
 // a write guard moved in, the package's `&mut` wrapper taken from a guard
@@ -427,6 +428,11 @@ fn clean_finished(state: &mut LockedDaemon, keep: usize) {
     state.tasks_mut().retain(|id, _| *id < keep);
 }
 
+fn drop_task(state: &mut LockedDaemon, id: usize) {
+    let tasks = state.tasks_mut();
+    tasks.remove(&id);
+}
+
 fn pause_all(state: &mut LockedDaemon) {
     *state.paused_mut() = true;
 }
@@ -434,6 +440,7 @@ fn pause_all(state: &mut LockedDaemon) {
 pub fn tick(daemon: &Arc<Mutex<Daemon>>) {
     let mut state = daemon.lock().unwrap(); //~ poison_cascade
     clean_finished(&mut state, 10); //~ shared_map_mutation
+    drop_task(&mut state, 3); //~ shared_map_mutation
     pause_all(&mut state);
 }
 

@@ -4,7 +4,9 @@
 // returning `impl Iterator<Item = Arc<RwLock<T>>>` its items; a map lookup's
 // `and_then(|d| d.main.clone())`, an `or_else` after it, and `Some(f.clone())`
 // matched out of a variant give the lock too, as does a `vec![]` the locks
-// are pushed into. Every lint runs.
+// are pushed into; also through a lock guard (`docs.read().unwrap().values()
+// .filter_map(|d| d.main.clone())`: a clone of an `Option<Arc<..>>` is
+// another owner of the `Arc`). Every lint runs.
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -84,6 +86,24 @@ impl Store {
             }
         }
         total
+    }
+}
+
+pub struct Server {
+    docs: RwLock<HashMap<u32, Document>>,
+}
+
+impl Server {
+    pub fn link_locked(&self) {
+        let docs = self.docs.read().unwrap(); //~ poison_cascade
+        for f in docs.values().filter_map(|d| d.main.clone()) {
+            f.write().unwrap().references.insert(6, 6); //~ poison_cascade shared_map_mutation
+        }
+        for d in docs.values() {
+            if let Some(f) = d.main.clone() {
+                f.write().unwrap().references.insert(7, 7); //~ poison_cascade shared_map_mutation
+            }
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 // UI test: a `&mut self` method whose map write sits in a macro's
 // arguments (`assert!(self.ids.insert(..).is_none())`, `debug_assert!`),
 // or that rebinds `self` first (`let mut node = self;`, `let node = &mut
-// *self;`), mutates that map; so does a helper whose write to its `&mut`
+// *self;`, also twice, `let me = self; let n = me;`), mutates that map; so does a helper whose write to its `&mut`
 // parameter is inside `assert!`. A method that only reads in a macro does
 // not. Every lint runs.
 use std::collections::HashMap;
@@ -49,6 +49,12 @@ impl Node {
         node.children.remove(name);
     }
 
+    pub fn clear_twice_bound(&mut self) {
+        let me: &mut Node = self;
+        let n = me;
+        n.children.clear();
+    }
+
     pub fn depth(&mut self) -> usize {
         let node = &mut *self;
         node.children.len()
@@ -68,5 +74,6 @@ pub fn serve(store: &Arc<Mutex<Store>>, root: &Arc<RwLock<Node>>, id: u32) {
     let mut tree = root.write().unwrap(); //~ poison_cascade
     tree.child_mut(&["a", "b"]); //~ shared_map_mutation
     tree.prune("a"); //~ shared_map_mutation
+    tree.clear_twice_bound(); //~ shared_map_mutation
     tree.depth();
 }
