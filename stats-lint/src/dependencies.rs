@@ -103,6 +103,8 @@ const NOT_READ: &[&str] = &[
     "itertools",
     "clap",
     "num-traits",
+    "rayon",
+    "rayon-core",
 ];
 
 /// The most `.rs` source a dependency may hold to be read for a package of
@@ -113,6 +115,13 @@ const NOT_READ: &[&str] = &[
 /// around quinn-proto's connection (1.1 MB) is read for any package.
 const MIN_DEPENDENCY_BYTES: u64 = 3 << 19;
 const MAX_DEPENDENCY_BYTES: u64 = 4 << 20;
+
+/// The most `.rs` source a dependency's own dependency may hold to be read
+/// with it: those are read for the few types a package may reach through
+/// them (a re-exported `OrderedMap`, a graph in a wallet), and a font
+/// shaper or a parallelism library under a GUI crate (egui's epaint reads
+/// harfrust's 1.4 MB) is not worth its parse.
+const MAX_NESTED_DEPENDENCY_BYTES: u64 = 1 << 19;
 
 /// Versions in the registry cache, by package name, oldest first.
 type RegistryIndex = HashMap<String, Vec<(Version, PathBuf)>>;
@@ -285,6 +294,12 @@ impl DependencyReader {
         let cap = Unit::Package(pkg.clone())
             .source_bytes()
             .clamp(MIN_DEPENDENCY_BYTES, MAX_DEPENDENCY_BYTES);
+        // A dependency's own dependencies (read for it, not deeper).
+        let cap = if deep {
+            cap
+        } else {
+            cap.min(MAX_NESTED_DEPENDENCY_BYTES)
+        };
         let mut out = Vec::new();
         for (name, d) in wanted {
             let Some((folder, pin_missing)) = self.locate(d, lock.as_deref()) else {

@@ -2054,15 +2054,17 @@ impl Facts {
     /// serde_amqp::primitives::*;`, `pub use fontique::Collection;`) and
     /// glob-import: the crates whose items it may hand on as its own.
     pub(crate) fn reexported_roots(&self) -> HashSet<String> {
-        let root = |p: &str| p.split("::").next().unwrap_or(p).to_string();
+        // An item or a module's items, not a whole crate (`pub use http;`,
+        // which a dependent names by the crate's own path if it locks it).
+        let root = |p: &str| p.split_once("::").map(|(r, _)| r.to_string());
         self.modules
             .values()
             .flat_map(|m| {
                 m.uses
                     .iter()
                     .filter(|(name, _)| m.pub_uses.contains(*name))
-                    .map(|(_, path)| root(path))
-                    .chain(m.globs.iter().map(|g| root(g)))
+                    .filter_map(|(_, path)| root(path))
+                    .chain(m.globs.iter().filter_map(|g| root(g)))
             })
             .collect()
     }
