@@ -2592,31 +2592,7 @@ impl<'a> Walker<'a> {
         let span = m.method.span();
         // `receiver.0.1` for the helper's `(self.0).1`, `receiver.get_or_init()`
         // for its `self.get_or_init()`.
-        let mut field = (*m.receiver).clone();
-        for name in g.field.split('.') {
-            if let Some(call) = name.strip_suffix("()") {
-                field = syn::Expr::MethodCall(syn::ExprMethodCall {
-                    attrs: Vec::new(),
-                    receiver: Box::new(field),
-                    dot_token: syn::Token![.](span),
-                    method: syn::Ident::new(call, span),
-                    turbofish: None,
-                    paren_token: syn::token::Paren(span),
-                    args: syn::punctuated::Punctuated::new(),
-                });
-                continue;
-            }
-            let member = match name.parse::<u32>() {
-                Ok(index) => syn::Member::Unnamed(syn::Index { index, span }),
-                Err(_) => syn::Member::Named(syn::Ident::new(name, span)),
-            };
-            field = syn::Expr::Field(syn::ExprField {
-                attrs: Vec::new(),
-                base: Box::new(field),
-                dot_token: syn::Token![.](span),
-                member,
-            });
-        }
+        let field = place_expr((*m.receiver).clone(), &g.field, span);
         let Some(lock) = &g.lock else {
             // `fn with_config<F: FnOnce(&RwLock<Config>)>(&self, f: F) { f(&self.config) }`:
             // the closure is given the lock itself.
@@ -2625,32 +2601,10 @@ impl<'a> Walker<'a> {
                 .filter(|v| matches!(v.shape.peel().0, Shape::Lock { .. }));
         };
         // The helper's own `receiver.field.lock()`, valued as written there.
-        let lock = syn::Expr::MethodCall(syn::ExprMethodCall {
-            attrs: Vec::new(),
-            receiver: Box::new(field),
-            dot_token: syn::Token![.](span),
-            method: syn::Ident::new(lock, span),
-            turbofish: None,
-            paren_token: syn::token::Paren(span),
-            args: syn::punctuated::Punctuated::new(),
-        });
+        let lock = place_expr(field, &format!("{lock}()"), span);
         // What the helper hands on of the guarded value (`c.data` for
         // egui's `data_mut`, which forwards to `write`).
-        let given = g
-            .then
-            .split('.')
-            .filter(|f| !f.is_empty())
-            .fold(lock, |base, name| {
-                syn::Expr::Field(syn::ExprField {
-                    attrs: Vec::new(),
-                    base: Box::new(base),
-                    dot_token: syn::Token![.](span),
-                    member: match name.parse::<u32>() {
-                        Ok(index) => syn::Member::Unnamed(syn::Index { index, span }),
-                        Err(_) => syn::Member::Named(syn::Ident::new(name, span)),
-                    },
-                })
-            });
+        let given = place_expr(lock, &g.then, span);
         self.value(&given)
             .filter(|v| matches!(v.guard, Guard::Lock { .. }))
     }
@@ -2944,6 +2898,33 @@ fn is_call_name(name: &str) -> bool {
 /// (no longer under the guard it was reached through), the value itself
 /// otherwise, but for a value reached through a lock guard: its copy is
 /// the caller's own, not shared (`let mut data = State::clone(&guard);`).
+/// `base.a.b()` for the path `a.b()`: fields, and method calls taking no
+/// argument (a path the facts recorded, valued as if written here).
+pub(crate) fn place_expr(base: syn::Expr, path: &str, span: proc_macro2::Span) -> syn::Expr {
+    path.split('.')
+        .filter(|seg| !seg.is_empty())
+        .fold(base, |base, seg| match seg.strip_suffix("()") {
+            Some(method) => syn::Expr::MethodCall(syn::ExprMethodCall {
+                attrs: Vec::new(),
+                receiver: Box::new(base),
+                dot_token: syn::Token![.](span),
+                method: syn::Ident::new(method, span),
+                turbofish: None,
+                paren_token: syn::token::Paren(span),
+                args: syn::punctuated::Punctuated::new(),
+            }),
+            None => syn::Expr::Field(syn::ExprField {
+                attrs: Vec::new(),
+                base: Box::new(base),
+                dot_token: syn::Token![.](span),
+                member: match seg.parse::<u32>() {
+                    Ok(index) => syn::Member::Unnamed(syn::Index { index, span }),
+                    Err(_) => syn::Member::Named(syn::Ident::new(seg, span)),
+                },
+            }),
+        })
+}
+
 fn clone_of(v: Value) -> Option<Value> {
     // `Arc<T>`, also in an `Option` (`d.main.clone()` of an
     // `Option<Arc<RwLock<..>>>` read through a guard): another owner of it.

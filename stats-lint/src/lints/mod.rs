@@ -267,7 +267,13 @@ pub(crate) fn helper_mutation<'a>(
                 // `tasks_mut()`: what the helper's accessor call hands back,
                 // valued as if written on the argument here.
                 Some(field) if field.contains("()") => {
-                    let Some(map) = cx.value(&place_expr(arg, field)).filter(Value::is_map) else {
+                    let span = syn::spanned::Spanned::span(arg);
+                    let arg = match arg {
+                        syn::Expr::Reference(r) => (*r.expr).clone(),
+                        arg => arg.clone(),
+                    };
+                    let place = crate::engine::walk::place_expr(arg, field, span);
+                    let Some(map) = cx.value(&place).filter(Value::is_map) else {
                         continue;
                     };
                     keep(Mutation {
@@ -421,37 +427,6 @@ fn whole_value_mutation(cx: &Cx<'_>, v: Value, site: Span, what: &str) -> Option
 
 /// The map in `field` of `v`, a value of the package's struct: shared as
 /// `v` is (or through an `Arc` around it), unless `v` stays in one test.
-/// `arg.a.tasks_mut()` for the path `a.tasks_mut()` of what a helper is
-/// handed (fields, and accessor calls that take no argument).
-fn place_expr(arg: &syn::Expr, path: &str) -> syn::Expr {
-    let span = syn::spanned::Spanned::span(arg);
-    let arg = match arg {
-        syn::Expr::Reference(r) => (*r.expr).clone(),
-        arg => arg.clone(),
-    };
-    path.split('.')
-        .fold(arg, |base, seg| match seg.strip_suffix("()") {
-            Some(method) => syn::Expr::MethodCall(syn::ExprMethodCall {
-                attrs: Vec::new(),
-                receiver: Box::new(base),
-                dot_token: syn::Token![.](span),
-                method: syn::Ident::new(method, span),
-                turbofish: None,
-                paren_token: syn::token::Paren(span),
-                args: syn::punctuated::Punctuated::new(),
-            }),
-            None => syn::Expr::Field(syn::ExprField {
-                attrs: Vec::new(),
-                base: Box::new(base),
-                dot_token: syn::Token![.](span),
-                member: match seg.parse::<u32>() {
-                    Ok(index) => syn::Member::Unnamed(syn::Index { index, span }),
-                    Err(_) => syn::Member::Named(syn::Ident::new(seg, span)),
-                },
-            }),
-        })
-}
-
 fn field_map(cx: &Cx<'_>, v: Value, field: &str, shape: crate::engine::Shape, decl: Span) -> Value {
     let shared = (v.shared || v.shape.peel().1) && !cx.per_test(&v);
     Value {
