@@ -227,21 +227,11 @@ impl DependencyReader {
     /// Each locked dependency that could not be read, or only in part, or
     /// at another version than `Cargo.lock` pins, is pushed to `unread`
     /// with a sentence that says so and why.
+    ///
+    /// `deep` (a package's own dependencies): each library read also reads
+    /// those of its own dependencies its structs' fields name or it
+    /// re-exports, without theirs.
     pub(crate) fn imports(
-        &self,
-        pkg: &Package,
-        skip: &[String],
-        locked: &HashSet<String>,
-        tree_budget: usize,
-        unread: &mut Vec<(NoticeKind, String)>,
-    ) -> Imports {
-        self.imports_at(pkg, skip, locked, tree_budget, unread, true)
-    }
-
-    /// As [`DependencyReader::imports`]; `deep`: each library read also
-    /// reads those of its own dependencies its structs' fields name (one
-    /// level: those are read without theirs).
-    fn imports_at(
         &self,
         pkg: &Package,
         skip: &[String],
@@ -574,7 +564,7 @@ impl DependencyReader {
             if !deep {
                 return Vec::new();
             }
-            self.imports_at(&pkg, &[], named, tree_budget, &mut Vec::new(), false)
+            self.imports(&pkg, &[], named, tree_budget, &mut Vec::new(), false)
         };
         let (facts, unparsed) = engine::library_facts(files, &root, &nested, features);
         Some(Library {

@@ -438,7 +438,14 @@ fn run_unit(
             let known: Vec<String> = imports.iter().map(|(name, _)| name.clone()).collect();
             let unread = std::cell::RefCell::new(Vec::new());
             let read = |locked: &HashSet<String>| {
-                dependencies.imports(&pkg, &known, locked, tree_budget, &mut unread.borrow_mut())
+                dependencies.imports(
+                    &pkg,
+                    &known,
+                    locked,
+                    tree_budget,
+                    &mut unread.borrow_mut(),
+                    true,
+                )
             };
             let mut parsed = Vec::with_capacity(loaded.files.len());
             let mut targets = Vec::with_capacity(loaded.files.len());
