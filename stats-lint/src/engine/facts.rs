@@ -223,6 +223,9 @@ pub(crate) struct Facts {
     foreign_map_owners: HashSet<String>,
     /// The crate roots of the dependencies read from their sources.
     foreign_roots: HashSet<String>,
+    /// The package's traits by full path: a `dyn` of one is named by it,
+    /// for the `&self` accessors it declares.
+    traits: HashSet<String>,
     /// The features on, when known (a dependency: those its dependent
     /// turns on, with its defaults): a `use` under `cfg(feature = "x")`
     /// is the build's when `x` is on, and one under `cfg(not(feature =
@@ -1748,8 +1751,21 @@ impl Facts {
             // a sequence of its items.
             syn::Type::ImplTrait(t) => iterator_item(&t.bounds)
                 .map_or(Shape::Unknown, |item| Shape::Seq(Box::new(next(item)))),
-            syn::Type::TraitObject(t) => iterator_item(&t.bounds)
-                .map_or(Shape::Unknown, |item| Shape::Seq(Box::new(next(item)))),
+            syn::Type::TraitObject(t) => match iterator_item(&t.bounds) {
+                Some(item) => Shape::Seq(Box::new(next(item))),
+                // `dyn SessionLike` of the package's trait: its accessors.
+                None => t
+                    .bounds
+                    .iter()
+                    .find_map(|b| match b {
+                        syn::TypeParamBound::Trait(tb) => {
+                            let full = self.full_path(&tb.path, module, self_ty);
+                            self.traits.contains(&full).then_some(Shape::Named(full))
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or(Shape::Unknown),
+            },
             _ => Shape::Unknown,
         }
     }
@@ -3634,12 +3650,28 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
     fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
         self.add_item(t.ident.to_string());
+        self.facts
+            .traits
+            .insert(format!("{}::{}", self.module, t.ident));
+        let trait_path = vec![t.ident.to_string()];
         for item in &t.items {
-            if let syn::TraitItem::Fn(f) = item
-                && let Some(block) = &f.default
-            {
-                let trait_path = vec![t.ident.to_string()];
+            let syn::TraitItem::Fn(f) = item else {
+                continue;
+            };
+            if let Some(block) = &f.default {
                 self.add_body(&f.sig, Some(&trait_path), &f.attrs, block);
+            }
+            // `fn out_inflight(&self) -> &OutInflightType;`: what a call on
+            // a `dyn` of the trait gives, by its written return type.
+            if matches!(f.sig.receiver(), Some(r) if r.reference.is_some())
+                && matches!(&f.sig.output, syn::ReturnType::Type(_, t) if matches!(**t, syn::Type::Reference(_)))
+            {
+                let empty = syn::Block {
+                    brace_token: Default::default(),
+                    stmts: Vec::new(),
+                };
+                let body = f.default.as_ref().unwrap_or(&empty);
+                self.add_fn(&f.sig.ident.to_string(), &f.sig, body, Some(&trait_path));
             }
         }
         let saved = self.self_ty.take();

@@ -1563,8 +1563,11 @@ impl<'a> Walker<'a> {
                 ..base.clone()
             }),
             Shape::Named(s) if n != "clone" && self.facts.may_be_function(n) => {
-                // An accessor of the package's own type (`fn sessions(&self) -> &Mutex<..>`).
-                let f = self.facts.function(&format!("{s}::{n}"))?;
+                // An accessor of the package's own type (`fn sessions(&self) -> &Mutex<..>`),
+                // also of a type it derefs to (`dyn SessionLike` of rmqtt's
+                // `SessionState -> Session -> _Session`).
+                let (s, f) = self.method_through_derefs(s, n)?;
+                let s = s.as_str();
                 if let Some((write, flavor, shape, _)) =
                     self.facts
                         .returned_guard(&f.ret, &f.module, f.self_ty.as_deref())
@@ -1619,6 +1622,27 @@ impl<'a> Walker<'a> {
             _ if n == "clone" => clone_of(base.clone()),
             _ => None,
         }
+    }
+
+    /// The package's method `n` of type `s`, or of the type `s` derefs to
+    /// (a few links deep) when `s` has none of that name: that type's path
+    /// and the method.
+    fn method_through_derefs(&self, s: &str, n: &str) -> Option<(String, &FnFact)> {
+        let mut at = s.to_string();
+        for _ in 0..4 {
+            if let Some(f) = self.facts.function(&format!("{at}::{n}")) {
+                return Some((at, f));
+            }
+            let target = self.facts.deref_target(&at, n)?;
+            let Shape::Named(next) = target.peel().0 else {
+                return None;
+            };
+            if *next == at {
+                return None;
+            }
+            at = next.clone();
+        }
+        None
     }
 
     /// The shape of a constructor expression (`Arc::new(Mutex::new(HashMap::new()))`).
