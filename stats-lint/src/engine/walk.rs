@@ -144,6 +144,10 @@ const TRANSPARENT: &[&str] = &[
     "or_else",
     "or",
 ];
+/// The most iterator adapters between a loop or a closure and the
+/// sequence whose elements they yield ([`Walker::iter_elements`]).
+const MAX_ADAPTERS: usize = 4;
+
 /// Whether a method of another crate's trait on a lock, by its name, takes
 /// the lock (`safe_lock`, `lock_timeout`: a write guard; `read_now`: a read
 /// guard), and not a query or release (`is_locked`, `force_unlock`).
@@ -998,7 +1002,7 @@ impl<'a> Walker<'a> {
             && m.method != "iter"
             && m.method != "iter_mut"
             && m.method != "into_iter"
-            && let Some(elem) = self.iter_elements(e)
+            && let Some(elem) = self.iter_elements(e, 0)
         {
             return Some(elem);
         }
@@ -2653,14 +2657,19 @@ impl<'a> Walker<'a> {
         ) {
             return None;
         }
-        self.iter_elements(&m.receiver)
+        self.iter_elements(&m.receiver, 0)
     }
 
     /// The elements an iterator chain yields, when it starts from a
     /// vector, an array or a map's values and goes through adapters that
     /// keep or map its elements (`docs.values().filter_map(|d|
     /// d.main.clone())` yields what `main` holds, shared as `docs` is).
-    fn iter_elements(&self, e: &syn::Expr) -> Option<Value> {
+    fn iter_elements(&self, e: &syn::Expr, depth: usize) -> Option<Value> {
+        // A chain is followed a few adapters back: each link of a long one
+        // (3,000 `.map(|x| x + 1)`) would otherwise walk all those before it.
+        if depth > MAX_ADAPTERS {
+            return None;
+        }
         let syn::Expr::MethodCall(it) = strip(e) else {
             return None;
         };
@@ -2670,56 +2679,69 @@ impl<'a> Walker<'a> {
             lookup: None,
             ..base
         };
-        match it.method.to_string().as_str() {
-            "iter" | "iter_mut" | "into_iter" => {
-                let base = self.value(&it.receiver)?;
-                let (Shape::Seq(elem), arc) = base.shape.peel() else {
-                    return None;
-                };
-                let elem = (**elem).clone();
-                Some(of(base, &elem, arc))
-            }
-            "values" | "values_mut" | "into_values" => {
-                let base = self.value(&it.receiver)?;
-                let (Shape::Map { value, .. }, arc) = base.shape.peel() else {
-                    return None;
-                };
-                let value = (**value).clone();
-                Some(of(base, &value, arc))
-            }
-            "filter" | "rev" | "skip" | "take" | "step_by" | "peekable" | "cloned" | "copied"
-            | "inspect" | "skip_while" | "take_while" | "by_ref" => {
-                self.iter_elements(&it.receiver)
-            }
-            // `filter_map(|d| d.main.clone())`: what the `Option` holds;
-            // `flat_map`, what the sequence or `Option` holds; `map`, the value.
-            n @ ("map" | "filter_map" | "flat_map") => {
-                let [syn::Expr::Closure(c)] = it.args.iter().collect::<Vec<_>>()[..] else {
-                    return None;
-                };
-                let [param] = c.inputs.iter().collect::<Vec<_>>()[..] else {
-                    return None;
-                };
-                let name = pat_name(param)?;
-                let elem = self.iter_elements(&it.receiver)?;
-                self.params.borrow_mut().push((name, elem));
-                let body = match &*c.body {
-                    syn::Expr::Block(b) => self.block_value(&b.block),
-                    e => self.value(e),
-                };
-                self.params.borrow_mut().pop();
-                let body = body?;
-                if n == "map" {
-                    return Some(body);
-                }
-                match body.shape.clone() {
-                    Shape::Wrap(inner) | Shape::Seq(inner) => Some(Value {
-                        shape: *inner,
-                        ..body
-                    }),
-                    _ => None,
-                }
-            }
+        // Compared without allocating: this is asked at each link of every chain.
+        let is = |names: &[&str]| names.iter().any(|n| it.method == n);
+        if is(&["iter", "iter_mut", "into_iter"]) {
+            let base = self.value(&it.receiver)?;
+            let (Shape::Seq(elem), arc) = base.shape.peel() else {
+                return None;
+            };
+            let elem = (**elem).clone();
+            return Some(of(base, &elem, arc));
+        }
+        if is(&["values", "values_mut", "into_values"]) {
+            let base = self.value(&it.receiver)?;
+            let (Shape::Map { value, .. }, arc) = base.shape.peel() else {
+                return None;
+            };
+            let value = (**value).clone();
+            return Some(of(base, &value, arc));
+        }
+        if is(&[
+            "filter",
+            "rev",
+            "skip",
+            "take",
+            "step_by",
+            "peekable",
+            "cloned",
+            "copied",
+            "inspect",
+            "skip_while",
+            "take_while",
+            "by_ref",
+        ]) {
+            return self.iter_elements(&it.receiver, depth + 1);
+        }
+        // `filter_map(|d| d.main.clone())`: what the `Option` holds;
+        // `flat_map`, what the sequence or `Option` holds; `map`, the value.
+        if !is(&["map", "filter_map", "flat_map"]) {
+            return None;
+        }
+        // What the links before give first: most chains give nothing.
+        let elem = self.iter_elements(&it.receiver, depth + 1)?;
+        let [syn::Expr::Closure(c)] = it.args.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        let [param] = c.inputs.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        let name = pat_name(param)?;
+        self.params.borrow_mut().push((name, elem));
+        let body = match &*c.body {
+            syn::Expr::Block(b) => self.block_value(&b.block),
+            e => self.value(e),
+        };
+        self.params.borrow_mut().pop();
+        let body = body?;
+        if it.method == "map" {
+            return Some(body);
+        }
+        match body.shape.clone() {
+            Shape::Wrap(inner) | Shape::Seq(inner) => Some(Value {
+                shape: *inner,
+                ..body
+            }),
             _ => None,
         }
     }
