@@ -2487,9 +2487,11 @@ impl Facts {
 
     fn map_field_within(&self, strukt: &str, depth: usize) -> Option<(String, Span)> {
         let fields = &self.structs.get(strukt)?.fields;
+        // A map held by value: one behind an `Arc` is kept by its other
+        // owners when the struct is replaced (pingora's `Arc<HashMap>`s).
         let direct = fields.iter().find_map(|(name, _, _)| {
             let (shape, decl) = self.field(strukt, name)?;
-            shape.is_map().then(|| (name.clone(), decl))
+            matches!(shape.peel(), (Shape::Map { .. }, false)).then(|| (name.clone(), decl))
         });
         if direct.is_some() || depth == 0 {
             return direct;

@@ -54,3 +54,23 @@ pub fn owned_by_one_function() {
 pub fn through_exclusive_ref(m: &mut HashMap<u32, u32>) {
     *m = HashMap::new();
 }
+
+/// A request whose only maps are behind `Arc`s: replacing it leaves those
+/// maps to their other owners (pingora's `pending_request = Some(..)`).
+pub struct Pending {
+    backends: Arc<HashMap<String, u32>>,
+}
+
+pub struct Balancer {
+    pending: Mutex<Option<Pending>>,
+}
+
+impl Balancer {
+    pub fn retry(&self, backends: Arc<HashMap<String, u32>>) -> usize {
+        let mut guard = self.pending.lock().expect("pending");
+        *guard = Some(Pending {
+            backends: Arc::clone(&backends),
+        });
+        guard.as_ref().map_or(0, |p| p.backends.len())
+    }
+}
