@@ -1887,9 +1887,11 @@ impl Facts {
             Some((k, _)) => (k, full.rsplit("::").next().unwrap_or(full)),
             None => ("", full),
         };
-        // hashlink's `LruCache` is its `LinkedHashMap` with a bound.
+        // hashlink's `LruCache` is its `LinkedHashMap` with a bound;
+        // serde_json's `Map` (not read: a large crate) wraps a std map.
         if (MAP_NAMES.contains(&name) && !ty::other_crates_table(krate, name))
             || (name == "LruCache" && krate == "hashlink")
+            || (name == "Map" && krate == "serde_json")
         {
             return Shape::Map {
                 value: Box::new(arg(1)),

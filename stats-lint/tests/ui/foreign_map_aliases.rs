@@ -8,7 +8,7 @@
 // moves the entry to the back, so a `&mut self` method calling it on a
 // field mutates the cache, as does `get` called on it under a lock
 // (another crate's `LruCache` is read as its own code says; `peek` does
-// not reorder). Every lint runs.
+// not reorder). serde_json's `Map` is a map. Every lint runs.
 use bevy_utils::{EntityHashSet, PreHashMap, TypeIdHashMap};
 use hash_hasher::HashedMap;
 use hashlink::{LinkedHashMap, LruCache};
@@ -132,4 +132,8 @@ pub async fn lookup(dns: Arc<tokio::sync::Mutex<VirtualDns>>, addr: u32) -> bool
 pub fn cached(cache: &Arc<Mutex<LruCache<u32, String>>>, addr: u32) -> bool {
     let hit = cache.lock().unwrap().get(&addr).is_some(); //~ poison_cascade shared_map_mutation
     hit && cache.lock().unwrap().peek(&addr).is_some() //~ poison_cascade
+}
+
+pub fn remember(doc: &Arc<Mutex<serde_json::Map<String, serde_json::Value>>>, k: String) {
+    doc.lock().unwrap().insert(k, serde_json::Value::Null); //~ poison_cascade shared_map_mutation
 }
