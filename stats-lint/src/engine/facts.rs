@@ -4456,11 +4456,7 @@ fn mutated_self_fields(block: &syn::Block) -> Vec<MutatorTarget> {
         // `assert!(self.ids.insert(id, i).is_none())`: a macro's arguments
         // are the expressions they are.
         fn visit_macro(&mut self, m: &'ast syn::Macro) {
-            if let Ok(exprs) = m.parse_body_with(thread_reach::macro_exprs) {
-                for e in &exprs {
-                    self.visit_expr(e);
-                }
-            }
+            thread_reach::visit_macro_args(self, m);
         }
     }
     let mut v = V::default();
@@ -5392,11 +5388,7 @@ fn param_uses(sig: &syn::Signature, block: &syn::Block) -> ParamUses {
         fn visit_item(&mut self, _: &'ast syn::Item) {}
         // `assert!(p.insert(k, v).is_none())`: the macro's expressions.
         fn visit_macro(&mut self, m: &'ast syn::Macro) {
-            if let Ok(exprs) = m.parse_body_with(thread_reach::macro_exprs) {
-                for e in &exprs {
-                    self.visit_expr(e);
-                }
-            }
+            thread_reach::visit_macro_args(self, m);
         }
     }
     let mut wrappers = Vec::new();

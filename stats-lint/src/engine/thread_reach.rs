@@ -289,8 +289,18 @@ impl<'ast> Visit<'ast> for BodyScan {
     }
 }
 
+/// Visits a macro's arguments as the expressions they are, when they are a
+/// list of them (`assert!(self.ids.insert(id, i).is_none())`).
+pub(crate) fn visit_macro_args<V: for<'a> Visit<'a>>(v: &mut V, m: &syn::Macro) {
+    if let Ok(exprs) = m.parse_body_with(macro_exprs) {
+        for e in &exprs {
+            v.visit_expr(e);
+        }
+    }
+}
+
 /// A macro's arguments as expressions: `a, b, c` or `elem; count`.
-pub(crate) fn macro_exprs(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<syn::Expr>> {
+fn macro_exprs(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<syn::Expr>> {
     if input.is_empty() {
         return Ok(Vec::new());
     }

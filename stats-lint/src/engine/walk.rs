@@ -575,10 +575,10 @@ impl<'a> Walker<'a> {
     /// `let` says nothing of its elements holds what is pushed into it, when
     /// that is a lock or an `Arc` (`for f in found { f.write()..}` later).
     fn type_by_push(&mut self, m: &syn::ExprMethodCall) {
-        if !matches!(
-            m.method.to_string().as_str(),
-            "push" | "push_back" | "push_front"
-        ) {
+        if !["push", "push_back", "push_front"]
+            .iter()
+            .any(|n| m.method == n)
+        {
             return;
         }
         let [arg] = m.args.iter().collect::<Vec<_>>()[..] else {
@@ -2940,10 +2940,6 @@ fn is_call_name(name: &str) -> bool {
         .is_some_and(|f| !f.is_empty() && f.chars().all(|c| c.is_alphanumeric() || c == '_'))
 }
 
-/// What a clone of `v` is: another handle of the same value for an `Arc`
-/// (no longer under the guard it was reached through), the value itself
-/// otherwise, but for a value reached through a lock guard: its copy is
-/// the caller's own, not shared (`let mut data = State::clone(&guard);`).
 /// `base.a.b()` for the path `a.b()`: fields, and method calls taking no
 /// argument (a path the facts recorded, valued as if written here).
 pub(crate) fn place_expr(base: syn::Expr, path: &str, span: proc_macro2::Span) -> syn::Expr {
@@ -2971,6 +2967,10 @@ pub(crate) fn place_expr(base: syn::Expr, path: &str, span: proc_macro2::Span) -
         })
 }
 
+/// What a clone of `v` is: another handle of the same value for an `Arc`
+/// (no longer under the guard it was reached through), the value itself
+/// otherwise, but for a value reached through a lock guard: its copy is
+/// the caller's own, not shared (`let mut data = State::clone(&guard);`).
 fn clone_of(v: Value) -> Option<Value> {
     // `Arc<T>`, also in an `Option` (`d.main.clone()` of an
     // `Option<Arc<RwLock<..>>>` read through a guard): another owner of it.

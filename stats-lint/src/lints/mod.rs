@@ -147,23 +147,6 @@ pub(crate) fn method_mutation(cx: &Cx<'_>, m: &syn::ExprMethodCall) -> Vec<Mutat
 fn receiver_mutation(cx: &Cx<'_>, m: &syn::ExprMethodCall) -> Option<Mutation> {
     let name = m.method.to_string();
     let site = || cx.join(m.method.span(), m.paren_token.span.close());
-    // hashlink's `LruCache::get` moves the entry it finds to the back.
-    if name == "get"
-        && let Some(map) = cx.value(&m.receiver)
-        && matches!(
-            map.shape.peel().0,
-            crate::engine::Shape::Map {
-                reorders_on_get: true,
-                ..
-            }
-        )
-    {
-        return Some(Mutation {
-            site: site(),
-            what: "`get` (an `LruCache` lookup that moves the entry to the back)".to_string(),
-            map,
-        });
-    }
     let receiver = if crate::engine::walk::MUTATING_METHODS.contains(&name.as_str()) {
         let map = cx.value(&m.receiver)?;
         if map.is_map() {
@@ -180,6 +163,26 @@ fn receiver_mutation(cx: &Cx<'_>, m: &syn::ExprMethodCall) -> Option<Mutation> {
                 what: format!("`{name}`"),
                 map,
             });
+        }
+        map
+    } else if name == "get" {
+        // hashlink's `LruCache::get` moves the entry it finds to the back.
+        let map = cx.value(&m.receiver)?;
+        if matches!(
+            map.shape.peel().0,
+            crate::engine::Shape::Map {
+                reorders_on_get: true,
+                ..
+            }
+        ) {
+            return Some(Mutation {
+                site: site(),
+                what: "`get` (an `LruCache` lookup that moves the entry to the back)".to_string(),
+                map,
+            });
+        }
+        if !cx.may_be_mutator(&name) {
+            return None;
         }
         map
     } else {
